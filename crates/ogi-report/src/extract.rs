@@ -1,0 +1,1050 @@
+//! From a flattened document to the report model: find the title, the six
+//! sections and the three tables, anchor every table row at its printed label,
+//! and read the numbers after each label into cells.
+//!
+//! The same extractor serves every format, because every format reduces to
+//! text with hard separators (cell, line) and soft ones (spaces): an HTML
+//! grid, a Word table, a PDF's lines, a web page dumped as `a | b | c`, and a
+//! table whose cells were glued into `行政许可3960181` all go through here.
+
+use std::collections::BTreeMap;
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use crate::cells::{
+    ApplicantColumn, CellKey, DenialReason, NotProcessedReason, OtherReason, Outcome, T2Row, T3Row,
+    T4Column, T4Group, Template, UnavailableReason,
+};
+use crate::flat::{Flat, Origin};
+use crate::model::{
+    Cell, Meta, Number, Provenance, ReadNote, Report, Section, SectionKind, SourceFormat,
+};
+use crate::norm::{is_hard, is_sep, Norm};
+use crate::solve::{self, Identity, Slot, Token};
+
+/// Why a document is not read as an annual report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotAReport(pub String);
+
+/// Reads the report out of a flattened document.
+pub fn extract(flat: &Flat, format: SourceFormat) -> Result<Report, NotAReport> {
+    let norm = Norm::new(flat);
+    let text = norm.text.as_str();
+    if text.trim().is_empty() {
+        return Err(NotAReport("文件中没有可读的文字".into()));
+    }
+    let mut ex = Extractor {
+        norm: &norm,
+        cells: BTreeMap::new(),
+        notes: Vec::new(),
+    };
+    let sections = find_sections(&norm);
+    let regions = find_regions(text, &sections);
+    let title = find_title(flat);
+
+    let t2_template = regions.t2.and_then(|(a, b)| template_evidence(&text[a..b]));
+    let t3_split_other = regions.t3.map(|(a, b)| ex.read_t3(a, b)).unwrap_or(None);
+    if let Some((a, b)) = regions.t4 {
+        ex.read_t4(a, b);
+    }
+
+    let year = title
+        .as_ref()
+        .and_then(|t| t.year)
+        .or_else(|| year_from_text(text));
+    let template = t2_template
+        .or(match t3_split_other {
+            Some(true) => Some(Template::Y2021),
+            _ => None,
+        })
+        // The 2021 template did not exist before the 2021 reports.
+        .or(year.filter(|&y| y <= 2020).map(|_| Template::Y2019));
+    if let (Some(t), Some((a, b))) = (template, regions.t2) {
+        ex.read_t2(t, a, b);
+    }
+
+    let found_tables = regions.t2.is_some() || regions.t3.is_some();
+    if title.is_none() && !found_tables && sections.len() < 2 && !looks_like_report(text) {
+        return Err(NotAReport(
+            "不是政府信息公开工作年度报告：未找到报告标题，也未找到统计表".into(),
+        ));
+    }
+    if !found_tables {
+        ex.note(
+            "read.no-tables",
+            "未找到统计表（表格可能以图片或附件形式发布）".into(),
+            vec![],
+            None,
+        );
+    }
+    if template.is_none() && found_tables {
+        ex.note(
+            "read.template-unknown",
+            "无法判断报告所用模板（2019 或 2021 版），表二未读取".into(),
+            vec![],
+            None,
+        );
+    }
+    let meta = Meta {
+        agency: title.as_ref().and_then(|t| t.agency.clone()),
+        year,
+        template,
+        title: title.map(|t| t.text),
+    };
+    Ok(Report {
+        meta,
+        format,
+        sections,
+        cells: ex.cells,
+        notes: ex.notes,
+    })
+}
+
+/// A label pattern: every char may be separated from the next by separators
+/// (labels wrap over lines and cells); `prefix` is an optional sequence
+/// number (`2.`) that belongs to the label, not to the numbers before it.
+fn label(core: &str, prefix: Option<&str>) -> Regex {
+    let sep = "[ \\t\\n]*";
+    let body: Vec<String> = core
+        .chars()
+        .map(|c| regex::escape(&c.to_string()))
+        .collect();
+    let mut pat = String::new();
+    if let Some(p) = prefix {
+        pat.push_str(&format!("(?:{}{sep}[.、]{sep})?", regex::escape(p)));
+    }
+    pat.push_str(&body.join(sep));
+    Regex::new(&pat).expect("label pattern")
+}
+
+/// Like `label`, but the core is already a regex over normalized text.
+fn label_re(pattern: &str, prefix: Option<&str>) -> Regex {
+    let sep = "[ \\t\\n]*";
+    let mut pat = String::new();
+    if let Some(p) = prefix {
+        pat.push_str(&format!("(?:{}{sep}[.、]{sep})?", regex::escape(p)));
+    }
+    pat.push_str(pattern);
+    Regex::new(&pat).expect("label pattern")
+}
+
+struct RowLabel {
+    row: T3Row,
+    re: Regex,
+}
+
+static T3_LABELS: LazyLock<Vec<RowLabel>> = LazyLock::new(|| {
+    let s = "[ \\t\\n]*";
+    let mut v = vec![
+        RowLabel {
+            row: T3Row::New,
+            re: label("本年新收政府信息公开申请", None),
+        },
+        RowLabel {
+            row: T3Row::CarriedOver,
+            re: label("上年结转政府信息公开申请", None),
+        },
+        RowLabel {
+            row: T3Row::Outcome(Outcome::Granted),
+            re: label("予以公开", None),
+        },
+        RowLabel {
+            row: T3Row::Outcome(Outcome::Partial),
+            re: label("部分公开", None),
+        },
+    ];
+    for (i, r) in DenialReason::ALL.iter().enumerate() {
+        let re = match r {
+            // Printed with typos in real reports ("其他法律行政止公开").
+            DenialReason::ProhibitedByLaw => label_re(
+                &format!("其{s}他{s}法{s}律{s}行{s}政{s}(?:法{s}规{s})?(?:禁{s})?止{s}公{s}开"),
+                Some("2"),
+            ),
+            DenialReason::SafetyStability => label("危及三安全一稳定", Some("3")),
+            _ => label(r.label(), Some(&(i + 1).to_string())),
+        };
+        v.push(RowLabel {
+            row: T3Row::Outcome(Outcome::Denied(*r)),
+            re,
+        });
+    }
+    for (i, r) in UnavailableReason::ALL.iter().enumerate() {
+        v.push(RowLabel {
+            row: T3Row::Outcome(Outcome::Unavailable(*r)),
+            re: label(r.label(), Some(&(i + 1).to_string())),
+        });
+    }
+    for (i, r) in NotProcessedReason::ALL.iter().enumerate() {
+        v.push(RowLabel {
+            row: T3Row::Outcome(Outcome::NotProcessed(*r)),
+            re: label(r.label(), Some(&(i + 1).to_string())),
+        });
+    }
+    v.push(RowLabel {
+        row: T3Row::Outcome(Outcome::OtherUnsplit),
+        re: label("其他处理", None),
+    });
+    v.push(RowLabel {
+        row: T3Row::Outcome(Outcome::Other(OtherReason::OverdueCorrection)),
+        re: label("申请人无正当理由逾期不补正", Some("1")),
+    });
+    v.push(RowLabel {
+        row: T3Row::Outcome(Outcome::Other(OtherReason::OverdueFee)),
+        re: label("申请人逾期未按收费通知要求缴纳费用", Some("2")),
+    });
+    v.push(RowLabel {
+        row: T3Row::Outcome(Outcome::Other(OtherReason::Other)),
+        re: label("其他", Some("3")),
+    });
+    v.push(RowLabel {
+        row: T3Row::Total,
+        re: label("总计", None),
+    });
+    v.push(RowLabel {
+        row: T3Row::CarryForward,
+        re: label_re(
+            &format!("结{s}转{s}下{s}(?:一{s})?年{s}度?{s}继{s}续{s}办{s}理"),
+            None,
+        ),
+    });
+    v
+});
+
+static T2_LABELS: LazyLock<Vec<(T2Row, Regex)>> = LazyLock::new(|| {
+    let s = "[ \\t\\n]*";
+    T2Row::ALL
+        .iter()
+        .map(|&r| {
+            let re = match r {
+                T2Row::Normative => {
+                    label_re(&format!("(?:行{s}政{s})?规{s}范{s}性{s}文{s}件"), None)
+                }
+                _ => label(r.label(), None),
+            };
+            (r, re)
+        })
+        .collect()
+});
+
+static SECTION_RES: LazyLock<Vec<(SectionKind, Regex)>> = LazyLock::new(|| {
+    let s = "[ \\t]*";
+    let pats = [
+        (SectionKind::Overview, format!("一{s}、{s}总{s}体{s}情{s}况")),
+        (SectionKind::Proactive, format!("二{s}、{s}主{s}动{s}公{s}开{s}政{s}府{s}信{s}息")),
+        (SectionKind::Requests, format!("三{s}、{s}收{s}到{s}和{s}处{s}理{s}政{s}府{s}信{s}息{s}公{s}开{s}申{s}请")),
+        (SectionKind::Disputes, format!("四{s}、{s}(?:因{s})?政{s}府{s}信{s}息{s}公{s}开[^\\n。]{{0,12}}?行{s}政{s}(?:法{s})?复{s}议")),
+        (SectionKind::Problems, format!("五{s}、{s}存{s}在{s}的{s}主{s}要{s}问{s}题")),
+        (SectionKind::Other, format!("六{s}、{s}其{s}他{s}需{s}要{s}报{s}告")),
+    ];
+    pats.into_iter()
+        .map(|(k, p)| {
+            (
+                k,
+                Regex::new(&format!("(?:^|[ \\t\\n。])({p})")).expect("section pattern"),
+            )
+        })
+        .collect()
+});
+
+fn find_sections(norm: &Norm) -> Vec<Section> {
+    let text = norm.text.as_str();
+    let mut found: Vec<(SectionKind, usize, usize)> = Vec::new();
+    let mut from = 0;
+    for (kind, re) in SECTION_RES.iter() {
+        if let Some(c) = re.captures_at(text, from) {
+            let m = c.get(1).expect("group");
+            found.push((*kind, m.start(), m.end()));
+            from = m.end();
+        }
+    }
+    let mut out = Vec::with_capacity(found.len());
+    for (i, &(kind, start, end)) in found.iter().enumerate() {
+        let stop = found.get(i + 1).map_or(text.len(), |n| n.1);
+        // The heading runs to the end of its line (e.g. "情况（本列数据的…）").
+        let line_end = text[end..stop].find('\n').map_or(stop, |p| end + p);
+        let heading_end = if line_end - end <= 60 { line_end } else { end };
+        let heading = squash(&text[start..heading_end]);
+        let body = squash(&text[heading_end..stop]);
+        out.push(Section {
+            kind,
+            heading,
+            text: body,
+            origin: norm.origin_at(start).unwrap_or(Origin::Line { line: 1 }),
+        });
+    }
+    out
+}
+
+/// Separators to single spaces, trimmed.
+fn squash(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if is_sep(c) {
+            if !out.ends_with(' ') && !out.is_empty() {
+                out.push(' ');
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out.trim_end().to_string()
+}
+
+/// Byte ranges of the normalized text holding each table.
+#[derive(Debug, Default)]
+struct Regions {
+    t2: Option<(usize, usize)>,
+    t3: Option<(usize, usize)>,
+    t4: Option<(usize, usize)>,
+}
+
+static T2_ANCHOR: LazyLock<Regex> = LazyLock::new(|| label("第二十条第(一)项", None));
+static INFO_CONTENT: LazyLock<Regex> = LazyLock::new(|| label("信息内容", None));
+static T3_HEADER: LazyLock<Regex> = LazyLock::new(|| label("申请人情况", None));
+static T3_RESULTS: LazyLock<Regex> = LazyLock::new(|| label("本年度办理结果", None));
+static T4_HEADER: LazyLock<Regex> = LazyLock::new(|| label("行政复议", None));
+static T4_END: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new("(?:五[ \\t]*、|存[ \\t\\n]*在[ \\t\\n]*的[ \\t\\n]*主[ \\t\\n]*要[ \\t\\n]*问[ \\t\\n]*题)").expect("t4 end")
+});
+
+fn find_regions(text: &str, sections: &[Section]) -> Regions {
+    let _ = sections;
+    let mut r = Regions::default();
+    // Table 三 starts at its first row; a fragment may show only later rows.
+    let t3_row = T3_LABELS[0]
+        .re
+        .find(text)
+        .or_else(|| T3_HEADER.find(text))
+        .or_else(|| T3_LABELS[1].re.find(text))
+        .or_else(|| T3_RESULTS.find(text))
+        .or_else(|| {
+            T3_LABELS
+                .iter()
+                .find(|l| l.row == T3Row::CarryForward)
+                .and_then(|l| l.re.find(text))
+        });
+    let t2_start = T2_ANCHOR
+        .find(text)
+        .or_else(|| INFO_CONTENT.find(text))
+        .map(|m| m.start())
+        .filter(|&s| t3_row.is_none_or(|m| s < m.start()));
+    let t3_start = t3_row.map(|m| m.start());
+    if let Some(a) = t2_start {
+        let b = t3_start.unwrap_or(text.len());
+        // The table ends where table 三's section heading starts, if printed.
+        let b = SECTION_RES[2]
+            .1
+            .find_at(text, a)
+            .map_or(b, |m| m.start().min(b));
+        r.t2 = Some((a, b));
+    }
+    if let Some(a) = t3_start {
+        // Table 四 starts after table 三's last row, at its header.
+        let carry = T3_LABELS
+            .iter()
+            .find(|l| l.row == T3Row::CarryForward)
+            .expect("carry label");
+        let t3_end = carry.re.find_at(text, a).map(|m| m.end());
+        let t4_start = t3_end.and_then(|e| T4_HEADER.find_at(text, e).map(|m| m.start()));
+        let b = match (t4_start, t3_end) {
+            (Some(t4), _) => {
+                // Stop table 三 at the 四、 heading when printed before the header.
+                SECTION_RES[3]
+                    .1
+                    .find_at(text, a)
+                    .map_or(t4, |m| m.start().min(t4))
+            }
+            (None, _) => SECTION_RES[3]
+                .1
+                .find_at(text, a)
+                .map_or(text.len(), |m| m.start()),
+        };
+        r.t3 = Some((a, b.max(a)));
+        if let Some(t4) = t4_start {
+            let end = T4_END.find_at(text, t4).map_or(text.len(), |m| m.start());
+            r.t4 = Some((t4, end));
+        }
+    }
+    r
+}
+
+struct Extractor<'a> {
+    norm: &'a Norm<'a>,
+    cells: BTreeMap<CellKey, Cell>,
+    notes: Vec<ReadNote>,
+}
+
+/// The numbers printed after a label.
+struct Area {
+    tokens: Vec<Token>,
+    /// In an explicit grid, the cells of the label's row after the label
+    /// (`None` for a cell that holds text, not a number).
+    grid: Option<Vec<Option<Token>>>,
+    /// The area runs into the end of the document: the row may be cut off.
+    open: bool,
+}
+
+const COUNT: Slot = Slot {
+    negative_ok: false,
+    decimal_ok: false,
+};
+
+impl Extractor<'_> {
+    fn note(&mut self, code: &str, message: String, cells: Vec<CellKey>, origin: Option<Origin>) {
+        self.notes.push(ReadNote {
+            code: code.into(),
+            message,
+            cells,
+            origin,
+        });
+    }
+
+    /// Reads table 三. Returns whether （六）其他处理 was split in three rows
+    /// (`None` when the table shows no （六） at all).
+    fn read_t3(&mut self, start: usize, end: usize) -> Option<bool> {
+        let text = &self.norm.text[..end];
+        let mut found: Vec<(T3Row, usize, usize)> = Vec::new();
+        let mut cursor = start;
+        let mut split_other = None;
+        for l in T3_LABELS.iter() {
+            let is_sub_other = matches!(l.row, T3Row::Outcome(Outcome::Other(_)));
+            if is_sub_other && split_other != Some(true) {
+                continue;
+            }
+            let Some(m) = l.re.find_at(text, cursor) else {
+                continue;
+            };
+            if let T3Row::Outcome(Outcome::OtherUnsplit) = l.row {
+                // Split in three when the first sub-row follows before 总计.
+                let total = T3_LABELS
+                    .iter()
+                    .find(|l| l.row == T3Row::Total)
+                    .expect("total");
+                let stop = total
+                    .re
+                    .find_at(text, m.end())
+                    .map_or(text.len(), |t| t.start());
+                let sub = T3_LABELS
+                    .iter()
+                    .find(|l| {
+                        l.row == T3Row::Outcome(Outcome::Other(OtherReason::OverdueCorrection))
+                    })
+                    .expect("sub");
+                let split = sub.re.find_at(&text[..stop], m.end()).is_some();
+                split_other = Some(split);
+                if split {
+                    cursor = m.end();
+                    continue;
+                }
+            }
+            found.push((l.row, m.start(), m.end()));
+            cursor = m.end();
+        }
+        for (i, &(row, _, label_end)) in found.iter().enumerate() {
+            let area_end = found.get(i + 1).map_or(end, |n| n.1);
+            let keys: Vec<CellKey> = ApplicantColumn::ALL
+                .iter()
+                .map(|&c| CellKey::T3(row, c))
+                .collect();
+            let slots = vec![COUNT; 7];
+            let identities = [Identity {
+                total: 6,
+                parts: (0..6).collect(),
+            }];
+            let area = self.area(label_end, area_end, end == self.norm.text.len());
+            self.read_row(
+                &keys,
+                &slots,
+                &identities,
+                area,
+                &format!("表三“{}”行", t3_row_name(row)),
+            );
+        }
+        split_other
+    }
+
+    fn read_t4(&mut self, start: usize, end: usize) {
+        let keys: Vec<CellKey> = T4Group::ALL
+            .iter()
+            .flat_map(|&g| T4Column::ALL.iter().map(move |&c| CellKey::T4(g, c)))
+            .collect();
+        let slots = vec![COUNT; 15];
+        let identities: Vec<Identity> = (0..3)
+            .map(|g| Identity {
+                total: g * 5 + 4,
+                parts: (g * 5..g * 5 + 4).collect(),
+            })
+            .collect();
+        // The numbers are the trailing run of the table: everything before is
+        // header text (printed across, down, or one character per line).
+        let text = &self.norm.text;
+        let mut run_start = end;
+        for (p, c) in text[start..end].char_indices().rev() {
+            if is_sep(c) || c.is_ascii_digit() || matches!(c, '-' | '.' | '/' | '无') {
+                run_start = start + p;
+            } else {
+                break;
+            }
+        }
+        // In a grid the run is the data row: start it at its first cell.
+        let run_start = text[run_start..end]
+            .find(|c: char| !is_sep(c))
+            .map_or(end, |p| run_start + p);
+        let open = end == text.len();
+        let grid = self.norm.explicit() && self.norm.in_cells(run_start);
+        let mut area = self.area_from(run_start, end, open, false);
+        if grid {
+            area.grid = self.grid_cells(run_start, end, false);
+        }
+        self.read_row(&keys, &slots, &identities, area, "表四");
+    }
+
+    fn read_t2(&mut self, template: Template, start: usize, end: usize) {
+        let text = &self.norm.text[..end];
+        let layout = T2Row::layout(template);
+        let mut found: Vec<(usize, usize, usize)> = Vec::new();
+        let mut cursor = start;
+        for (i, (row, _)) in layout.iter().enumerate() {
+            let re = &T2_LABELS
+                .iter()
+                .find(|(r, _)| r == row)
+                .expect("t2 label")
+                .1;
+            if let Some(m) = re.find_at(text, cursor) {
+                found.push((i, m.start(), m.end()));
+                cursor = m.end();
+            }
+        }
+        for (n, &(i, _, label_end)) in found.iter().enumerate() {
+            let (row, cols) = layout[i];
+            let area_end = found.get(n + 1).map_or(end, |x| x.1);
+            let keys: Vec<CellKey> = cols.iter().map(|&c| CellKey::T2(row, c)).collect();
+            let slots: Vec<Slot> = keys
+                .iter()
+                .map(|k| Slot {
+                    negative_ok: k.may_be_negative(),
+                    decimal_ok: k.is_amount(),
+                })
+                .collect();
+            let area = self.area(label_end, area_end, end == self.norm.text.len());
+            self.read_row(
+                &keys,
+                &slots,
+                &[],
+                area,
+                &format!("表二“{}”行", row.label()),
+            );
+        }
+    }
+
+    /// The numbers after a label, up to the first text after them.
+    fn area(&self, label_end: usize, area_end: usize, region_open: bool) -> Area {
+        self.area_from(
+            label_end,
+            area_end,
+            region_open,
+            self.norm.in_cells(label_end.saturating_sub(1)),
+        )
+    }
+
+    fn area_from(&self, from: usize, to: usize, region_open: bool, grid: bool) -> Area {
+        let text = &self.norm.text;
+        let mut tokens = Vec::new();
+        let mut i = from;
+        let mut stopped = false;
+        while i < to {
+            let c = text[i..].chars().next().expect("in range");
+            if is_sep(c) {
+                i += 1;
+                continue;
+            }
+            if let Some((tok, next)) = scan_number(text, i, to) {
+                tokens.push(tok);
+                i = next;
+                continue;
+            }
+            if !tokens.is_empty() {
+                stopped = true;
+                break;
+            }
+            i += c.len_utf8();
+        }
+        let open = region_open && !stopped && to == text.len();
+        let grid = if grid {
+            self.grid_cells(from, to, true)
+        } else {
+            None
+        };
+        Area { tokens, grid, open }
+    }
+
+    /// In an explicit grid: the cells after the label's cell, to the row's end.
+    fn grid_cells(&self, from: usize, to: usize, after_label: bool) -> Option<Vec<Option<Token>>> {
+        let text = &self.norm.text;
+        let mut pos = from;
+        if after_label {
+            // Skip the rest of the label's own cell.
+            let rest = &text[from..to];
+            let first = rest.find(is_hard)?;
+            if rest.as_bytes()[first] == b'\n' {
+                return None;
+            }
+            pos = from + first + 1;
+        }
+        let mut cells = Vec::new();
+        loop {
+            let seg_end = text[pos..to].find(is_hard).map_or(to, |p| pos + p);
+            let seg = text[pos..seg_end].trim_matches(' ');
+            let seg_start =
+                pos + (text[pos..seg_end].len() - text[pos..seg_end].trim_start_matches(' ').len());
+            cells.push(if seg.is_empty() {
+                Some(Token {
+                    negative: false,
+                    digits: "0".into(),
+                    frac: None,
+                    blank_mark: true,
+                    span: (pos, pos),
+                })
+            } else {
+                scan_number(text, seg_start, seg_end)
+                    .filter(|(_, n)| text[*n..seg_end].trim_matches(' ').is_empty())
+                    .map(|(t, _)| t)
+            });
+            if seg_end >= to || text.as_bytes()[seg_end] == b'\n' {
+                break;
+            }
+            pos = seg_end + 1;
+        }
+        Some(cells)
+    }
+
+    fn read_row(
+        &mut self,
+        keys: &[CellKey],
+        slots: &[Slot],
+        identities: &[Identity],
+        area: Area,
+        what: &str,
+    ) {
+        let n = keys.len();
+        // A complete row of a real table: each cell is where it is printed.
+        if let Some(mut grid) = area.grid {
+            while grid.len() > n
+                && matches!(grid.last(), Some(Some(t)) if t.blank_mark && t.span.0 == t.span.1)
+            {
+                grid.pop();
+            }
+            if grid.len() == n && grid.iter().all(Option::is_some) {
+                for (k, t) in keys.iter().zip(grid.into_iter().flatten()) {
+                    let value = t.number().unwrap_or(Number::ZERO);
+                    self.put(*k, value, t.span, false);
+                }
+                return;
+            }
+        }
+        if area.tokens.is_empty() {
+            if !area.open {
+                self.note(
+                    "read.row-without-numbers",
+                    format!("{what}未找到数字"),
+                    keys.to_vec(),
+                    None,
+                );
+            }
+            return;
+        }
+        // Cut off by the end of the document: only the cells shown, in order.
+        if area.open && area.tokens.len() < n {
+            if area.tokens.iter().all(|t| t.number().is_some()) {
+                for (k, t) in keys.iter().zip(&area.tokens) {
+                    self.put(*k, t.number().expect("checked"), t.span, false);
+                }
+            }
+            return;
+        }
+        let origin = self.norm.origin_at(area.tokens[0].span.0);
+        match solve::solve(&area.tokens, slots, identities, true) {
+            solve::Outcome::Unique { cells, by_identity } => {
+                for (k, r) in keys.iter().zip(cells) {
+                    self.put_read(*k, &area.tokens, r, by_identity);
+                }
+            }
+            solve::Outcome::Partial { cells, readings } => {
+                let mut missing = Vec::new();
+                for (k, r) in keys.iter().zip(cells) {
+                    match r {
+                        Some(r) => self.put_read(*k, &area.tokens, r, true),
+                        None => missing.push(*k),
+                    }
+                }
+                let how = if readings == usize::MAX {
+                    "读法过多".to_string()
+                } else {
+                    format!("有 {readings} 种读法")
+                };
+                self.note(
+                    "read.ambiguous",
+                    format!(
+                        "{what}的数字“{}”{how}，无法确定各栏数值，这些单元格未读取",
+                        self.printed(&area.tokens)
+                    ),
+                    missing,
+                    origin,
+                );
+            }
+            solve::Outcome::NoReading => {
+                self.note(
+                    "read.unreadable-row",
+                    format!(
+                        "{what}的数字“{}”无法与 {n} 个单元格对应（或不满足合计关系），该行未读取",
+                        self.printed(&area.tokens)
+                    ),
+                    keys.to_vec(),
+                    origin,
+                );
+            }
+        }
+    }
+
+    fn printed(&self, tokens: &[Token]) -> String {
+        let a = tokens.first().map_or(0, |t| t.span.0);
+        let b = tokens.last().map_or(0, |t| t.span.1);
+        squash(&self.norm.text[a..b])
+    }
+
+    fn put_read(&mut self, key: CellKey, tokens: &[Token], r: solve::Read, by_identity: bool) {
+        match r.token {
+            Some(t) => {
+                let tok = &tokens[t];
+                let digits_at = tok.span.0 + usize::from(tok.negative);
+                let span = if tok.blank_mark || (r.digits.0 == 0 && r.digits.1 == tok.digits.len())
+                {
+                    tok.span
+                } else {
+                    (
+                        digits_at + r.digits.0 - usize::from(tok.negative && r.digits.0 == 0),
+                        digits_at + r.digits.1,
+                    )
+                };
+                self.put(key, r.value, span, by_identity);
+            }
+            None => {
+                self.cells.insert(
+                    key,
+                    Cell {
+                        value: r.value,
+                        provenance: None,
+                    },
+                );
+            }
+        }
+    }
+
+    fn put(&mut self, key: CellKey, value: Number, span: (usize, usize), by_identity: bool) {
+        let provenance = self.norm.origin_at(span.0).map(|origin| Provenance {
+            origin,
+            raw: if span.0 == span.1 {
+                String::new()
+            } else {
+                self.norm.raw(span.0, span.1)
+            },
+            resolved_by_identity: by_identity,
+        });
+        self.cells.insert(key, Cell { value, provenance });
+    }
+}
+
+impl Token {
+    /// The value when the token is one number, as printed.
+    fn number(&self) -> Option<Number> {
+        if self.blank_mark {
+            return Some(Number::ZERO);
+        }
+        if self.digits.len() > 1 && self.digits.starts_with('0') {
+            return None;
+        }
+        let mut s = String::new();
+        if self.negative {
+            s.push('-');
+        }
+        s.push_str(&self.digits);
+        if let Some(f) = &self.frac {
+            s.push('.');
+            s.push_str(f);
+        }
+        s.parse().ok()
+    }
+}
+
+/// Units printed inside cells (`251000元`, `2笔`).
+const UNITS: [&str; 9] = ["万元", "元", "笔", "件", "个", "项", "条", "次", "%"];
+
+/// A number token at `i`: `-?digits(.digits)?unit?`, or a blank mark
+/// (`-`, `/`, `无` standing alone). Returns the token and the end offset.
+fn scan_number(text: &str, i: usize, to: usize) -> Option<(Token, usize)> {
+    let bytes = text.as_bytes();
+    let standalone = |a: usize, b: usize| {
+        (a == 0 || text[..a].ends_with(is_sep)) && (b >= to || text[b..].starts_with(is_sep))
+    };
+    let mut j = i;
+    let negative = bytes.get(j) == Some(&b'-') && bytes.get(j + 1).is_some_and(u8::is_ascii_digit);
+    if negative {
+        j += 1;
+    }
+    if bytes.get(j).is_some_and(u8::is_ascii_digit) {
+        let ds = j;
+        while j < to && bytes[j].is_ascii_digit() {
+            j += 1;
+        }
+        let mut digits = text[ds..j].to_string();
+        // Thousands separators: 12,345
+        while j + 3 < to
+            && bytes[j] == b','
+            && bytes[j + 1..j + 4].iter().all(u8::is_ascii_digit)
+            && !bytes.get(j + 4).is_some_and(u8::is_ascii_digit)
+        {
+            digits.push_str(&text[j + 1..j + 4]);
+            j += 4;
+        }
+        let mut frac = None;
+        if j + 1 < to && bytes[j] == b'.' && bytes[j + 1].is_ascii_digit() {
+            let fs = j + 1;
+            j += 1;
+            while j < to && bytes[j].is_ascii_digit() {
+                j += 1;
+            }
+            frac = Some(text[fs..j].to_string());
+        }
+        let end = j;
+        for u in UNITS {
+            if text[j..to].starts_with(u) {
+                j += u.len();
+                break;
+            }
+        }
+        return Some((
+            Token {
+                negative,
+                digits,
+                frac,
+                blank_mark: false,
+                span: (i, end),
+            },
+            j,
+        ));
+    }
+    // Blank marks.
+    let c = text[i..].chars().next()?;
+    if matches!(c, '-' | '/' | '无') {
+        let mut k = i;
+        while k < to && text[k..].starts_with(c) {
+            k += c.len_utf8();
+        }
+        if standalone(i, k) {
+            return Some((
+                Token {
+                    negative: false,
+                    digits: "0".into(),
+                    frac: None,
+                    blank_mark: true,
+                    span: (i, k),
+                },
+                k,
+            ));
+        }
+    }
+    None
+}
+
+fn t3_row_name(row: T3Row) -> &'static str {
+    match row {
+        T3Row::New => "本年新收政府信息公开申请数量",
+        T3Row::CarriedOver => "上年结转政府信息公开申请数量",
+        T3Row::Total => "总计",
+        T3Row::CarryForward => "结转下年度继续办理",
+        T3Row::Outcome(o) => match o {
+            Outcome::Granted => "予以公开",
+            Outcome::Partial => "部分公开",
+            Outcome::Denied(r) => r.label(),
+            Outcome::Unavailable(r) => r.label(),
+            Outcome::NotProcessed(r) => r.label(),
+            Outcome::Other(r) => match r {
+                OtherReason::OverdueCorrection => "逾期不补正",
+                OtherReason::OverdueFee => "逾期未缴纳费用",
+                OtherReason::Other => "其他",
+            },
+            Outcome::OtherUnsplit => "其他处理",
+        },
+    }
+}
+
+/// Which template table 二's headers and rows belong to.
+fn template_evidence(t2: &str) -> Option<Template> {
+    static Y2021: LazyLock<Vec<Regex>> = LazyLock::new(|| {
+        [
+            "本年制发件数",
+            "本年废止件数",
+            "现行有效件数",
+            "本年处理决定数量",
+            "本年收费金额",
+        ]
+        .iter()
+        .map(|s| label(s, None))
+        .collect()
+    });
+    static Y2019: LazyLock<Vec<Regex>> = LazyLock::new(|| {
+        [
+            "本年新制作数量",
+            "本年新公开数量",
+            "对外公开总数量",
+            "上一年项目数量",
+            "其他对外管理服务事项",
+            "采购项目数量",
+            "政府集中采购",
+        ]
+        .iter()
+        .map(|s| label(s, None))
+        .collect()
+    });
+    let new = Y2021.iter().filter(|r| r.is_match(t2)).count();
+    let old = Y2019.iter().filter(|r| r.is_match(t2)).count();
+    match (new, old) {
+        (0, 0) => None,
+        (n, o) if n > o => Some(Template::Y2021),
+        (n, o) if o > n => Some(Template::Y2019),
+        _ => None,
+    }
+}
+
+/// The report's title and what it says.
+struct Title {
+    text: String,
+    agency: Option<String>,
+    year: Option<u16>,
+}
+
+static TITLE_RE: LazyLock<Vec<Regex>> = LazyLock::new(|| {
+    let tail = "(?:政府信息公开|政务公开)(?:工作)?(?:年度)?(?:工作)?(?:报告|年报)";
+    [
+        // 聊城市工业和信息化局2023年政府信息公开工作年度报告
+        format!("^(?:标题:)?(?P<agency>.{{2,40}}?)(?P<year>(?:19|20)\\d\\d)年度?{tail}$"),
+        // 宝坻区大钟庄镇政府信息公开工作年度报告(2019年)
+        format!("^(?:标题:)?(?P<agency>.{{2,40}}?){tail}[(\\[【〔]?(?P<year>(?:19|20)\\d\\d)年?度?[)\\]】〕]?$"),
+        // 2023年度XX局政府信息公开工作年度报告
+        format!("^(?:标题:)?(?P<year>(?:19|20)\\d\\d)年度?(?P<agency>.{{2,40}}?){tail}$"),
+    ]
+    .iter()
+    .map(|p| Regex::new(p).expect("title pattern"))
+    .collect()
+});
+
+fn find_title(flat: &Flat) -> Option<Title> {
+    // Titles stand near the top, before the first section, on one line or two.
+    let mut lines: Vec<String> = Vec::new();
+    for p in flat.pieces.iter().take(60) {
+        let t: String = p
+            .text
+            .chars()
+            .filter(|c| !c.is_whitespace() && *c != '\u{3000}')
+            .collect();
+        let t = fold_punct(&t);
+        if t.starts_with("一、") && t.contains("总体情况") {
+            break;
+        }
+        if !t.is_empty() {
+            lines.push(t);
+        }
+    }
+    let try_line = |s: &str| -> Option<Title> {
+        if s.chars().count() > 70 || s.ends_with('。') {
+            return None;
+        }
+        for re in TITLE_RE.iter() {
+            if let Some(c) = re.captures(s) {
+                let agency = c
+                    .name("agency")
+                    .map(|m| {
+                        m.as_str()
+                            .trim_matches(|c: char| !is_name_char(c))
+                            .to_string()
+                    })
+                    .filter(|a| a.chars().count() >= 2 && !a.contains("关于"));
+                // Page chrome glued to a title ("无障碍|关怀版…") is not a name.
+                if agency
+                    .as_deref()
+                    .is_some_and(|a| a.contains(['|', ':', '>', '/']))
+                {
+                    continue;
+                }
+                let year = c.name("year").and_then(|m| m.as_str().parse().ok());
+                return Some(Title {
+                    text: s.to_string(),
+                    agency,
+                    year,
+                });
+            }
+        }
+        None
+    };
+    for i in 0..lines.len() {
+        if let Some(t) = try_line(&lines[i]) {
+            return Some(t);
+        }
+        if let Some(next) = lines.get(i + 1) {
+            if lines[i].chars().count() <= 40 {
+                if let Some(t) = try_line(&format!("{}{}", lines[i], next)) {
+                    return Some(t);
+                }
+            }
+        }
+    }
+    None
+}
+
+fn is_name_char(c: char) -> bool {
+    !(c.is_ascii_punctuation() || c.is_whitespace() || "、，。：；《》（）【】".contains(c))
+}
+
+fn fold_punct(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            c => c,
+        })
+        .collect()
+}
+
+static STAT_PERIOD: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new("统计[^。\\n]{0,12}?((?:19|20)\\d\\d)[ \\t]*年[ \\t]*1[ \\t]*月[ \\t]*1[ \\t]*日")
+        .expect("period")
+});
+static YEAR_MENTION: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new("((?:19|20)\\d\\d)[ \\t]*年").expect("year"));
+
+/// The statistics year when no title says it: the statistics period, else
+/// the year the opening text mentions most.
+fn year_from_text(text: &str) -> Option<u16> {
+    if let Some(c) = STAT_PERIOD.captures(text) {
+        return c[1].parse().ok();
+    }
+    let head = match text.char_indices().nth(3000) {
+        Some((i, _)) => &text[..i],
+        None => text,
+    };
+    let mut counts: BTreeMap<u16, (usize, usize)> = BTreeMap::new();
+    for (n, c) in YEAR_MENTION.captures_iter(head).enumerate() {
+        if let Ok(y) = c[1].parse::<u16>() {
+            let e = counts.entry(y).or_insert((0, n));
+            e.0 += 1;
+        }
+    }
+    counts
+        .into_iter()
+        .max_by(|a, b| a.1 .0.cmp(&b.1 .0).then(b.1 .1.cmp(&a.1 .1)))
+        .map(|(y, _)| y)
+}
+
+fn looks_like_report(text: &str) -> bool {
+    text.contains("政府信息公开") && (text.contains("年度报告") || text.contains("工作报告"))
+}

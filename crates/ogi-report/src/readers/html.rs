@@ -1,0 +1,4 @@
+use crate::flat::Flat;
+pub fn read(_bytes: &[u8]) -> Result<Flat, String> {
+    Err("HTML 读取尚未实现".into())
+}

@@ -1,0 +1,91 @@
+//! Plain text: Word/WPS text exports (one cell per line), web pages dumped
+//! as text (cells between `|`), archives that glued cells together, and
+//! Markdown pipe tables. Every line is a piece; `|` becomes a cell boundary
+//! in the extractor, so Markdown needs nothing of its own but dropping its
+//! `|---|` rule lines.
+
+use crate::flat::Flat;
+
+/// Decodes text: UTF-8 (with or without BOM), UTF-16 with BOM, else GB18030.
+pub fn decode(bytes: &[u8]) -> Result<String, String> {
+    if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
+        return Ok(String::from_utf8_lossy(rest).into_owned());
+    }
+    if bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF") {
+        let (enc, _) = encoding_rs::Encoding::for_bom(bytes).ok_or("无法识别的文字编码")?;
+        return Ok(enc.decode(bytes).0.into_owned());
+    }
+    match std::str::from_utf8(bytes) {
+        Ok(s) => Ok(s.to_string()),
+        Err(e) if e.error_len().is_none() && bytes.len() - e.valid_up_to() < 4 => {
+            // Cut off in the middle of a character: keep what is whole.
+            Ok(String::from_utf8_lossy(&bytes[..e.valid_up_to()]).into_owned())
+        }
+        Err(_) => {
+            let (s, _, bad) = encoding_rs::GB18030.decode(bytes);
+            if bad && s.chars().filter(|&c| c == '\u{FFFD}').count() * 20 > s.chars().count() {
+                return Err(
+                    "文字编码无法识别（既不是 UTF-8 也不是 GB18030/GBK），或这不是文本文件".into(),
+                );
+            }
+            Ok(s.into_owned())
+        }
+    }
+}
+
+pub fn read(bytes: &[u8], markdown: bool) -> Result<Flat, String> {
+    if bytes.contains(&0) && !bytes.starts_with(b"\xFF\xFE") && !bytes.starts_with(b"\xFE\xFF") {
+        return Err("这是二进制文件，不是文本".into());
+    }
+    let text = decode(bytes)?;
+    let mut flat = Flat::default();
+    for (i, line) in text.lines().enumerate() {
+        if markdown && is_pipe_rule(line) {
+            continue;
+        }
+        if line.trim().is_empty() {
+            continue;
+        }
+        flat.line(i as u32 + 1, line);
+    }
+    if flat.pieces.is_empty() {
+        return Err("文件是空的".into());
+    }
+    Ok(flat)
+}
+
+/// A Markdown table rule: `|---|:---:|`.
+fn is_pipe_rule(line: &str) -> bool {
+    let t = line.trim();
+    t.contains("---")
+        && t.contains('|')
+        && t.chars().all(|c| matches!(c, '|' | '-' | ':' | ' ' | '\t'))
+}
+
+/// Whether the text has a Markdown table rule line.
+pub fn has_pipe_rule(bytes: &[u8]) -> bool {
+    let head = &bytes[..bytes.len().min(64 * 1024)];
+    String::from_utf8_lossy(head).lines().any(is_pipe_rule)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decodes_gbk_and_utf8() {
+        let (gbk, _, _) = encoding_rs::GBK.encode("政府信息公开工作年度报告");
+        assert_eq!(decode(&gbk).unwrap(), "政府信息公开工作年度报告");
+        assert_eq!(decode("\u{FEFF}规章".as_bytes()).unwrap(), "规章");
+        // A file cut inside a character keeps what is whole.
+        let s = "规章".as_bytes();
+        assert_eq!(decode(&s[..4]).unwrap(), "规");
+    }
+
+    #[test]
+    fn markdown_rules_are_not_rows() {
+        let f = read("| 规章 | 0 |\n|---|---|\n| 行政许可 | 3 |".as_bytes(), true).unwrap();
+        assert_eq!(f.pieces.len(), 2);
+        assert!(read(b"\x00\x01binary", false).is_err());
+    }
+}

@@ -1,0 +1,463 @@
+//! Assigning printed numbers to cells when the printing does not say which
+//! number is which cell: digits glued together (`713000074` for seven cells),
+//! blank cells dropped (`3 3` for seven cells).
+//!
+//! Every way to read the tokens into the cells is a *reading*. A cell is read
+//! only when it has the same value in every admissible reading:
+//! 1. if the tokens admit exactly one reading, that is what was printed,
+//!    consistent or not (the checker judges it);
+//! 2. otherwise only readings that satisfy the template's identities (row
+//!    sums, group totals) are admissible; cells on which they disagree are
+//!    left out. A missing cell is a finding; a wrong one is a silent lie.
+
+use crate::model::Number;
+
+/// A number-like token as printed: optional sign, digits, optional decimals.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Token {
+    pub negative: bool,
+    pub digits: String,
+    pub frac: Option<String>,
+    /// A cell printed as `-`, `—`, `/` or `无`: value 0, never split.
+    pub blank_mark: bool,
+    /// Byte span in the normalized text, for provenance.
+    pub span: (usize, usize),
+}
+
+impl Token {
+    fn value(&self, digits: &str, frac: Option<&str>, negative: bool) -> Option<Number> {
+        let mut s = String::with_capacity(digits.len() + 8);
+        if negative {
+            s.push('-');
+        }
+        s.push_str(digits);
+        if let Some(f) = frac {
+            s.push('.');
+            s.push_str(f);
+        }
+        s.parse().ok()
+    }
+}
+
+/// What a cell accepts.
+#[derive(Debug, Clone, Copy)]
+pub struct Slot {
+    pub negative_ok: bool,
+    pub decimal_ok: bool,
+}
+
+/// `cells[total] == Σ cells[parts]`.
+#[derive(Debug, Clone)]
+pub struct Identity {
+    pub total: usize,
+    pub parts: Vec<usize>,
+}
+
+/// One cell's reading: the value and the token (and digit span) it came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Read {
+    pub value: Number,
+    /// Index of the token, or `None` for a blank cell that vanished.
+    pub token: Option<usize>,
+    /// Byte range within the token's digits (for provenance of a split).
+    pub digits: (usize, usize),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Every cell, certain.
+    Unique { cells: Vec<Read>, by_identity: bool },
+    /// Some cells certain (`Some`), the others ambiguous (`None`).
+    Partial {
+        cells: Vec<Option<Read>>,
+        readings: usize,
+    },
+    /// No reading fits the cells (too many numbers, or none satisfying the identities).
+    NoReading,
+}
+
+/// Work bound: beyond this many search steps the row is called ambiguous.
+const MAX_STEPS: usize = 400_000;
+/// Longest digit run one count cell may take.
+const MAX_DIGITS: usize = 12;
+
+struct Search<'a> {
+    tokens: &'a [Token],
+    slots: &'a [Slot],
+    identities: &'a [Identity],
+    /// Whether a cell may have vanished (blank dropped by the printing).
+    allow_vanished: bool,
+    check_identities: bool,
+    steps: usize,
+    found: Vec<Vec<Read>>,
+    limit: usize,
+    aborted: bool,
+}
+
+impl Search<'_> {
+    /// Tokens `t..`, token `t` consumed up to digit `d`; cells `c..` to fill.
+    fn go(&mut self, cur: &mut Vec<Read>, t: usize, d: usize) {
+        self.steps += 1;
+        if self.steps > MAX_STEPS || self.found.len() > self.limit {
+            self.aborted = true;
+            return;
+        }
+        let c = cur.len();
+        if c == self.slots.len() {
+            if t == self.tokens.len() && (!self.check_identities || self.identities_hold(cur, c)) {
+                self.found.push(cur.clone());
+            }
+            return;
+        }
+        if self.check_identities && !self.identities_hold(cur, c) {
+            return;
+        }
+        let cells_left = self.slots.len() - c;
+        // Each remaining token needs at least one cell.
+        let tokens_left = self.tokens.len() - t;
+        if tokens_left > cells_left {
+            return;
+        }
+        let slot = self.slots[c];
+        // The cell vanished (printed blank, dropped by the printing).
+        if self.allow_vanished && d == 0 && tokens_left < cells_left {
+            cur.push(Read {
+                value: Number::ZERO,
+                token: None,
+                digits: (0, 0),
+            });
+            self.go(cur, t, d);
+            cur.pop();
+        }
+        if t == self.tokens.len() {
+            return;
+        }
+        let tok = &self.tokens[t];
+        if tok.blank_mark {
+            cur.push(Read {
+                value: Number::ZERO,
+                token: Some(t),
+                digits: (0, 0),
+            });
+            self.go(cur, t + 1, 0);
+            cur.pop();
+            return;
+        }
+        let digits = tok.digits.as_str();
+        let rest = &digits[d..];
+        if rest.is_empty() {
+            return;
+        }
+        let negative = tok.negative && d == 0;
+        if negative && !slot.negative_ok {
+            return;
+        }
+        let max = rest.len().min(MAX_DIGITS);
+        for len in 1..=max {
+            let part = &rest[..len];
+            // "07" is not how anyone prints seven.
+            if len > 1 && part.starts_with('0') {
+                break;
+            }
+            let last = len == rest.len();
+            let frac = if last { tok.frac.as_deref() } else { None };
+            if frac.is_some() && !slot.decimal_ok {
+                continue;
+            }
+            let Some(value) = tok.value(part, frac, negative) else {
+                continue;
+            };
+            cur.push(Read {
+                value,
+                token: Some(t),
+                digits: (d, d + len),
+            });
+            if last {
+                self.go(cur, t + 1, 0);
+            } else {
+                self.go(cur, t, d + len);
+            }
+            cur.pop();
+        }
+    }
+
+    /// Identities whose cells are all assigned (index < `upto`) hold.
+    fn identities_hold(&self, cur: &[Read], upto: usize) -> bool {
+        self.identities.iter().all(|id| {
+            if id.total >= upto || id.parts.iter().any(|&p| p >= upto) {
+                return true;
+            }
+            let mut sum = Number::ZERO;
+            for &p in &id.parts {
+                match sum.checked_add(cur[p].value) {
+                    Some(s) => sum = s,
+                    None => return false,
+                }
+            }
+            sum == cur[id.total].value
+        })
+    }
+}
+
+/// Reads `tokens` into `slots`.
+///
+/// `allow_vanished`: blank cells may have disappeared from the printing (text
+/// formats); false when every printed cell is present (a complete row of a
+/// real table).
+pub fn solve(
+    tokens: &[Token],
+    slots: &[Slot],
+    identities: &[Identity],
+    allow_vanished: bool,
+) -> Outcome {
+    if tokens.is_empty() {
+        return Outcome::NoReading;
+    }
+    let search = |check_identities: bool| {
+        let mut s = Search {
+            tokens,
+            slots,
+            identities,
+            allow_vanished,
+            check_identities,
+            steps: 0,
+            found: Vec::new(),
+            limit: 10_000,
+            aborted: false,
+        };
+        s.go(&mut Vec::with_capacity(slots.len()), 0, 0);
+        (!s.aborted).then_some(s.found)
+    };
+    let unknown = || Outcome::Partial {
+        cells: vec![None; slots.len()],
+        readings: usize::MAX,
+    };
+    let plain = search(false);
+    match plain.as_deref() {
+        Some([]) => return Outcome::NoReading,
+        Some([only]) => {
+            return Outcome::Unique {
+                cells: only.clone(),
+                by_identity: false,
+            }
+        }
+        _ => {}
+    }
+    if identities.is_empty() {
+        // Several readings and nothing to choose between them.
+        return plain.map_or_else(unknown, |r| agreement(slots.len(), r));
+    }
+    match search(true) {
+        None => unknown(),
+        Some(mut found) => match found.len() {
+            0 => Outcome::NoReading,
+            1 => Outcome::Unique {
+                cells: found.pop().expect("one"),
+                by_identity: true,
+            },
+            _ => agreement(slots.len(), found),
+        },
+    }
+}
+
+fn agreement(n: usize, readings: Vec<Vec<Read>>) -> Outcome {
+    let mut cells: Vec<Option<Read>> = readings[0].iter().copied().map(Some).collect();
+    for r in &readings[1..] {
+        for (c, read) in cells.iter_mut().zip(r) {
+            // A vanished blank and a printed zero agree on the value.
+            if c.is_some_and(|have| have.value != read.value) {
+                *c = None;
+            }
+        }
+    }
+    debug_assert_eq!(cells.len(), n);
+    Outcome::Partial {
+        cells,
+        readings: readings.len(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn toks(s: &str) -> Vec<Token> {
+        s.split(' ')
+            .map(|t| {
+                let negative = t.starts_with('-') && t.len() > 1;
+                let body = t.trim_start_matches('-');
+                let (digits, frac) = match body.split_once('.') {
+                    Some((a, b)) => (a.to_string(), Some(b.to_string())),
+                    None => (body.to_string(), None),
+                };
+                Token {
+                    negative,
+                    digits,
+                    frac,
+                    blank_mark: t == "-",
+                    span: (0, 0),
+                }
+            })
+            .collect()
+    }
+
+    fn t3_row() -> (Vec<Slot>, Vec<Identity>) {
+        (
+            vec![
+                Slot {
+                    negative_ok: false,
+                    decimal_ok: false
+                };
+                7
+            ],
+            vec![Identity {
+                total: 6,
+                parts: (0..6).collect(),
+            }],
+        )
+    }
+
+    fn values(o: &Outcome) -> Vec<Option<String>> {
+        match o {
+            Outcome::Unique { cells, .. } => {
+                cells.iter().map(|r| Some(r.value.to_string())).collect()
+            }
+            Outcome::Partial { cells, .. } => cells
+                .iter()
+                .map(|r| r.map(|r| r.value.to_string()))
+                .collect(),
+            Outcome::NoReading => vec![],
+        }
+    }
+
+    fn all(v: &[&str]) -> Vec<Option<String>> {
+        v.iter().map(|s| Some(s.to_string())).collect()
+    }
+
+    #[test]
+    fn glued_row_splits_by_its_row_sum() {
+        let (slots, ids) = t3_row();
+        let o = solve(&toks("713000074"), &slots, &ids, true);
+        assert_eq!(values(&o), all(&["71", "3", "0", "0", "0", "0", "74"]));
+        assert!(matches!(
+            o,
+            Outcome::Unique {
+                by_identity: true,
+                ..
+            }
+        ));
+        let o = solve(&toks("21710000218"), &slots, &ids, true);
+        assert_eq!(values(&o), all(&["217", "1", "0", "0", "0", "0", "218"]));
+    }
+
+    #[test]
+    fn separated_row_is_read_as_printed_even_if_inconsistent() {
+        let (slots, ids) = t3_row();
+        let o = solve(&toks("6 0 0 0 0 1 9"), &slots, &ids, true);
+        assert_eq!(values(&o), all(&["6", "0", "0", "0", "0", "1", "9"]));
+        assert!(matches!(
+            o,
+            Outcome::Unique {
+                by_identity: false,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn all_zero_row_with_a_dropped_blank_is_all_zero() {
+        let (slots, ids) = t3_row();
+        let o = solve(&toks("000000"), &slots, &ids, true);
+        assert_eq!(values(&o), all(&["0"; 7]));
+    }
+
+    #[test]
+    fn dropped_blanks_leave_only_what_is_certain() {
+        let (slots, ids) = t3_row();
+        // "| 3 | 3 |": the total is 3, the applicant column unknown.
+        let o = solve(&toks("3 3"), &slots, &ids, true);
+        let v = values(&o);
+        assert_eq!(v[6], Some("3".into()));
+        assert!(v[..6].iter().all(Option::is_none), "{v:?}");
+    }
+
+    #[test]
+    fn glued_row_that_fits_no_identity_is_not_read() {
+        let (slots, ids) = t3_row();
+        // Printed 3 0 0 0 0 0 0 (total left at 0) or 30 … with a blank: unknowable.
+        assert_eq!(
+            solve(&toks("3000000"), &slots, &ids, true),
+            Outcome::NoReading
+        );
+    }
+
+    #[test]
+    fn row_without_identity_keeps_only_agreeing_cells() {
+        let slots = vec![
+            Slot {
+                negative_ok: false,
+                decimal_ok: false
+            };
+            3
+        ];
+        let v = values(&solve(&toks("8855698"), &slots, &[], false));
+        assert!(v.iter().all(Option::is_none), "{v:?}");
+        assert_eq!(
+            values(&solve(&toks("000"), &slots, &[], false)),
+            all(&["0", "0", "0"])
+        );
+        let change = vec![
+            Slot {
+                negative_ok: false,
+                decimal_ok: false,
+            },
+            Slot {
+                negative_ok: true,
+                decimal_ok: false,
+            },
+            Slot {
+                negative_ok: false,
+                decimal_ok: false,
+            },
+        ];
+        assert_eq!(
+            values(&solve(&toks("1 -10"), &change, &[], false)),
+            all(&["1", "-1", "0"])
+        );
+    }
+
+    #[test]
+    fn table_four_groups_split_by_their_totals() {
+        let slots = vec![
+            Slot {
+                negative_ok: false,
+                decimal_ok: false
+            };
+            15
+        ];
+        let ids: Vec<Identity> = (0..3)
+            .map(|g| Identity {
+                total: g * 5 + 4,
+                parts: (g * 5..g * 5 + 4).collect(),
+            })
+            .collect();
+        let o = solve(&toks("21317000001324019"), &slots, &ids, true);
+        assert_eq!(
+            values(&o),
+            all(&["2", "1", "3", "1", "7", "0", "0", "0", "0", "0", "13", "2", "4", "0", "19"])
+        );
+    }
+
+    #[test]
+    fn too_many_numbers_is_no_reading() {
+        let slots = vec![
+            Slot {
+                negative_ok: false,
+                decimal_ok: false
+            };
+            2
+        ];
+        assert_eq!(solve(&toks("1 2 3"), &slots, &[], true), Outcome::NoReading);
+        assert_eq!(solve(&[], &slots, &[], true), Outcome::NoReading);
+    }
+}

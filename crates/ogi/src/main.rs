@@ -1,0 +1,114 @@
+//! The `ogi` binary: parses arguments and calls the crates. Nothing else.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+#[derive(Parser)]
+#[command(
+    name = "ogi",
+    version,
+    about = "政府信息公开工作系统（依申请公开、主动公开记录、年度报告）"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// 年度报告：读取、检查
+    Report {
+        #[command(subcommand)]
+        command: ReportCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ReportCommand {
+    /// 读取一份已发布的年度报告（HTML、DOCX、PDF、文本、Markdown、ogi JSON）
+    Parse {
+        file: PathBuf,
+        /// cells：单元格键值（report-cells.md 约定）；json：完整模型及来源位置
+        #[arg(long, value_enum, default_value_t = OutputFormat::Cells)]
+        format: OutputFormat,
+        /// 指定读取格式（默认按内容判断）
+        #[arg(long = "as", value_enum)]
+        read_as: Option<InputFormat>,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum OutputFormat {
+    Cells,
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum InputFormat {
+    Text,
+    Markdown,
+    Html,
+    Docx,
+    Pdf,
+    Json,
+}
+
+impl From<InputFormat> for ogi_report::Format {
+    fn from(f: InputFormat) -> Self {
+        use ogi_report::Format as F;
+        match f {
+            InputFormat::Text => F::Text,
+            InputFormat::Markdown => F::Markdown,
+            InputFormat::Html => F::Html,
+            InputFormat::Docx => F::Docx,
+            InputFormat::Pdf => F::Pdf,
+            InputFormat::Json => F::Json,
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Report {
+            command:
+                ReportCommand::Parse {
+                    file,
+                    format,
+                    read_as,
+                },
+        } => parse(&file, format, read_as),
+    }
+}
+
+/// Exit 2 when the file cannot be read as a report, with one line naming it.
+fn parse(file: &PathBuf, format: OutputFormat, read_as: Option<InputFormat>) -> ExitCode {
+    let bytes = match std::fs::read(file) {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("ogi: {}: 无法读取文件：{e}", file.display());
+            return ExitCode::from(2);
+        }
+    };
+    let name = file.file_name().and_then(|n| n.to_str());
+    let result = match read_as {
+        Some(f) => ogi_report::read_as(&bytes, f.into()),
+        None => ogi_report::read(&bytes, name),
+    };
+    match result {
+        Ok(report) => {
+            let out = match format {
+                OutputFormat::Cells => ogi_report::render::cells_tsv(&report),
+                OutputFormat::Json => ogi_report::render::json(&report) + "\n",
+            };
+            print!("{out}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("ogi: {}: {e}", file.display());
+            ExitCode::from(2)
+        }
+    }
+}
