@@ -190,16 +190,8 @@ impl T3Row {
     pub fn outcomes(template: Template) -> Vec<Outcome> {
         let mut v = vec![Outcome::Granted, Outcome::Partial];
         v.extend(DenialReason::ALL.iter().map(|&r| Outcome::Denied(r)));
-        v.extend(
-            UnavailableReason::ALL
-                .iter()
-                .map(|&r| Outcome::Unavailable(r)),
-        );
-        v.extend(
-            NotProcessedReason::ALL
-                .iter()
-                .map(|&r| Outcome::NotProcessed(r)),
-        );
+        v.extend(UnavailableReason::ALL.iter().map(|&r| Outcome::Unavailable(r)));
+        v.extend(NotProcessedReason::ALL.iter().map(|&r| Outcome::NotProcessed(r)));
         match template {
             Template::Y2019 => v.push(Outcome::OtherUnsplit),
             Template::Y2021 => v.extend(OtherReason::ALL.iter().map(|&r| Outcome::Other(r))),
@@ -379,18 +371,9 @@ impl FromStr for CellKey {
         let (table, rest) = s.split_once('.').ok_or_else(bad)?;
         let (row, col) = rest.rsplit_once('.').ok_or_else(bad)?;
         let key = match table {
-            "t2" => CellKey::T2(
-                T2Row::from_key(row).ok_or_else(bad)?,
-                T2Column::from_key(col).ok_or_else(bad)?,
-            ),
-            "t3" => CellKey::T3(
-                T3Row::from_key(row).ok_or_else(bad)?,
-                ApplicantColumn::from_key(col).ok_or_else(bad)?,
-            ),
-            "t4" => CellKey::T4(
-                T4Group::from_key(row).ok_or_else(bad)?,
-                T4Column::from_key(col).ok_or_else(bad)?,
-            ),
+            "t2" => CellKey::T2(T2Row::from_key(row).ok_or_else(bad)?, T2Column::from_key(col).ok_or_else(bad)?),
+            "t3" => CellKey::T3(T3Row::from_key(row).ok_or_else(bad)?, ApplicantColumn::from_key(col).ok_or_else(bad)?),
+            "t4" => CellKey::T4(T4Group::from_key(row).ok_or_else(bad)?, T4Column::from_key(col).ok_or_else(bad)?),
             _ => return Err(bad()),
         };
         Ok(key)
@@ -423,11 +406,7 @@ mod tests {
             }
         }
         assert_eq!(
-            CellKey::T3(
-                T3Row::Outcome(Outcome::OtherUnsplit),
-                ApplicantColumn::Natural
-            )
-            .to_string(),
+            CellKey::T3(T3Row::Outcome(Outcome::OtherUnsplit), ApplicantColumn::Natural).to_string(),
             "t3.other.natural"
         );
     }
@@ -442,14 +421,7 @@ mod tests {
 
     #[test]
     fn bad_keys_are_refused() {
-        for s in [
-            "",
-            "t3",
-            "t3.granted",
-            "t9.granted.natural",
-            "t3.denied.nope.total",
-            "t2.fees.natural",
-        ] {
+        for s in ["", "t3", "t3.granted", "t9.granted.natural", "t3.denied.nope.total", "t2.fees.natural"] {
             assert!(s.parse::<CellKey>().is_err(), "{s}");
         }
     }

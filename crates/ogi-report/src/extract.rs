@@ -13,13 +13,11 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use crate::cells::{
-    ApplicantColumn, CellKey, DenialReason, NotProcessedReason, OtherReason, Outcome, T2Row, T3Row,
-    T4Column, T4Group, Template, UnavailableReason,
+    ApplicantColumn, CellKey, DenialReason, NotProcessedReason, OtherReason, Outcome, T2Row, T3Row, T4Column, T4Group,
+    Template, UnavailableReason,
 };
 use crate::flat::{Flat, Origin};
-use crate::model::{
-    Cell, Meta, Number, Provenance, ReadNote, Report, Section, SectionKind, SourceFormat,
-};
+use crate::model::{Cell, Meta, Number, Provenance, ReadNote, Report, Section, SectionKind, SourceFormat};
 use crate::norm::{is_hard, is_sep, Norm};
 use crate::solve::{self, Identity, Slot, Token};
 
@@ -34,11 +32,7 @@ pub fn extract(flat: &Flat, format: SourceFormat) -> Result<Report, NotAReport> 
     if text.trim().is_empty() {
         return Err(NotAReport("文件中没有可读的文字".into()));
     }
-    let mut ex = Extractor {
-        norm: &norm,
-        cells: BTreeMap::new(),
-        notes: Vec::new(),
-    };
+    let mut ex = Extractor { norm: &norm, cells: BTreeMap::new(), notes: Vec::new() };
     let sections = find_sections(&norm);
     let regions = find_regions(text, &sections);
     let title = find_title(flat);
@@ -49,10 +43,7 @@ pub fn extract(flat: &Flat, format: SourceFormat) -> Result<Report, NotAReport> 
         ex.read_t4(a, b);
     }
 
-    let year = title
-        .as_ref()
-        .and_then(|t| t.year)
-        .or_else(|| year_from_text(text));
+    let year = title.as_ref().and_then(|t| t.year).or_else(|| year_from_text(text));
     let template = t2_template
         .or(match t3_split_other {
             Some(true) => Some(Template::Y2021),
@@ -66,39 +57,17 @@ pub fn extract(flat: &Flat, format: SourceFormat) -> Result<Report, NotAReport> 
 
     let found_tables = regions.t2.is_some() || regions.t3.is_some();
     if title.is_none() && !found_tables && sections.len() < 2 && !looks_like_report(text) {
-        return Err(NotAReport(
-            "不是政府信息公开工作年度报告：未找到报告标题，也未找到统计表".into(),
-        ));
+        return Err(NotAReport("不是政府信息公开工作年度报告：未找到报告标题，也未找到统计表".into()));
     }
     if !found_tables {
-        ex.note(
-            "read.no-tables",
-            "未找到统计表（表格可能以图片或附件形式发布）".into(),
-            vec![],
-            None,
-        );
+        ex.note("read.no-tables", "未找到统计表（表格可能以图片或附件形式发布）".into(), vec![], None);
     }
     if template.is_none() && found_tables {
-        ex.note(
-            "read.template-unknown",
-            "无法判断报告所用模板（2019 或 2021 版），表二未读取".into(),
-            vec![],
-            None,
-        );
+        ex.note("read.template-unknown", "无法判断报告所用模板（2019 或 2021 版），表二未读取".into(), vec![], None);
     }
-    let meta = Meta {
-        agency: title.as_ref().and_then(|t| t.agency.clone()),
-        year,
-        template,
-        title: title.map(|t| t.text),
-    };
-    Ok(Report {
-        meta,
-        format,
-        sections,
-        cells: ex.cells,
-        notes: ex.notes,
-    })
+    let meta =
+        Meta { agency: title.as_ref().and_then(|t| t.agency.clone()), year, template, title: title.map(|t| t.text) };
+    Ok(Report { meta, format, sections, cells: ex.cells, notes: ex.notes })
 }
 
 /// A label pattern: every char may be separated from the next by separators
@@ -106,10 +75,7 @@ pub fn extract(flat: &Flat, format: SourceFormat) -> Result<Report, NotAReport> 
 /// number (`2.`) that belongs to the label, not to the numbers before it.
 fn label(core: &str, prefix: Option<&str>) -> Regex {
     let sep = "[ \\t\\n]*";
-    let body: Vec<String> = core
-        .chars()
-        .map(|c| regex::escape(&c.to_string()))
-        .collect();
+    let body: Vec<String> = core.chars().map(|c| regex::escape(&c.to_string())).collect();
     let mut pat = String::new();
     if let Some(p) = prefix {
         pat.push_str(&format!("(?:{}{sep}[.、]{sep})?", regex::escape(p)));
@@ -137,37 +103,21 @@ struct RowLabel {
 static T3_LABELS: LazyLock<Vec<RowLabel>> = LazyLock::new(|| {
     let s = "[ \\t\\n]*";
     let mut v = vec![
-        RowLabel {
-            row: T3Row::New,
-            re: label("本年新收政府信息公开申请", None),
-        },
-        RowLabel {
-            row: T3Row::CarriedOver,
-            re: label("上年结转政府信息公开申请", None),
-        },
-        RowLabel {
-            row: T3Row::Outcome(Outcome::Granted),
-            re: label("予以公开", None),
-        },
-        RowLabel {
-            row: T3Row::Outcome(Outcome::Partial),
-            re: label("部分公开", None),
-        },
+        RowLabel { row: T3Row::New, re: label("本年新收政府信息公开申请", None) },
+        RowLabel { row: T3Row::CarriedOver, re: label("上年结转政府信息公开申请", None) },
+        RowLabel { row: T3Row::Outcome(Outcome::Granted), re: label("予以公开", None) },
+        RowLabel { row: T3Row::Outcome(Outcome::Partial), re: label("部分公开", None) },
     ];
     for (i, r) in DenialReason::ALL.iter().enumerate() {
         let re = match r {
             // Printed with typos in real reports ("其他法律行政止公开").
-            DenialReason::ProhibitedByLaw => label_re(
-                &format!("其{s}他{s}法{s}律{s}行{s}政{s}(?:法{s}规{s})?(?:禁{s})?止{s}公{s}开"),
-                Some("2"),
-            ),
+            DenialReason::ProhibitedByLaw => {
+                label_re(&format!("其{s}他{s}法{s}律{s}行{s}政{s}(?:法{s}规{s})?(?:禁{s})?止{s}公{s}开"), Some("2"))
+            }
             DenialReason::SafetyStability => label("危及三安全一稳定", Some("3")),
             _ => label(r.label(), Some(&(i + 1).to_string())),
         };
-        v.push(RowLabel {
-            row: T3Row::Outcome(Outcome::Denied(*r)),
-            re,
-        });
+        v.push(RowLabel { row: T3Row::Outcome(Outcome::Denied(*r)), re });
     }
     for (i, r) in UnavailableReason::ALL.iter().enumerate() {
         v.push(RowLabel {
@@ -181,10 +131,7 @@ static T3_LABELS: LazyLock<Vec<RowLabel>> = LazyLock::new(|| {
             re: label(r.label(), Some(&(i + 1).to_string())),
         });
     }
-    v.push(RowLabel {
-        row: T3Row::Outcome(Outcome::OtherUnsplit),
-        re: label("其他处理", None),
-    });
+    v.push(RowLabel { row: T3Row::Outcome(Outcome::OtherUnsplit), re: label("其他处理", None) });
     v.push(RowLabel {
         row: T3Row::Outcome(Outcome::Other(OtherReason::OverdueCorrection)),
         re: label("申请人无正当理由逾期不补正", Some("1")),
@@ -193,20 +140,11 @@ static T3_LABELS: LazyLock<Vec<RowLabel>> = LazyLock::new(|| {
         row: T3Row::Outcome(Outcome::Other(OtherReason::OverdueFee)),
         re: label("申请人逾期未按收费通知要求缴纳费用", Some("2")),
     });
-    v.push(RowLabel {
-        row: T3Row::Outcome(Outcome::Other(OtherReason::Other)),
-        re: label("其他", Some("3")),
-    });
-    v.push(RowLabel {
-        row: T3Row::Total,
-        re: label("总计", None),
-    });
+    v.push(RowLabel { row: T3Row::Outcome(Outcome::Other(OtherReason::Other)), re: label("其他", Some("3")) });
+    v.push(RowLabel { row: T3Row::Total, re: label("总计", None) });
     v.push(RowLabel {
         row: T3Row::CarryForward,
-        re: label_re(
-            &format!("结{s}转{s}下{s}(?:一{s})?年{s}度?{s}继{s}续{s}办{s}理"),
-            None,
-        ),
+        re: label_re(&format!("结{s}转{s}下{s}(?:一{s})?年{s}度?{s}继{s}续{s}办{s}理"), None),
     });
     v
 });
@@ -217,9 +155,7 @@ static T2_LABELS: LazyLock<Vec<(T2Row, Regex)>> = LazyLock::new(|| {
         .iter()
         .map(|&r| {
             let re = match r {
-                T2Row::Normative => {
-                    label_re(&format!("(?:行{s}政{s})?规{s}范{s}性{s}文{s}件"), None)
-                }
+                T2Row::Normative => label_re(&format!("(?:行{s}政{s})?规{s}范{s}性{s}文{s}件"), None),
                 _ => label(r.label(), None),
             };
             (r, re)
@@ -233,17 +169,15 @@ static SECTION_RES: LazyLock<Vec<(SectionKind, Regex)>> = LazyLock::new(|| {
         (SectionKind::Overview, format!("一{s}、{s}总{s}体{s}情{s}况")),
         (SectionKind::Proactive, format!("二{s}、{s}主{s}动{s}公{s}开{s}政{s}府{s}信{s}息")),
         (SectionKind::Requests, format!("三{s}、{s}收{s}到{s}和{s}处{s}理{s}政{s}府{s}信{s}息{s}公{s}开{s}申{s}请")),
-        (SectionKind::Disputes, format!("四{s}、{s}(?:因{s})?政{s}府{s}信{s}息{s}公{s}开[^\\n。]{{0,12}}?行{s}政{s}(?:法{s})?复{s}议")),
+        (
+            SectionKind::Disputes,
+            format!("四{s}、{s}(?:因{s})?政{s}府{s}信{s}息{s}公{s}开[^\\n。]{{0,12}}?行{s}政{s}(?:法{s})?复{s}议"),
+        ),
         (SectionKind::Problems, format!("五{s}、{s}存{s}在{s}的{s}主{s}要{s}问{s}题")),
         (SectionKind::Other, format!("六{s}、{s}其{s}他{s}需{s}要{s}报{s}告")),
     ];
     pats.into_iter()
-        .map(|(k, p)| {
-            (
-                k,
-                Regex::new(&format!("(?:^|[ \\t\\n。])({p})")).expect("section pattern"),
-            )
-        })
+        .map(|(k, p)| (k, Regex::new(&format!("(?:^|[ \\t\\n。])({p})")).expect("section pattern")))
         .collect()
 });
 
@@ -305,7 +239,8 @@ static T3_HEADER: LazyLock<Regex> = LazyLock::new(|| label("申请人情况", No
 static T3_RESULTS: LazyLock<Regex> = LazyLock::new(|| label("本年度办理结果", None));
 static T4_HEADER: LazyLock<Regex> = LazyLock::new(|| label("行政复议", None));
 static T4_END: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new("(?:五[ \\t]*、|存[ \\t\\n]*在[ \\t\\n]*的[ \\t\\n]*主[ \\t\\n]*要[ \\t\\n]*问[ \\t\\n]*题)").expect("t4 end")
+    Regex::new("(?:五[ \\t]*、|存[ \\t\\n]*在[ \\t\\n]*的[ \\t\\n]*主[ \\t\\n]*要[ \\t\\n]*问[ \\t\\n]*题)")
+        .expect("t4 end")
 });
 
 fn find_regions(text: &str, sections: &[Section]) -> Regions {
@@ -318,12 +253,7 @@ fn find_regions(text: &str, sections: &[Section]) -> Regions {
         .or_else(|| T3_HEADER.find(text))
         .or_else(|| T3_LABELS[1].re.find(text))
         .or_else(|| T3_RESULTS.find(text))
-        .or_else(|| {
-            T3_LABELS
-                .iter()
-                .find(|l| l.row == T3Row::CarryForward)
-                .and_then(|l| l.re.find(text))
-        });
+        .or_else(|| T3_LABELS.iter().find(|l| l.row == T3Row::CarryForward).and_then(|l| l.re.find(text)));
     let t2_start = T2_ANCHOR
         .find(text)
         .or_else(|| INFO_CONTENT.find(text))
@@ -333,32 +263,20 @@ fn find_regions(text: &str, sections: &[Section]) -> Regions {
     if let Some(a) = t2_start {
         let b = t3_start.unwrap_or(text.len());
         // The table ends where table 三's section heading starts, if printed.
-        let b = SECTION_RES[2]
-            .1
-            .find_at(text, a)
-            .map_or(b, |m| m.start().min(b));
+        let b = SECTION_RES[2].1.find_at(text, a).map_or(b, |m| m.start().min(b));
         r.t2 = Some((a, b));
     }
     if let Some(a) = t3_start {
         // Table 四 starts after table 三's last row, at its header.
-        let carry = T3_LABELS
-            .iter()
-            .find(|l| l.row == T3Row::CarryForward)
-            .expect("carry label");
+        let carry = T3_LABELS.iter().find(|l| l.row == T3Row::CarryForward).expect("carry label");
         let t3_end = carry.re.find_at(text, a).map(|m| m.end());
         let t4_start = t3_end.and_then(|e| T4_HEADER.find_at(text, e).map(|m| m.start()));
         let b = match (t4_start, t3_end) {
             (Some(t4), _) => {
                 // Stop table 三 at the 四、 heading when printed before the header.
-                SECTION_RES[3]
-                    .1
-                    .find_at(text, a)
-                    .map_or(t4, |m| m.start().min(t4))
+                SECTION_RES[3].1.find_at(text, a).map_or(t4, |m| m.start().min(t4))
             }
-            (None, _) => SECTION_RES[3]
-                .1
-                .find_at(text, a)
-                .map_or(text.len(), |m| m.start()),
+            (None, _) => SECTION_RES[3].1.find_at(text, a).map_or(text.len(), |m| m.start()),
         };
         r.t3 = Some((a, b.max(a)));
         if let Some(t4) = t4_start {
@@ -385,19 +303,52 @@ struct Area {
     open: bool,
 }
 
-const COUNT: Slot = Slot {
-    negative_ok: false,
-    decimal_ok: false,
-};
+/// A row whose reading its own identities could not settle.
+struct Pending {
+    keys: Vec<CellKey>,
+    tokens: Vec<Token>,
+    cells: Vec<Option<solve::Read>>,
+    readings: usize,
+    candidates: Vec<Vec<solve::Read>>,
+    what: String,
+    origin: Option<Origin>,
+}
+
+/// Table 三's column identities that involve a cell of `pending` and whose
+/// cells are all known hold.
+fn column_identities_hold(
+    value: &dyn Fn(CellKey) -> Option<Number>,
+    pending: &std::collections::BTreeSet<CellKey>,
+    outcome_rows: &[T3Row],
+) -> bool {
+    let sum = |rows: &[T3Row], col: ApplicantColumn| -> Option<Number> {
+        rows.iter().try_fold(Number::ZERO, |acc, &r| acc.checked_add(value(CellKey::T3(r, col))?))
+    };
+    let involved = |rows: &[T3Row], col: ApplicantColumn| rows.iter().any(|&r| pending.contains(&CellKey::T3(r, col)));
+    ApplicantColumn::ALL.iter().all(|&col| {
+        let flow = [T3Row::New, T3Row::CarriedOver, T3Row::Total, T3Row::CarryForward];
+        let flow_ok = !involved(&flow, col)
+            || match (sum(&flow[..2], col), sum(&flow[2..], col)) {
+                (Some(a), Some(b)) => a == b,
+                _ => true,
+            };
+        let mut with_total = outcome_rows.to_vec();
+        with_total.push(T3Row::Total);
+        let outcomes_ok = outcome_rows.is_empty()
+            || !involved(&with_total, col)
+            || match (sum(outcome_rows, col), value(CellKey::T3(T3Row::Total, col))) {
+                (Some(a), Some(b)) => a == b,
+                _ => true,
+            };
+        flow_ok && outcomes_ok
+    })
+}
+
+const COUNT: Slot = Slot { negative_ok: false, decimal_ok: false };
 
 impl Extractor<'_> {
     fn note(&mut self, code: &str, message: String, cells: Vec<CellKey>, origin: Option<Origin>) {
-        self.notes.push(ReadNote {
-            code: code.into(),
-            message,
-            cells,
-            origin,
-        });
+        self.notes.push(ReadNote { code: code.into(), message, cells, origin });
     }
 
     /// Reads table 三. Returns whether （六）其他处理 was split in three rows
@@ -417,19 +368,11 @@ impl Extractor<'_> {
             };
             if let T3Row::Outcome(Outcome::OtherUnsplit) = l.row {
                 // Split in three when the first sub-row follows before 总计.
-                let total = T3_LABELS
-                    .iter()
-                    .find(|l| l.row == T3Row::Total)
-                    .expect("total");
-                let stop = total
-                    .re
-                    .find_at(text, m.end())
-                    .map_or(text.len(), |t| t.start());
+                let total = T3_LABELS.iter().find(|l| l.row == T3Row::Total).expect("total");
+                let stop = total.re.find_at(text, m.end()).map_or(text.len(), |t| t.start());
                 let sub = T3_LABELS
                     .iter()
-                    .find(|l| {
-                        l.row == T3Row::Outcome(Outcome::Other(OtherReason::OverdueCorrection))
-                    })
+                    .find(|l| l.row == T3Row::Outcome(Outcome::Other(OtherReason::OverdueCorrection)))
                     .expect("sub");
                 let split = sub.re.find_at(&text[..stop], m.end()).is_some();
                 split_other = Some(split);
@@ -441,41 +384,35 @@ impl Extractor<'_> {
             found.push((l.row, m.start(), m.end()));
             cursor = m.end();
         }
+        let mut pending: Vec<Pending> = Vec::new();
         for (i, &(row, _, label_end)) in found.iter().enumerate() {
             let area_end = found.get(i + 1).map_or(end, |n| n.1);
-            let keys: Vec<CellKey> = ApplicantColumn::ALL
-                .iter()
-                .map(|&c| CellKey::T3(row, c))
-                .collect();
+            let keys: Vec<CellKey> = ApplicantColumn::ALL.iter().map(|&c| CellKey::T3(row, c)).collect();
             let slots = vec![COUNT; 7];
-            let identities = [Identity {
-                total: 6,
-                parts: (0..6).collect(),
-            }];
+            let identities = [Identity { total: 6, parts: (0..6).collect() }];
             let area = self.area(label_end, area_end, end == self.norm.text.len());
-            self.read_row(
-                &keys,
-                &slots,
-                &identities,
-                area,
-                &format!("表三“{}”行", t3_row_name(row)),
-            );
+            let what = format!("表三“{}”行", t3_row_name(row));
+            if let Some(p) = self.read_row(&keys, &slots, &identities, area, &what) {
+                pending.push(p);
+            }
         }
+        let outcome_rows: Vec<T3Row> = found.iter().map(|f| f.0).filter(|r| matches!(r, T3Row::Outcome(_))).collect();
+        let expected_outcomes = match split_other {
+            Some(true) => T3Row::outcomes(Template::Y2021).len(),
+            _ => T3Row::outcomes(Template::Y2019).len(),
+        };
+        // Σ outcomes is only known when every outcome row was found.
+        let outcome_rows = if outcome_rows.len() == expected_outcomes { outcome_rows } else { Vec::new() };
+        self.resolve_by_columns(pending, &outcome_rows);
         split_other
     }
 
     fn read_t4(&mut self, start: usize, end: usize) {
-        let keys: Vec<CellKey> = T4Group::ALL
-            .iter()
-            .flat_map(|&g| T4Column::ALL.iter().map(move |&c| CellKey::T4(g, c)))
-            .collect();
+        let keys: Vec<CellKey> =
+            T4Group::ALL.iter().flat_map(|&g| T4Column::ALL.iter().map(move |&c| CellKey::T4(g, c))).collect();
         let slots = vec![COUNT; 15];
-        let identities: Vec<Identity> = (0..3)
-            .map(|g| Identity {
-                total: g * 5 + 4,
-                parts: (g * 5..g * 5 + 4).collect(),
-            })
-            .collect();
+        let identities: Vec<Identity> =
+            (0..3).map(|g| Identity { total: g * 5 + 4, parts: (g * 5..g * 5 + 4).collect() }).collect();
         // The numbers are the trailing run of the table: everything before is
         // header text (printed across, down, or one character per line).
         let text = &self.norm.text;
@@ -488,16 +425,16 @@ impl Extractor<'_> {
             }
         }
         // In a grid the run is the data row: start it at its first cell.
-        let run_start = text[run_start..end]
-            .find(|c: char| !is_sep(c))
-            .map_or(end, |p| run_start + p);
+        let run_start = text[run_start..end].find(|c: char| !is_sep(c)).map_or(end, |p| run_start + p);
         let open = end == text.len();
         let grid = self.norm.explicit() && self.norm.in_cells(run_start);
         let mut area = self.area_from(run_start, end, open, false);
         if grid {
             area.grid = self.grid_cells(run_start, end, false);
         }
-        self.read_row(&keys, &slots, &identities, area, "表四");
+        if let Some(p) = self.read_row(&keys, &slots, &identities, area, "表四") {
+            self.commit(p);
+        }
     }
 
     fn read_t2(&mut self, template: Template, start: usize, end: usize) {
@@ -506,11 +443,7 @@ impl Extractor<'_> {
         let mut found: Vec<(usize, usize, usize)> = Vec::new();
         let mut cursor = start;
         for (i, (row, _)) in layout.iter().enumerate() {
-            let re = &T2_LABELS
-                .iter()
-                .find(|(r, _)| r == row)
-                .expect("t2 label")
-                .1;
+            let re = &T2_LABELS.iter().find(|(r, _)| r == row).expect("t2 label").1;
             if let Some(m) = re.find_at(text, cursor) {
                 found.push((i, m.start(), m.end()));
                 cursor = m.end();
@@ -520,32 +453,19 @@ impl Extractor<'_> {
             let (row, cols) = layout[i];
             let area_end = found.get(n + 1).map_or(end, |x| x.1);
             let keys: Vec<CellKey> = cols.iter().map(|&c| CellKey::T2(row, c)).collect();
-            let slots: Vec<Slot> = keys
-                .iter()
-                .map(|k| Slot {
-                    negative_ok: k.may_be_negative(),
-                    decimal_ok: k.is_amount(),
-                })
-                .collect();
+            let slots: Vec<Slot> =
+                keys.iter().map(|k| Slot { negative_ok: k.may_be_negative(), decimal_ok: k.is_amount() }).collect();
             let area = self.area(label_end, area_end, end == self.norm.text.len());
-            self.read_row(
-                &keys,
-                &slots,
-                &[],
-                area,
-                &format!("表二“{}”行", row.label()),
-            );
+            let what = format!("表二“{}”行", row.label());
+            if let Some(p) = self.read_row(&keys, &slots, &[], area, &what) {
+                self.commit(p);
+            }
         }
     }
 
     /// The numbers after a label, up to the first text after them.
     fn area(&self, label_end: usize, area_end: usize, region_open: bool) -> Area {
-        self.area_from(
-            label_end,
-            area_end,
-            region_open,
-            self.norm.in_cells(label_end.saturating_sub(1)),
-        )
+        self.area_from(label_end, area_end, region_open, self.norm.in_cells(label_end.saturating_sub(1)))
     }
 
     fn area_from(&self, from: usize, to: usize, region_open: bool, grid: bool) -> Area {
@@ -571,11 +491,7 @@ impl Extractor<'_> {
             i += c.len_utf8();
         }
         let open = region_open && !stopped && to == text.len();
-        let grid = if grid {
-            self.grid_cells(from, to, true)
-        } else {
-            None
-        };
+        let grid = if grid { self.grid_cells(from, to, true) } else { None };
         Area { tokens, grid, open }
     }
 
@@ -596,16 +512,9 @@ impl Extractor<'_> {
         loop {
             let seg_end = text[pos..to].find(is_hard).map_or(to, |p| pos + p);
             let seg = text[pos..seg_end].trim_matches(' ');
-            let seg_start =
-                pos + (text[pos..seg_end].len() - text[pos..seg_end].trim_start_matches(' ').len());
+            let seg_start = pos + (text[pos..seg_end].len() - text[pos..seg_end].trim_start_matches(' ').len());
             cells.push(if seg.is_empty() {
-                Some(Token {
-                    negative: false,
-                    digits: "0".into(),
-                    frac: None,
-                    blank_mark: true,
-                    span: (pos, pos),
-                })
+                Some(Token { negative: false, digits: "0".into(), frac: None, blank_mark: true, span: (pos, pos) })
             } else {
                 scan_number(text, seg_start, seg_end)
                     .filter(|(_, n)| text[*n..seg_end].trim_matches(' ').is_empty())
@@ -619,6 +528,8 @@ impl Extractor<'_> {
         Some(cells)
     }
 
+    /// Reads one row into cells. A row whose reading stays ambiguous is
+    /// returned, so that the table's column identities can still decide it.
     fn read_row(
         &mut self,
         keys: &[CellKey],
@@ -626,13 +537,11 @@ impl Extractor<'_> {
         identities: &[Identity],
         area: Area,
         what: &str,
-    ) {
+    ) -> Option<Pending> {
         let n = keys.len();
         // A complete row of a real table: each cell is where it is printed.
         if let Some(mut grid) = area.grid {
-            while grid.len() > n
-                && matches!(grid.last(), Some(Some(t)) if t.blank_mark && t.span.0 == t.span.1)
-            {
+            while grid.len() > n && matches!(grid.last(), Some(Some(t)) if t.blank_mark && t.span.0 == t.span.1) {
                 grid.pop();
             }
             if grid.len() == n && grid.iter().all(Option::is_some) {
@@ -640,19 +549,14 @@ impl Extractor<'_> {
                     let value = t.number().unwrap_or(Number::ZERO);
                     self.put(*k, value, t.span, false);
                 }
-                return;
+                return None;
             }
         }
         if area.tokens.is_empty() {
             if !area.open {
-                self.note(
-                    "read.row-without-numbers",
-                    format!("{what}未找到数字"),
-                    keys.to_vec(),
-                    None,
-                );
+                self.note("read.row-without-numbers", format!("{what}未找到数字"), keys.to_vec(), None);
             }
-            return;
+            return None;
         }
         // Cut off by the end of the document: only the cells shown, in order.
         if area.open && area.tokens.len() < n {
@@ -661,7 +565,7 @@ impl Extractor<'_> {
                     self.put(*k, t.number().expect("checked"), t.span, false);
                 }
             }
-            return;
+            return None;
         }
         let origin = self.norm.origin_at(area.tokens[0].span.0);
         match solve::solve(&area.tokens, slots, identities, true) {
@@ -669,29 +573,24 @@ impl Extractor<'_> {
                 for (k, r) in keys.iter().zip(cells) {
                     self.put_read(*k, &area.tokens, r, by_identity);
                 }
+                None
             }
-            solve::Outcome::Partial { cells, readings } => {
-                let mut missing = Vec::new();
-                for (k, r) in keys.iter().zip(cells) {
-                    match r {
-                        Some(r) => self.put_read(*k, &area.tokens, r, true),
-                        None => missing.push(*k),
-                    }
-                }
-                let how = if readings == usize::MAX {
-                    "读法过多".to_string()
-                } else {
-                    format!("有 {readings} 种读法")
-                };
-                self.note(
-                    "read.ambiguous",
-                    format!(
-                        "{what}的数字“{}”{how}，无法确定各栏数值，这些单元格未读取",
-                        self.printed(&area.tokens)
-                    ),
-                    missing,
+            solve::Outcome::Partial { cells, readings, candidates } => {
+                let pending = Pending {
+                    keys: keys.to_vec(),
+                    tokens: area.tokens,
+                    cells,
+                    readings,
+                    candidates,
+                    what: what.to_string(),
                     origin,
-                );
+                };
+                if pending.cells.iter().all(Option::is_some) {
+                    self.commit(pending);
+                    None
+                } else {
+                    Some(pending)
+                }
             }
             solve::Outcome::NoReading => {
                 self.note(
@@ -703,7 +602,90 @@ impl Extractor<'_> {
                     keys.to_vec(),
                     origin,
                 );
+                None
             }
+        }
+    }
+
+    /// Writes what is certain of an ambiguous row, and says what is not.
+    fn commit(&mut self, p: Pending) {
+        let mut missing = Vec::new();
+        for (k, r) in p.keys.iter().zip(&p.cells) {
+            match r {
+                Some(r) => self.put_read(*k, &p.tokens, *r, true),
+                None => missing.push(*k),
+            }
+        }
+        if !missing.is_empty() {
+            let how = if p.readings == usize::MAX {
+                "读法过多".to_string()
+            } else {
+                format!("有 {} 种读法", p.readings)
+            };
+            self.note(
+                "read.ambiguous",
+                format!("{}的数字“{}”{how}，无法确定各栏数值，这些单元格未读取", p.what, self.printed(&p.tokens)),
+                missing,
+                p.origin,
+            );
+        }
+    }
+
+    /// Table 三's column identities decide rows their own row sum could not:
+    /// for every column, 一 + 二 = 总计 + 四 and 总计 = Σ outcomes. Readings of
+    /// the ambiguous rows are combined; a cell is read when every combination
+    /// that satisfies the identities gives it the same value.
+    fn resolve_by_columns(&mut self, pending: Vec<Pending>, outcome_rows: &[T3Row]) {
+        const MAX_COMBOS: usize = 200_000;
+        let combos = pending.iter().try_fold(1usize, |acc, p| acc.checked_mul(p.candidates.len().max(1)));
+        let decidable = !pending.is_empty()
+            && pending.iter().all(|p| !p.candidates.is_empty())
+            && combos.is_some_and(|c| c <= MAX_COMBOS);
+        if !decidable {
+            pending.into_iter().for_each(|p| self.commit(p));
+            return;
+        }
+        let pending_keys: std::collections::BTreeSet<CellKey> =
+            pending.iter().flat_map(|p| p.keys.iter().copied()).collect();
+        let mut valid: Vec<Vec<usize>> = Vec::new();
+        let mut choice = vec![0usize; pending.len()];
+        loop {
+            let value = |k: CellKey| -> Option<Number> {
+                for (p, &c) in pending.iter().zip(&choice) {
+                    if let Some(i) = p.keys.iter().position(|x| *x == k) {
+                        return Some(p.candidates[c][i].value);
+                    }
+                }
+                self.cells.get(&k).map(|c| c.value)
+            };
+            if column_identities_hold(&value, &pending_keys, outcome_rows) {
+                valid.push(choice.clone());
+                if valid.len() > 10_000 {
+                    break;
+                }
+            }
+            // Next combination.
+            let mut i = 0;
+            while i < choice.len() {
+                choice[i] += 1;
+                if choice[i] < pending[i].candidates.len() {
+                    break;
+                }
+                choice[i] = 0;
+                i += 1;
+            }
+            if i == choice.len() {
+                break;
+            }
+        }
+        for (pi, mut p) in pending.into_iter().enumerate() {
+            if !valid.is_empty() && valid.len() <= 10_000 {
+                let chosen: Vec<&[solve::Read]> = valid.iter().map(|v| p.candidates[v[pi]].as_slice()).collect();
+                let agreed = solve::agree(p.keys.len(), chosen.into_iter());
+                p.readings = valid.iter().map(|v| v[pi]).collect::<std::collections::BTreeSet<_>>().len();
+                p.cells = agreed;
+            }
+            self.commit(p);
         }
     }
 
@@ -718,25 +700,15 @@ impl Extractor<'_> {
             Some(t) => {
                 let tok = &tokens[t];
                 let digits_at = tok.span.0 + usize::from(tok.negative);
-                let span = if tok.blank_mark || (r.digits.0 == 0 && r.digits.1 == tok.digits.len())
-                {
+                let span = if tok.blank_mark || (r.digits.0 == 0 && r.digits.1 == tok.digits.len()) {
                     tok.span
                 } else {
-                    (
-                        digits_at + r.digits.0 - usize::from(tok.negative && r.digits.0 == 0),
-                        digits_at + r.digits.1,
-                    )
+                    (digits_at + r.digits.0 - usize::from(tok.negative && r.digits.0 == 0), digits_at + r.digits.1)
                 };
                 self.put(key, r.value, span, by_identity);
             }
             None => {
-                self.cells.insert(
-                    key,
-                    Cell {
-                        value: r.value,
-                        provenance: None,
-                    },
-                );
+                self.cells.insert(key, Cell { value: r.value, provenance: None });
             }
         }
     }
@@ -744,11 +716,7 @@ impl Extractor<'_> {
     fn put(&mut self, key: CellKey, value: Number, span: (usize, usize), by_identity: bool) {
         let provenance = self.norm.origin_at(span.0).map(|origin| Provenance {
             origin,
-            raw: if span.0 == span.1 {
-                String::new()
-            } else {
-                self.norm.raw(span.0, span.1)
-            },
+            raw: if span.0 == span.1 { String::new() } else { self.norm.raw(span.0, span.1) },
             resolved_by_identity: by_identity,
         });
         self.cells.insert(key, Cell { value, provenance });
@@ -784,9 +752,8 @@ const UNITS: [&str; 9] = ["万元", "元", "笔", "件", "个", "项", "条", "�
 /// (`-`, `/`, `无` standing alone). Returns the token and the end offset.
 fn scan_number(text: &str, i: usize, to: usize) -> Option<(Token, usize)> {
     let bytes = text.as_bytes();
-    let standalone = |a: usize, b: usize| {
-        (a == 0 || text[..a].ends_with(is_sep)) && (b >= to || text[b..].starts_with(is_sep))
-    };
+    let standalone =
+        |a: usize, b: usize| (a == 0 || text[..a].ends_with(is_sep)) && (b >= to || text[b..].starts_with(is_sep));
     let mut j = i;
     let negative = bytes.get(j) == Some(&b'-') && bytes.get(j + 1).is_some_and(u8::is_ascii_digit);
     if negative {
@@ -823,16 +790,7 @@ fn scan_number(text: &str, i: usize, to: usize) -> Option<(Token, usize)> {
                 break;
             }
         }
-        return Some((
-            Token {
-                negative,
-                digits,
-                frac,
-                blank_mark: false,
-                span: (i, end),
-            },
-            j,
-        ));
+        return Some((Token { negative, digits, frac, blank_mark: false, span: (i, end) }, j));
     }
     // Blank marks.
     let c = text[i..].chars().next()?;
@@ -843,13 +801,7 @@ fn scan_number(text: &str, i: usize, to: usize) -> Option<(Token, usize)> {
         }
         if standalone(i, k) {
             return Some((
-                Token {
-                    negative: false,
-                    digits: "0".into(),
-                    frac: None,
-                    blank_mark: true,
-                    span: (i, k),
-                },
+                Token { negative: false, digits: "0".into(), frac: None, blank_mark: true, span: (i, k) },
                 k,
             ));
         }
@@ -882,16 +834,10 @@ fn t3_row_name(row: T3Row) -> &'static str {
 /// Which template table 二's headers and rows belong to.
 fn template_evidence(t2: &str) -> Option<Template> {
     static Y2021: LazyLock<Vec<Regex>> = LazyLock::new(|| {
-        [
-            "本年制发件数",
-            "本年废止件数",
-            "现行有效件数",
-            "本年处理决定数量",
-            "本年收费金额",
-        ]
-        .iter()
-        .map(|s| label(s, None))
-        .collect()
+        ["本年制发件数", "本年废止件数", "现行有效件数", "本年处理决定数量", "本年收费金额"]
+            .iter()
+            .map(|s| label(s, None))
+            .collect()
     });
     static Y2019: LazyLock<Vec<Regex>> = LazyLock::new(|| {
         [
@@ -943,11 +889,7 @@ fn find_title(flat: &Flat) -> Option<Title> {
     // Titles stand near the top, before the first section, on one line or two.
     let mut lines: Vec<String> = Vec::new();
     for p in flat.pieces.iter().take(60) {
-        let t: String = p
-            .text
-            .chars()
-            .filter(|c| !c.is_whitespace() && *c != '\u{3000}')
-            .collect();
+        let t: String = p.text.chars().filter(|c| !c.is_whitespace() && *c != '\u{3000}').collect();
         let t = fold_punct(&t);
         if t.starts_with("一、") && t.contains("总体情况") {
             break;
@@ -964,25 +906,14 @@ fn find_title(flat: &Flat) -> Option<Title> {
             if let Some(c) = re.captures(s) {
                 let agency = c
                     .name("agency")
-                    .map(|m| {
-                        m.as_str()
-                            .trim_matches(|c: char| !is_name_char(c))
-                            .to_string()
-                    })
+                    .map(|m| m.as_str().trim_matches(|c: char| !is_name_char(c)).to_string())
                     .filter(|a| a.chars().count() >= 2 && !a.contains("关于"));
                 // Page chrome glued to a title ("无障碍|关怀版…") is not a name.
-                if agency
-                    .as_deref()
-                    .is_some_and(|a| a.contains(['|', ':', '>', '/']))
-                {
+                if agency.as_deref().is_some_and(|a| a.contains(['|', ':', '>', '/'])) {
                     continue;
                 }
                 let year = c.name("year").and_then(|m| m.as_str().parse().ok());
-                return Some(Title {
-                    text: s.to_string(),
-                    agency,
-                    year,
-                });
+                return Some(Title { text: s.to_string(), agency, year });
             }
         }
         None
@@ -1016,11 +947,9 @@ fn fold_punct(s: &str) -> String {
 }
 
 static STAT_PERIOD: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new("统计[^。\\n]{0,12}?((?:19|20)\\d\\d)[ \\t]*年[ \\t]*1[ \\t]*月[ \\t]*1[ \\t]*日")
-        .expect("period")
+    Regex::new("统计[^。\\n]{0,12}?((?:19|20)\\d\\d)[ \\t]*年[ \\t]*1[ \\t]*月[ \\t]*1[ \\t]*日").expect("period")
 });
-static YEAR_MENTION: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new("((?:19|20)\\d\\d)[ \\t]*年").expect("year"));
+static YEAR_MENTION: LazyLock<Regex> = LazyLock::new(|| Regex::new("((?:19|20)\\d\\d)[ \\t]*年").expect("year"));
 
 /// The statistics year when no title says it: the statistics period, else
 /// the year the opening text mentions most.
@@ -1039,10 +968,7 @@ fn year_from_text(text: &str) -> Option<u16> {
             e.0 += 1;
         }
     }
-    counts
-        .into_iter()
-        .max_by(|a, b| a.1 .0.cmp(&b.1 .0).then(b.1 .1.cmp(&a.1 .1)))
-        .map(|(y, _)| y)
+    counts.into_iter().max_by(|a, b| a.1 .0.cmp(&b.1 .0).then(b.1 .1.cmp(&a.1 .1))).map(|(y, _)| y)
 }
 
 fn looks_like_report(text: &str) -> bool {

@@ -41,15 +41,9 @@ pub struct Flat {
 
 impl Flat {
     pub fn line(&mut self, line: u32, text: impl Into<String>) {
-        self.pieces.push(Piece {
-            text: text.into(),
-            origin: Origin::Line { line },
-        });
+        self.pieces.push(Piece { text: text.into(), origin: Origin::Line { line } });
     }
     pub fn cell(&mut self, table: u32, row: u32, col: u32, text: impl Into<String>) {
-        self.pieces.push(Piece {
-            text: text.into(),
-            origin: Origin::Cell { table, row, col },
-        });
+        self.pieces.push(Piece { text: text.into(), origin: Origin::Cell { table, row, col } });
     }
 }

@@ -23,10 +23,7 @@ impl Number {
     pub const ZERO: Number = Number { units: 0, scale: 0 };
 
     pub fn int(v: i64) -> Number {
-        Number {
-            units: v as i128,
-            scale: 0,
-        }
+        Number { units: v as i128, scale: 0 }
     }
 
     /// The value as an integer, if it has no fractional part.
@@ -55,19 +52,9 @@ impl Number {
     /// Sum of numbers (exact); `None` on overflow.
     pub fn checked_add(self, other: Number) -> Option<Number> {
         let scale = self.scale.max(other.scale);
-        let a = self
-            .units
-            .checked_mul(10i128.checked_pow((scale - self.scale) as u32)?)?;
-        let b = other
-            .units
-            .checked_mul(10i128.checked_pow((scale - other.scale) as u32)?)?;
-        Some(
-            Number {
-                units: a.checked_add(b)?,
-                scale,
-            }
-            .normalized(),
-        )
+        let a = self.units.checked_mul(10i128.checked_pow((scale - self.scale) as u32)?)?;
+        let b = other.units.checked_mul(10i128.checked_pow((scale - other.scale) as u32)?)?;
+        Some(Number { units: a.checked_add(b)?, scale }.normalized())
     }
 }
 
@@ -80,12 +67,8 @@ impl PartialOrd for Number {
 impl Ord for Number {
     fn cmp(&self, other: &Self) -> std::cmp::Ordering {
         let scale = self.scale.max(other.scale) as u32;
-        let a = self
-            .units
-            .saturating_mul(10i128.saturating_pow(scale - self.scale as u32));
-        let b = other
-            .units
-            .saturating_mul(10i128.saturating_pow(scale - other.scale as u32));
+        let a = self.units.saturating_mul(10i128.saturating_pow(scale - self.scale as u32));
+        let b = other.units.saturating_mul(10i128.saturating_pow(scale - other.scale as u32));
         a.cmp(&b)
     }
 }
@@ -99,13 +82,7 @@ impl fmt::Display for Number {
         let sign = if n.units < 0 { "-" } else { "" };
         let abs = n.units.unsigned_abs();
         let p = 10u128.pow(n.scale as u32);
-        write!(
-            f,
-            "{sign}{}.{:0width$}",
-            abs / p,
-            abs % p,
-            width = n.scale as usize
-        )
+        write!(f, "{sign}{}.{:0width$}", abs / p, abs % p, width = n.scale as usize)
     }
 }
 
@@ -122,10 +99,7 @@ impl FromStr for Number {
             Some((i, f)) => (i, f),
             None => (body, ""),
         };
-        if int.is_empty()
-            || !int.bytes().all(|b| b.is_ascii_digit())
-            || !frac.bytes().all(|b| b.is_ascii_digit())
-        {
+        if int.is_empty() || !int.bytes().all(|b| b.is_ascii_digit()) || !frac.bytes().all(|b| b.is_ascii_digit()) {
             return Err(bad());
         }
         if body.contains('.') && frac.is_empty() {
@@ -142,11 +116,7 @@ impl FromStr for Number {
         if neg {
             units = -units;
         }
-        Ok(Number {
-            units,
-            scale: frac.len() as u8,
-        }
-        .normalized())
+        Ok(Number { units, scale: frac.len() as u8 }.normalized())
     }
 }
 
@@ -329,16 +299,7 @@ mod tests {
         ] {
             assert_eq!(s.parse::<Number>().unwrap().to_string(), out);
         }
-        for s in [
-            "",
-            "-",
-            "1.",
-            ".5",
-            "1e3",
-            "１２",
-            "1,000",
-            "99999999999999999999999999999999",
-        ] {
+        for s in ["", "-", "1.", ".5", "1e3", "１２", "1,000", "99999999999999999999999999999999"] {
             assert!(s.parse::<Number>().is_err(), "{s}");
         }
     }

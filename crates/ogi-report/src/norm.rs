@@ -52,9 +52,7 @@ fn fold(c: char) -> Option<char> {
         | '\u{000B}'
         | '\u{000C}' => ' ',
         '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{00AD}' => return None,
-        '“' | '”' | '"' | '‘' | '’' | '\'' | '「' | '」' | '『' | '』' | '〝' | '〞' => {
-            return None
-        }
+        '“' | '”' | '"' | '‘' | '’' | '\'' | '「' | '」' | '『' | '』' | '〝' | '〞' => return None,
         '—' | '–' | '−' | '‐' | '‑' | '‒' | '―' => '-',
         '﹒' => '.',
         '、' => '、',
@@ -64,11 +62,7 @@ fn fold(c: char) -> Option<char> {
 }
 
 fn is_page_number(line: &str) -> bool {
-    let t: String = line
-        .chars()
-        .filter_map(fold)
-        .filter(|c| *c != ' ')
-        .collect();
+    let t: String = line.chars().filter_map(fold).filter(|c| *c != ' ').collect();
     let core = t.trim_matches('-');
     if core.len() < t.len()
         && !core.is_empty()
@@ -89,11 +83,7 @@ fn is_page_number(line: &str) -> bool {
 impl<'a> Norm<'a> {
     pub fn new(flat: &'a Flat) -> Norm<'a> {
         let cap = flat.pieces.iter().map(|p| p.text.len() + 1).sum();
-        let mut n = Norm {
-            text: String::with_capacity(cap),
-            flat,
-            srcs: Vec::with_capacity(cap / 2),
-        };
+        let mut n = Norm { text: String::with_capacity(cap), flat, srcs: Vec::with_capacity(cap / 2) };
         let mut prev: Option<Origin> = None;
         for (pi, piece) in flat.pieces.iter().enumerate() {
             let is_line = matches!(piece.origin, Origin::Line { .. });
@@ -102,12 +92,11 @@ impl<'a> Norm<'a> {
             }
             let sep = match (prev, piece.origin) {
                 (None, _) => None,
-                (
-                    Some(Origin::Cell {
-                        table: t0, row: r0, ..
-                    }),
-                    Origin::Cell { table, row, .. },
-                ) if t0 == table && r0 == row => Some('\t'),
+                (Some(Origin::Cell { table: t0, row: r0, .. }), Origin::Cell { table, row, .. })
+                    if t0 == table && r0 == row =>
+                {
+                    Some('\t')
+                }
                 _ => Some('\n'),
             };
             if let Some(sep) = sep {
@@ -126,11 +115,7 @@ impl<'a> Norm<'a> {
                 }
                 let c = rest.chars().next().expect("non-empty");
                 let len = c.len_utf8();
-                let mapped = if is_line && (c == '|' || c == '｜') {
-                    Some('\t')
-                } else {
-                    fold(c)
-                };
+                let mapped = if is_line && (c == '|' || c == '｜') { Some('\t') } else { fold(c) };
                 match mapped {
                     Some(' ') => n.push_sep(' ', pi as u32, i as u32),
                     Some('\t') => n.push_sep('\t', pi as u32, i as u32),
@@ -144,11 +129,7 @@ impl<'a> Norm<'a> {
     }
 
     fn push(&mut self, c: char, piece: u32, raw: u32) {
-        self.srcs.push(Src {
-            at: self.text.len() as u32,
-            piece,
-            raw,
-        });
+        self.srcs.push(Src { at: self.text.len() as u32, piece, raw });
         self.text.push(c);
     }
 
@@ -176,23 +157,16 @@ impl<'a> Norm<'a> {
 
     /// The origin of the text at a byte offset of the normalized text.
     pub fn origin_at(&self, at: usize) -> Option<Origin> {
-        self.src_at(at)
-            .map(|s| self.flat.pieces[s.piece as usize].origin)
+        self.src_at(at).map(|s| self.flat.pieces[s.piece as usize].origin)
     }
 
     /// The source text as printed for the normalized span `[start, end)`,
     /// when the span lies within one piece (else the normalized text).
     pub fn raw(&self, start: usize, end: usize) -> String {
-        if let (Some(a), Some(b)) = (
-            self.src_at(start),
-            self.src_at(end.saturating_sub(1).max(start)),
-        ) {
+        if let (Some(a), Some(b)) = (self.src_at(start), self.src_at(end.saturating_sub(1).max(start))) {
             if a.piece == b.piece {
                 let text = &self.flat.pieces[a.piece as usize].text;
-                let last_len = text[b.raw as usize..]
-                    .chars()
-                    .next()
-                    .map_or(0, char::len_utf8);
+                let last_len = text[b.raw as usize..].chars().next().map_or(0, char::len_utf8);
                 if let Some(s) = text.get(a.raw as usize..b.raw as usize + last_len) {
                     return s.to_string();
                 }
@@ -228,10 +202,7 @@ mod tests {
     fn folds_what_reports_vary_in() {
         assert_eq!(norm_of(&["（一）予以公开\u{3000}１２"]), "(一)予以公开 12");
         assert_eq!(norm_of(&["3.危及“三安全一稳定”"]), "3.危及三安全一稳定");
-        assert_eq!(
-            norm_of(&["\t[bookmark: _Hlk1]8.属于行政查询事项"]),
-            "8.属于行政查询事项"
-        );
+        assert_eq!(norm_of(&["\t[bookmark: _Hlk1]8.属于行政查询事项"]), "8.属于行政查询事项");
         assert_eq!(norm_of(&["规章 | 0 | 0 | 0 |"]), "规章\t0\t0\t0\t");
         assert_eq!(norm_of(&["a", "- 4 -", "b"]), "a\nb");
         assert_eq!(norm_of(&["a", "第 12 页", "b"]), "a\nb");
@@ -250,10 +221,7 @@ mod tests {
 
     #[test]
     fn empty_cells_keep_their_boundaries() {
-        let mut f = Flat {
-            explicit_cells: true,
-            ..Flat::default()
-        };
+        let mut f = Flat { explicit_cells: true, ..Flat::default() };
         f.cell(0, 0, 0, "规章");
         f.cell(0, 0, 1, "");
         f.cell(0, 0, 2, "1");

@@ -15,11 +15,8 @@ pub fn cells_tsv(report: &Report) -> String {
     if let Some(y) = report.meta.year {
         lines.push(("meta.year".into(), y.to_string()));
     }
-    let mut cells: Vec<(String, String)> = report
-        .cells
-        .iter()
-        .map(|(k, c)| (k.to_string(), c.value.to_string()))
-        .collect();
+    let mut cells: Vec<(String, String)> =
+        report.cells.iter().map(|(k, c)| (k.to_string(), c.value.to_string())).collect();
     cells.sort();
     lines.extend(cells);
     let mut out = String::new();

@@ -71,6 +71,8 @@ pub enum Outcome {
     Partial {
         cells: Vec<Option<Read>>,
         readings: usize,
+        /// Every admissible reading (empty when there were too many to list).
+        candidates: Vec<Vec<Read>>,
     },
     /// No reading fits the cells (too many numbers, or none satisfying the identities).
     NoReading,
@@ -121,11 +123,7 @@ impl Search<'_> {
         let slot = self.slots[c];
         // The cell vanished (printed blank, dropped by the printing).
         if self.allow_vanished && d == 0 && tokens_left < cells_left {
-            cur.push(Read {
-                value: Number::ZERO,
-                token: None,
-                digits: (0, 0),
-            });
+            cur.push(Read { value: Number::ZERO, token: None, digits: (0, 0) });
             self.go(cur, t, d);
             cur.pop();
         }
@@ -134,11 +132,7 @@ impl Search<'_> {
         }
         let tok = &self.tokens[t];
         if tok.blank_mark {
-            cur.push(Read {
-                value: Number::ZERO,
-                token: Some(t),
-                digits: (0, 0),
-            });
+            cur.push(Read { value: Number::ZERO, token: Some(t), digits: (0, 0) });
             self.go(cur, t + 1, 0);
             cur.pop();
             return;
@@ -167,11 +161,7 @@ impl Search<'_> {
             let Some(value) = tok.value(part, frac, negative) else {
                 continue;
             };
-            cur.push(Read {
-                value,
-                token: Some(t),
-                digits: (d, d + len),
-            });
+            cur.push(Read { value, token: Some(t), digits: (d, d + len) });
             if last {
                 self.go(cur, t + 1, 0);
             } else {
@@ -204,12 +194,7 @@ impl Search<'_> {
 /// `allow_vanished`: blank cells may have disappeared from the printing (text
 /// formats); false when every printed cell is present (a complete row of a
 /// real table).
-pub fn solve(
-    tokens: &[Token],
-    slots: &[Slot],
-    identities: &[Identity],
-    allow_vanished: bool,
-) -> Outcome {
+pub fn solve(tokens: &[Token], slots: &[Slot], identities: &[Identity], allow_vanished: bool) -> Outcome {
     if tokens.is_empty() {
         return Outcome::NoReading;
     }
@@ -228,19 +213,11 @@ pub fn solve(
         s.go(&mut Vec::with_capacity(slots.len()), 0, 0);
         (!s.aborted).then_some(s.found)
     };
-    let unknown = || Outcome::Partial {
-        cells: vec![None; slots.len()],
-        readings: usize::MAX,
-    };
+    let unknown = || Outcome::Partial { cells: vec![None; slots.len()], readings: usize::MAX, candidates: Vec::new() };
     let plain = search(false);
     match plain.as_deref() {
         Some([]) => return Outcome::NoReading,
-        Some([only]) => {
-            return Outcome::Unique {
-                cells: only.clone(),
-                by_identity: false,
-            }
-        }
+        Some([only]) => return Outcome::Unique { cells: only.clone(), by_identity: false },
         _ => {}
     }
     if identities.is_empty() {
@@ -251,18 +228,22 @@ pub fn solve(
         None => unknown(),
         Some(mut found) => match found.len() {
             0 => Outcome::NoReading,
-            1 => Outcome::Unique {
-                cells: found.pop().expect("one"),
-                by_identity: true,
-            },
+            1 => Outcome::Unique { cells: found.pop().expect("one"), by_identity: true },
             _ => agreement(slots.len(), found),
         },
     }
 }
 
 fn agreement(n: usize, readings: Vec<Vec<Read>>) -> Outcome {
-    let mut cells: Vec<Option<Read>> = readings[0].iter().copied().map(Some).collect();
-    for r in &readings[1..] {
+    let cells = agree(n, readings.iter().map(Vec::as_slice));
+    Outcome::Partial { cells, readings: readings.len(), candidates: readings }
+}
+
+/// Per cell: the reading shared by all `readings`, if they agree on the value.
+pub fn agree<'a>(n: usize, mut readings: impl Iterator<Item = &'a [Read]>) -> Vec<Option<Read>> {
+    let Some(first) = readings.next() else { return vec![None; n] };
+    let mut cells: Vec<Option<Read>> = first.iter().copied().map(Some).collect();
+    for r in readings {
         for (c, read) in cells.iter_mut().zip(r) {
             // A vanished blank and a printed zero agree on the value.
             if c.is_some_and(|have| have.value != read.value) {
@@ -270,11 +251,7 @@ fn agreement(n: usize, readings: Vec<Vec<Read>>) -> Outcome {
             }
         }
     }
-    debug_assert_eq!(cells.len(), n);
-    Outcome::Partial {
-        cells,
-        readings: readings.len(),
-    }
+    cells
 }
 
 #[cfg(test)]
@@ -290,42 +267,19 @@ mod tests {
                     Some((a, b)) => (a.to_string(), Some(b.to_string())),
                     None => (body.to_string(), None),
                 };
-                Token {
-                    negative,
-                    digits,
-                    frac,
-                    blank_mark: t == "-",
-                    span: (0, 0),
-                }
+                Token { negative, digits, frac, blank_mark: t == "-", span: (0, 0) }
             })
             .collect()
     }
 
     fn t3_row() -> (Vec<Slot>, Vec<Identity>) {
-        (
-            vec![
-                Slot {
-                    negative_ok: false,
-                    decimal_ok: false
-                };
-                7
-            ],
-            vec![Identity {
-                total: 6,
-                parts: (0..6).collect(),
-            }],
-        )
+        (vec![Slot { negative_ok: false, decimal_ok: false }; 7], vec![Identity { total: 6, parts: (0..6).collect() }])
     }
 
     fn values(o: &Outcome) -> Vec<Option<String>> {
         match o {
-            Outcome::Unique { cells, .. } => {
-                cells.iter().map(|r| Some(r.value.to_string())).collect()
-            }
-            Outcome::Partial { cells, .. } => cells
-                .iter()
-                .map(|r| r.map(|r| r.value.to_string()))
-                .collect(),
+            Outcome::Unique { cells, .. } => cells.iter().map(|r| Some(r.value.to_string())).collect(),
+            Outcome::Partial { cells, .. } => cells.iter().map(|r| r.map(|r| r.value.to_string())).collect(),
             Outcome::NoReading => vec![],
         }
     }
@@ -339,13 +293,7 @@ mod tests {
         let (slots, ids) = t3_row();
         let o = solve(&toks("713000074"), &slots, &ids, true);
         assert_eq!(values(&o), all(&["71", "3", "0", "0", "0", "0", "74"]));
-        assert!(matches!(
-            o,
-            Outcome::Unique {
-                by_identity: true,
-                ..
-            }
-        ));
+        assert!(matches!(o, Outcome::Unique { by_identity: true, .. }));
         let o = solve(&toks("21710000218"), &slots, &ids, true);
         assert_eq!(values(&o), all(&["217", "1", "0", "0", "0", "0", "218"]));
     }
@@ -355,13 +303,7 @@ mod tests {
         let (slots, ids) = t3_row();
         let o = solve(&toks("6 0 0 0 0 1 9"), &slots, &ids, true);
         assert_eq!(values(&o), all(&["6", "0", "0", "0", "0", "1", "9"]));
-        assert!(matches!(
-            o,
-            Outcome::Unique {
-                by_identity: false,
-                ..
-            }
-        ));
+        assert!(matches!(o, Outcome::Unique { by_identity: false, .. }));
     }
 
     #[test]
@@ -385,78 +327,35 @@ mod tests {
     fn glued_row_that_fits_no_identity_is_not_read() {
         let (slots, ids) = t3_row();
         // Printed 3 0 0 0 0 0 0 (total left at 0) or 30 … with a blank: unknowable.
-        assert_eq!(
-            solve(&toks("3000000"), &slots, &ids, true),
-            Outcome::NoReading
-        );
+        assert_eq!(solve(&toks("3000000"), &slots, &ids, true), Outcome::NoReading);
     }
 
     #[test]
     fn row_without_identity_keeps_only_agreeing_cells() {
-        let slots = vec![
-            Slot {
-                negative_ok: false,
-                decimal_ok: false
-            };
-            3
-        ];
+        let slots = vec![Slot { negative_ok: false, decimal_ok: false }; 3];
         let v = values(&solve(&toks("8855698"), &slots, &[], false));
         assert!(v.iter().all(Option::is_none), "{v:?}");
-        assert_eq!(
-            values(&solve(&toks("000"), &slots, &[], false)),
-            all(&["0", "0", "0"])
-        );
+        assert_eq!(values(&solve(&toks("000"), &slots, &[], false)), all(&["0", "0", "0"]));
         let change = vec![
-            Slot {
-                negative_ok: false,
-                decimal_ok: false,
-            },
-            Slot {
-                negative_ok: true,
-                decimal_ok: false,
-            },
-            Slot {
-                negative_ok: false,
-                decimal_ok: false,
-            },
+            Slot { negative_ok: false, decimal_ok: false },
+            Slot { negative_ok: true, decimal_ok: false },
+            Slot { negative_ok: false, decimal_ok: false },
         ];
-        assert_eq!(
-            values(&solve(&toks("1 -10"), &change, &[], false)),
-            all(&["1", "-1", "0"])
-        );
+        assert_eq!(values(&solve(&toks("1 -10"), &change, &[], false)), all(&["1", "-1", "0"]));
     }
 
     #[test]
     fn table_four_groups_split_by_their_totals() {
-        let slots = vec![
-            Slot {
-                negative_ok: false,
-                decimal_ok: false
-            };
-            15
-        ];
-        let ids: Vec<Identity> = (0..3)
-            .map(|g| Identity {
-                total: g * 5 + 4,
-                parts: (g * 5..g * 5 + 4).collect(),
-            })
-            .collect();
+        let slots = vec![Slot { negative_ok: false, decimal_ok: false }; 15];
+        let ids: Vec<Identity> =
+            (0..3).map(|g| Identity { total: g * 5 + 4, parts: (g * 5..g * 5 + 4).collect() }).collect();
         let o = solve(&toks("21317000001324019"), &slots, &ids, true);
-        assert_eq!(
-            values(&o),
-            all(&["2", "1", "3", "1", "7", "0", "0", "0", "0", "0", "13", "2", "4", "0", "19"])
-        );
+        assert_eq!(values(&o), all(&["2", "1", "3", "1", "7", "0", "0", "0", "0", "0", "13", "2", "4", "0", "19"]));
     }
 
     #[test]
     fn too_many_numbers_is_no_reading() {
-        let slots = vec![
-            Slot {
-                negative_ok: false,
-                decimal_ok: false
-            };
-            2
-        ];
+        let slots = vec![Slot { negative_ok: false, decimal_ok: false }; 2];
         assert_eq!(solve(&toks("1 2 3"), &slots, &[], true), Outcome::NoReading);
         assert_eq!(solve(&[], &slots, &[], true), Outcome::NoReading);
     }

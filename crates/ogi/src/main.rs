@@ -6,11 +6,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 
 #[derive(Parser)]
-#[command(
-    name = "ogi",
-    version,
-    about = "政府信息公开工作系统（依申请公开、主动公开记录、年度报告）"
-)]
+#[command(name = "ogi", version, about = "政府信息公开工作系统（依申请公开、主动公开记录、年度报告）")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -72,14 +68,7 @@ impl From<InputFormat> for ogi_report::Format {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Report {
-            command:
-                ReportCommand::Parse {
-                    file,
-                    format,
-                    read_as,
-                },
-        } => parse(&file, format, read_as),
+        Command::Report { command: ReportCommand::Parse { file, format, read_as } } => parse(&file, format, read_as),
     }
 }
 

@@ -27,14 +27,8 @@ pub enum Format {
 }
 
 impl Format {
-    pub const ALL: [Format; 6] = [
-        Format::Text,
-        Format::Markdown,
-        Format::Html,
-        Format::Docx,
-        Format::Pdf,
-        Format::Json,
-    ];
+    pub const ALL: [Format; 6] =
+        [Format::Text, Format::Markdown, Format::Html, Format::Docx, Format::Pdf, Format::Json];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -67,34 +61,17 @@ impl Format {
         if head.starts_with(b"PK\x03\x04") {
             return Format::Docx;
         }
-        let ext = name
-            .and_then(|n| n.rsplit_once('.'))
-            .map(|(_, e)| e.to_ascii_lowercase());
+        let ext = name.and_then(|n| n.rsplit_once('.')).map(|(_, e)| e.to_ascii_lowercase());
         let trimmed = trim_start(head);
-        if trimmed.starts_with(b"{")
-            && (ext.as_deref() == Some("json") || find(head, b"\"meta\"").is_some())
-        {
+        if trimmed.starts_with(b"{") && (ext.as_deref() == Some("json") || find(head, b"\"meta\"").is_some()) {
             return Format::Json;
         }
         let lower: Vec<u8> = head.iter().map(u8::to_ascii_lowercase).collect();
-        let tags = [
-            &b"<html"[..],
-            b"<!doctype html",
-            b"<table",
-            b"<body",
-            b"<div",
-            b"<p>",
-            b"<p ",
-            b"<td",
-            b"<meta",
-        ];
+        let tags = [&b"<html"[..], b"<!doctype html", b"<table", b"<body", b"<div", b"<p>", b"<p ", b"<td", b"<meta"];
         if tags.iter().any(|t| find(&lower, t).is_some()) {
             return Format::Html;
         }
-        if ext.as_deref() == Some("md")
-            || ext.as_deref() == Some("markdown")
-            || text::has_pipe_rule(bytes)
-        {
+        if ext.as_deref() == Some("md") || ext.as_deref() == Some("markdown") || text::has_pipe_rule(bytes) {
             return Format::Markdown;
         }
         match ext.as_deref() {
@@ -132,12 +109,7 @@ pub struct ReadError {
 
 impl fmt::Display for ReadError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}（按 {} 格式读取）",
-            self.reason.replace('\n', " "),
-            self.format
-        )
+        write!(f, "{}（按 {} 格式读取）", self.reason.replace('\n', " "), self.format)
     }
 }
 

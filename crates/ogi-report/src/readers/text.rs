@@ -24,9 +24,7 @@ pub fn decode(bytes: &[u8]) -> Result<String, String> {
         Err(_) => {
             let (s, _, bad) = encoding_rs::GB18030.decode(bytes);
             if bad && s.chars().filter(|&c| c == '\u{FFFD}').count() * 20 > s.chars().count() {
-                return Err(
-                    "文字编码无法识别（既不是 UTF-8 也不是 GB18030/GBK），或这不是文本文件".into(),
-                );
+                return Err("文字编码无法识别（既不是 UTF-8 也不是 GB18030/GBK），或这不是文本文件".into());
             }
             Ok(s.into_owned())
         }
@@ -57,9 +55,7 @@ pub fn read(bytes: &[u8], markdown: bool) -> Result<Flat, String> {
 /// A Markdown table rule: `|---|:---:|`.
 fn is_pipe_rule(line: &str) -> bool {
     let t = line.trim();
-    t.contains("---")
-        && t.contains('|')
-        && t.chars().all(|c| matches!(c, '|' | '-' | ':' | ' ' | '\t'))
+    t.contains("---") && t.contains('|') && t.chars().all(|c| matches!(c, '|' | '-' | ':' | ' ' | '\t'))
 }
 
 /// Whether the text has a Markdown table rule line.
