@@ -14,6 +14,15 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// 启动服务（默认 http://127.0.0.1:8080/，数据存放在 ./ogi-data/）
+    Serve {
+        /// 监听地址
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: std::net::SocketAddr,
+        /// 数据目录
+        #[arg(long, default_value = "ogi-data")]
+        data_dir: PathBuf,
+    },
     /// 年度报告：读取、检查
     Report {
         #[command(subcommand)]
@@ -68,7 +77,25 @@ impl From<InputFormat> for ogi_report::Format {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
+        Command::Serve { addr, data_dir } => serve(addr, data_dir),
         Command::Report { command: ReportCommand::Parse { file, format, read_as } } => parse(&file, format, read_as),
+    }
+}
+
+fn serve(addr: std::net::SocketAddr, data_dir: PathBuf) -> ExitCode {
+    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("ogi: 无法启动运行时：{e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(ogi_web::serve(ogi_web::Config { addr, data_dir })) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("ogi: 服务无法启动（{addr}）：{e}");
+            ExitCode::FAILURE
+        }
     }
 }
 

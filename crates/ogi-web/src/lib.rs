@@ -1,0 +1,157 @@
+//! The HTTP side of ogi. For now one page: read a published annual report
+//! (upload a file, see every cell with where it was read, and what could not
+//! be read with certainty). Server-rendered HTML, no JavaScript, nothing
+//! loaded from outside (government intranets are offline).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use axum::extract::{DefaultBodyLimit, Multipart};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use ogi_report::flat::Origin;
+use ogi_report::Report;
+
+/// Where and how to serve.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub addr: SocketAddr,
+    /// The data directory (created on start).
+    pub data_dir: PathBuf,
+}
+
+/// Largest report accepted for upload.
+const MAX_UPLOAD: usize = 50 * 1024 * 1024;
+
+pub fn app() -> Router {
+    Router::new()
+        .route("/", get(index))
+        .route("/report/read", get(index).post(read_report))
+        .route("/healthz", get(|| async { "ok" }))
+        .layer(DefaultBodyLimit::max(MAX_UPLOAD))
+}
+
+/// Binds, then serves until Ctrl-C. Prints the address it listens on.
+pub async fn serve(config: Config) -> std::io::Result<()> {
+    std::fs::create_dir_all(&config.data_dir)?;
+    let listener = tokio::net::TcpListener::bind(config.addr).await?;
+    println!("ogi 已启动：http://{}/ （数据目录 {}）", listener.local_addr()?, config.data_dir.display());
+    axum::serve(listener, app())
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+}
+
+const STYLE: &str = "body{font-family:system-ui,'Noto Sans CJK SC','Microsoft YaHei',sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#1a1a1a}\
+table{border-collapse:collapse;margin:1rem 0}td,th{border:1px solid #999;padding:.25rem .5rem;text-align:left}\
+.num{text-align:right;font-variant-numeric:tabular-nums}.note{background:#fff4e5;border-left:4px solid #e67e22;padding:.5rem;margin:.5rem 0}\
+.err{background:#fdecea;border-left:4px solid #c0392b;padding:.5rem}code{font-size:.9em}";
+
+fn page(title: &str, body: &str) -> Html<String> {
+    Html(format!(
+        "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>{t} - ogi</title>\
+         <meta name=\"viewport\" content=\"width=device-width,initial-scale=1\"><style>{STYLE}</style></head>\
+         <body><h1>{t}</h1>{body}</body></html>",
+        t = esc(title)
+    ))
+}
+
+const FORM: &str = "<form method=\"post\" action=\"/report/read\" enctype=\"multipart/form-data\">\
+<p>选择一份已发布的政府信息公开工作年度报告（网页 HTML、Word DOCX、PDF、文本或 Markdown）：</p>\
+<p><input type=\"file\" name=\"report\" required> <button type=\"submit\">读取</button></p></form>";
+
+async fn index() -> Html<String> {
+    page("读取年度报告", FORM)
+}
+
+async fn read_report(mut form: Multipart) -> Response {
+    let mut file: Option<(Option<String>, Vec<u8>)> = None;
+    loop {
+        match form.next_field().await {
+            Ok(Some(field)) if field.name() == Some("report") => {
+                let name = field.file_name().map(str::to_string);
+                match field.bytes().await {
+                    Ok(b) => file = Some((name, b.to_vec())),
+                    Err(e) => return bad(&format!("上传失败：{e}")),
+                }
+            }
+            Ok(Some(_)) => {}
+            Ok(None) => break,
+            Err(e) => return bad(&format!("上传失败：{e}")),
+        }
+    }
+    let Some((name, bytes)) = file else { return bad("没有收到文件") };
+    let shown = name.clone().unwrap_or_else(|| "（未命名）".into());
+    match ogi_report::read(&bytes, name.as_deref()) {
+        Ok(report) => page(&format!("读取结果：{shown}"), &render_report(&report)).into_response(),
+        Err(e) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            page("无法读取", &format!("<p class=\"err\">{}：{}</p>{FORM}", esc(&shown), esc(&e.to_string()))),
+        )
+            .into_response(),
+    }
+}
+
+fn bad(msg: &str) -> Response {
+    (StatusCode::BAD_REQUEST, page("无法读取", &format!("<p class=\"err\">{}</p>{FORM}", esc(msg)))).into_response()
+}
+
+fn origin_text(o: &Origin) -> String {
+    match o {
+        Origin::Cell { table, row, col } => format!("表格{} 第{}行 第{}列", table + 1, row + 1, col + 1),
+        Origin::Line { line } => format!("第{line}行"),
+    }
+}
+
+fn render_report(r: &Report) -> String {
+    let mut s = String::new();
+    let m = &r.meta;
+    s.push_str("<table><tbody>");
+    let row = |k: &str, v: Option<String>| {
+        format!("<tr><th>{}</th><td>{}</td></tr>", k, esc(&v.unwrap_or_else(|| "（未识别）".into())))
+    };
+    s.push_str(&row("机关", m.agency.clone()));
+    s.push_str(&row("年度", m.year.map(|y| y.to_string())));
+    s.push_str(&row("模板", m.template.map(|t| format!("{t} 版"))));
+    s.push_str(&row("标题", m.title.clone()));
+    s.push_str("</tbody></table>");
+    if !r.notes.is_empty() {
+        s.push_str("<h2>未能确定的内容</h2>");
+        for n in &r.notes {
+            s.push_str(&format!("<p class=\"note\">{} <code>{}</code></p>", esc(&n.message), esc(&n.code)));
+        }
+    }
+    s.push_str(&format!("<h2>单元格（{} 个）</h2><table><thead><tr><th>键</th><th>数值</th><th>位置</th><th>原文</th></tr></thead><tbody>", r.cells.len()));
+    for (k, c) in &r.cells {
+        let (at, raw) =
+            c.provenance.as_ref().map_or((String::new(), String::new()), |p| (origin_text(&p.origin), p.raw.clone()));
+        s.push_str(&format!(
+            "<tr><td><code>{}</code></td><td class=\"num\">{}</td><td>{}</td><td>{}</td></tr>",
+            k,
+            c.value,
+            esc(&at),
+            esc(&raw)
+        ));
+    }
+    s.push_str("</tbody></table>");
+    s.push_str(FORM);
+    s
+}
+
+fn esc(s: &str) -> String {
+    let mut o = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => o.push_str("&amp;"),
+            '<' => o.push_str("&lt;"),
+            '>' => o.push_str("&gt;"),
+            '"' => o.push_str("&quot;"),
+            '\'' => o.push_str("&#39;"),
+            c => o.push(c),
+        }
+    }
+    o
+}
