@@ -363,24 +363,25 @@ impl Extractor<'_> {
             if is_sub_other && split_other != Some(true) {
                 continue;
             }
-            let Some(m) = l.re.find_at(text, cursor) else {
-                continue;
-            };
             if let T3Row::Outcome(Outcome::OtherUnsplit) = l.row {
-                // Split in three when the first sub-row follows before 总计.
+                // （六） is split in three when its first sub-row stands before
+                // 总计. Look from the last row, not from the group label: PDFs
+                // print a group label in the middle of its sub-rows.
                 let total = T3_LABELS.iter().find(|l| l.row == T3Row::Total).expect("total");
-                let stop = total.re.find_at(text, m.end()).map_or(text.len(), |t| t.start());
+                let stop = total.re.find_at(text, cursor).map_or(text.len(), |t| t.start());
                 let sub = T3_LABELS
                     .iter()
                     .find(|l| l.row == T3Row::Outcome(Outcome::Other(OtherReason::OverdueCorrection)))
                     .expect("sub");
-                let split = sub.re.find_at(&text[..stop], m.end()).is_some();
+                let split = sub.re.find_at(&text[..stop], cursor).is_some();
                 split_other = Some(split);
                 if split {
-                    cursor = m.end();
                     continue;
                 }
             }
+            let Some(m) = l.re.find_at(text, cursor) else {
+                continue;
+            };
             found.push((l.row, m.start(), m.end()));
             cursor = m.end();
         }

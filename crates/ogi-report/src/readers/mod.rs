@@ -8,6 +8,7 @@ mod html;
 mod json;
 mod pdf;
 mod text;
+mod tree;
 
 use std::fmt;
 
