@@ -52,7 +52,9 @@ pub fn extract(flat: &Flat, format: SourceFormat) -> Result<Report, NotAReport> 
         // The 2021 template did not exist before the 2021 reports.
         .or(year.filter(|&y| y <= 2020).map(|_| Template::Y2019));
     if let (Some(t), Some((a, b))) = (template, regions.t2) {
-        ex.read_t2(t, a, b);
+        // What the text outside the tables states ("现行有效…698件").
+        let outside = format!("{}\n{}", &text[..a], regions.t4.map_or("", |(_, e)| &text[e..]));
+        ex.read_t2(t, a, b, &outside);
     }
 
     let found_tables = regions.t2.is_some() || regions.t3.is_some();
@@ -303,6 +305,68 @@ struct Area {
     open: bool,
 }
 
+static PROSE_NUMBER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new("(\\d+(?:\\.\\d+)?)[ \\t]*(?:件|条|个|项|批次|批|次|万元|元|笔)").expect("prose number")
+});
+
+/// The counts and amounts a text states about a row: numbers with a unit
+/// (`698件`, `3601627.4元`) whose sentence names the row (`规范性文件`)
+/// within 40 characters before the number.
+fn prose_numbers(text: &str, row: T2Row) -> Vec<Number> {
+    let keyword = match row {
+        T2Row::Regulation => "规章",
+        T2Row::Normative => "规范性文件",
+        T2Row::Licensing => "许可",
+        T2Row::OtherServices => "服务事项",
+        T2Row::Penalty => "处罚",
+        T2Row::Enforcement => "强制",
+        T2Row::Fees => "收费",
+        T2Row::Procurement => "采购",
+    };
+    let mut v: Vec<Number> = PROSE_NUMBER
+        .captures_iter(text)
+        .filter(|c| {
+            let start = c.get(0).expect("match").start();
+            let before = &text[..start];
+            let from = before.char_indices().rev().nth(39).map_or(0, |(i, _)| i);
+            let window = &before[from..];
+            let sentence = window.rsplit(['。', '；', ';', '\n']).next().unwrap_or(window);
+            sentence.contains(keyword)
+        })
+        .filter_map(|c| c[1].parse().ok())
+        .collect();
+    v.sort();
+    v.dedup();
+    v
+}
+
+/// A table-二 row with several readings (no identity binds its cells) is
+/// settled by the report's own prose when exactly one reading has at least
+/// two cells whose values the prose states, more than any other reading:
+/// `规范性文件8855698` with "现行有效…698件…制发…88件" reads 88/55/698.
+fn confirm_by_prose(mut p: Pending, prose: &[Number]) -> Pending {
+    if p.candidates.len() < 2 || prose.is_empty() {
+        return p;
+    }
+    // Distinct values: one mention of "3条" does not confirm two cells of 3.
+    let score = |c: &[solve::Read]| {
+        let mut hit: Vec<Number> =
+            c.iter().filter(|r| r.token.is_some() && prose.binary_search(&r.value).is_ok()).map(|r| r.value).collect();
+        hit.sort();
+        hit.dedup();
+        hit.len()
+    };
+    let mut scores: Vec<(usize, usize)> = p.candidates.iter().enumerate().map(|(i, c)| (score(c), i)).collect();
+    scores.sort_unstable_by(|a, b| b.cmp(a));
+    let (best, i) = scores[0];
+    if best >= 2 && scores[1].0 < best {
+        p.cells = p.candidates[i].iter().copied().map(Some).collect();
+        p.what.push_str("（数字按正文所述确定）");
+        p.readings = 1;
+    }
+    p
+}
+
 /// A row whose reading its own identities could not settle.
 struct Pending {
     keys: Vec<CellKey>,
@@ -438,7 +502,7 @@ impl Extractor<'_> {
         }
     }
 
-    fn read_t2(&mut self, template: Template, start: usize, end: usize) {
+    fn read_t2(&mut self, template: Template, start: usize, end: usize, prose: &str) {
         let text = &self.norm.text[..end];
         let layout = T2Row::layout(template);
         let mut found: Vec<(usize, usize, usize)> = Vec::new();
@@ -459,6 +523,7 @@ impl Extractor<'_> {
             let area = self.area(label_end, area_end, end == self.norm.text.len());
             let what = format!("表二“{}”行", row.label());
             if let Some(p) = self.read_row(&keys, &slots, &[], area, &what) {
+                let p = confirm_by_prose(p, &prose_numbers(prose, row));
                 self.commit(p);
             }
         }
@@ -974,4 +1039,145 @@ fn year_from_text(text: &str) -> Option<u16> {
 
 fn looks_like_report(text: &str) -> bool {
     text.contains("政府信息公开") && (text.contains("年度报告") || text.contains("工作报告"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read_text(s: &str) -> Report {
+        let mut f = Flat::default();
+        for (i, l) in s.lines().enumerate() {
+            f.line(i as u32 + 1, l);
+        }
+        extract(&f, SourceFormat::Text).expect("reads")
+    }
+
+    fn get(r: &Report, key: &str) -> Option<String> {
+        r.value(key.parse().expect("key")).map(|n| n.to_string())
+    }
+
+    #[test]
+    fn titles_give_agency_and_year() {
+        for (text, agency, year) in [
+            ("聊城市工业和信息化局\n2023年政府信息公开工作年度报告", Some("聊城市工业和信息化局"), 2023),
+            (
+                "无障碍 | 关怀版 | 简体| 繁体\n宝坻区大钟庄镇政府信息公开工作年度报告 (2019年)",
+                Some("宝坻区大钟庄镇"),
+                2019,
+            ),
+            ("市政府研究室2019年政府信息公开\n工作年度报告", Some("市政府研究室"), 2019),
+            ("标题: 平潭综合实验区2022年度政府信息公开工作年度报告", Some("平潭综合实验区"), 2022),
+            ("大冶市自然资源和规划局2025年政府信息公开工作报告", Some("大冶市自然资源和规划局"), 2025),
+        ] {
+            let r = read_text(&format!("{text}\n一、总体情况\n正文。"));
+            assert_eq!(r.meta.agency.as_deref(), agency, "{text}");
+            assert_eq!(r.meta.year, Some(year), "{text}");
+        }
+    }
+
+    #[test]
+    fn template_comes_from_the_tables_not_the_year() {
+        let old = "某局2023年政府信息公开工作年度报告\n第二十条第（一）项\n信息内容 | 本年新制作数量 | 本年新公开数量 | 对外公开总数量\n规章 | 0 | 0 | 0\n规范性文件 | 1 | 2 | 3";
+        let r = read_text(old);
+        assert_eq!(r.meta.template, Some(Template::Y2019));
+        assert_eq!(get(&r, "t2.normative.total").as_deref(), Some("3"));
+        let new = "某局2020年政府信息公开工作年度报告\n第二十条第（一）项\n信息内容 | 本年制发件数 | 本年废止件数 | 现行有效件数\n规章 | 0 | 0 | 0";
+        assert_eq!(read_text(new).meta.template, Some(Template::Y2021));
+        // No table 二 header: a 2020 report can only be the 2019 template.
+        let r = read_text("某局2020年政府信息公开工作年度报告\n四、结转下年度继续办理 0 0 0 0 0 0 0");
+        assert_eq!(r.meta.template, Some(Template::Y2019));
+        assert_eq!(get(&r, "t3.carry_forward.total").as_deref(), Some("0"));
+    }
+
+    const T3_GLUED: &str = "某局2021年政府信息公开工作年度报告\n\
+        一、本年新收政府信息公开申请数量640020470二、上年结转政府信息公开申请数量0000000\
+        三、本年度办理结果（一）予以公开270020130（二）部分公开（区分处理的，只计这一情形，不计其他情形）5000005\
+        （三）不予公开1.属于国家秘密00000002.其他法律行政法规禁止公开00000003.危及“三安全一稳定”0000000\
+        4.保护第三方合法权益00000005.属于三类内部事务信息10000016.属于四类过程性信息00000007.属于行政执法案卷6000006\
+        8.属于行政查询事项1000001（四）无法提供1.本机关不掌握相关政府信息2200003252.没有现成信息需要另行制作0000000\
+        3.补正后申请内容仍不明确0000000（五）不予处理1.信访举报投诉类申请00000002.重复申请00000003.要求提供公开出版物0000000\
+        4.无正当理由大量反复申请00000005.要求行政机关确认或重新出具已获取信息0000000（六）其他处理\
+        1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请0000000\
+        2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请00000003.其他1000001\
+        （七）总计630020469四、结转下年度继续办理1000001\
+        四、政府信息公开行政复议、行政诉讼情况行政复议行政诉讼结果维持结果纠正其他结果尚未审结总计\
+        未经复议直接起诉复议后起诉结果维持结果纠正其他结果尚未审结总计结果维持结果纠正其他结果尚未审结总计10203120001200000\
+        五、存在的主要问题及改进情况";
+
+    #[test]
+    fn glued_table_three_is_split_by_row_and_column_identities() {
+        let r = read_text(T3_GLUED);
+        assert_eq!(r.meta.template, Some(Template::Y2021));
+        // 640020470: two splits fit the row sum (64|0|0|2|0|4|70 and 6|40|0|2|0|…);
+        // only one fits 一 + 二 = 总计 + 四 in every column.
+        let new: Vec<_> = ["natural", "commercial", "research", "nonprofit", "legal_service", "other_org", "total"]
+            .iter()
+            .map(|c| get(&r, &format!("t3.new.{c}")).unwrap_or_default())
+            .collect();
+        assert_eq!(new, ["64", "0", "0", "2", "0", "4", "70"]);
+        assert_eq!(get(&r, "t3.unavailable.not_held.total").as_deref(), Some("25"));
+        assert_eq!(get(&r, "t3.other.other.natural").as_deref(), Some("1"));
+        // "2.其他法律…" keeps its 2: the row before is 0000000, not 00000002.
+        assert_eq!(get(&r, "t3.denied.state_secret.total").as_deref(), Some("0"));
+        assert_eq!(get(&r, "t4.suit_direct.upheld").as_deref(), Some("12"));
+        assert_eq!(r.cells.keys().filter(|k| matches!(k, CellKey::T3(..))).count(), 25 * 7);
+        let c = &r.cells[&"t3.new.total".parse::<CellKey>().unwrap()];
+        let p = c.provenance.as_ref().unwrap();
+        assert_eq!(p.raw, "70");
+        assert!(p.resolved_by_identity);
+    }
+
+    #[test]
+    fn unreadable_glued_rows_are_left_out_and_explained() {
+        // Total column printed 0 while the row has 3: no split satisfies the row sum.
+        let r = read_text("某局2024年政府信息公开工作年度报告\n一、本年新收政府信息公开申请数量3000000二、上年结转政府信息公开申请数量0000000（一）予以公开");
+        assert_eq!(get(&r, "t3.new.natural"), None);
+        assert_eq!(get(&r, "t3.carried_over.total").as_deref(), Some("0"));
+        let note = r.notes.iter().find(|n| n.code == "read.unreadable-row").expect("a note");
+        assert!(note.message.contains("3000000"), "{}", note.message);
+        assert!(note.cells.contains(&"t3.new.total".parse().unwrap()));
+    }
+
+    #[test]
+    fn prose_settles_a_glued_table_two_row_only_with_two_stated_values() {
+        let head = "某局2022年政府信息公开工作年度报告\n一、总体情况\n";
+        let table = "\n二、主动公开政府信息情况第二十条第（一）项信息内容本年制发件数本年废止件数现行有效件数规章000行政规范性文件8855698第二十条第（五）项";
+        let r = read_text(&format!(
+            "{head}集中公开现行有效行政规范性文件698件，动态更新本年度制发的规范性文件88件。{table}"
+        ));
+        assert_eq!(get(&r, "t2.normative.repealed").as_deref(), Some("55"));
+        let r = read_text(&format!("{head}集中公开现行有效行政规范性文件698件。{table}"));
+        assert_eq!(get(&r, "t2.normative.repealed"), None);
+        assert!(r.notes.iter().any(|n| n.code == "read.ambiguous"));
+    }
+
+    #[test]
+    fn pdf_group_labels_between_sub_rows_do_not_confuse_the_rows() {
+        let s = "某市2024年政府信息公开工作年度报告\n一、本年新收政府信息公开申请数量 1 0 0 0 0 0 1\n\
+            5.要求行政机关确认或重新出具已获取信息 1 0 0 0 0 0 1\n\
+            1、申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请 67 3 0 0 1 0 71\n（六）其他处理\n\
+            2、申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请 6 0 0 0 0 0 6\n3、其他 108 2 0 0 0 0 110\n\
+            （七）总计 2932 53 0 0 61 4 3050";
+        let r = read_text(s);
+        assert_eq!(get(&r, "t3.not_processed.confirmation.total").as_deref(), Some("1"));
+        assert_eq!(get(&r, "t3.other.overdue_correction.total").as_deref(), Some("71"));
+        assert_eq!(get(&r, "t3.other.other.natural").as_deref(), Some("108"));
+        assert_eq!(get(&r, "t3.other.natural"), None);
+    }
+
+    #[test]
+    fn a_fragment_cut_mid_row_shows_only_the_printed_cells() {
+        let r = read_text("某局2023年政府信息公开工作年度报告\n一、本年新收政府信息公开申请数量 | 1 | 0 | 0 | 0 | 0 | 0 | 1 |\n6.属于四类过程性信息 | 0 | 0 | 3");
+        assert_eq!(get(&r, "t3.denied.process_info.research").as_deref(), Some("3"));
+        assert_eq!(get(&r, "t3.denied.process_info.nonprofit"), None);
+        assert_eq!(get(&r, "t3.denied.process_info.total"), None);
+    }
+
+    #[test]
+    fn text_that_is_no_report_is_refused() {
+        let mut f = Flat::default();
+        f.line(1, "会议纪要：讨论食堂菜单。");
+        assert!(extract(&f, SourceFormat::Text).is_err());
+    }
 }

@@ -317,9 +317,9 @@ pub(crate) fn parse(xml: &str) -> Flat {
 
 #[cfg(test)]
 mod tests {
-    use crate::readers::tree::testutil::{check_expected, fuzz_n, mangle, Rng};
     use super::*;
     use crate::flat::Origin;
+    use crate::readers::tree::testutil::{check_expected, fuzz_n, mangle, Rng};
     use std::io::Write;
 
     const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/corpus/real/docx/pingtan-2025-lo.docx");

@@ -325,9 +325,9 @@ pub(crate) fn parse(text: &str) -> Flat {
 
 #[cfg(test)]
 mod tests {
-    use crate::readers::tree::testutil::{check_expected, fuzz_n, mangle, Rng};
     use super::*;
     use crate::flat::Origin;
+    use crate::readers::tree::testutil::{check_expected, fuzz_n, mangle, Rng};
 
     const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/corpus/real/pingtan/2025_gwh.html");
     const EXPECTED: &str =
