@@ -169,8 +169,12 @@ static SECTION_RES: LazyLock<Vec<(SectionKind, Regex)>> = LazyLock::new(|| {
     let s = "[ \\t]*";
     let pats = [
         (SectionKind::Overview, format!("一{s}、{s}总{s}体{s}情{s}况")),
-        (SectionKind::Proactive, format!("二{s}、{s}主{s}动{s}公{s}开{s}政{s}府{s}信{s}息")),
-        (SectionKind::Requests, format!("三{s}、{s}收{s}到{s}和{s}处{s}理{s}政{s}府{s}信{s}息{s}公{s}开{s}申{s}请")),
+        // "二、行政机关主动公开政府信息情况" in some reports.
+        (SectionKind::Proactive, format!("二{s}、[^\\n。、]{{0,6}}?主{s}动{s}公{s}开{s}政{s}府{s}信{s}息")),
+        (
+            SectionKind::Requests,
+            format!("三{s}、[^\\n。、]{{0,6}}?收{s}到{s}和{s}处{s}理{s}政{s}府{s}信{s}息{s}公{s}开{s}申{s}请"),
+        ),
         (
             SectionKind::Disputes,
             format!("四{s}、{s}(?:因{s})?政{s}府{s}信{s}息{s}公{s}开[^\\n。]{{0,12}}?行{s}政{s}(?:法{s})?复{s}议"),
@@ -178,9 +182,9 @@ static SECTION_RES: LazyLock<Vec<(SectionKind, Regex)>> = LazyLock::new(|| {
         (SectionKind::Problems, format!("五{s}、{s}存{s}在{s}的{s}主{s}要{s}问{s}题")),
         (SectionKind::Other, format!("六{s}、{s}其{s}他{s}需{s}要{s}报{s}告")),
     ];
-    pats.into_iter()
-        .map(|(k, p)| (k, Regex::new(&format!("(?:^|[ \\t\\n。])({p})")).expect("section pattern")))
-        .collect()
+    // No boundary is required before a heading: archives glue it to the
+    // table's last number ("…0000000四、政府信息公开行政复议…").
+    pats.into_iter().map(|(k, p)| (k, Regex::new(&format!("({p})")).expect("section pattern"))).collect()
 });
 
 fn find_sections(norm: &Norm) -> Vec<Section> {

@@ -14,6 +14,7 @@
 //! ```
 
 pub mod cells;
+pub mod check;
 mod extract;
 pub mod flat;
 pub mod model;

@@ -58,6 +58,13 @@ impl Number {
     }
 }
 
+impl Number {
+    /// Difference (exact); `None` on overflow.
+    pub fn checked_sub(self, other: Number) -> Option<Number> {
+        self.checked_add(Number { units: other.units.checked_neg()?, scale: other.scale })
+    }
+}
+
 impl PartialOrd for Number {
     fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
         Some(self.cmp(other))

@@ -5,6 +5,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+mod check;
+
 #[derive(Parser)]
 #[command(name = "ogi", version, about = "政府信息公开工作系统（依申请公开、主动公开记录、年度报告）")]
 struct Cli {
@@ -42,6 +44,26 @@ enum ReportCommand {
         #[arg(long = "as", value_enum)]
         read_as: Option<InputFormat>,
     },
+    /// 检查年度报告中的错误（勾稽关系、正文与表格、跨年度）；可指定目录批量检查
+    Check {
+        /// 报告文件或目录
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// 同一机关上一年度的报告（检查上年结转等跨年度关系）
+        #[arg(long)]
+        previous: Option<PathBuf>,
+        #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
+        format: CheckFormat,
+        /// 把每份报告的检查结果汇总写入 CSV 文件
+        #[arg(long)]
+        summary: Option<PathBuf>,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum CheckFormat {
+    Text,
+    Json,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -79,6 +101,9 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Serve { addr, data_dir } => serve(addr, data_dir),
         Command::Report { command: ReportCommand::Parse { file, format, read_as } } => parse(&file, format, read_as),
+        Command::Report { command: ReportCommand::Check { files, previous, format, summary } } => {
+            check_reports(&files, previous.as_deref(), format, summary.as_deref())
+        }
     }
 }
 
@@ -126,5 +151,57 @@ fn parse(file: &PathBuf, format: OutputFormat, read_as: Option<InputFormat>) -> 
             eprintln!("ogi: {}: {e}", file.display());
             ExitCode::from(2)
         }
+    }
+}
+
+/// Exit 0: no errors; 1: errors found; 2: a file could not be read.
+fn check_reports(
+    paths: &[PathBuf],
+    previous: Option<&std::path::Path>,
+    format: CheckFormat,
+    summary: Option<&std::path::Path>,
+) -> ExitCode {
+    let previous = match previous.map(check::read_report).transpose() {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("ogi: {}: {e}", previous.map(|p| p.display().to_string()).unwrap_or_default());
+            return ExitCode::from(2);
+        }
+    };
+    let files = check::collect(paths);
+    let checked = check::check_all(&files, previous.as_ref());
+    // Bulk runs with a summary print only the summary and unreadable files.
+    let quiet = summary.is_some();
+    match format {
+        CheckFormat::Json if !quiet => {
+            println!("{}", serde_json::to_string_pretty(&check::to_json(&checked)).expect("json"))
+        }
+        _ => {
+            for c in &checked {
+                match &c.result {
+                    Ok((_, d)) if !quiet => {
+                        print!("{}", ogi_report::check::render_text(&c.file.display().to_string(), d))
+                    }
+                    Ok(_) => {}
+                    Err(e) => eprintln!("ogi: {}: {e}", c.file.display()),
+                }
+            }
+        }
+    }
+    if let Some(path) = summary {
+        if let Err(e) = check::write_summary(path, &checked) {
+            eprintln!("ogi: {e}");
+            return ExitCode::from(2);
+        }
+        let errs = checked.iter().filter(|c| c.errors() > 0).count();
+        let bad = checked.iter().filter(|c| c.result.is_err()).count();
+        eprintln!("共 {} 份：{} 份有错误，{} 份无法读取；汇总已写入 {}", checked.len(), errs, bad, path.display());
+    }
+    if checked.iter().any(|c| c.result.is_err()) {
+        ExitCode::from(2)
+    } else if checked.iter().any(|c| c.errors() > 0) {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
     }
 }

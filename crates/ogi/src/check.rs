@@ -1,0 +1,148 @@
+//! `ogi report check`: read and check many reports, on every core, with a
+//! progress line on a terminal, and an optional CSV summary.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+use ogi_report::check::{self, Diagnostic, Severity};
+use ogi_report::Report;
+
+/// The outcome for one file.
+pub struct Checked {
+    pub file: PathBuf,
+    pub result: Result<(Report, Vec<Diagnostic>), String>,
+}
+
+impl Checked {
+    pub fn errors(&self) -> usize {
+        self.count(Severity::Error)
+    }
+    pub fn warnings(&self) -> usize {
+        self.count(Severity::Warning)
+    }
+    fn count(&self, s: Severity) -> usize {
+        self.result.as_ref().map_or(0, |(_, d)| d.iter().filter(|d| d.severity == s).count())
+    }
+}
+
+/// Every file under the given paths (directories walked, sorted, hidden files skipped).
+pub fn collect(paths: &[PathBuf]) -> Vec<PathBuf> {
+    fn walk(p: &Path, out: &mut Vec<PathBuf>) {
+        if p.is_dir() {
+            let Ok(rd) = std::fs::read_dir(p) else {
+                out.push(p.to_path_buf());
+                return;
+            };
+            let mut entries: Vec<PathBuf> = rd.flatten().map(|e| e.path()).collect();
+            entries.sort();
+            for e in entries {
+                let hidden = e.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.'));
+                if !hidden {
+                    walk(&e, out);
+                }
+            }
+        } else {
+            out.push(p.to_path_buf());
+        }
+    }
+    let mut out = Vec::new();
+    for p in paths {
+        walk(p, &mut out);
+    }
+    out
+}
+
+pub fn read_report(path: &Path) -> Result<Report, String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("无法读取文件：{e}"))?;
+    ogi_report::read(&bytes, path.file_name().and_then(|n| n.to_str())).map_err(|e| e.to_string())
+}
+
+/// Checks every file, in parallel, keeping the input order.
+pub fn check_all(files: &[PathBuf], previous: Option<&Report>) -> Vec<Checked> {
+    let next = AtomicUsize::new(0);
+    let done = AtomicUsize::new(0);
+    let results: Mutex<Vec<Option<Checked>>> = Mutex::new((0..files.len()).map(|_| None).collect());
+    let progress = std::io::stderr().is_terminal() && files.len() > 1;
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(files.len().max(1));
+    std::thread::scope(|s| {
+        for _ in 0..workers {
+            s.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(file) = files.get(i) else { break };
+                let result = read_report(file).map(|r| {
+                    let d = check::check(&r, previous);
+                    (r, d)
+                });
+                results.lock().expect("no panics while holding")[i] = Some(Checked { file: file.clone(), result });
+                let n = done.fetch_add(1, Ordering::Relaxed) + 1;
+                if progress && (n % 64 == 0 || n == files.len()) {
+                    eprint!("\r已检查 {n}/{} 份报告", files.len());
+                }
+            });
+        }
+    });
+    if progress {
+        eprintln!();
+    }
+    results.into_inner().expect("workers done").into_iter().flatten().collect()
+}
+
+/// One CSV row per file: file, agency, year, template, errors, warnings, first error.
+pub fn write_summary(path: &Path, checked: &[Checked]) -> Result<(), String> {
+    let mut w = csv::Writer::from_path(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let err = |e: csv::Error| format!("{}: {e}", path.display());
+    w.write_record(["file", "agency", "year", "template", "errors", "warnings", "first_error"]).map_err(err)?;
+    for c in checked {
+        let file = c.file.display().to_string();
+        let row = match &c.result {
+            Ok((r, d)) => {
+                let first =
+                    d.iter().find(|d| d.severity == Severity::Error).map(|d| format!("{}: {}", d.rule, d.message));
+                [
+                    file,
+                    r.meta.agency.clone().unwrap_or_default(),
+                    r.meta.year.map(|y| y.to_string()).unwrap_or_default(),
+                    r.meta.template.map(|t| t.to_string()).unwrap_or_default(),
+                    c.errors().to_string(),
+                    c.warnings().to_string(),
+                    first.unwrap_or_default(),
+                ]
+            }
+            Err(e) => [
+                file,
+                String::new(),
+                String::new(),
+                String::new(),
+                String::new(),
+                String::new(),
+                format!("unreadable: {e}"),
+            ],
+        };
+        w.write_record(&row).map_err(err)?;
+    }
+    w.flush().map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// The JSON contract: one object per file.
+pub fn to_json(checked: &[Checked]) -> serde_json::Value {
+    let items: Vec<serde_json::Value> = checked
+        .iter()
+        .map(|c| match &c.result {
+            Ok((r, d)) => serde_json::json!({
+                "file": c.file.display().to_string(),
+                "agency": r.meta.agency,
+                "year": r.meta.year,
+                "template": r.meta.template,
+                "diagnostics": d,
+            }),
+            Err(e) => serde_json::json!({
+                "file": c.file.display().to_string(),
+                "error": e,
+                "diagnostics": [],
+            }),
+        })
+        .collect();
+    serde_json::Value::Array(items)
+}
