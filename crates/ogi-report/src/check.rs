@@ -376,8 +376,10 @@ fn title_year(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
 
 fn period_year(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
     let Some(year) = ctx.report.meta.year else { return };
-    for s in &ctx.report.sections {
-        for text in [s.heading.as_str(), s.text.as_str()] {
+    let texts = std::iter::once(ctx.report.preamble.as_str())
+        .chain(ctx.report.sections.iter().flat_map(|s| [s.heading.as_str(), s.text.as_str()]));
+    {
+        for text in texts {
             if let Some(c) = PERIOD.captures(text) {
                 if let Ok(y) = c[1].parse::<u16>() {
                     if y != year {

@@ -69,7 +69,10 @@ pub fn extract(flat: &Flat, format: SourceFormat) -> Result<Report, NotAReport> 
     }
     let meta =
         Meta { agency: title.as_ref().and_then(|t| t.agency.clone()), year, template, title: title.map(|t| t.text) };
-    Ok(Report { meta, format, sections, cells: ex.cells, notes: ex.notes })
+    let body_start =
+        SECTION_RES.iter().filter_map(|(_, re)| re.find(text)).map(|m| m.start()).min().unwrap_or(text.len());
+    let preamble = squash(&text[..body_start]);
+    Ok(Report { meta, format, preamble, sections, cells: ex.cells, notes: ex.notes })
 }
 
 /// A label pattern: every char may be separated from the next by separators

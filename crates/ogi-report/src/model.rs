@@ -269,6 +269,9 @@ pub enum SourceFormat {
 pub struct Report {
     pub meta: Meta,
     pub format: SourceFormat,
+    /// The text before the first section (title, legal basis, statistics period).
+    #[serde(default)]
+    pub preamble: String,
     #[serde(default)]
     pub sections: Vec<Section>,
     /// Every cell the report shows. A cell not shown (cut off, ambiguous,
