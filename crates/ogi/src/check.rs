@@ -27,6 +27,10 @@ impl Checked {
     }
 }
 
+/// What a published report can be saved as.
+const REPORT_EXTENSIONS: &[&str] =
+    &["html", "htm", "shtml", "xhtml", "txt", "text", "md", "markdown", "docx", "pdf", "json"];
+
 /// Every file under the given paths (directories walked, sorted, hidden files skipped).
 pub fn collect(paths: &[PathBuf]) -> Vec<PathBuf> {
     fn walk(p: &Path, out: &mut Vec<PathBuf>) {
@@ -38,8 +42,13 @@ pub fn collect(paths: &[PathBuf]) -> Vec<PathBuf> {
             let mut entries: Vec<PathBuf> = rd.flatten().map(|e| e.path()).collect();
             entries.sort();
             for e in entries {
-                let hidden = e.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.'));
-                if !hidden {
+                let name = e.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_ascii_lowercase();
+                if name.starts_with('.') {
+                    continue;
+                }
+                // In a directory, only files that can be reports (not .tsv, .png, …).
+                let ext = name.rsplit_once('.').map_or("", |(_, e)| e);
+                if e.is_dir() || REPORT_EXTENSIONS.contains(&ext) {
                     walk(&e, out);
                 }
             }

@@ -64,3 +64,69 @@ fn a_file_that_is_not_a_report_exits_2_with_one_line_naming_it() {
     assert_eq!(missing.status.code(), Some(2));
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn check_exit_codes_say_clean_errors_or_unreadable() {
+    let seed = corpus().join("liaocheng-gxj-2023.txt");
+    let out = ogi(&["report", "check", seed.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+
+    let bad = corpus().join("real/kirogovcompare/huaian-hongzequ-2023.pdf");
+    let out = ogi(&["report", "check", bad.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("error[t4.group-sum]") && text.contains("= 10 + 1 + 0 + 0 = 11 ≠ 0"), "{text}");
+
+    let dir = std::env::temp_dir().join(format!("ogi-check-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let junk = dir.join("junk.txt");
+    std::fs::write(&junk, "会议纪要。").unwrap();
+    let out = ogi(&["report", "check", seed.to_str().unwrap(), junk.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn check_json_has_one_object_per_file() {
+    let seed = corpus().join("liaocheng-gxj-2023.txt");
+    let bad = corpus().join("real/kirogovcompare/huaian-hongzequ-2023.pdf");
+    let out = ogi(&["report", "check", seed.to_str().unwrap(), bad.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let items = v.as_array().unwrap();
+    assert_eq!(items.len(), 2);
+    assert_eq!(items[0]["agency"], "聊城市工业和信息化局");
+    assert_eq!(items[0]["year"], 2023);
+    assert_eq!(items[0]["template"], "2021");
+    assert_eq!(items[0]["diagnostics"].as_array().unwrap().len(), 0);
+    let d = &items[1]["diagnostics"][0];
+    assert_eq!(d["rule"], "t4.group-sum");
+    assert_eq!(d["severity"], "error");
+    assert!(d["cells"].as_array().unwrap().iter().any(|c| c == "t4.review.total"));
+}
+
+#[test]
+fn check_a_directory_with_a_csv_summary() {
+    let dir = std::env::temp_dir().join(format!("ogi-summary-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let csv = dir.join("out.csv");
+    let pingtan = corpus().join("real/pingtan");
+    let out = ogi(&["report", "check", pingtan.to_str().unwrap(), "--summary", csv.to_str().unwrap()]);
+    // Some of these reports have real errors.
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(out.stdout.is_empty(), "a summary run prints only the summary");
+    let text = std::fs::read_to_string(&csv).unwrap();
+    let mut lines = text.lines();
+    assert_eq!(lines.next(), Some("file,agency,year,template,errors,warnings,first_error"));
+    let rows: Vec<&str> = lines.collect();
+    // Reports only: the manifest and the expected .tsv files are skipped.
+    let files = std::fs::read_dir(&pingtan)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.path().extension().is_some_and(|x| x == "txt" || x == "html"))
+        .count();
+    assert_eq!(rows.len(), files);
+    let gwh2020 = rows.iter().find(|r| r.contains("2020_gwh.txt")).unwrap();
+    assert!(gwh2020.contains("平潭综合实验区,2020,2019,") && gwh2020.contains("t3.outcomes-sum"), "{gwh2020}");
+    std::fs::remove_dir_all(&dir).ok();
+}
