@@ -199,6 +199,26 @@ impl T3Row {
         v
     }
 
+    /// The row's label as the template prints it, with its group for sub-rows
+    /// (`（三）不予公开·属于国家秘密`).
+    pub fn label(self) -> String {
+        match self {
+            T3Row::New => "一、本年新收政府信息公开申请数量".into(),
+            T3Row::CarriedOver => "二、上年结转政府信息公开申请数量".into(),
+            T3Row::Total => "（七）总计".into(),
+            T3Row::CarryForward => "四、结转下年度继续办理".into(),
+            T3Row::Outcome(o) => match o {
+                Outcome::Granted => "（一）予以公开".into(),
+                Outcome::Partial => "（二）部分公开".into(),
+                Outcome::Denied(r) => format!("（三）不予公开·{}", r.label()),
+                Outcome::Unavailable(r) => format!("（四）无法提供·{}", r.label()),
+                Outcome::NotProcessed(r) => format!("（五）不予处理·{}", r.label()),
+                Outcome::Other(r) => format!("（六）其他处理·{}", r.label()),
+                Outcome::OtherUnsplit => "（六）其他处理".into(),
+            },
+        }
+    }
+
     pub fn key(self) -> String {
         match self {
             T3Row::New => "new".into(),

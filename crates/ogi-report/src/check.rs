@@ -299,7 +299,7 @@ fn structure_rows(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
         t3.insert(at, T3Row::Outcome(Outcome::OtherUnsplit));
     }
     for row in t3 {
-        rows.push((3, row_label(row), ApplicantColumn::ALL.iter().map(|&c| CellKey::T3(row, c)).collect()));
+        rows.push((3, row.label(), ApplicantColumn::ALL.iter().map(|&c| CellKey::T3(row, c)).collect()));
     }
     for &g in T4Group::ALL {
         rows.push((4, g.label().to_string(), T4Column::ALL.iter().map(|&c| CellKey::T4(g, c)).collect()));
@@ -335,24 +335,6 @@ fn read_uncertain(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
             continue;
         }
         out.push(diag("read.uncertain", n.cells.clone(), n.message.clone(), "cells not read with certainty".into()));
-    }
-}
-
-pub(crate) fn row_label(row: T3Row) -> String {
-    match row {
-        T3Row::New => "一、本年新收政府信息公开申请数量".into(),
-        T3Row::CarriedOver => "二、上年结转政府信息公开申请数量".into(),
-        T3Row::Total => "（七）总计".into(),
-        T3Row::CarryForward => "四、结转下年度继续办理".into(),
-        T3Row::Outcome(o) => match o {
-            Outcome::Granted => "（一）予以公开".into(),
-            Outcome::Partial => "（二）部分公开".into(),
-            Outcome::Denied(r) => format!("（三）不予公开·{}", r.label()),
-            Outcome::Unavailable(r) => format!("（四）无法提供·{}", r.label()),
-            Outcome::NotProcessed(r) => format!("（五）不予处理·{}", r.label()),
-            Outcome::Other(r) => format!("（六）其他处理·{}", r.label()),
-            Outcome::OtherUnsplit => "（六）其他处理".into(),
-        },
     }
 }
 
@@ -464,7 +446,7 @@ fn t3_row_sum(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
             let mut d = diag(
                 "t3.row-sum",
                 cells,
-                format!("表三“{}”行：六类申请人之和为 {s}，总计栏却为 {t}", row_label(row)),
+                format!("表三“{}”行：六类申请人之和为 {s}，总计栏却为 {t}", row.label()),
                 format!("table 三 row {}: applicant columns sum to {s}, total says {t}", row.key()),
             );
             d.arithmetic = Some(format!("{} = {s} ≠ {t}", plus(&vals)));

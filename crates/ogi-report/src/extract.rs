@@ -463,7 +463,7 @@ impl Extractor<'_> {
             let slots = vec![COUNT; 7];
             let identities = [Identity { total: 6, parts: (0..6).collect() }];
             let area = self.area(label_end, area_end, end == self.norm.text.len());
-            let what = format!("表三“{}”行", t3_row_name(row));
+            let what = format!("表三“{}”行", row.label());
             if let Some(p) = self.read_row(&keys, &slots, &identities, area, &what) {
                 pending.push(p);
             }
@@ -880,28 +880,6 @@ fn scan_number(text: &str, i: usize, to: usize) -> Option<(Token, usize)> {
         }
     }
     None
-}
-
-fn t3_row_name(row: T3Row) -> &'static str {
-    match row {
-        T3Row::New => "本年新收政府信息公开申请数量",
-        T3Row::CarriedOver => "上年结转政府信息公开申请数量",
-        T3Row::Total => "总计",
-        T3Row::CarryForward => "结转下年度继续办理",
-        T3Row::Outcome(o) => match o {
-            Outcome::Granted => "予以公开",
-            Outcome::Partial => "部分公开",
-            Outcome::Denied(r) => r.label(),
-            Outcome::Unavailable(r) => r.label(),
-            Outcome::NotProcessed(r) => r.label(),
-            Outcome::Other(r) => match r {
-                OtherReason::OverdueCorrection => "逾期不补正",
-                OtherReason::OverdueFee => "逾期未缴纳费用",
-                OtherReason::Other => "其他",
-            },
-            Outcome::OtherUnsplit => "其他处理",
-        },
-    }
 }
 
 /// Which template table 二's headers and rows belong to.

@@ -256,7 +256,7 @@ fn any_changed_number_in_tables_three_and_four_is_caught() {
             let delta = 1 + (rng.next() % 9) as i64;
             let old = cell.value.as_int().unwrap();
             // Up or down, never below zero.
-            let new = if old >= delta && rng.next() % 2 == 0 { old - delta } else { old + delta };
+            let new = if old >= delta && rng.next().is_multiple_of(2) { old - delta } else { old + delta };
             cell.value = Number::int(new);
             let d = check(&r, None);
             assert!(

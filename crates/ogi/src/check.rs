@@ -86,7 +86,7 @@ pub fn check_all(files: &[PathBuf], previous: Option<&Report>) -> Vec<Checked> {
                 });
                 results.lock().expect("no panics while holding")[i] = Some(Checked { file: file.clone(), result });
                 let n = done.fetch_add(1, Ordering::Relaxed) + 1;
-                if progress && (n % 64 == 0 || n == files.len()) {
+                if progress && (n.is_multiple_of(64) || n == files.len()) {
                     eprint!("\r已检查 {n}/{} 份报告", files.len());
                 }
             });

@@ -41,8 +41,8 @@ enum ReportCommand {
         #[arg(long, value_enum, default_value_t = OutputFormat::Cells)]
         format: OutputFormat,
         /// 指定读取格式（默认按内容判断）
-        #[arg(long = "as", value_enum)]
-        read_as: Option<InputFormat>,
+        #[arg(long = "as", value_name = "text|markdown|html|docx|pdf|json")]
+        read_as: Option<ogi_report::Format>,
     },
     /// 检查年度报告中的错误（勾稽关系、正文与表格、跨年度）；可指定目录批量检查
     Check {
@@ -70,30 +70,6 @@ enum CheckFormat {
 enum OutputFormat {
     Cells,
     Json,
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-enum InputFormat {
-    Text,
-    Markdown,
-    Html,
-    Docx,
-    Pdf,
-    Json,
-}
-
-impl From<InputFormat> for ogi_report::Format {
-    fn from(f: InputFormat) -> Self {
-        use ogi_report::Format as F;
-        match f {
-            InputFormat::Text => F::Text,
-            InputFormat::Markdown => F::Markdown,
-            InputFormat::Html => F::Html,
-            InputFormat::Docx => F::Docx,
-            InputFormat::Pdf => F::Pdf,
-            InputFormat::Json => F::Json,
-        }
-    }
 }
 
 fn main() -> ExitCode {
@@ -125,7 +101,7 @@ fn serve(addr: std::net::SocketAddr, data_dir: PathBuf) -> ExitCode {
 }
 
 /// Exit 2 when the file cannot be read as a report, with one line naming it.
-fn parse(file: &PathBuf, format: OutputFormat, read_as: Option<InputFormat>) -> ExitCode {
+fn parse(file: &PathBuf, format: OutputFormat, read_as: Option<ogi_report::Format>) -> ExitCode {
     let bytes = match std::fs::read(file) {
         Ok(b) => b,
         Err(e) => {
@@ -135,7 +111,7 @@ fn parse(file: &PathBuf, format: OutputFormat, read_as: Option<InputFormat>) -> 
     };
     let name = file.file_name().and_then(|n| n.to_str());
     let result = match read_as {
-        Some(f) => ogi_report::read_as(&bytes, f.into()),
+        Some(f) => ogi_report::read_as(&bytes, f),
         None => ogi_report::read(&bytes, name),
     };
     match result {

@@ -1,4 +1,5 @@
 //! Shared by the integration tests: where the corpus is, and its files.
+#![allow(dead_code)] // each test binary uses a part of these helpers
 
 use std::path::{Path, PathBuf};
 
