@@ -58,7 +58,7 @@ pub fn extract(flat: &Flat, format: SourceFormat) -> Result<Report, NotAReport> 
     }
 
     let found_tables = regions.t2.is_some() || regions.t3.is_some();
-    if title.is_none() && !found_tables && sections.len() < 2 && !looks_like_report(text) {
+    if title.is_none() && !found_tables && sections.len() < 2 {
         return Err(NotAReport("不是政府信息公开工作年度报告：未找到报告标题，也未找到统计表".into()));
     }
     if !found_tables {
@@ -1020,10 +1020,6 @@ fn year_from_text(text: &str) -> Option<u16> {
         }
     }
     counts.into_iter().max_by(|a, b| a.1 .0.cmp(&b.1 .0).then(b.1 .1.cmp(&a.1 .1))).map(|(y, _)| y)
-}
-
-fn looks_like_report(text: &str) -> bool {
-    text.contains("政府信息公开") && (text.contains("年度报告") || text.contains("工作报告"))
 }
 
 #[cfg(test)]

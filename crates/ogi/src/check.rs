@@ -87,7 +87,7 @@ pub fn check_all(files: &[PathBuf], previous: Option<&Report>) -> Vec<Checked> {
                 results.lock().expect("no panics while holding")[i] = Some(Checked { file: file.clone(), result });
                 let n = done.fetch_add(1, Ordering::Relaxed) + 1;
                 if progress && (n.is_multiple_of(64) || n == files.len()) {
-                    eprint!("\r已检查 {n}/{} 份报告", files.len());
+                    eprint!("\r{}", progress_bar(n, files.len()));
                 }
             });
         }
@@ -154,4 +154,25 @@ pub fn to_json(checked: &[Checked]) -> serde_json::Value {
         })
         .collect();
     serde_json::Value::Array(items)
+}
+
+/// `[=========>          ] 4512/10000 份报告`
+fn progress_bar(done: usize, total: usize) -> String {
+    const WIDTH: usize = 30;
+    let filled = (done * WIDTH).checked_div(total).unwrap_or(WIDTH);
+    let mut bar = "=".repeat(filled.saturating_sub(1));
+    if filled > 0 {
+        bar.push(if done == total { '=' } else { '>' });
+    }
+    format!("[{bar:<WIDTH$}] {done}/{total} 份报告")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn progress_bar_fills_with_the_work_done() {
+        assert_eq!(super::progress_bar(0, 10), format!("[{}] 0/10 份报告", " ".repeat(30)));
+        assert_eq!(super::progress_bar(5, 10), format!("[{}>{}] 5/10 份报告", "=".repeat(14), " ".repeat(15)));
+        assert_eq!(super::progress_bar(10, 10), format!("[{}] 10/10 份报告", "=".repeat(30)));
+    }
 }

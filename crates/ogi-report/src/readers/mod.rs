@@ -68,8 +68,14 @@ impl Format {
             return Format::Json;
         }
         let lower: Vec<u8> = head.iter().map(u8::to_ascii_lowercase).collect();
-        let tags = [&b"<html"[..], b"<!doctype html", b"<table", b"<body", b"<div", b"<p>", b"<p ", b"<td", b"<meta"];
-        if tags.iter().any(|t| find(&lower, t).is_some()) {
+        let strong = [&b"<html"[..], b"<!doctype html", b"<body", b"<head"];
+        let weak = [&b"<table"[..], b"<div", b"<p>", b"<p ", b"<td", b"<meta", b"<br"];
+        // Text that merely mentions a tag (a Markdown note about `<td>`) is not a page.
+        let textual = matches!(ext.as_deref(), Some("txt" | "md" | "markdown" | "text"));
+        if trimmed.starts_with(b"<")
+            || strong.iter().any(|t| find(&lower, t).is_some())
+            || (!textual && weak.iter().any(|t| find(&lower, t).is_some()))
+        {
             return Format::Html;
         }
         if ext.as_deref() == Some("md") || ext.as_deref() == Some("markdown") || text::has_pipe_rule(bytes) {
@@ -155,5 +161,25 @@ pub fn flatten(bytes: &[u8], format: Format) -> Result<Flat, ReadError> {
         Format::Html => html::read(bytes).map_err(err),
         Format::Docx => docx::read(bytes).map_err(err),
         Format::Pdf => pdf::read(bytes).map_err(err),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_reader_is_chosen_by_content_first() {
+        assert_eq!(Format::sniff(b"%PDF-1.7\n...", Some("report.txt")), Format::Pdf);
+        assert_eq!(Format::sniff(b"PK\x03\x04....", Some("report.bin")), Format::Docx);
+        assert_eq!(Format::sniff(b"<!DOCTYPE html><html>", Some("report.txt")), Format::Html);
+        assert_eq!(Format::sniff("<p>规章</p><table>".as_bytes(), None), Format::Html);
+        assert_eq!(Format::sniff(b"{\"meta\":{}}", None), Format::Json);
+        assert_eq!(Format::sniff("| a | b |\n|---|---|\n".as_bytes(), None), Format::Markdown);
+        // A note that only mentions a tag is text, not a page.
+        assert_eq!(Format::sniff("cells like `<td>` and `<p>`".as_bytes(), Some("notes.md")), Format::Markdown);
+        assert_eq!(Format::sniff("规章 0 0 0".as_bytes(), Some("r.txt")), Format::Text);
+        assert_eq!("pdf".parse::<Format>(), Ok(Format::Pdf));
+        assert!("doc".parse::<Format>().is_err());
     }
 }
