@@ -22,6 +22,11 @@ pub struct Number {
 impl Number {
     pub const ZERO: Number = Number { units: 0, scale: 0 };
 
+    /// `units / 10^scale`.
+    pub(crate) fn from_scaled(units: i128, scale: u8) -> Number {
+        Number { units, scale }.normalized()
+    }
+
     pub fn int(v: i64) -> Number {
         Number { units: v as i128, scale: 0 }
     }

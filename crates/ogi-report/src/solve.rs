@@ -24,21 +24,6 @@ pub struct Token {
     pub span: (usize, usize),
 }
 
-impl Token {
-    fn value(&self, digits: &str, frac: Option<&str>, negative: bool) -> Option<Number> {
-        let mut s = String::with_capacity(digits.len() + 8);
-        if negative {
-            s.push('-');
-        }
-        s.push_str(digits);
-        if let Some(f) = frac {
-            s.push('.');
-            s.push_str(f);
-        }
-        s.parse().ok()
-    }
-}
-
 /// What a cell accepts.
 #[derive(Debug, Clone, Copy)]
 pub struct Slot {
@@ -87,6 +72,12 @@ struct Search<'a> {
     tokens: &'a [Token],
     slots: &'a [Slot],
     identities: &'a [Identity],
+    /// For each cell, the identities whose last cell it is (checked once it is filled).
+    complete_at: Vec<Vec<usize>>,
+    /// Values are compared as integers of 10^-scale (the most decimals printed).
+    scale: u32,
+    /// The values of `cur`, in units of 10^-scale.
+    units: Vec<i128>,
     /// Whether a cell may have vanished (blank dropped by the printing).
     allow_vanished: bool,
     check_identities: bool,
@@ -96,7 +87,42 @@ struct Search<'a> {
     aborted: bool,
 }
 
-impl Search<'_> {
+impl<'a> Search<'a> {
+    fn new(tokens: &'a [Token], slots: &'a [Slot], identities: &'a [Identity], allow_vanished: bool) -> Self {
+        let mut complete_at = vec![Vec::new(); slots.len()];
+        for (i, id) in identities.iter().enumerate() {
+            let last = id.parts.iter().copied().chain([id.total]).max().unwrap_or(0);
+            if let Some(v) = complete_at.get_mut(last) {
+                v.push(i);
+            }
+        }
+        let scale = tokens.iter().filter_map(|t| t.frac.as_ref()).map(|f| f.len() as u32).max().unwrap_or(0).min(12);
+        Search {
+            tokens,
+            slots,
+            identities,
+            complete_at,
+            scale,
+            units: Vec::with_capacity(slots.len()),
+            allow_vanished,
+            check_identities: false,
+            steps: 0,
+            found: Vec::new(),
+            limit: 10_000,
+            aborted: false,
+        }
+    }
+
+    fn push(&mut self, cur: &mut Vec<Read>, read: Read, units: i128) {
+        cur.push(read);
+        self.units.push(units);
+    }
+
+    fn pop(&mut self, cur: &mut Vec<Read>) {
+        cur.pop();
+        self.units.pop();
+    }
+
     /// Tokens `t..`, token `t` consumed up to digit `d`; cells `c..` to fill.
     fn go(&mut self, cur: &mut Vec<Read>, t: usize, d: usize) {
         self.steps += 1;
@@ -105,13 +131,13 @@ impl Search<'_> {
             return;
         }
         let c = cur.len();
-        if c == self.slots.len() {
-            if t == self.tokens.len() && (!self.check_identities || self.identities_hold(cur, c)) {
-                self.found.push(cur.clone());
-            }
+        if self.check_identities && c > 0 && !self.identities_hold(c - 1) {
             return;
         }
-        if self.check_identities && !self.identities_hold(cur, c) {
+        if c == self.slots.len() {
+            if t == self.tokens.len() {
+                self.found.push(cur.clone());
+            }
             return;
         }
         let cells_left = self.slots.len() - c;
@@ -123,22 +149,21 @@ impl Search<'_> {
         let slot = self.slots[c];
         // The cell vanished (printed blank, dropped by the printing).
         if self.allow_vanished && d == 0 && tokens_left < cells_left {
-            cur.push(Read { value: Number::ZERO, token: None, digits: (0, 0) });
+            self.push(cur, Read { value: Number::ZERO, token: None, digits: (0, 0) }, 0);
             self.go(cur, t, d);
-            cur.pop();
+            self.pop(cur);
         }
         if t == self.tokens.len() {
             return;
         }
         let tok = &self.tokens[t];
         if tok.blank_mark {
-            cur.push(Read { value: Number::ZERO, token: Some(t), digits: (0, 0) });
+            self.push(cur, Read { value: Number::ZERO, token: Some(t), digits: (0, 0) }, 0);
             self.go(cur, t + 1, 0);
-            cur.pop();
+            self.pop(cur);
             return;
         }
-        let digits = tok.digits.as_str();
-        let rest = &digits[d..];
+        let rest = &tok.digits.as_bytes()[d..];
         if rest.is_empty() {
             return;
         }
@@ -146,45 +171,44 @@ impl Search<'_> {
         if negative && !slot.negative_ok {
             return;
         }
-        let max = rest.len().min(MAX_DIGITS);
-        for len in 1..=max {
-            let part = &rest[..len];
+        let pow = 10i128.pow(self.scale);
+        let mut int: i128 = 0;
+        for len in 1..=rest.len().min(MAX_DIGITS) {
             // "07" is not how anyone prints seven.
-            if len > 1 && part.starts_with('0') {
+            if len > 1 && rest[0] == b'0' {
                 break;
             }
+            int = int * 10 + i128::from(rest[len - 1] - b'0');
             let last = len == rest.len();
             let frac = if last { tok.frac.as_deref() } else { None };
             if frac.is_some() && !slot.decimal_ok {
                 continue;
             }
-            let Some(value) = tok.value(part, frac, negative) else {
-                continue;
-            };
-            cur.push(Read { value, token: Some(t), digits: (d, d + len) });
+            let mut units = int * pow;
+            if let Some(f) = frac {
+                let f = &f.as_bytes()[..f.len().min(self.scale as usize)];
+                let fv = f.iter().fold(0i128, |a, b| a * 10 + i128::from(b - b'0'));
+                units += fv * 10i128.pow(self.scale - f.len() as u32);
+            }
+            if negative {
+                units = -units;
+            }
+            let value = Number::from_scaled(units, self.scale as u8);
+            self.push(cur, Read { value, token: Some(t), digits: (d, d + len) }, units);
             if last {
                 self.go(cur, t + 1, 0);
             } else {
                 self.go(cur, t, d + len);
             }
-            cur.pop();
+            self.pop(cur);
         }
     }
 
-    /// Identities whose cells are all assigned (index < `upto`) hold.
-    fn identities_hold(&self, cur: &[Read], upto: usize) -> bool {
-        self.identities.iter().all(|id| {
-            if id.total >= upto || id.parts.iter().any(|&p| p >= upto) {
-                return true;
-            }
-            let mut sum = Number::ZERO;
-            for &p in &id.parts {
-                match sum.checked_add(cur[p].value) {
-                    Some(s) => sum = s,
-                    None => return false,
-                }
-            }
-            sum == cur[id.total].value
+    /// The identities completed by filling cell `last` hold.
+    fn identities_hold(&self, last: usize) -> bool {
+        self.complete_at[last].iter().all(|&i| {
+            let id = &self.identities[i];
+            id.parts.iter().map(|&p| self.units[p]).sum::<i128>() == self.units[id.total]
         })
     }
 }
@@ -198,23 +222,17 @@ pub fn solve(tokens: &[Token], slots: &[Slot], identities: &[Identity], allow_va
     if tokens.is_empty() {
         return Outcome::NoReading;
     }
-    let search = |check_identities: bool| {
-        let mut s = Search {
-            tokens,
-            slots,
-            identities,
-            allow_vanished,
-            check_identities,
-            steps: 0,
-            found: Vec::new(),
-            limit: 10_000,
-            aborted: false,
-        };
+    let search = |check_identities: bool, limit: usize| {
+        let mut s = Search::new(tokens, slots, identities, allow_vanished);
+        s.check_identities = check_identities;
+        s.limit = limit;
         s.go(&mut Vec::with_capacity(slots.len()), 0, 0);
         (!s.aborted).then_some(s.found)
     };
     let unknown = || Outcome::Partial { cells: vec![None; slots.len()], readings: usize::MAX, candidates: Vec::new() };
-    let plain = search(false);
+    // With identities to fall back on, the plain search only has to tell
+    // "exactly one reading" from "more than one".
+    let plain = search(false, if identities.is_empty() { 10_000 } else { 1 });
     match plain.as_deref() {
         Some([]) => return Outcome::NoReading,
         Some([only]) => return Outcome::Unique { cells: only.clone(), by_identity: false },
@@ -224,7 +242,7 @@ pub fn solve(tokens: &[Token], slots: &[Slot], identities: &[Identity], allow_va
         // Several readings and nothing to choose between them.
         return plain.map_or_else(unknown, |r| agreement(slots.len(), r));
     }
-    match search(true) {
+    match search(true, 10_000) {
         None => unknown(),
         Some(mut found) => match found.len() {
             0 => Outcome::NoReading,

@@ -58,10 +58,14 @@ fn is_pipe_rule(line: &str) -> bool {
     t.contains("---") && t.contains('|') && t.chars().all(|c| matches!(c, '|' | '-' | ':' | ' ' | '\t'))
 }
 
-/// Whether the text has a Markdown table rule line.
+/// Whether the text has a Markdown table rule line (looked for in the first 64 KB).
 pub fn has_pipe_rule(bytes: &[u8]) -> bool {
     let head = &bytes[..bytes.len().min(64 * 1024)];
-    String::from_utf8_lossy(head).lines().any(is_pipe_rule)
+    head.split(|&b| b == b'\n').any(|line| {
+        line.windows(3).any(|w| w == b"---")
+            && line.contains(&b'|')
+            && line.iter().all(|b| matches!(b, b'|' | b'-' | b':' | b' ' | b'\t' | b'\r'))
+    })
 }
 
 #[cfg(test)]
