@@ -113,6 +113,13 @@ pub static RULES: &[Rule] = &[
         run: read_uncertain,
     },
     Rule {
+        id: "read.split-by-identity",
+        severity: Severity::Info,
+        title: "粘连的数字按合计关系拆分（其中的算术错误无法发现）",
+        gloss: "Glued digits split by the identities (arithmetic errors in them cannot show)",
+        run: |_, _| {},
+    },
+    Rule {
         id: "structure.title-year",
         severity: Severity::Warning,
         title: "标题写明统计年度",
@@ -207,7 +214,7 @@ pub static RULES: &[Rule] = &[
 
 /// Checks a report (and, with `previous`, the same agency's report of the year before).
 pub fn check(report: &Report, previous: Option<&Report>) -> Vec<Diagnostic> {
-    let unreadable = report.notes.iter().flat_map(|n| n.cells.iter().copied()).collect();
+    let unreadable = report.notes.iter().filter(|n| n.cells_left_out()).flat_map(|n| n.cells.iter().copied()).collect();
     let ctx = Ctx { report, previous, unreadable };
     let mut out = Vec::new();
     for r in RULES {
@@ -334,7 +341,21 @@ fn read_uncertain(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
         if n.cells.is_empty() {
             continue;
         }
-        out.push(diag("read.uncertain", n.cells.clone(), n.message.clone(), "cells not read with certainty".into()));
+        if n.cells_left_out() {
+            out.push(diag(
+                "read.uncertain",
+                n.cells.clone(),
+                n.message.clone(),
+                "cells not read with certainty".into(),
+            ));
+        } else {
+            out.push(diag(
+                "read.split-by-identity",
+                n.cells.clone(),
+                n.message.clone(),
+                "glued digits were split by the template's identities; an error in them cannot show".into(),
+            ));
+        }
     }
 }
 

@@ -13,8 +13,8 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use crate::cells::{
-    ApplicantColumn, CellKey, DenialReason, NotProcessedReason, OtherReason, Outcome, T2Row, T3Row, T4Column, T4Group,
-    Template, UnavailableReason,
+    ApplicantColumn, CellKey, DenialReason, NotProcessedReason, OtherReason, Outcome, T2Column, T2Row, T3Row, T4Column,
+    T4Group, Template, UnavailableReason,
 };
 use crate::flat::{Flat, Origin};
 use crate::model::{Cell, Meta, Number, Provenance, ReadNote, Report, Section, SectionKind, SourceFormat};
@@ -32,7 +32,7 @@ pub fn extract(flat: &Flat, format: SourceFormat) -> Result<Report, NotAReport> 
     if text.trim().is_empty() {
         return Err(NotAReport("文件中没有可读的文字".into()));
     }
-    let mut ex = Extractor { norm: &norm, cells: BTreeMap::new(), notes: Vec::new() };
+    let mut ex = Extractor { norm: &norm, cells: BTreeMap::new(), notes: Vec::new(), split: Vec::new() };
     let sections = find_sections(&norm);
     let regions = find_regions(text, &sections);
     let title = find_title(flat);
@@ -57,6 +57,18 @@ pub fn extract(flat: &Flat, format: SourceFormat) -> Result<Report, NotAReport> 
         ex.read_t2(t, a, b, &outside);
     }
 
+    if !ex.split.is_empty() {
+        let cells = std::mem::take(&mut ex.split);
+        ex.note(
+            "read.split-by-identity",
+            format!(
+                "{} 个单元格的数字粘连，按模板的合计关系拆分；若原表本身算错，这些单元格的错误无法被发现",
+                cells.len()
+            ),
+            cells,
+            None,
+        );
+    }
     let found_tables = regions.t2.is_some() || regions.t3.is_some();
     if title.is_none() && !found_tables && sections.len() < 2 {
         return Err(NotAReport("不是政府信息公开工作年度报告：未找到报告标题，也未找到统计表".into()));
@@ -255,10 +267,12 @@ static T4_END: LazyLock<Regex> = LazyLock::new(|| {
 fn find_regions(text: &str, sections: &[Section]) -> Regions {
     let _ = sections;
     let mut r = Regions::default();
-    // Table 三 starts at its first row; a fragment may show only later rows.
+    // Table 三 starts at its first row (not at prose that names it: "本年新收
+    // 政府信息公开申请5件"); a fragment may show only later rows.
     let t3_row = T3_LABELS[0]
         .re
-        .find(text)
+        .find_iter(text)
+        .find(|m| starts_table_row(text, m.end()))
         .or_else(|| T3_HEADER.find(text))
         .or_else(|| T3_LABELS[1].re.find(text))
         .or_else(|| T3_RESULTS.find(text))
@@ -296,10 +310,24 @@ fn find_regions(text: &str, sections: &[Section]) -> Regions {
     r
 }
 
+/// After a row label: (数量) then a number that is not a prose count ("5件").
+fn starts_table_row(text: &str, at: usize) -> bool {
+    let rest = &text[at..];
+    let rest = rest.strip_prefix("数量").or_else(|| rest.strip_prefix("数")).unwrap_or(rest);
+    let skipped = rest.len() - rest.trim_start_matches(is_sep).len();
+    let start = text.len() - rest.len() + skipped;
+    match scan_number(text, start, text.len()) {
+        Some((tok, _)) => !text[tok.span.1..].starts_with(['件', '条', '个', '次']),
+        None => false,
+    }
+}
+
 struct Extractor<'a> {
     norm: &'a Norm<'a>,
     cells: BTreeMap<CellKey, Cell>,
     notes: Vec<ReadNote>,
+    /// Cells whose digits were split by the template's identities.
+    split: Vec<CellKey>,
 }
 
 /// The numbers printed after a label.
@@ -316,11 +344,9 @@ static PROSE_NUMBER: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new("(\\d+(?:\\.\\d+)?)[ \\t]*(?:件|条|个|项|批次|批|次|万元|元|笔)").expect("prose number")
 });
 
-/// The counts and amounts a text states about a row: numbers with a unit
-/// (`698件`, `3601627.4元`) whose sentence names the row (`规范性文件`)
-/// within 40 characters before the number.
-fn prose_numbers(text: &str, row: T2Row) -> Vec<Number> {
-    let keyword = match row {
+/// The row keyword a prose figure must follow.
+fn row_keyword(row: T2Row) -> &'static str {
+    match row {
         T2Row::Regulation => "规章",
         T2Row::Normative => "规范性文件",
         T2Row::Licensing => "许可",
@@ -329,39 +355,82 @@ fn prose_numbers(text: &str, row: T2Row) -> Vec<Number> {
         T2Row::Enforcement => "强制",
         T2Row::Fees => "收费",
         T2Row::Procurement => "采购",
-    };
-    let mut v: Vec<Number> = PROSE_NUMBER
-        .captures_iter(text)
-        .filter(|c| {
-            let start = c.get(0).expect("match").start();
-            let before = &text[..start];
-            let from = before.char_indices().rev().nth(39).map_or(0, |(i, _)| i);
-            let window = &before[from..];
-            let sentence = window.rsplit(['。', '；', ';', '\n']).next().unwrap_or(window);
-            sentence.contains(keyword)
-        })
-        .filter_map(|c| c[1].parse().ok())
-        .collect();
-    v.sort();
-    v.dedup();
-    v
+    }
+}
+
+/// Words that say which column a prose figure is about.
+fn column_keywords(col: T2Column) -> &'static [&'static str] {
+    match col {
+        T2Column::Issued => &["制发", "印发", "出台", "制定"],
+        T2Column::Repealed => &["废止", "失效"],
+        T2Column::InForce => &["现行有效"],
+        T2Column::Made => &["新制作", "制作", "制发"],
+        T2Column::Published => &["新公开"],
+        T2Column::TotalPublished => &["对外公开总", "累计公开"],
+        T2Column::PrevItems => &["上一年", "上年"],
+        T2Column::Change => &["增减", "增/减", "新增"],
+        T2Column::Decisions => &["处理决定", "作出决定", "决定"],
+        T2Column::Items => &["批次", "采购项目"],
+        T2Column::Amount => &["金额", "万元", "元"],
+    }
+}
+
+/// The figures a text states about one row, each with the column it names:
+/// a number with a unit (`698件`, `3601627.4元`) whose clause names the row
+/// as its nearest row keyword, and a column word between that keyword and
+/// the number ("现行有效行政规范性文件698件" → in force 698).
+fn prose_figures(text: &str, row: T2Row, cols: &[T2Column]) -> Vec<(T2Column, Number)> {
+    let keyword = row_keyword(row);
+    let mut out = Vec::new();
+    for c in PROSE_NUMBER.captures_iter(text) {
+        let m = c.get(0).expect("match");
+        let before = &text[..m.start()];
+        let from = before.char_indices().rev().nth(39).map_or(0, |(i, _)| i);
+        let window = &before[from..];
+        let clause = window.rsplit(['。', '；', ';', '，', ',', '、', '\n']).next().unwrap_or(window);
+        // The nearest row keyword in the clause must be this row's.
+        let nearest =
+            T2Row::ALL.iter().filter_map(|&r| clause.rfind(row_keyword(r)).map(|p| (p, r))).max_by_key(|x| x.0);
+        if nearest.map(|x| x.1) != Some(row) || !clause.contains(keyword) {
+            continue;
+        }
+        // The column: named by the unit ("197批次", "3601627.4元"), else by
+        // the column word nearest before the number.
+        let unit = &text[m.start()..m.end()];
+        let in_unit: Vec<T2Column> =
+            cols.iter().copied().filter(|&col| column_keywords(col).iter().any(|k| unit.contains(k))).collect();
+        let col = match in_unit.as_slice() {
+            [col] => Some(*col),
+            _ => cols
+                .iter()
+                .filter_map(|&col| column_keywords(col).iter().filter_map(|k| clause.rfind(k)).max().map(|p| (p, col)))
+                .max_by_key(|x| x.0)
+                .map(|x| x.1),
+        };
+        if let (Some(col), Ok(v)) = (col, c[1].parse::<Number>()) {
+            out.push((col, v));
+        }
+    }
+    out
 }
 
 /// A table-二 row with several readings (no identity binds its cells) is
-/// settled by the report's own prose when exactly one reading has at least
-/// two cells whose values the prose states, more than any other reading:
-/// `规范性文件8855698` with "现行有效…698件…制发…88件" reads 88/55/698.
-fn confirm_by_prose(mut p: Pending, prose: &[Number]) -> Pending {
-    if p.candidates.len() < 2 || prose.is_empty() {
+/// settled by the report's own prose when exactly one reading agrees with at
+/// least two figures the prose states about that row *and* column, more than
+/// any other reading: `规范性文件8855698` with "现行有效…规范性文件698件" and
+/// "制发的规范性文件88件" reads 88/55/698.
+fn confirm_by_prose(mut p: Pending, figures: &[(T2Column, Number)]) -> Pending {
+    if p.candidates.len() < 2 || figures.is_empty() {
         return p;
     }
-    // Distinct values: one mention of "3条" does not confirm two cells of 3.
     let score = |c: &[solve::Read]| {
-        let mut hit: Vec<Number> =
-            c.iter().filter(|r| r.token.is_some() && prose.binary_search(&r.value).is_ok()).map(|r| r.value).collect();
-        hit.sort();
-        hit.dedup();
-        hit.len()
+        p.keys
+            .iter()
+            .zip(c)
+            .filter(|(k, r)| {
+                r.token.is_some() && matches!(k, CellKey::T2(_, col) if figures.contains(&(*col, r.value)))
+            })
+            .count()
     };
     let mut scores: Vec<(usize, usize)> = p.candidates.iter().enumerate().map(|(i, c)| (score(c), i)).collect();
     scores.sort_unstable_by(|a, b| b.cmp(a));
@@ -530,7 +599,7 @@ impl Extractor<'_> {
             let area = self.area(label_end, area_end, end == self.norm.text.len());
             let what = format!("表二“{}”行", row.label());
             if let Some(p) = self.read_row(&keys, &slots, &[], area, &what) {
-                let p = confirm_by_prose(p, &prose_numbers(prose, row));
+                let p = confirm_by_prose(p, &prose_figures(prose, row, cols));
                 self.commit(p);
             }
         }
@@ -612,15 +681,45 @@ impl Extractor<'_> {
         what: &str,
     ) -> Option<Pending> {
         let n = keys.len();
-        // A complete row of a real table: each cell is where it is printed.
-        if let Some(mut grid) = area.grid {
+        let text_len = self.norm.text.len();
+        // A number that touches the end of a cut-off document may itself be
+        // cut ("12" printed as "1"); only a lone 0 cannot be.
+        let cut_short = |t: &Token| t.span.1 >= text_len && !(t.blank_mark || t.digits == "0" && t.frac.is_none());
+        let mut area = area;
+        // A row of a real table: each cell is where it is printed.
+        if let Some(mut grid) = area.grid.take() {
+            let mut popped = false;
             while grid.len() > n && matches!(grid.last(), Some(Some(t)) if t.blank_mark && t.span.0 == t.span.1) {
                 grid.pop();
+                popped = true;
             }
-            if grid.len() == n && grid.iter().all(Option::is_some) {
-                for (k, t) in keys.iter().zip(grid.into_iter().flatten()) {
-                    let value = t.number().unwrap_or(Number::ZERO);
-                    self.put(*k, value, t.span, false);
+            if area.open && grid.last().is_some_and(|c| c.as_ref().is_none_or(cut_short)) {
+                grid.pop();
+            }
+            // Dropping trailing empty cells is only safe when no other cell is
+            // empty: otherwise an empty spacer cell may have shifted the row.
+            let shifted = popped && grid.iter().flatten().any(|t| t.blank_mark && t.span.0 == t.span.1);
+            let numbers: Option<Vec<Number>> = grid.iter().map(|c| c.as_ref().and_then(Token::number)).collect();
+            if let Some(numbers) = numbers.filter(|v| !shifted && (v.len() == n || area.open && v.len() < n)) {
+                for ((k, t), v) in keys.iter().zip(grid.iter().flatten()).zip(numbers) {
+                    self.put(*k, v, t.span, false);
+                }
+                return None;
+            }
+        }
+        if area.open {
+            if area.tokens.last().is_some_and(cut_short) {
+                area.tokens.pop();
+            }
+            // Cut off by the end of the document. Blank cells may have been
+            // dropped, so only a leading run of zeros is certain: whichever
+            // cells those zeros (or dropped blanks) stand for, they are 0.
+            if area.tokens.len() < n {
+                for (k, t) in keys.iter().zip(&area.tokens) {
+                    if !(t.blank_mark || t.digits == "0" && t.frac.is_none()) {
+                        break;
+                    }
+                    self.put(*k, Number::ZERO, t.span, false);
                 }
                 return None;
             }
@@ -628,15 +727,6 @@ impl Extractor<'_> {
         if area.tokens.is_empty() {
             if !area.open {
                 self.note("read.row-without-numbers", format!("{what}未找到数字"), keys.to_vec(), None);
-            }
-            return None;
-        }
-        // Cut off by the end of the document: only the cells shown, in order.
-        if area.open && area.tokens.len() < n {
-            if area.tokens.iter().all(|t| t.number().is_some()) {
-                for (k, t) in keys.iter().zip(&area.tokens) {
-                    self.put(*k, t.number().expect("checked"), t.span, false);
-                }
             }
             return None;
         }
@@ -787,6 +877,9 @@ impl Extractor<'_> {
     }
 
     fn put(&mut self, key: CellKey, value: Number, span: (usize, usize), by_identity: bool) {
+        if by_identity {
+            self.split.push(key);
+        }
         let provenance = self.norm.origin_at(span.0).map(|origin| Provenance {
             origin,
             raw: if span.0 == span.1 { String::new() } else { self.norm.raw(span.0, span.1) },
@@ -1059,7 +1152,7 @@ mod tests {
 
     #[test]
     fn template_comes_from_the_tables_not_the_year() {
-        let old = "某局2023年政府信息公开工作年度报告\n第二十条第（一）项\n信息内容 | 本年新制作数量 | 本年新公开数量 | 对外公开总数量\n规章 | 0 | 0 | 0\n规范性文件 | 1 | 2 | 3";
+        let old = "某局2023年政府信息公开工作年度报告\n第二十条第（一）项\n信息内容 | 本年新制作数量 | 本年新公开数量 | 对外公开总数量\n规章 | 0 | 0 | 0\n规范性文件 | 1 | 2 | 3\n第二十条第（五）项";
         let r = read_text(old);
         assert_eq!(r.meta.template, Some(Template::Y2019));
         assert_eq!(get(&r, "t2.normative.total").as_deref(), Some("3"));
@@ -1134,6 +1227,38 @@ mod tests {
     }
 
     #[test]
+    fn prose_figures_must_name_the_row_and_the_column() {
+        // "12件" is about 规范性文件, not 规章: 规章1120 stays unread.
+        let r = read_text(
+            "某局2022年政府信息公开工作年度报告\n一、总体情况\n本年制发规章1件、行政规范性文件12件。\n\
+             二、主动公开政府信息情况第二十条第（一）项信息内容本年制发件数本年废止件数现行有效件数规章1120行政规范性文件000第二十条第（五）项",
+        );
+        assert_eq!(get(&r, "t2.regulation.repealed"), None);
+        assert_eq!(get(&r, "t2.normative.issued").as_deref(), Some("0"));
+    }
+
+    #[test]
+    fn prose_naming_a_table_row_does_not_start_the_table() {
+        let r = read_text(
+            "某局2023年政府信息公开工作年度报告\n一、总体情况\n本年新收政府信息公开申请5件。\n\
+             二、主动公开政府信息情况\n第二十条第（一）项\n信息内容 | 本年制发件数 | 本年废止件数 | 现行有效件数\n规章 | 0 | 0 | 0\n\
+             三、收到和处理政府信息公开申请情况\n一、本年新收政府信息公开申请数量 | 5 | 0 | 0 | 0 | 0 | 0 | 5\n二、上年结转政府信息公开申请数量 | 0 | 0 | 0 | 0 | 0 | 0 | 0",
+        );
+        assert_eq!(get(&r, "t2.regulation.in_force").as_deref(), Some("0"));
+        assert_eq!(get(&r, "t3.new.total").as_deref(), Some("5"));
+    }
+
+    #[test]
+    fn fees_with_many_decimals_are_never_rounded() {
+        let head = "某局2023年政府信息公开工作年度报告\n第二十条第（一）项\n信息内容 本年制发件数\n";
+        let r = read_text(&format!("{head}行政事业性收费 | 0.1234567890123 |\n三、收到"));
+        assert_eq!(get(&r, "t2.fees.amount").as_deref(), Some("0.1234567890123"));
+        // Glued to other digits, a fraction longer than the solver handles is left out, not cut.
+        let r = read_text(&format!("{head}规章0.1234567890123456789012345\n行政事业性收费 1\n三、收到"));
+        assert!(get(&r, "t2.regulation.issued").is_none());
+    }
+
+    #[test]
     fn pdf_group_labels_between_sub_rows_do_not_confuse_the_rows() {
         let s = "某市2024年政府信息公开工作年度报告\n一、本年新收政府信息公开申请数量 1 0 0 0 0 0 1\n\
             5.要求行政机关确认或重新出具已获取信息 1 0 0 0 0 0 1\n\
@@ -1148,11 +1273,59 @@ mod tests {
     }
 
     #[test]
-    fn a_fragment_cut_mid_row_shows_only_the_printed_cells() {
-        let r = read_text("某局2023年政府信息公开工作年度报告\n一、本年新收政府信息公开申请数量 | 1 | 0 | 0 | 0 | 0 | 0 | 1 |\n6.属于四类过程性信息 | 0 | 0 | 3");
-        assert_eq!(get(&r, "t3.denied.process_info.research").as_deref(), Some("3"));
-        assert_eq!(get(&r, "t3.denied.process_info.nonprofit"), None);
+    fn a_fragment_cut_mid_row_shows_only_the_cells_it_certainly_shows() {
+        let head =
+            "某局2023年政府信息公开工作年度报告\n一、本年新收政府信息公开申请数量 | 1 | 0 | 0 | 0 | 0 | 0 | 1 |\n";
+        let r = read_text(&format!("{head}6.属于四类过程性信息 | 0 | 0 | 0 | 0 | 0 | 0"));
+        assert_eq!(get(&r, "t3.denied.process_info.other_org").as_deref(), Some("0"));
         assert_eq!(get(&r, "t3.denied.process_info.total"), None);
+        // The last number may be cut ("12" printed as "1"); a blank may have
+        // been dropped before a non-zero number: neither is read.
+        let r = read_text(&format!("{head}6.属于四类过程性信息 | 0 | 0 | 0 | 0 | 0 | 0 | 1"));
+        assert_eq!(get(&r, "t3.denied.process_info.total"), None);
+        let r = read_text(&format!("{head}6.属于四类过程性信息 | 0 | 3 | 3 |\n"));
+        assert_eq!(get(&r, "t3.denied.process_info.natural").as_deref(), Some("0"));
+        assert_eq!(get(&r, "t3.denied.process_info.commercial"), None);
+        // Glued digits at the end of a cut document are not read at all.
+        let r = read_text("某局2023年政府信息公开工作年度报告\n一、本年新收政府信息公开申请数量640020470");
+        assert!(!r.cells.keys().any(|k| k.to_string().starts_with("t3.new.")));
+    }
+
+    fn grid(rows: &[&[&str]]) -> Report {
+        let mut f = Flat { explicit_cells: true, ..Flat::default() };
+        f.line(1, "某局2023年政府信息公开工作年度报告");
+        for (r, row) in rows.iter().enumerate() {
+            for (c, cell) in row.iter().enumerate() {
+                f.cell(0, r as u32, c as u32, *cell);
+            }
+        }
+        f.line(2, "五、存在的主要问题及改进情况");
+        extract(&f, SourceFormat::Html).expect("reads")
+    }
+
+    const NEW: &str = "一、本年新收政府信息公开申请数量";
+
+    #[test]
+    fn grid_cells_are_read_where_printed_and_blank_is_zero() {
+        let r = grid(&[&[NEW, "3", "", "0", "0", "0", "0", "3"]]);
+        assert_eq!(get(&r, "t3.new.natural").as_deref(), Some("3"));
+        assert_eq!(get(&r, "t3.new.commercial").as_deref(), Some("0"));
+        assert_eq!(get(&r, "t3.new.total").as_deref(), Some("3"));
+    }
+
+    #[test]
+    fn a_grid_cell_that_is_not_a_number_is_never_read_as_zero() {
+        let r = grid(&[&[NEW, "05", "0", "0", "0", "0", "0", "5"]]);
+        assert_ne!(get(&r, "t3.new.natural").as_deref(), Some("0"));
+    }
+
+    #[test]
+    fn an_empty_spacer_cell_does_not_shift_the_row() {
+        // [label][spacer][3][0×5][blank 总计]: dropping the trailing blank would
+        // read natural=0, commercial=3.
+        let r = grid(&[&[NEW, "", "3", "0", "0", "0", "0", "0", ""]]);
+        assert_ne!(get(&r, "t3.new.commercial").as_deref(), Some("3"));
+        assert_ne!(get(&r, "t3.new.natural").as_deref(), Some("0"));
     }
 
     #[test]

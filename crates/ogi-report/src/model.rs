@@ -255,6 +255,14 @@ pub struct ReadNote {
     pub origin: Option<Origin>,
 }
 
+impl ReadNote {
+    /// Whether the note's cells are missing from the report (left out as
+    /// uncertain), rather than read with a caveat.
+    pub fn cells_left_out(&self) -> bool {
+        self.code != "read.split-by-identity"
+    }
+}
+
 /// The source format a report was read from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

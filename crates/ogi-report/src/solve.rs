@@ -65,6 +65,9 @@ pub enum Outcome {
 
 /// Work bound: beyond this many search steps the row is called ambiguous.
 const MAX_STEPS: usize = 400_000;
+/// Most decimals a glued number may have: 12 integer digits and 24 decimals
+/// still sum exactly in an i128.
+const MAX_FRACTION: u32 = 24;
 /// Longest digit run one count cell may take.
 const MAX_DIGITS: usize = 12;
 
@@ -96,7 +99,8 @@ impl<'a> Search<'a> {
                 v.push(i);
             }
         }
-        let scale = tokens.iter().filter_map(|t| t.frac.as_ref()).map(|f| f.len() as u32).max().unwrap_or(0).min(12);
+        let scale =
+            tokens.iter().filter_map(|t| t.frac.as_ref()).map(|f| f.len() as u32).max().unwrap_or(0).min(MAX_FRACTION);
         Search {
             tokens,
             slots,
@@ -181,12 +185,12 @@ impl<'a> Search<'a> {
             int = int * 10 + i128::from(rest[len - 1] - b'0');
             let last = len == rest.len();
             let frac = if last { tok.frac.as_deref() } else { None };
-            if frac.is_some() && !slot.decimal_ok {
+            if frac.is_some_and(|f| !slot.decimal_ok || f.len() > self.scale as usize) {
                 continue;
             }
             let mut units = int * pow;
             if let Some(f) = frac {
-                let f = &f.as_bytes()[..f.len().min(self.scale as usize)];
+                let f = f.as_bytes();
                 let fv = f.iter().fold(0i128, |a, b| a * 10 + i128::from(b - b'0'));
                 units += fv * 10i128.pow(self.scale - f.len() as u32);
             }

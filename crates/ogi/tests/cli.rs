@@ -127,6 +127,6 @@ fn check_a_directory_with_a_csv_summary() {
         .count();
     assert_eq!(rows.len(), files);
     let gwh2020 = rows.iter().find(|r| r.contains("2020_gwh.txt")).unwrap();
-    assert!(gwh2020.contains("平潭综合实验区,2020,2019,") && gwh2020.contains("t3.outcomes-sum"), "{gwh2020}");
+    assert!(gwh2020.contains("平潭综合实验区,2020,2019,2,") && gwh2020.contains("t3.outcomes-sum"), "{gwh2020}");
     std::fs::remove_dir_all(&dir).ok();
 }
