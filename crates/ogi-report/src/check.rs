@@ -577,7 +577,7 @@ re!(RE_ANSWERED, &format!("(?:办结|答复|办理完毕|已答复)[^。；，,0
 re!(RE_GRANTED, &format!("予以公开(\\d+){UNIT}"));
 re!(RE_PARTIAL, &format!("部分公开(\\d+){UNIT}"));
 re!(RE_GRANTED_PARTIAL, &format!("予以公开(?:及|和|与|、)部分公开(\\d+){UNIT}"));
-re!(RE_DENIED, &format!("不予公开(\\d+){UNIT}"));
+re!(RE_DENIED, &format!("不予(?:以)?公开(\\d+){UNIT}"));
 re!(RE_UNAVAILABLE, &format!("无法提供(\\d+){UNIT}"));
 re!(RE_NOT_PROCESSED, &format!("不予处理(\\d+){UNIT}"));
 re!(RE_CARRY, &format!("结转(?:至|到)?(?:(?:19|20)\\d\\d年度?)?(?:下一?年度?)?(?:继续办理)?(\\d+){UNIT}"));
@@ -679,6 +679,55 @@ fn sentence_around(text: &str, at: usize) -> String {
     text[start..end].trim().to_string()
 }
 
+/// Whether the figure at `start..end` is the year's own figure of the claim,
+/// not last year's ("较去年…8件"), a sub-count ("其中网上申请3件"), another
+/// matter ("受理行政复议申请0件"), or part of a longer phrase ("不予以公开").
+fn is_this_years_figure(claim: &Claim, text: &str, start: usize, end: usize, year: Option<u16>) -> bool {
+    let before = &text[..start];
+    let clause_start = before
+        .rfind(['，', ',', '；', ';', '。', '\n', '：', ':'])
+        .map_or(0, |p| p + before[p..].chars().next().map_or(1, char::len_utf8));
+    let clause = &text[clause_start..end];
+    const OTHER_YEAR: [&str; 7] = ["去年", "上年", "上一年", "同比", "较", "比上", "往年"];
+    if OTHER_YEAR.iter().any(|w| clause.contains(w)) {
+        return false;
+    }
+    // "2022年收到申请9件" in a 2023 report.
+    if TITLE_YEAR
+        .find_iter(clause)
+        .any(|m| clause[m.end()..].starts_with('年') && m.as_str().parse::<u16>().ok() != year)
+    {
+        return false;
+    }
+    // "不予以公开" is not 予以公开; "予以公开及部分公开42件" is one claim about both rows.
+    if before.ends_with(['不', '及', '和', '与', '、']) {
+        return false;
+    }
+    if matches!(claim.what, "收到申请" | "办结/答复") {
+        const SUB: [&str; 15] = [
+            "其中",
+            "延期",
+            "网上",
+            "当面",
+            "信函",
+            "来信",
+            "传真",
+            "邮件",
+            "现场",
+            "自然人",
+            "企业",
+            "法人",
+            "复议",
+            "诉讼",
+            "电话",
+        ];
+        if SUB.iter().any(|w| clause.contains(w)) {
+            return false;
+        }
+    }
+    true
+}
+
 fn prose_counts(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
     let t = ctx.template();
     for text in prose(ctx) {
@@ -687,13 +736,7 @@ fn prose_counts(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
             for c in claim.re.captures_iter(text) {
                 let m = c.get(0).expect("match");
                 let Ok(stated) = c[1].parse::<Number>() else { continue };
-                let before = &text[..m.start()];
-                let lead = before.chars().rev().take(6).collect::<String>();
-                if lead.contains("年上") || lead.contains("中其") && claim.what == "收到申请" {
-                    continue;
-                }
-                // "予以公开及部分公开42件" is one claim about both rows.
-                if before.ends_with(['及', '和', '与', '、']) {
+                if !is_this_years_figure(claim, text, m.start(), m.end(), ctx.report.meta.year) {
                     continue;
                 }
                 let alts = (claim.cells)(t);

@@ -176,6 +176,26 @@ fn each_rule_is_caught_alone() {
 }
 
 #[test]
+fn prose_sub_counts_and_last_years_figures_are_not_claims() {
+    let seed = read("liaocheng-gxj-2023.txt");
+    // The seed: 新收 5, 答复 5, 予以公开 4, 无法提供 1, no reviews.
+    for sentence in [
+        "已办结5件，其中延期答复2件。",
+        "收到网上申请3件、信函申请2件。",
+        "较去年收到的申请8件有所减少。",
+        "受理行政复议申请0件。",
+        "不予以公开0件。",
+        "2022年收到申请9件。较上年减少。",
+    ] {
+        let mut r = seed.clone();
+        let overview = r.sections.iter_mut().find(|s| s.heading.starts_with("一、")).unwrap();
+        overview.text = format!("{sentence}{}", overview.text);
+        let new: Vec<_> = added(&seed, &r, None).into_iter().filter(|d| d.rule.starts_with("prose.")).collect();
+        assert!(new.is_empty(), "{sentence}: {new:#?}");
+    }
+}
+
+#[test]
 fn old_template_after_2021_is_flagged() {
     let mut base = read("fragments/xixian-dizhangjd-2023.txt");
     assert_eq!(base.meta.template, Some(ogi_report::Template::Y2019));

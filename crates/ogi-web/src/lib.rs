@@ -22,6 +22,9 @@ pub struct Config {
     pub data_dir: PathBuf,
 }
 
+/// Longest a single report may take to read.
+const READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20);
+
 /// Largest report accepted for upload.
 const MAX_UPLOAD: usize = 50 * 1024 * 1024;
 
@@ -85,7 +88,14 @@ async fn read_report(mut form: Multipart) -> Response {
     }
     let Some((name, bytes)) = file else { return bad("没有收到文件") };
     let shown = name.clone().unwrap_or_else(|| "（未命名）".into());
-    match ogi_report::read(&bytes, name.as_deref()) {
+    // Reading is CPU work: keep it off the async workers, and bounded in time.
+    let reading = tokio::task::spawn_blocking(move || ogi_report::read(&bytes, name.as_deref()));
+    let read = match tokio::time::timeout(READ_TIMEOUT, reading).await {
+        Ok(Ok(r)) => r,
+        Ok(Err(_)) => return bad("读取时出现内部错误"),
+        Err(_) => return bad("读取超时：文件过于复杂"),
+    };
+    match read {
         Ok(report) => page(&format!("读取结果：{shown}"), &render_report(&report)).into_response(),
         Err(e) => (
             StatusCode::UNPROCESSABLE_ENTITY,

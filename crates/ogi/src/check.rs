@@ -34,6 +34,7 @@ const REPORT_EXTENSIONS: &[&str] =
 /// Every file under the given paths (directories walked, sorted, hidden files skipped).
 pub fn collect(paths: &[PathBuf]) -> Vec<PathBuf> {
     fn walk(p: &Path, out: &mut Vec<PathBuf>) {
+        // Symlinked directories are not followed inside a walk (they can loop).
         if p.is_dir() {
             let Ok(rd) = std::fs::read_dir(p) else {
                 out.push(p.to_path_buf());
@@ -48,8 +49,11 @@ pub fn collect(paths: &[PathBuf]) -> Vec<PathBuf> {
                 }
                 // In a directory, only files that can be reports (not .tsv, .png, …).
                 let ext = name.rsplit_once('.').map_or("", |(_, e)| e);
-                if e.is_dir() || REPORT_EXTENSIONS.contains(&ext) {
+                let Ok(meta) = std::fs::symlink_metadata(&e) else { continue };
+                if meta.is_dir() {
                     walk(&e, out);
+                } else if (!meta.file_type().is_symlink() || e.is_file()) && REPORT_EXTENSIONS.contains(&ext) {
+                    out.push(e);
                 }
             }
         } else {
@@ -80,10 +84,14 @@ pub fn check_all(files: &[PathBuf], previous: Option<&Report>) -> Vec<Checked> {
             s.spawn(|| loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(file) = files.get(i) else { break };
-                let result = read_report(file).map(|r| {
-                    let d = check::check(&r, previous);
-                    (r, d)
-                });
+                // A bug on one file must not end a run over thousands.
+                let result = std::panic::catch_unwind(|| {
+                    read_report(file).map(|r| {
+                        let d = check::check(&r, previous);
+                        (r, d)
+                    })
+                })
+                .unwrap_or_else(|_| Err("读取时出现内部错误（请报告此文件）".into()));
                 results.lock().expect("no panics while holding")[i] = Some(Checked { file: file.clone(), result });
                 let n = done.fetch_add(1, Ordering::Relaxed) + 1;
                 if progress && (n.is_multiple_of(64) || n == files.len()) {

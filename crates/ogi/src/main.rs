@@ -148,20 +148,17 @@ fn check_reports(
     let checked = check::check_all(&files, previous.as_ref());
     // Bulk runs with a summary print only the summary and unreadable files.
     let quiet = summary.is_some();
-    match format {
-        CheckFormat::Json if !quiet => {
-            println!("{}", serde_json::to_string_pretty(&check::to_json(&checked)).expect("json"))
-        }
-        _ => {
-            for c in &checked {
-                match &c.result {
-                    Ok((_, d)) if !quiet => {
-                        print!("{}", ogi_report::check::render_text(&c.file.display().to_string(), d))
-                    }
-                    Ok(_) => {}
-                    Err(e) => eprintln!("ogi: {}: {e}", c.file.display()),
-                }
+    if let (CheckFormat::Json, false) = (format, quiet) {
+        println!("{}", serde_json::to_string_pretty(&check::to_json(&checked)).expect("json"));
+    }
+    for c in &checked {
+        match &c.result {
+            Ok((_, d)) if !quiet && matches!(format, CheckFormat::Text) => {
+                print!("{}", ogi_report::check::render_text(&c.file.display().to_string(), d))
             }
+            Ok(_) => {}
+            // Always on stderr, one line per file, whatever the format.
+            Err(e) => eprintln!("ogi: {}: {e}", c.file.display()),
         }
     }
     if let Some(path) = summary {
