@@ -30,6 +30,39 @@ enum Command {
         #[command(subcommand)]
         command: ReportCommand,
     },
+    /// 工作日日历（法定节假日与调休）
+    Calendar {
+        /// 另行载入的年度节假日安排文件（可多次指定；<数据目录>/calendar/*.txt 自动载入）
+        #[arg(long = "load", global = true)]
+        load: Vec<PathBuf>,
+        #[arg(long, default_value = "ogi-data", global = true)]
+        data_dir: PathBuf,
+        #[command(subcommand)]
+        command: CalendarCommand,
+    },
+    /// 信息处理费（国办函〔2020〕109号）
+    Fee {
+        #[command(subcommand)]
+        command: FeeCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum CalendarCommand {
+    /// 打印 DATE 之后第 N 个工作日（DATE 当天不计）
+    AddWorkdays { date: ogi_rules::Date, n: u32 },
+    /// 打印 DATE 是否为工作日（true / false）
+    IsWorkday { date: ogi_rules::Date },
+    /// 列出已载入的年度
+    Years,
+}
+
+#[derive(Subcommand)]
+enum FeeCommand {
+    /// 按件计收：申请人在一个自然月内第 N 件申请的费用（元）
+    Item { n: u32 },
+    /// 按量计收：一件申请 PAGES 页的费用（元）
+    Volume { pages: u64 },
 }
 
 #[derive(Subcommand)]
@@ -76,6 +109,15 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Serve { addr, data_dir } => serve(addr, data_dir),
+        Command::Calendar { load, data_dir, command } => calendar(&load, &data_dir, command),
+        Command::Fee { command: FeeCommand::Item { n } } => {
+            println!("{}", ogi_rules::fees::per_item(n));
+            ExitCode::SUCCESS
+        }
+        Command::Fee { command: FeeCommand::Volume { pages } } => {
+            println!("{}", ogi_rules::fees::per_volume(pages));
+            ExitCode::SUCCESS
+        }
         Command::Report { command: ReportCommand::Parse { file, format, read_as } } => parse(&file, format, read_as),
         Command::Report { command: ReportCommand::Check { files, previous, format, summary } } => {
             check_reports(&files, previous.as_deref(), format, summary.as_deref())
@@ -176,5 +218,39 @@ fn check_reports(
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+/// The embedded calendar, then `<data-dir>/calendar/*.txt`, then `--load` files.
+fn calendar(load: &[PathBuf], data_dir: &std::path::Path, command: CalendarCommand) -> ExitCode {
+    let mut cal = ogi_rules::Calendar::embedded();
+    let mut files: Vec<PathBuf> = std::fs::read_dir(data_dir.join("calendar"))
+        .map(|rd| rd.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "txt")).collect())
+        .unwrap_or_default();
+    files.sort();
+    files.extend(load.iter().cloned());
+    for f in &files {
+        let loaded = std::fs::read_to_string(f)
+            .map_err(|e| format!("{}: {e}", f.display()))
+            .and_then(|text| cal.load(&f.display().to_string(), &text).map_err(|e| e.to_string()));
+        if let Err(e) = loaded {
+            eprintln!("ogi: {e}");
+            return ExitCode::from(2);
+        }
+    }
+    let result = match command {
+        CalendarCommand::AddWorkdays { date, n } => cal.add_workdays(date, n).map(|d| d.to_string()),
+        CalendarCommand::IsWorkday { date } => cal.is_workday(date).map(|b| b.to_string()),
+        CalendarCommand::Years => Ok(cal.years().map(|(y, t)| format!("{y}\t{t}")).collect::<Vec<_>>().join("\n")),
+    };
+    match result {
+        Ok(s) => {
+            println!("{s}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("ogi: {e}");
+            ExitCode::from(2)
+        }
     }
 }

@@ -130,3 +130,26 @@ fn check_a_directory_with_a_csv_summary() {
     assert!(gwh2020.contains("平潭综合实验区,2020,2019,2,") && gwh2020.contains("t3.outcomes-sum"), "{gwh2020}");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn calendar_and_fee_commands_print_one_value() {
+    let out = ogi(&["calendar", "add-workdays", "2023-09-27", "3"]);
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), "2023-10-08\n");
+    let out = ogi(&["calendar", "is-workday", "2023-10-08"]);
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), "true\n");
+    let out = ogi(&["calendar", "is-workday", "2023-10-02"]);
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), "false\n");
+    // 2027 is not announced: an error, not a guess — until a file is loaded.
+    let out = ogi(&["calendar", "is-workday", "2027-03-01"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8(out.stderr).unwrap().contains("2027"));
+    let dir = std::env::temp_dir().join(format!("ogi-cal-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("calendar")).unwrap();
+    std::fs::write(dir.join("calendar/2027.txt"), "year 2027\nholiday 2027-03-01\n").unwrap();
+    let out = ogi(&["calendar", "--data-dir", dir.to_str().unwrap(), "is-workday", "2027-03-01"]);
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), "false\n");
+    std::fs::remove_dir_all(&dir).ok();
+
+    assert_eq!(ogi(&["fee", "item", "11"]).stdout, b"100\n");
+    assert_eq!(ogi(&["fee", "volume", "101"]).stdout, b"720\n");
+}
