@@ -1035,7 +1035,9 @@ fn find_title(flat: &Flat) -> Option<Title> {
     for p in flat.pieces.iter().take(60) {
         let t: String = p.text.chars().filter(|c| !c.is_whitespace() && *c != '\u{3000}').collect();
         let t = fold_punct(&t);
-        if t.starts_with("一、") && t.contains("总体情况") {
+        // Traditional characters and inline pinyin of mirror sites.
+        let t = strip_pinyin(&t);
+        if t.starts_with("一、") && (t.contains("总体情况") || t.contains("總體情況")) {
             break;
         }
         if !t.is_empty() {
@@ -1046,11 +1048,18 @@ fn find_title(flat: &Flat) -> Option<Title> {
         if s.chars().count() > 70 || s.ends_with('。') {
             return None;
         }
+        // Match on simplified characters; keep the agency as printed.
+        let simplified: String = s.chars().map(crate::tradsimp::simplify).collect();
+        let printed = |m: regex::Match| -> String {
+            let from = simplified[..m.start()].chars().count();
+            let len = m.as_str().chars().count();
+            s.chars().skip(from).take(len).collect()
+        };
         for re in TITLE_RE.iter() {
-            if let Some(c) = re.captures(s) {
+            if let Some(c) = re.captures(&simplified) {
                 let agency = c
                     .name("agency")
-                    .map(|m| m.as_str().trim_matches(|c: char| !is_name_char(c)).to_string())
+                    .map(|m| printed(m).trim_matches(|c: char| !is_name_char(c)).to_string())
                     .filter(|a| a.chars().count() >= 2 && !a.contains("关于"));
                 // Page chrome glued to a title ("无障碍|关怀版…") is not a name.
                 if agency.as_deref().is_some_and(|a| a.contains(['|', ':', '>', '/'])) {
@@ -1079,6 +1088,21 @@ fn find_title(flat: &Flat) -> Option<Title> {
 
 fn is_name_char(c: char) -> bool {
     !(c.is_ascii_punctuation() || c.is_whitespace() || "、，。：；《》（）【】".contains(c))
+}
+
+fn strip_pinyin(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut i = 0;
+    while i < s.len() {
+        if let Some(len) = crate::norm::pinyin_group(s, i) {
+            i += len;
+            continue;
+        }
+        let c = s[i..].chars().next().expect("in range");
+        out.push(c);
+        i += c.len_utf8();
+    }
+    out
 }
 
 fn fold_punct(s: &str) -> String {
@@ -1148,6 +1172,18 @@ mod tests {
             assert_eq!(r.meta.agency.as_deref(), agency, "{text}");
             assert_eq!(r.meta.year, Some(year), "{text}");
         }
+    }
+
+    #[test]
+    fn a_mirror_site_in_traditional_characters_with_pinyin_reads() {
+        let r = read_text(
+            "某某縣衛生健康局2023年政府信息公開工作年度報告\n\
+             一、本年新收政府信息公開申請數(shù)量 | 2 | 0 | 0 | 0 | 0 | 0 | 2 |\n二、上年結轉政府信息公開申請數量 | 0 | 0 | 0 | 0 | 0 | 0 | 0 |",
+        );
+        assert_eq!(r.meta.agency.as_deref(), Some("某某縣衛生健康局"));
+        assert_eq!(r.meta.year, Some(2023));
+        assert_eq!(get(&r, "t3.new.total").as_deref(), Some("2"));
+        assert_eq!(get(&r, "t3.carried_over.natural").as_deref(), Some("0"));
     }
 
     #[test]

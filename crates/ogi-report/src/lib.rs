@@ -22,6 +22,7 @@ mod norm;
 pub mod readers;
 pub mod render;
 mod solve;
+mod tradsimp;
 
 pub use cells::{CellKey, Template};
 pub use model::{Number, Report};

@@ -57,8 +57,34 @@ fn fold(c: char) -> Option<char> {
         '﹒' => '.',
         '、' => '、',
         c if c.is_control() => ' ',
-        c => c,
+        c => crate::tradsimp::simplify(c),
     })
+}
+
+/// Mirror sites print pinyin after characters: `數(shù)據(jù)`. At `i` (an
+/// opening parenthesis after a CJK character), the byte length of such a
+/// `(pinyin)` group, if it is one.
+pub fn pinyin_group(text: &str, i: usize) -> Option<usize> {
+    let rest = &text[i..];
+    let open = rest.chars().next()?;
+    if open != '(' && open != '（' {
+        return None;
+    }
+    let prev = text[..i].chars().next_back()?;
+    if !('\u{4e00}'..='\u{9fff}').contains(&prev) {
+        return None;
+    }
+    let body_start = open.len_utf8();
+    let close = rest[body_start..].find([')', '）'])?;
+    let body = &rest[body_start..body_start + close];
+    let is_pinyin = |c: char| c.is_ascii_lowercase() || "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹ".contains(c);
+    let n = body.chars().count();
+    if (1..=7).contains(&n) && body.chars().all(is_pinyin) && body.chars().any(|c| !c.is_ascii()) {
+        let close_len = rest[body_start + close..].chars().next().map_or(1, char::len_utf8);
+        Some(body_start + close + close_len)
+    } else {
+        None
+    }
 }
 
 fn is_page_number(line: &str) -> bool {
@@ -112,6 +138,10 @@ impl<'a> Norm<'a> {
                         i += end + 1;
                         continue;
                     }
+                }
+                if let Some(len) = pinyin_group(text, i) {
+                    i += len;
+                    continue;
                 }
                 let c = rest.chars().next().expect("non-empty");
                 let len = c.len_utf8();
@@ -206,6 +236,14 @@ mod tests {
         assert_eq!(norm_of(&["规章 | 0 | 0 | 0 |"]), "规章\t0\t0\t0\t");
         assert_eq!(norm_of(&["a", "- 4 -", "b"]), "a\nb");
         assert_eq!(norm_of(&["a", "第 12 页", "b"]), "a\nb");
+    }
+
+    #[test]
+    fn mirror_sites_traditional_characters_and_pinyin_fold_away() {
+        assert_eq!(norm_of(&["一、本年新收政府信息公開申請數(shù)量 3"]), "一、本年新收政府信息公开申请数量 3");
+        assert_eq!(norm_of(&["結轉下年度繼續辦理"]), "结转下年度继续办理");
+        // Ordinary parentheses stay.
+        assert_eq!(norm_of(&["（一）予以公开(区分处理的)"]), "(一)予以公开(区分处理的)");
     }
 
     #[test]
