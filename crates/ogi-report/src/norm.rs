@@ -79,7 +79,7 @@ pub fn pinyin_group(text: &str, i: usize) -> Option<usize> {
     let body = &rest[body_start..body_start + close];
     let is_pinyin = |c: char| c.is_ascii_lowercase() || "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹ".contains(c);
     let n = body.chars().count();
-    if (1..=7).contains(&n) && body.chars().all(is_pinyin) && body.chars().any(|c| !c.is_ascii()) {
+    if (1..=7).contains(&n) && body.chars().all(is_pinyin) && !body.is_ascii() {
         let close_len = rest[body_start + close..].chars().next().map_or(1, char::len_utf8);
         Some(body_start + close + close_len)
     } else {
