@@ -1,9 +1,11 @@
 //! The law as code: the working-day calendar that every statutory deadline
-//! of the 《政府信息公开条例》 counts in, and the information-processing fees
-//! of 国办函〔2020〕109号. Pure: no I/O beyond parsing what it is handed.
+//! of the 《政府信息公开条例》 counts in, a request's life and its answer
+//! deadline, and the information-processing fees of 国办函〔2020〕109号.
+//! Pure: no I/O beyond parsing what it is handed.
 
 pub mod calendar;
 pub mod fees;
+pub mod request;
 
 pub use calendar::{Calendar, CalendarError};
 pub use jiff::civil::Date;

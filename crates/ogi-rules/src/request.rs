@@ -1,0 +1,566 @@
+//! A 政府信息公开申请 and its statutory clock (条例第二十九条至第四十五条).
+//!
+//! A request is its receipt plus the events that happened to it; its state
+//! and its due date are *computed* from them, never typed in. Every event is
+//! checked against the state it arrives in: an illegal transition is an
+//! error, and the request is unchanged.
+
+use std::fmt;
+
+use jiff::civil::Date;
+use ogi_report::cells::{ApplicantColumn, OtherReason, Outcome};
+
+use crate::calendar::{Calendar, CalendarError};
+
+/// How the request arrived (第三十一条 decides its receipt date).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Channel {
+    /// 当面提交: received the day it is handed in.
+    InPerson,
+    /// 邮寄, registered: the day the agency signs for it.
+    RegisteredPost,
+    /// 邮寄, ordinary letter: the day the office confirms with the requester.
+    OrdinaryPost,
+    /// 网络 (online form): the day both sides confirm.
+    Online,
+    /// 传真: the day both sides confirm.
+    Fax,
+    /// 电子邮件: the day both sides confirm.
+    Email,
+    /// 其他.
+    Other,
+}
+
+impl Channel {
+    pub fn label(self) -> &'static str {
+        match self {
+            Channel::InPerson => "当面",
+            Channel::RegisteredPost => "邮寄（挂号）",
+            Channel::OrdinaryPost => "邮寄（平信）",
+            Channel::Online => "网络",
+            Channel::Fax => "传真",
+            Channel::Email => "电子邮件",
+            Channel::Other => "其他",
+        }
+    }
+
+    /// Whether the receipt date is a confirmation with the requester rather
+    /// than the day the request arrived (第三十一条).
+    pub fn needs_confirmation(self) -> bool {
+        matches!(self, Channel::OrdinaryPost | Channel::Online | Channel::Fax | Channel::Email)
+    }
+}
+
+/// The deadlines of the 条例, in working days.
+pub mod limits {
+    /// 第三十三条: answer within 20 working days of receipt.
+    pub const ANSWER: u32 = 20;
+    /// 第三十三条: one extension of at most 20 working days.
+    pub const MAX_EXTENSION: u32 = 20;
+    /// 第三十条: ask for corrections within 7 working days of receipt.
+    pub const CORRECTION_NOTICE: u32 = 7;
+    /// 第三十二条: a third party has 15 working days to give its view.
+    pub const CONSULTATION: u32 = 15;
+    /// 国办函〔2020〕109号: pay within 20 working days of receiving the fee notice.
+    pub const FEE_PAYMENT: u32 = 20;
+}
+
+/// Something that happened to a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// 补正告知 (第三十条): once, within 7 working days of receipt.
+    CorrectionRequested {
+        on: Date,
+        reply_by: Date,
+    },
+    /// The corrected request arrived: the answer period counts again from here.
+    CorrectionReceived {
+        on: Date,
+    },
+    /// No correction by `reply_by`: the request ends (other.overdue_correction).
+    CorrectionLapsed {
+        on: Date,
+    },
+    /// 第三方/其他机关意见征询 (第三十二条、第三十四条): the clock pauses.
+    ConsultationStarted {
+        on: Date,
+    },
+    ConsultationEnded {
+        on: Date,
+    },
+    /// 延期 (第三十三条): once, at most 20 working days, before the deadline.
+    Extended {
+        on: Date,
+        days: u32,
+        approver: String,
+    },
+    /// 收费通知: the clock pauses until payment.
+    FeeNoticed {
+        on: Date,
+        yuan: u64,
+    },
+    FeePaid {
+        on: Date,
+    },
+    /// Not paid in time: the request ends (other.overdue_fee).
+    FeeLapsed {
+        on: Date,
+    },
+    /// 答复: exactly one outcome of table 三.
+    Answered {
+        on: Date,
+        outcome: Outcome,
+    },
+    /// The requester withdrew (counted as 其他处理·其他).
+    Withdrawn {
+        on: Date,
+    },
+}
+
+impl Event {
+    pub fn date(&self) -> Date {
+        match self {
+            Event::CorrectionRequested { on, .. }
+            | Event::CorrectionReceived { on }
+            | Event::CorrectionLapsed { on }
+            | Event::ConsultationStarted { on }
+            | Event::ConsultationEnded { on }
+            | Event::Extended { on, .. }
+            | Event::FeeNoticed { on, .. }
+            | Event::FeePaid { on }
+            | Event::FeeLapsed { on }
+            | Event::Answered { on, .. }
+            | Event::Withdrawn { on } => *on,
+        }
+    }
+}
+
+/// Where a request stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum State {
+    /// The answer period is running.
+    Open,
+    /// Waiting for the requester's correction (the period starts again when it arrives).
+    AwaitingCorrection { reply_by: Date },
+    /// Waiting for a third party or another agency: the clock is stopped.
+    Consulting { since: Date },
+    /// Waiting for the fee: the clock is stopped.
+    AwaitingPayment { since: Date, yuan: u64 },
+    /// Ended, counted in table 三 under `outcome`.
+    Closed { on: Date, outcome: Outcome },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RequestError {
+    /// The event cannot happen in the request's state.
+    Illegal {
+        event: &'static str,
+        state: String,
+        why: String,
+    },
+    Calendar(CalendarError),
+}
+
+impl fmt::Display for RequestError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RequestError::Illegal { event, state, why } => write!(f, "不能在“{state}”状态下登记“{event}”：{why}"),
+            RequestError::Calendar(e) => e.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for RequestError {}
+
+impl From<CalendarError> for RequestError {
+    fn from(e: CalendarError) -> Self {
+        RequestError::Calendar(e)
+    }
+}
+
+/// A request: its receipt and the events after it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Request {
+    pub channel: Channel,
+    pub applicant: ApplicantColumn,
+    /// The receipt date of 第三十一条.
+    pub received: Date,
+    events: Vec<Event>,
+}
+
+impl Request {
+    /// A request received by `channel` on the day the request `arrived`;
+    /// for channels that need it, `confirmed` is the day of confirmation with
+    /// the requester, which is then the receipt date (第三十一条).
+    pub fn receive(
+        channel: Channel,
+        applicant: ApplicantColumn,
+        arrived: Date,
+        confirmed: Option<Date>,
+    ) -> Result<Request, RequestError> {
+        let illegal =
+            |why: &str| RequestError::Illegal { event: "收到申请", state: "新申请".into(), why: why.into() };
+        if applicant == ApplicantColumn::Total {
+            return Err(illegal("申请人类型不能是“总计”"));
+        }
+        let received = match (channel.needs_confirmation(), confirmed) {
+            (true, Some(c)) if c >= arrived => c,
+            (true, Some(_)) => return Err(illegal("确认日期早于收到日期")),
+            (true, None) => return Err(illegal("该渠道以双方确认之日为收到申请之日，须登记确认日期")),
+            (false, _) => arrived,
+        };
+        Ok(Request { channel, applicant, received, events: Vec::new() })
+    }
+
+    pub fn events(&self) -> &[Event] {
+        &self.events
+    }
+
+    /// The current state, from the events.
+    pub fn state(&self) -> State {
+        let mut s = State::Open;
+        for e in &self.events {
+            s = next_state(&s, e);
+        }
+        s
+    }
+
+    /// Appends an event if the law allows it in the current state.
+    pub fn apply(&mut self, cal: &Calendar, event: Event) -> Result<(), RequestError> {
+        let state = self.state();
+        let name = event_name(&event);
+        let illegal = |why: String| RequestError::Illegal { event: name, state: state_name(&state).into(), why };
+        let last = self.events.last().map_or(self.received, Event::date);
+        if event.date() < last {
+            return Err(illegal(format!("日期 {} 早于上一事项（{last}）", event.date())));
+        }
+        if let State::Closed { .. } = state {
+            return Err(illegal("申请已办结".into()));
+        }
+        let count = |f: fn(&Event) -> bool| self.events.iter().filter(|e| f(e)).count();
+        match (&state, &event) {
+            (State::Open, Event::CorrectionRequested { on, reply_by }) => {
+                if count(|e| matches!(e, Event::CorrectionRequested { .. })) > 0 {
+                    return Err(illegal("补正只能一次性告知".into()));
+                }
+                let limit = cal.add_workdays(self.received, limits::CORRECTION_NOTICE)?;
+                if *on > limit {
+                    return Err(illegal(format!("补正告知应在收到申请后 7 个工作日内（{limit} 前）发出")));
+                }
+                if reply_by <= on {
+                    return Err(illegal("补正期限须晚于告知日期".into()));
+                }
+            }
+            (State::AwaitingCorrection { reply_by }, Event::CorrectionReceived { on }) => {
+                if on > reply_by {
+                    return Err(illegal(format!("补正期限 {reply_by} 已过，应登记“逾期未补正”")));
+                }
+            }
+            (State::AwaitingCorrection { reply_by }, Event::CorrectionLapsed { on }) => {
+                if on <= reply_by {
+                    return Err(illegal(format!("补正期限 {reply_by} 尚未届满")));
+                }
+            }
+            (State::AwaitingCorrection { .. }, Event::Withdrawn { .. }) => {}
+            (State::Open, Event::ConsultationStarted { .. }) => {}
+            (State::Consulting { .. }, Event::ConsultationEnded { .. }) => {}
+            (State::Open, Event::Extended { on, days, approver }) => {
+                if count(|e| matches!(e, Event::Extended { .. })) > 0 {
+                    return Err(illegal("延期只能一次".into()));
+                }
+                if *days == 0 || *days > limits::MAX_EXTENSION {
+                    return Err(illegal("延长期限最长 20 个工作日".into()));
+                }
+                if approver.trim().is_empty() {
+                    return Err(illegal("延期须经政府信息公开工作机构负责人同意，须登记批准人".into()));
+                }
+                if let Some(due) = self.due(cal)? {
+                    if *on > due {
+                        return Err(illegal(format!("延期应在答复期限（{due}）届满前告知申请人")));
+                    }
+                }
+            }
+            (State::Open, Event::FeeNoticed { .. }) => {}
+            (State::AwaitingPayment { .. }, Event::FeePaid { .. }) => {}
+            (State::AwaitingPayment { since, .. }, Event::FeeLapsed { on }) => {
+                // From the day after the notice: 20 working days to pay.
+                let limit = cal.add_workdays(*since, limits::FEE_PAYMENT)?;
+                if on <= &limit {
+                    return Err(illegal(format!("缴费期限 {limit} 尚未届满")));
+                }
+            }
+            (State::Open, Event::Answered { outcome, .. }) => {
+                if matches!(outcome, Outcome::Other(OtherReason::OverdueCorrection | OtherReason::OverdueFee)) {
+                    return Err(illegal("逾期未补正、逾期未缴费由相应事项登记，不作为答复结果".into()));
+                }
+            }
+            (State::Open | State::Consulting { .. } | State::AwaitingPayment { .. }, Event::Withdrawn { .. }) => {}
+            _ => return Err(illegal("此状态下不能发生该事项".into())),
+        }
+        self.events.push(event);
+        Ok(())
+    }
+
+    /// The answer deadline, computed from the receipt and the events: 20
+    /// working days (plus an extension) from receipt, or from the day a
+    /// correction arrived; days waiting for a consultation or a fee are not
+    /// counted. `None` while the clock is stopped (awaiting correction,
+    /// consultation or payment) and once the request is closed.
+    pub fn due(&self, cal: &Calendar) -> Result<Option<Date>, CalendarError> {
+        match self.state() {
+            State::Open => Ok(Some(self.deadline(cal)?)),
+            _ => Ok(None),
+        }
+    }
+
+    fn deadline(&self, cal: &Calendar) -> Result<Date, CalendarError> {
+        let mut start = self.received;
+        let mut budget = limits::ANSWER;
+        // Stopped intervals (from, to]: working days in them are not counted.
+        let mut stopped: Vec<(Date, Date)> = Vec::new();
+        let mut pause: Option<Date> = None;
+        for e in &self.events {
+            match e {
+                Event::CorrectionReceived { on } => {
+                    start = *on;
+                    stopped.clear();
+                }
+                Event::ConsultationStarted { on } | Event::FeeNoticed { on, .. } => pause = Some(*on),
+                Event::ConsultationEnded { on } | Event::FeePaid { on } => {
+                    if let Some(p) = pause.take() {
+                        stopped.push((p, *on));
+                    }
+                }
+                Event::Extended { days, .. } => budget += days,
+                _ => {}
+            }
+        }
+        let mut d = start;
+        let mut counted = 0;
+        while counted < budget {
+            d = d.tomorrow().map_err(|_| CalendarError::UnknownYear { date: d })?;
+            if cal.is_workday(d)? && !stopped.iter().any(|&(a, b)| d > a && d <= b) {
+                counted += 1;
+            }
+        }
+        Ok(d)
+    }
+}
+
+fn next_state(s: &State, e: &Event) -> State {
+    match e {
+        Event::CorrectionRequested { reply_by, .. } => State::AwaitingCorrection { reply_by: *reply_by },
+        Event::CorrectionReceived { .. } | Event::ConsultationEnded { .. } | Event::FeePaid { .. } => State::Open,
+        Event::CorrectionLapsed { on } => {
+            State::Closed { on: *on, outcome: Outcome::Other(OtherReason::OverdueCorrection) }
+        }
+        Event::ConsultationStarted { on } => State::Consulting { since: *on },
+        Event::Extended { .. } => s.clone(),
+        Event::FeeNoticed { on, yuan } => State::AwaitingPayment { since: *on, yuan: *yuan },
+        Event::FeeLapsed { on } => State::Closed { on: *on, outcome: Outcome::Other(OtherReason::OverdueFee) },
+        Event::Answered { on, outcome } => State::Closed { on: *on, outcome: *outcome },
+        Event::Withdrawn { on } => State::Closed { on: *on, outcome: Outcome::Other(OtherReason::Other) },
+    }
+}
+
+fn event_name(e: &Event) -> &'static str {
+    match e {
+        Event::CorrectionRequested { .. } => "补正告知",
+        Event::CorrectionReceived { .. } => "收到补正",
+        Event::CorrectionLapsed { .. } => "逾期未补正",
+        Event::ConsultationStarted { .. } => "征求意见",
+        Event::ConsultationEnded { .. } => "收到意见",
+        Event::Extended { .. } => "延期答复",
+        Event::FeeNoticed { .. } => "收费通知",
+        Event::FeePaid { .. } => "缴费",
+        Event::FeeLapsed { .. } => "逾期未缴费",
+        Event::Answered { .. } => "答复",
+        Event::Withdrawn { .. } => "撤回申请",
+    }
+}
+
+fn state_name(s: &State) -> &'static str {
+    match s {
+        State::Open => "办理中",
+        State::AwaitingCorrection { .. } => "等待补正",
+        State::Consulting { .. } => "征求意见中",
+        State::AwaitingPayment { .. } => "等待缴费",
+        State::Closed { .. } => "已办结",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jiff::civil::date;
+    use ogi_report::cells::DenialReason;
+
+    fn cal() -> Calendar {
+        Calendar::embedded()
+    }
+
+    fn counter(on: Date) -> Request {
+        Request::receive(Channel::InPerson, ApplicantColumn::Natural, on, None).unwrap()
+    }
+
+    fn granted(on: Date) -> Event {
+        Event::Answered { on, outcome: Outcome::Granted }
+    }
+
+    #[test]
+    fn receipt_date_follows_the_channel() {
+        let r =
+            Request::receive(Channel::Online, ApplicantColumn::Commercial, date(2024, 3, 1), Some(date(2024, 3, 4)))
+                .unwrap();
+        assert_eq!(r.received, date(2024, 3, 4));
+        assert!(Request::receive(Channel::Email, ApplicantColumn::Natural, date(2024, 3, 1), None).is_err());
+        assert!(
+            Request::receive(Channel::Fax, ApplicantColumn::Natural, date(2024, 3, 4), Some(date(2024, 3, 1))).is_err()
+        );
+        assert_eq!(
+            Request::receive(Channel::RegisteredPost, ApplicantColumn::Natural, date(2024, 3, 1), None)
+                .unwrap()
+                .received,
+            date(2024, 3, 1)
+        );
+        assert!(Request::receive(Channel::InPerson, ApplicantColumn::Total, date(2024, 3, 1), None).is_err());
+    }
+
+    #[test]
+    fn plain_deadline_is_twenty_working_days() {
+        let r = counter(date(2024, 9, 27));
+        assert_eq!(r.due(&cal()).unwrap(), Some(date(2024, 10, 30)));
+    }
+
+    #[test]
+    fn correction_restarts_the_clock_from_its_arrival() {
+        let c = cal();
+        let mut r = counter(date(2024, 3, 1)); // Fri
+        r.apply(&c, Event::CorrectionRequested { on: date(2024, 3, 5), reply_by: date(2024, 3, 20) }).unwrap();
+        assert_eq!(r.due(&c).unwrap(), None, "no clock while waiting for the correction");
+        r.apply(&c, Event::CorrectionReceived { on: date(2024, 3, 11) }).unwrap();
+        // 20 working days from Mon 3/11: 3/12–15 (4), 3/18–22 (9), 3/25–29 (14), 4/1–3 (17), 4/4–6 清明, 4/7 Sun worked (18), 4/8 (19), 4/9 (20).
+        assert_eq!(r.due(&c).unwrap(), Some(date(2024, 4, 9)));
+        r.apply(&c, granted(date(2024, 4, 9))).unwrap();
+        assert_eq!(r.state(), State::Closed { on: date(2024, 4, 9), outcome: Outcome::Granted });
+    }
+
+    #[test]
+    fn consultation_days_are_not_counted() {
+        let c = cal();
+        let mut r = counter(date(2024, 3, 1));
+        assert_eq!(r.due(&c).unwrap(), Some(date(2024, 3, 29)));
+        r.apply(&c, Event::ConsultationStarted { on: date(2024, 3, 8) }).unwrap();
+        assert_eq!(r.due(&c).unwrap(), None);
+        r.apply(&c, Event::ConsultationEnded { on: date(2024, 3, 15) }).unwrap();
+        // 3/11–15 (5 working days) not counted: 3/29 + 5 = 4/1, 4/2, 4/3, (清明 4/4–6) 4/7 worked, 4/8.
+        assert_eq!(r.due(&c).unwrap(), Some(date(2024, 4, 8)));
+    }
+
+    #[test]
+    fn an_extension_adds_its_days_once_and_before_the_deadline() {
+        let c = cal();
+        let mut r = counter(date(2024, 9, 27));
+        r.apply(&c, Event::Extended { on: date(2024, 10, 28), days: 20, approver: "张三".into() }).unwrap();
+        // 10/30 + 20 working days: 10/31 (1), 11/1 (2), 11/4–8 (7), 11/11–15 (12), 11/18–22 (17), 11/25–27 (20).
+        assert_eq!(r.due(&c).unwrap(), Some(date(2024, 11, 27)));
+        let again = r.apply(&c, Event::Extended { on: date(2024, 10, 29), days: 5, approver: "张三".into() });
+        assert!(matches!(again, Err(RequestError::Illegal { .. })));
+        let mut late = counter(date(2024, 9, 27));
+        assert!(late.apply(&c, Event::Extended { on: date(2024, 10, 31), days: 10, approver: "张三".into() }).is_err());
+        assert!(late.apply(&c, Event::Extended { on: date(2024, 10, 8), days: 21, approver: "张三".into() }).is_err());
+        assert!(late.apply(&c, Event::Extended { on: date(2024, 10, 8), days: 10, approver: " ".into() }).is_err());
+    }
+
+    #[test]
+    fn fee_wait_is_not_counted_and_not_paying_ends_the_request() {
+        let c = cal();
+        let mut r = counter(date(2024, 3, 1));
+        r.apply(&c, Event::FeeNoticed { on: date(2024, 3, 8), yuan: 100 }).unwrap();
+        assert_eq!(r.due(&c).unwrap(), None);
+        r.apply(&c, Event::FeePaid { on: date(2024, 3, 15) }).unwrap();
+        assert_eq!(r.due(&c).unwrap(), Some(date(2024, 4, 8)));
+
+        let mut r = counter(date(2024, 3, 1));
+        r.apply(&c, Event::FeeNoticed { on: date(2024, 3, 8), yuan: 100 }).unwrap();
+        // 20 working days after 3/8 is 4/8 (清明 4/4–6, 4/7 worked): lapse only after it.
+        assert!(r.apply(&c, Event::FeeLapsed { on: date(2024, 4, 8) }).is_err());
+        r.apply(&c, Event::FeeLapsed { on: date(2024, 4, 9) }).unwrap();
+        assert_eq!(r.state(), State::Closed { on: date(2024, 4, 9), outcome: Outcome::Other(OtherReason::OverdueFee) });
+    }
+
+    #[test]
+    fn correction_rules() {
+        let c = cal();
+        // The notice must go out within 7 working days of receipt (3/1 → 3/12).
+        let mut r = counter(date(2024, 3, 1));
+        assert!(r
+            .apply(&c, Event::CorrectionRequested { on: date(2024, 3, 13), reply_by: date(2024, 3, 30) })
+            .is_err());
+        r.apply(&c, Event::CorrectionRequested { on: date(2024, 3, 12), reply_by: date(2024, 3, 26) }).unwrap();
+        assert!(r.apply(&c, Event::CorrectionReceived { on: date(2024, 3, 27) }).is_err(), "after the reply date");
+        assert!(r.apply(&c, Event::CorrectionLapsed { on: date(2024, 3, 26) }).is_err(), "not yet lapsed");
+        r.apply(&c, Event::CorrectionLapsed { on: date(2024, 3, 27) }).unwrap();
+        assert_eq!(
+            r.state(),
+            State::Closed { on: date(2024, 3, 27), outcome: Outcome::Other(OtherReason::OverdueCorrection) }
+        );
+        // Only once.
+        let mut r = counter(date(2024, 3, 1));
+        r.apply(&c, Event::CorrectionRequested { on: date(2024, 3, 4), reply_by: date(2024, 3, 20) }).unwrap();
+        r.apply(&c, Event::CorrectionReceived { on: date(2024, 3, 6) }).unwrap();
+        assert!(r.apply(&c, Event::CorrectionRequested { on: date(2024, 3, 7), reply_by: date(2024, 3, 20) }).is_err());
+    }
+
+    #[test]
+    fn every_illegal_transition_is_refused_and_changes_nothing() {
+        let c = cal();
+        let d = date(2024, 3, 4);
+        let all = |on: Date| {
+            vec![
+                Event::CorrectionRequested { on, reply_by: date(2024, 3, 29) },
+                Event::CorrectionReceived { on },
+                Event::CorrectionLapsed { on },
+                Event::ConsultationStarted { on },
+                Event::ConsultationEnded { on },
+                Event::Extended { on, days: 5, approver: "李四".into() },
+                Event::FeeNoticed { on, yuan: 100 },
+                Event::FeePaid { on },
+                Event::FeeLapsed { on },
+                Event::Answered { on, outcome: Outcome::Denied(DenialReason::StateSecret) },
+                Event::Withdrawn { on },
+            ]
+        };
+        // From each state, the events the law allows there; every other is refused.
+        let mut open = counter(date(2024, 3, 1));
+        let mut consulting = counter(date(2024, 3, 1));
+        consulting.apply(&c, Event::ConsultationStarted { on: date(2024, 3, 2) }).unwrap();
+        let mut paying = counter(date(2024, 3, 1));
+        paying.apply(&c, Event::FeeNoticed { on: date(2024, 3, 2), yuan: 100 }).unwrap();
+        let mut correcting = counter(date(2024, 3, 1));
+        correcting.apply(&c, Event::CorrectionRequested { on: date(2024, 3, 2), reply_by: date(2024, 3, 20) }).unwrap();
+        let mut closed = counter(date(2024, 3, 1));
+        closed.apply(&c, granted(date(2024, 3, 2))).unwrap();
+        let cases: [(&mut Request, &[&str]); 5] = [
+            (&mut open, &["补正告知", "征求意见", "延期答复", "收费通知", "答复", "撤回申请"]),
+            (&mut consulting, &["收到意见", "撤回申请"]),
+            (&mut paying, &["缴费", "撤回申请"]),
+            (&mut correcting, &["收到补正", "撤回申请"]),
+            (&mut closed, &[]),
+        ];
+        for (r, allowed) in cases {
+            for e in all(d) {
+                let before = r.clone();
+                let name = event_name(&e);
+                let result = r.clone().apply(&c, e.clone());
+                assert_eq!(result.is_ok(), allowed.contains(&name), "{name} in {:?}", r.state());
+                assert_eq!(*r, before);
+            }
+        }
+        // Events may not go back in time.
+        let mut r = counter(date(2024, 3, 5));
+        assert!(r.apply(&c, granted(date(2024, 3, 4))).is_err());
+        // Lapses are events, not answers.
+        assert!(r.apply(&c, Event::Answered { on: d, outcome: Outcome::Other(OtherReason::OverdueFee) }).is_err());
+    }
+}
