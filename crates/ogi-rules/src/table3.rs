@@ -91,7 +91,7 @@ mod tests {
 
     fn outcome(rng: &mut Rng) -> Outcome {
         match rng.below(8) {
-            0 | 1 | 2 => Outcome::Granted,
+            0..=2 => Outcome::Granted,
             3 => Outcome::Partial,
             4 => Outcome::Denied(DenialReason::ALL[rng.below(8) as usize]),
             5 => Outcome::Unavailable(UnavailableReason::ALL[rng.below(3) as usize]),
