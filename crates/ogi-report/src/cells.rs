@@ -237,7 +237,8 @@ impl T3Row {
         }
     }
 
-    fn from_key(s: &str) -> Option<T3Row> {
+    /// The row of a key segment (`denied.state_secret`), the inverse of [`T3Row::key`].
+    pub fn from_key(s: &str) -> Option<T3Row> {
         Some(match s {
             "new" => T3Row::New,
             "carried_over" => T3Row::CarriedOver,

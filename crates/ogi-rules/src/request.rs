@@ -301,6 +301,12 @@ impl Request {
         Ok(())
     }
 
+    /// Appends an event that was checked when it was first recorded (loading
+    /// a stored request); use [`Request::apply`] for anything new.
+    pub fn replay(&mut self, event: Event) {
+        self.events.push(event);
+    }
+
     /// The answer deadline, computed from the receipt and the events: 20
     /// working days (plus an extension) from receipt, or from the day a
     /// correction arrived; days waiting for a consultation or a fee are not

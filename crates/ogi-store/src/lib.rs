@@ -1,0 +1,495 @@
+//! The request register, stored. One interface ([`Store`]); SQLite is the
+//! embedded default (a file under `./ogi-data/`, WAL, migrations run on open,
+//! schema versioned); PostgreSQL will implement the same interface for a
+//! shared multi-agency deployment.
+//!
+//! The store keeps what happened (a request's receipt and its events) and an
+//! audit log of every change (who, when, what, before/after). A request's
+//! state and deadline are always recomputed by `ogi-rules` from its events;
+//! the columns that repeat them (`closed_on`, `outcome`, `due`) exist only so
+//! that table 三 and the overdue list are SQL queries.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use ogi_report::cells::{ApplicantColumn, CellKey, Outcome, T3Row, Template};
+use ogi_report::Number;
+use ogi_rules::request::{Channel, Event, Request, RequestError, State};
+use ogi_rules::{Calendar, Date};
+use rusqlite::{params, Connection, OptionalExtension, Transaction};
+
+#[derive(Debug)]
+pub enum StoreError {
+    Db(rusqlite::Error),
+    /// The law does not allow the change (the request is unchanged).
+    Rule(RequestError),
+    NotFound(String),
+    /// The database holds something this version cannot read.
+    Corrupt(String),
+}
+
+impl std::fmt::Display for StoreError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StoreError::Db(e) => write!(f, "数据库错误：{e}"),
+            StoreError::Rule(e) => e.fmt(f),
+            StoreError::NotFound(code) => write!(f, "没有编号为 {code} 的申请"),
+            StoreError::Corrupt(m) => write!(f, "数据库内容无法识别：{m}"),
+        }
+    }
+}
+
+impl std::error::Error for StoreError {}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        StoreError::Db(e)
+    }
+}
+
+impl From<RequestError> for StoreError {
+    fn from(e: RequestError) -> Self {
+        StoreError::Rule(e)
+    }
+}
+
+/// A new request as registered.
+#[derive(Debug, Clone)]
+pub struct NewRequest {
+    pub channel: Channel,
+    pub applicant: ApplicantColumn,
+    pub arrived: Date,
+    pub confirmed: Option<Date>,
+    /// What the requester asked for, in their words.
+    pub summary: String,
+}
+
+/// A stored request: its tracking code and its life.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stored {
+    pub code: String,
+    pub summary: String,
+    pub request: Request,
+}
+
+/// One line of the audit log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEntry {
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub code: Option<String>,
+    pub before: Option<String>,
+    pub after: Option<String>,
+}
+
+/// The storage interface: SQLite now, PostgreSQL next.
+pub trait Store {
+    /// Registers a request; returns it with its new tracking code.
+    fn create(&mut self, new: NewRequest, actor: &str) -> Result<Stored, StoreError>;
+    /// Records an event if the law allows it (else the store is unchanged).
+    fn record(&mut self, code: &str, event: Event, actor: &str, cal: &Calendar) -> Result<Stored, StoreError>;
+    fn get(&self, code: &str) -> Result<Stored, StoreError>;
+    /// Every request, in registration order.
+    fn all(&self) -> Result<Vec<Stored>, StoreError>;
+    /// Table 三 of `year` (every cell of the template).
+    fn table3(&self, year: i16, template: Template) -> Result<BTreeMap<CellKey, Number>, StoreError>;
+    fn audit(&self) -> Result<Vec<AuditEntry>, StoreError>;
+}
+
+/// Schema migrations, in order; `PRAGMA user_version` is how many have run.
+const MIGRATIONS: &[&str] = &["
+CREATE TABLE requests (
+    id INTEGER PRIMARY KEY,
+    code TEXT NOT NULL UNIQUE,
+    channel TEXT NOT NULL,
+    applicant TEXT NOT NULL,
+    arrived TEXT NOT NULL,
+    confirmed TEXT,
+    received TEXT NOT NULL,
+    summary TEXT NOT NULL DEFAULT '',
+    closed_on TEXT,
+    outcome TEXT,
+    due TEXT
+);
+CREATE INDEX requests_received ON requests(received);
+CREATE INDEX requests_closed ON requests(closed_on);
+CREATE TABLE events (
+    request_id INTEGER NOT NULL REFERENCES requests(id),
+    seq INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    on_date TEXT NOT NULL,
+    reply_by TEXT,
+    days INTEGER,
+    approver TEXT,
+    yuan INTEGER,
+    outcome TEXT,
+    PRIMARY KEY (request_id, seq)
+);
+CREATE TABLE audit (
+    id INTEGER PRIMARY KEY,
+    at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+    actor TEXT NOT NULL,
+    action TEXT NOT NULL,
+    request_id INTEGER,
+    before TEXT,
+    after TEXT
+);
+"];
+
+/// The embedded store: one SQLite file.
+pub struct Sqlite {
+    conn: Connection,
+}
+
+impl Sqlite {
+    /// Opens (creating if needed) the database and runs pending migrations.
+    pub fn open(path: &Path) -> Result<Sqlite, StoreError> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| StoreError::Corrupt(format!("{}: {e}", dir.display())))?;
+        }
+        let conn = Connection::open(path)?;
+        Self::init(conn)
+    }
+
+    pub fn open_in_memory() -> Result<Sqlite, StoreError> {
+        Self::init(Connection::open_in_memory()?)
+    }
+
+    fn init(mut conn: Connection) -> Result<Sqlite, StoreError> {
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        let version: usize = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        if version > MIGRATIONS.len() {
+            return Err(StoreError::Corrupt(format!("数据库版本 {version} 比本程序新（{}）", MIGRATIONS.len())));
+        }
+        for (i, m) in MIGRATIONS.iter().enumerate().skip(version) {
+            let tx = conn.transaction()?;
+            tx.execute_batch(m)?;
+            tx.pragma_update(None, "user_version", i + 1)?;
+            tx.commit()?;
+        }
+        Ok(Sqlite { conn })
+    }
+
+    /// Registers many requests in one transaction (for imports): all or none.
+    pub fn create_many(&mut self, news: Vec<NewRequest>, actor: &str) -> Result<Vec<String>, StoreError> {
+        let tx = self.conn.transaction()?;
+        let mut codes = Vec::with_capacity(news.len());
+        for n in news {
+            codes.push(insert(&tx, n, actor)?.code);
+        }
+        tx.commit()?;
+        Ok(codes)
+    }
+}
+
+fn channel_key(c: Channel) -> &'static str {
+    match c {
+        Channel::InPerson => "in_person",
+        Channel::RegisteredPost => "registered_post",
+        Channel::OrdinaryPost => "ordinary_post",
+        Channel::Online => "online",
+        Channel::Fax => "fax",
+        Channel::Email => "email",
+        Channel::Other => "other",
+    }
+}
+
+/// All channels, for parsing.
+pub const CHANNELS: [Channel; 7] = [
+    Channel::InPerson,
+    Channel::RegisteredPost,
+    Channel::OrdinaryPost,
+    Channel::Online,
+    Channel::Fax,
+    Channel::Email,
+    Channel::Other,
+];
+
+pub fn parse_channel(s: &str) -> Option<Channel> {
+    CHANNELS.into_iter().find(|c| channel_key(*c) == s || c.label() == s)
+}
+
+fn corrupt(what: &str, v: &str) -> StoreError {
+    StoreError::Corrupt(format!("{what} {v:?}"))
+}
+
+fn date(s: &str) -> Result<Date, StoreError> {
+    s.parse().map_err(|_| corrupt("日期", s))
+}
+
+fn outcome_key(o: Outcome) -> String {
+    T3Row::Outcome(o).key()
+}
+
+fn parse_outcome(s: &str) -> Result<Outcome, StoreError> {
+    match T3Row::from_key(s) {
+        Some(T3Row::Outcome(o)) => Ok(o),
+        _ => Err(corrupt("办理结果", s)),
+    }
+}
+
+fn insert(tx: &Transaction, n: NewRequest, actor: &str) -> Result<Stored, StoreError> {
+    let request = Request::receive(n.channel, n.applicant, n.arrived, n.confirmed)?;
+    let year = request.received.year();
+    // 依申请公开 tracking code: year and sequence, e.g. YSQ2024-000042.
+    let seq: i64 =
+        tx.query_row("SELECT COUNT(*) + 1 FROM requests WHERE code LIKE ?1", params![format!("YSQ{year}-%")], |r| {
+            r.get(0)
+        })?;
+    let code = format!("YSQ{year}-{seq:06}");
+    tx.execute(
+        "INSERT INTO requests (code, channel, applicant, arrived, confirmed, received, summary) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![
+            code,
+            channel_key(n.channel),
+            n.applicant.key(),
+            n.arrived.to_string(),
+            n.confirmed.map(|d| d.to_string()),
+            request.received.to_string(),
+            n.summary
+        ],
+    )?;
+    let id = tx.last_insert_rowid();
+    tx.execute(
+        "INSERT INTO audit (actor, action, request_id, after) VALUES (?1, '登记申请', ?2, ?3)",
+        params![actor, id, format!("{} {} {}", code, n.channel.label(), request.received)],
+    )?;
+    Ok(Stored { code, summary: n.summary, request })
+}
+
+fn load(conn: &Connection, code: &str) -> Result<(i64, Stored), StoreError> {
+    let row = conn
+        .query_row(
+            "SELECT id, channel, applicant, arrived, confirmed, summary FROM requests WHERE code = ?1",
+            params![code],
+            |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, Option<String>>(4)?,
+                    r.get::<_, String>(5)?,
+                ))
+            },
+        )
+        .optional()?
+        .ok_or_else(|| StoreError::NotFound(code.to_string()))?;
+    let (id, channel, applicant, arrived, confirmed, summary) = row;
+    let channel = parse_channel(&channel).ok_or_else(|| corrupt("渠道", &channel))?;
+    let applicant = ApplicantColumn::from_key(&applicant).ok_or_else(|| corrupt("申请人类型", &applicant))?;
+    let confirmed = confirmed.as_deref().map(date).transpose()?;
+    let mut request = Request::receive(channel, applicant, date(&arrived)?, confirmed)?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT kind, on_date, reply_by, days, approver, yuan, outcome FROM events WHERE request_id = ?1 ORDER BY seq",
+    )?;
+    let rows = stmt.query_map(params![id], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, Option<String>>(2)?,
+            r.get::<_, Option<u32>>(3)?,
+            r.get::<_, Option<String>>(4)?,
+            r.get::<_, Option<u64>>(5)?,
+            r.get::<_, Option<String>>(6)?,
+        ))
+    })?;
+    for row in rows {
+        let (kind, on, reply_by, days, approver, yuan, outcome) = row?;
+        let event = event_from_row(&kind, date(&on)?, reply_by, days, approver, yuan, outcome)?;
+        // Stored events were lawful when recorded; replay them as they are.
+        request.replay(event);
+    }
+    Ok((id, Stored { code: code.to_string(), summary, request }))
+}
+
+fn event_from_row(
+    kind: &str,
+    on: Date,
+    reply_by: Option<String>,
+    days: Option<u32>,
+    approver: Option<String>,
+    yuan: Option<u64>,
+    outcome: Option<String>,
+) -> Result<Event, StoreError> {
+    let need = |v: Option<String>| v.ok_or_else(|| corrupt("事项缺少字段", kind));
+    Ok(match kind {
+        "correction_requested" => Event::CorrectionRequested { on, reply_by: date(&need(reply_by)?)? },
+        "correction_received" => Event::CorrectionReceived { on },
+        "correction_lapsed" => Event::CorrectionLapsed { on },
+        "consultation_started" => Event::ConsultationStarted { on },
+        "consultation_ended" => Event::ConsultationEnded { on },
+        "extended" => Event::Extended { on, days: days.unwrap_or(0), approver: need(approver)? },
+        "fee_noticed" => Event::FeeNoticed { on, yuan: yuan.unwrap_or(0) },
+        "fee_paid" => Event::FeePaid { on },
+        "fee_lapsed" => Event::FeeLapsed { on },
+        "answered" => Event::Answered { on, outcome: parse_outcome(&need(outcome)?)? },
+        "withdrawn" => Event::Withdrawn { on },
+        _ => return Err(corrupt("事项", kind)),
+    })
+}
+
+/// (kind, reply_by, days, approver, yuan, outcome) of an event.
+type EventRow = (&'static str, Option<String>, Option<u32>, Option<String>, Option<u64>, Option<String>);
+
+fn event_row(e: &Event) -> EventRow {
+    match e {
+        Event::CorrectionRequested { reply_by, .. } => {
+            ("correction_requested", Some(reply_by.to_string()), None, None, None, None)
+        }
+        Event::CorrectionReceived { .. } => ("correction_received", None, None, None, None, None),
+        Event::CorrectionLapsed { .. } => ("correction_lapsed", None, None, None, None, None),
+        Event::ConsultationStarted { .. } => ("consultation_started", None, None, None, None, None),
+        Event::ConsultationEnded { .. } => ("consultation_ended", None, None, None, None, None),
+        Event::Extended { days, approver, .. } => ("extended", None, Some(*days), Some(approver.clone()), None, None),
+        Event::FeeNoticed { yuan, .. } => ("fee_noticed", None, None, None, Some(*yuan), None),
+        Event::FeePaid { .. } => ("fee_paid", None, None, None, None, None),
+        Event::FeeLapsed { .. } => ("fee_lapsed", None, None, None, None, None),
+        Event::Answered { outcome, .. } => ("answered", None, None, None, None, Some(outcome_key(*outcome))),
+        Event::Withdrawn { .. } => ("withdrawn", None, None, None, None, None),
+    }
+}
+
+fn describe(s: &Stored, cal: &Calendar) -> String {
+    let state = match s.request.state() {
+        State::Open => {
+            format!("办理中，答复期限 {}", s.request.due(cal).ok().flatten().map_or("—".into(), |d| d.to_string()))
+        }
+        State::AwaitingCorrection { reply_by } => format!("等待补正（{reply_by} 前）"),
+        State::Consulting { since } => format!("征求意见中（自 {since}）"),
+        State::AwaitingPayment { since, yuan } => format!("等待缴费 {yuan} 元（自 {since}）"),
+        State::Closed { on, outcome } => format!("已办结 {on}：{}", T3Row::Outcome(outcome).label()),
+    };
+    format!("{} {state}", s.code)
+}
+
+impl Store for Sqlite {
+    fn create(&mut self, new: NewRequest, actor: &str) -> Result<Stored, StoreError> {
+        let tx = self.conn.transaction()?;
+        let s = insert(&tx, new, actor)?;
+        tx.commit()?;
+        Ok(s)
+    }
+
+    fn record(&mut self, code: &str, event: Event, actor: &str, cal: &Calendar) -> Result<Stored, StoreError> {
+        let tx = self.conn.transaction()?;
+        let (id, mut stored) = load(&tx, code)?;
+        let before = describe(&stored, cal);
+        stored.request.apply(cal, event.clone())?;
+        let (kind, reply_by, days, approver, yuan, outcome) = event_row(&event);
+        let seq = stored.request.events().len() as i64;
+        tx.execute(
+            "INSERT INTO events (request_id, seq, kind, on_date, reply_by, days, approver, yuan, outcome) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            params![id, seq, kind, event.date().to_string(), reply_by, days, approver, yuan, outcome],
+        )?;
+        let (closed_on, outcome) = match stored.request.state() {
+            State::Closed { on, outcome } => (Some(on.to_string()), Some(outcome_key(outcome))),
+            _ => (None, None),
+        };
+        let due = stored.request.due(cal).ok().flatten().map(|d| d.to_string());
+        tx.execute(
+            "UPDATE requests SET closed_on = ?1, outcome = ?2, due = ?3 WHERE id = ?4",
+            params![closed_on, outcome, due, id],
+        )?;
+        tx.execute(
+            "INSERT INTO audit (actor, action, request_id, before, after) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![actor, format!("登记事项：{kind}"), id, before, describe(&stored, cal)],
+        )?;
+        tx.commit()?;
+        Ok(stored)
+    }
+
+    fn get(&self, code: &str) -> Result<Stored, StoreError> {
+        load(&self.conn, code).map(|(_, s)| s)
+    }
+
+    fn all(&self) -> Result<Vec<Stored>, StoreError> {
+        let mut stmt = self.conn.prepare("SELECT code FROM requests ORDER BY id")?;
+        let codes: Vec<String> = stmt.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
+        codes.iter().map(|c| self.get(c)).collect()
+    }
+
+    fn table3(&self, year: i16, template: Template) -> Result<BTreeMap<CellKey, Number>, StoreError> {
+        let (start, end) = (format!("{year:04}-01-01"), format!("{year:04}-12-31"));
+        let mut counts: BTreeMap<(T3Row, ApplicantColumn), i64> = BTreeMap::new();
+        let mut add = |row: T3Row, applicant: String, n: i64| -> Result<(), StoreError> {
+            let a = ApplicantColumn::from_key(&applicant).ok_or_else(|| corrupt("申请人类型", &applicant))?;
+            *counts.entry((row, a)).or_default() += n;
+            Ok(())
+        };
+        let queries: [(T3Row, &str, &String); 3] = [
+            (T3Row::New, "SELECT applicant, COUNT(*) FROM requests WHERE received >= ?1 AND received <= ?2 GROUP BY applicant", &end),
+            (
+                T3Row::CarriedOver,
+                "SELECT applicant, COUNT(*) FROM requests WHERE received < ?1 AND (closed_on IS NULL OR closed_on >= ?1) GROUP BY applicant",
+                &start,
+            ),
+            (
+                T3Row::CarryForward,
+                "SELECT applicant, COUNT(*) FROM requests WHERE received <= ?1 AND (closed_on IS NULL OR closed_on > ?1) GROUP BY applicant",
+                &end,
+            ),
+        ];
+        for (row, sql, arg) in queries {
+            let mut stmt = self.conn.prepare_cached(sql)?;
+            let rows: Vec<(String, i64)> = if row == T3Row::New {
+                stmt.query_map(params![start, arg], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?
+            } else {
+                stmt.query_map(params![arg], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?
+            };
+            for (a, n) in rows {
+                add(row, a, n)?;
+            }
+        }
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT outcome, applicant, COUNT(*) FROM requests WHERE closed_on BETWEEN ?1 AND ?2 GROUP BY outcome, applicant",
+        )?;
+        let rows: Vec<(String, String, i64)> = stmt
+            .query_map(params![start, end], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<Result<_, _>>()?;
+        for (o, a, n) in rows {
+            let o = match (template, parse_outcome(&o)?) {
+                (Template::Y2019, Outcome::Other(_)) => Outcome::OtherUnsplit,
+                (_, o) => o,
+            };
+            add(T3Row::Outcome(o), a, n)?;
+        }
+        let mut cells = BTreeMap::new();
+        let outcomes = T3Row::outcomes(template);
+        for row in T3Row::rows(template) {
+            let mut total = 0;
+            for kind in ApplicantColumn::KINDS {
+                let n = if row == T3Row::Total {
+                    outcomes.iter().map(|&o| counts.get(&(T3Row::Outcome(o), kind)).copied().unwrap_or(0)).sum()
+                } else {
+                    counts.get(&(row, kind)).copied().unwrap_or(0)
+                };
+                total += n;
+                cells.insert(CellKey::T3(row, kind), Number::int(n));
+            }
+            cells.insert(CellKey::T3(row, ApplicantColumn::Total), Number::int(total));
+        }
+        Ok(cells)
+    }
+
+    fn audit(&self) -> Result<Vec<AuditEntry>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT a.at, a.actor, a.action, r.code, a.before, a.after FROM audit a LEFT JOIN requests r ON r.id = a.request_id ORDER BY a.id",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(AuditEntry {
+                at: r.get(0)?,
+                actor: r.get(1)?,
+                action: r.get(2)?,
+                code: r.get(3)?,
+                before: r.get(4)?,
+                after: r.get(5)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}

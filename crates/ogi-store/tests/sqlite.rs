@@ -1,0 +1,163 @@
+//! The SQLite register: lawful changes stored and audited, unlawful ones
+//! refused without a trace, table 三 as a query, and no committed request
+//! lost when the process is killed mid-import.
+
+use std::path::PathBuf;
+
+use ogi_report::cells::{ApplicantColumn, DenialReason, Outcome, Template};
+use ogi_rules::request::{Channel, Event, State};
+use ogi_rules::{Calendar, Date};
+use ogi_store::{NewRequest, Sqlite, Store};
+
+fn d(s: &str) -> Date {
+    s.parse().unwrap()
+}
+
+fn temp_db(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("ogi-store-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join("ogi.db")
+}
+
+fn new(applicant: ApplicantColumn, arrived: &str) -> NewRequest {
+    NewRequest {
+        channel: Channel::InPerson,
+        applicant,
+        arrived: d(arrived),
+        confirmed: None,
+        summary: "要求公开某项目批复文件".into(),
+    }
+}
+
+#[test]
+fn a_request_lives_in_the_register_and_every_change_is_audited() {
+    let cal = Calendar::embedded();
+    let path = temp_db("life");
+    let code = {
+        let mut s = Sqlite::open(&path).unwrap();
+        let r = s.create(new(ApplicantColumn::Natural, "2024-09-27"), "张三").unwrap();
+        assert_eq!(r.code, "YSQ2024-000001");
+        assert_eq!(r.request.due(&cal).unwrap(), Some(d("2024-10-30")));
+        s.record(&r.code, Event::Extended { on: d("2024-10-28"), days: 20, approver: "王主任".into() }, "张三", &cal)
+            .unwrap();
+        r.code
+    };
+    // Reopened: the request and its computed deadline are back.
+    let mut s = Sqlite::open(&path).unwrap();
+    let r = s.get(&code).unwrap();
+    assert_eq!(r.request.due(&cal).unwrap(), Some(d("2024-11-27")));
+    // An unlawful change is refused and leaves no trace.
+    let err =
+        s.record(&code, Event::Extended { on: d("2024-10-29"), days: 5, approver: "王主任".into() }, "张三", &cal);
+    assert!(err.is_err());
+    assert_eq!(s.get(&code).unwrap(), r);
+    s.record(
+        &code,
+        Event::Answered { on: d("2024-11-20"), outcome: Outcome::Denied(DenialReason::ThirdPartyRights) },
+        "李四",
+        &cal,
+    )
+    .unwrap();
+    assert!(matches!(s.get(&code).unwrap().request.state(), State::Closed { .. }));
+    let audit = s.audit().unwrap();
+    assert_eq!(audit.len(), 3, "{audit:#?}");
+    assert_eq!(audit[0].actor, "张三");
+    assert_eq!(audit[2].actor, "李四");
+    assert!(audit[2].before.as_deref().unwrap().contains("办理中"));
+    assert!(audit[2].after.as_deref().unwrap().contains("已办结 2024-11-20"));
+    assert!(s.get("YSQ2024-999999").is_err());
+}
+
+#[test]
+fn a_newer_schema_is_refused_not_damaged() {
+    let path = temp_db("schema");
+    drop(Sqlite::open(&path).unwrap());
+    let conn = rusqlite_conn(&path);
+    conn.pragma_update(None, "user_version", 99).unwrap();
+    drop(conn);
+    assert!(Sqlite::open(&path).is_err());
+}
+
+fn rusqlite_conn(path: &std::path::Path) -> rusqlite::Connection {
+    rusqlite::Connection::open(path).unwrap()
+}
+
+#[test]
+fn table_three_from_the_register_is_the_derivation_over_its_requests() {
+    let cal = Calendar::embedded();
+    let mut s = Sqlite::open_in_memory().unwrap();
+    let mut seed = 7u64;
+    let mut rnd = |n: u64| {
+        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        (seed >> 33) % n
+    };
+    let outcomes = [Outcome::Granted, Outcome::Partial, Outcome::Denied(DenialReason::StateSecret)];
+    for i in 0..600 {
+        let day = cal.add_workdays(d("2023-01-03"), rnd(470) as u32).unwrap();
+        let applicant = ApplicantColumn::KINDS[rnd(6) as usize];
+        let r = s.create(new(applicant, &day.to_string()), "测试").unwrap();
+        match i % 4 {
+            0 => {} // left open
+            1 => {
+                let on = cal.add_workdays(day, 1 + rnd(30) as u32).unwrap();
+                s.record(&r.code, Event::Answered { on, outcome: outcomes[rnd(3) as usize] }, "测试", &cal).unwrap();
+            }
+            2 => {
+                let on = cal.add_workdays(day, 1).unwrap();
+                s.record(
+                    &r.code,
+                    Event::CorrectionRequested { on, reply_by: cal.add_workdays(on, 10).unwrap() },
+                    "测试",
+                    &cal,
+                )
+                .unwrap();
+                let lapse = cal.add_workdays(on, 11).unwrap();
+                s.record(&r.code, Event::CorrectionLapsed { on: lapse }, "测试", &cal).unwrap();
+            }
+            _ => {
+                let on = cal.add_workdays(day, 2).unwrap();
+                s.record(&r.code, Event::Withdrawn { on }, "测试", &cal).unwrap();
+            }
+        }
+    }
+    let all: Vec<_> = s.all().unwrap().into_iter().map(|x| x.request).collect();
+    for year in [2023, 2024] {
+        for t in [Template::Y2021, Template::Y2019] {
+            assert_eq!(s.table3(year, t).unwrap(), ogi_rules::table3::derive(&all, year, t), "{year} {t}");
+        }
+    }
+}
+
+#[test]
+fn kill_9_mid_import_loses_nothing_committed() {
+    use std::io::{BufRead, BufReader};
+    let path = temp_db("kill");
+    // `cargo test` builds the examples beside the test binaries' directory.
+    let exe = std::env::current_exe().unwrap();
+    let child_exe = exe.parent().unwrap().parent().unwrap().join("examples").join("import_until_killed");
+    assert!(child_exe.exists(), "{} not built", child_exe.display());
+    let mut child =
+        std::process::Command::new(child_exe).arg(&path).stdout(std::process::Stdio::piped()).spawn().unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut committed = 0;
+    // Let it commit a while, then kill it without warning (SIGKILL).
+    while let Some(Ok(line)) = lines.next() {
+        if let Some(n) = line.strip_prefix("committed ") {
+            committed = n.parse().unwrap();
+            if committed >= 2000 {
+                break;
+            }
+        }
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(committed >= 2000, "the importer did not run");
+    let s = Sqlite::open(&path).unwrap();
+    let n = s.all().unwrap().len();
+    assert!(n >= committed, "lost committed requests: {n} < {committed}");
+    assert_eq!(n % 200, 0, "a batch was half-written: {n}");
+    let conn = rusqlite_conn(&path);
+    let check: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
+    assert_eq!(check, "ok");
+}
