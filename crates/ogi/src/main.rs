@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 
 mod check;
+mod request;
 
 #[derive(Parser)]
 #[command(name = "ogi", version, about = "政府信息公开工作系统（依申请公开、主动公开记录、年度报告）")]
@@ -39,6 +40,16 @@ enum Command {
         data_dir: PathBuf,
         #[command(subcommand)]
         command: CalendarCommand,
+    },
+    /// 依申请公开登记簿（默认数据库 ./ogi-data/ogi.db）
+    Request {
+        #[arg(long, default_value = "ogi-data/ogi.db", global = true)]
+        db: PathBuf,
+        /// 操作人（记入审计日志）
+        #[arg(long, default_value = "ogi", global = true)]
+        actor: String,
+        #[command(subcommand)]
+        command: request::RequestCommand,
     },
     /// 信息处理费（国办函〔2020〕109号）
     Fee {
@@ -110,6 +121,7 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Serve { addr, data_dir } => serve(addr, data_dir),
         Command::Calendar { load, data_dir, command } => calendar(&load, &data_dir, command),
+        Command::Request { db, actor, command } => request::run(&db, &actor, command),
         Command::Fee { command: FeeCommand::Item { n } } => {
             println!("{}", ogi_rules::fees::per_item(n));
             ExitCode::SUCCESS

@@ -153,3 +153,76 @@ fn calendar_and_fee_commands_print_one_value() {
     assert_eq!(ogi(&["fee", "item", "11"]).stdout, b"100\n");
     assert_eq!(ogi(&["fee", "volume", "101"]).stdout, b"720\n");
 }
+
+#[test]
+fn the_register_from_the_terminal() {
+    let dir = std::env::temp_dir().join(format!("ogi-req-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = dir.join("ogi.db");
+    let db = db.to_str().unwrap();
+    let run = |args: &[&str]| {
+        let mut a = vec!["request", "--db", db];
+        a.extend_from_slice(args);
+        ogi(&a)
+    };
+    let out = run(&[
+        "new",
+        "--channel",
+        "online",
+        "--applicant",
+        "natural",
+        "--arrived",
+        "2024-09-26",
+        "--confirmed",
+        "2024-09-27",
+    ]);
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), "YSQ2024-000001\t办理中\t答复期限 2024-10-30\n");
+    // A channel that needs a confirmation date refuses a request without one.
+    assert_eq!(
+        run(&["new", "--channel", "email", "--applicant", "natural", "--arrived", "2024-09-26"]).status.code(),
+        Some(2)
+    );
+    let out =
+        run(&["event", "YSQ2024-000001", "extended", "--on", "2024-10-28", "--days", "20", "--approver", "王主任"]);
+    assert!(String::from_utf8(out.stdout).unwrap().contains("答复期限 2024-11-27"));
+    assert!(run(&[
+        "event",
+        "YSQ2024-000001",
+        "answered",
+        "--on",
+        "2024-11-20",
+        "--outcome",
+        "denied.third_party_rights"
+    ])
+    .status
+    .success());
+    // Closed: nothing more can happen, and the register says why.
+    let out = run(&["event", "YSQ2024-000001", "withdrawn", "--on", "2024-11-21"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8(out.stderr).unwrap().contains("已办结"));
+    let out = run(&["table3", "--year", "2024"]);
+    let t = String::from_utf8(out.stdout).unwrap();
+    assert!(t.contains("t3.denied.third_party_rights.natural\t1\n") && t.contains("t3.new.total\t1\n"), "{t}");
+    // CSV out and in.
+    let csv_in = dir.join("in.csv");
+    std::fs::write(&csv_in, "channel,applicant,arrived,confirmed,summary\nin_person,research,2025-01-06,,复印件\n")
+        .unwrap();
+    assert!(run(&["import", csv_in.to_str().unwrap()]).status.success());
+    let csv_out = dir.join("out.csv");
+    assert!(run(&["export", csv_out.to_str().unwrap()]).status.success());
+    let text = std::fs::read_to_string(&csv_out).unwrap();
+    assert_eq!(text.lines().count(), 3, "{text}");
+    assert!(text.contains("YSQ2025-000001,当面,research,2025-01-06,复印件,open,2025-02-08"), "{text}");
+    // A bad CSV imports nothing.
+    std::fs::write(
+        &csv_in,
+        "channel,applicant,arrived,confirmed,summary\nin_person,research,2025-01-07,,a\nnope,research,2025-01-07,,b\n",
+    )
+    .unwrap();
+    assert_eq!(run(&["import", csv_in.to_str().unwrap()]).status.code(), Some(2));
+    assert_eq!(String::from_utf8(run(&["list"]).stdout).unwrap().lines().count(), 2);
+    let audit = String::from_utf8(run(&["audit"]).stdout).unwrap();
+    assert_eq!(audit.lines().count(), 4, "{audit}");
+    std::fs::remove_dir_all(&dir).ok();
+}

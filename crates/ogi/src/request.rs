@@ -1,0 +1,280 @@
+//! `ogi request …`: the register from the terminal.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::Subcommand;
+use ogi_report::cells::{ApplicantColumn, CellKey, T3Row, Template};
+use ogi_rules::request::{Event, State};
+use ogi_rules::{Calendar, Date};
+use ogi_store::{NewRequest, Sqlite, Store, Stored};
+
+#[derive(Subcommand)]
+pub enum RequestCommand {
+    /// 登记一件新申请，打印其编号
+    New {
+        /// 渠道：in_person（当面）、registered_post（挂号信）、ordinary_post（平信）、online（网络）、fax（传真）、email（电子邮件）、other
+        #[arg(long)]
+        channel: String,
+        /// 申请人类型：natural、commercial、research、nonprofit、legal_service、other_org
+        #[arg(long)]
+        applicant: String,
+        /// 收到日期
+        #[arg(long)]
+        arrived: Date,
+        /// 与申请人确认的日期（平信、网络、传真、电子邮件以此为收到申请之日）
+        #[arg(long)]
+        confirmed: Option<Date>,
+        #[arg(long, default_value = "")]
+        summary: String,
+    },
+    /// 登记一个办理事项（补正、征求意见、延期、收费、答复、撤回……）
+    Event {
+        code: String,
+        /// correction-requested | correction-received | correction-lapsed | consultation-started |
+        /// consultation-ended | extended | fee-noticed | fee-paid | fee-lapsed | answered | withdrawn
+        kind: String,
+        #[arg(long)]
+        on: Date,
+        /// 补正期限（correction-requested）
+        #[arg(long)]
+        reply_by: Option<Date>,
+        /// 延长的工作日数（extended）
+        #[arg(long)]
+        days: Option<u32>,
+        /// 批准人（extended）
+        #[arg(long)]
+        approver: Option<String>,
+        /// 收费金额（元，fee-noticed）
+        #[arg(long)]
+        yuan: Option<u64>,
+        /// 办理结果，表三的行键，如 granted、partial、denied.state_secret（answered）
+        #[arg(long)]
+        outcome: Option<String>,
+    },
+    /// 列出申请（编号、状态、期限）
+    List {
+        /// 只列出未办结的
+        #[arg(long)]
+        open: bool,
+    },
+    /// 显示一件申请及其全部事项
+    Show { code: String },
+    /// 由登记簿生成年度报告表三（key<TAB>value）
+    Table3 {
+        #[arg(long)]
+        year: i16,
+        #[arg(long, default_value = "2021")]
+        template: Template,
+    },
+    /// 导出登记簿为 CSV
+    Export { csv: PathBuf },
+    /// 从 CSV 导入新申请（channel,applicant,arrived,confirmed,summary；全部成功或全部不导入）
+    Import { csv: PathBuf },
+    /// 审计日志
+    Audit,
+}
+
+fn fail(msg: impl std::fmt::Display) -> ExitCode {
+    eprintln!("ogi: {msg}");
+    ExitCode::from(2)
+}
+
+pub fn run(db: &Path, actor: &str, command: RequestCommand) -> ExitCode {
+    let mut store = match Sqlite::open(db) {
+        Ok(s) => s,
+        Err(e) => return fail(format!("{}: {e}", db.display())),
+    };
+    let cal = Calendar::embedded();
+    match command {
+        RequestCommand::New { channel, applicant, arrived, confirmed, summary } => {
+            let Some(channel) = ogi_store::parse_channel(&channel) else {
+                return fail(format!("未知渠道 {channel:?}"));
+            };
+            let Some(applicant) = ApplicantColumn::from_key(&applicant).filter(|a| *a != ApplicantColumn::Total) else {
+                return fail(format!("未知申请人类型 {applicant:?}"));
+            };
+            match store.create(NewRequest { channel, applicant, arrived, confirmed, summary }, actor) {
+                Ok(s) => {
+                    println!("{}\t{}", s.code, line(&s, &cal));
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(e),
+            }
+        }
+        RequestCommand::Event { code, kind, on, reply_by, days, approver, yuan, outcome } => {
+            let need = |v: Option<String>, what: &str| v.ok_or_else(|| format!("{kind} 需要 --{what}"));
+            let event = match kind.as_str() {
+                "correction-requested" => reply_by
+                    .map(|reply_by| Event::CorrectionRequested { on, reply_by })
+                    .ok_or_else(|| "correction-requested 需要 --reply-by".to_string()),
+                "correction-received" => Ok(Event::CorrectionReceived { on }),
+                "correction-lapsed" => Ok(Event::CorrectionLapsed { on }),
+                "consultation-started" => Ok(Event::ConsultationStarted { on }),
+                "consultation-ended" => Ok(Event::ConsultationEnded { on }),
+                "extended" => need(approver, "approver").and_then(|approver| {
+                    days.map(|days| Event::Extended { on, days, approver }).ok_or_else(|| "extended 需要 --days".into())
+                }),
+                "fee-noticed" => {
+                    yuan.map(|yuan| Event::FeeNoticed { on, yuan }).ok_or_else(|| "fee-noticed 需要 --yuan".into())
+                }
+                "fee-paid" => Ok(Event::FeePaid { on }),
+                "fee-lapsed" => Ok(Event::FeeLapsed { on }),
+                "answered" => need(outcome, "outcome").and_then(|o| match T3Row::from_key(&o) {
+                    Some(T3Row::Outcome(outcome)) => Ok(Event::Answered { on, outcome }),
+                    _ => Err(format!("未知办理结果 {o:?}（表三的行键，如 granted、denied.state_secret）")),
+                }),
+                "withdrawn" => Ok(Event::Withdrawn { on }),
+                _ => Err(format!("未知事项 {kind:?}")),
+            };
+            let event = match event {
+                Ok(e) => e,
+                Err(m) => return fail(m),
+            };
+            match store.record(&code, event, actor, &cal) {
+                Ok(s) => {
+                    println!("{}\t{}", s.code, line(&s, &cal));
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(e),
+            }
+        }
+        RequestCommand::List { open } => match store.all() {
+            Ok(all) => {
+                for s in all.iter().filter(|s| !open || !matches!(s.request.state(), State::Closed { .. })) {
+                    println!("{}\t{}", s.code, line(s, &cal));
+                }
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(e),
+        },
+        RequestCommand::Show { code } => match store.get(&code) {
+            Ok(s) => {
+                println!("编号\t{}", s.code);
+                println!("渠道\t{}", s.request.channel.label());
+                println!("申请人\t{}", s.request.applicant.label());
+                println!("收到申请之日\t{}", s.request.received);
+                println!("内容\t{}", s.summary);
+                for e in s.request.events() {
+                    println!("事项\t{}\t{e:?}", e.date());
+                }
+                println!("状态\t{}", line(&s, &cal));
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(e),
+        },
+        RequestCommand::Table3 { year, template } => match store.table3(year, template) {
+            Ok(cells) => {
+                let mut rows: Vec<(String, String)> =
+                    cells.iter().map(|(k, v): (&CellKey, _)| (k.to_string(), v.to_string())).collect();
+                rows.sort();
+                for (k, v) in rows {
+                    println!("{k}\t{v}");
+                }
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(e),
+        },
+        RequestCommand::Export { csv } => match export(&store, &csv, &cal) {
+            Ok(n) => {
+                eprintln!("已导出 {n} 件申请到 {}", csv.display());
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(e),
+        },
+        RequestCommand::Import { csv } => match import(&mut store, &csv, actor) {
+            Ok(n) => {
+                eprintln!("已导入 {n} 件申请");
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(e),
+        },
+        RequestCommand::Audit => match store.audit() {
+            Ok(entries) => {
+                for a in entries {
+                    println!(
+                        "{}\t{}\t{}\t{}\t{}\t{}",
+                        a.at,
+                        a.actor,
+                        a.code.unwrap_or_default(),
+                        a.action,
+                        a.before.unwrap_or_default(),
+                        a.after.unwrap_or_default()
+                    );
+                }
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(e),
+        },
+    }
+}
+
+/// State and deadline in one line.
+fn line(s: &Stored, cal: &Calendar) -> String {
+    match s.request.state() {
+        State::Open => match s.request.due(cal) {
+            Ok(Some(d)) => format!("办理中\t答复期限 {d}"),
+            Ok(None) => "办理中".into(),
+            Err(e) => format!("办理中\t期限无法计算：{e}"),
+        },
+        State::AwaitingCorrection { reply_by } => format!("等待补正\t补正期限 {reply_by}"),
+        State::Consulting { since } => format!("征求意见中\t自 {since}（不计入答复期限）"),
+        State::AwaitingPayment { since, yuan } => format!("等待缴费\t{yuan} 元，自 {since}"),
+        State::Closed { on, outcome } => format!("已办结\t{on} {}", T3Row::Outcome(outcome).label()),
+    }
+}
+
+fn export(store: &Sqlite, path: &Path, cal: &Calendar) -> Result<usize, String> {
+    let all = store.all().map_err(|e| e.to_string())?;
+    let mut w = csv::Writer::from_path(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let err = |e: csv::Error| e.to_string();
+    w.write_record(["code", "channel", "applicant", "received", "summary", "state", "due", "closed_on", "outcome"])
+        .map_err(err)?;
+    for s in &all {
+        let (state, closed_on, outcome) = match s.request.state() {
+            State::Closed { on, outcome } => ("closed", on.to_string(), T3Row::Outcome(outcome).key()),
+            State::Open => ("open", String::new(), String::new()),
+            State::AwaitingCorrection { .. } => ("awaiting_correction", String::new(), String::new()),
+            State::Consulting { .. } => ("consulting", String::new(), String::new()),
+            State::AwaitingPayment { .. } => ("awaiting_payment", String::new(), String::new()),
+        };
+        let due = s.request.due(cal).ok().flatten().map(|d| d.to_string()).unwrap_or_default();
+        w.write_record([
+            s.code.as_str(),
+            s.request.channel.label(),
+            s.request.applicant.key(),
+            &s.request.received.to_string(),
+            &s.summary,
+            state,
+            &due,
+            &closed_on,
+            &outcome,
+        ])
+        .map_err(err)?;
+    }
+    w.flush().map_err(|e| e.to_string())?;
+    Ok(all.len())
+}
+
+fn import(store: &mut Sqlite, path: &Path, actor: &str) -> Result<usize, String> {
+    let mut r = csv::Reader::from_path(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut news = Vec::new();
+    for (i, rec) in r.records().enumerate() {
+        let rec = rec.map_err(|e| format!("第 {} 行：{e}", i + 2))?;
+        let field = |n: usize| rec.get(n).unwrap_or("").trim();
+        let bad = |what: &str| format!("第 {} 行：{what}", i + 2);
+        let channel = ogi_store::parse_channel(field(0)).ok_or_else(|| bad("渠道无效"))?;
+        let applicant = ApplicantColumn::from_key(field(1))
+            .filter(|a| *a != ApplicantColumn::Total)
+            .ok_or_else(|| bad("申请人类型无效"))?;
+        let arrived: Date = field(2).parse().map_err(|_| bad("收到日期无效"))?;
+        let confirmed = match field(3) {
+            "" => None,
+            s => Some(s.parse::<Date>().map_err(|_| bad("确认日期无效"))?),
+        };
+        news.push(NewRequest { channel, applicant, arrived, confirmed, summary: field(4).to_string() });
+    }
+    let n = news.len();
+    store.create_many(news, actor).map_err(|e| e.to_string())?;
+    Ok(n)
+}
