@@ -6,6 +6,7 @@
 pub mod calendar;
 pub mod fees;
 pub mod request;
+pub mod sim;
 pub mod table3;
 
 pub use calendar::{Calendar, CalendarError};

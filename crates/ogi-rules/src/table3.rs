@@ -74,73 +74,9 @@ mod tests {
     use super::*;
     use crate::calendar::Calendar;
     use crate::request::{Channel, Event};
-    use jiff::civil::{date, Date};
-    use ogi_report::cells::{DenialReason, NotProcessedReason, OtherReason, UnavailableReason};
+    use crate::sim;
+    use jiff::civil::date;
     use ogi_report::model::{Report, SourceFormat};
-
-    struct Rng(u64);
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-            self.0 >> 33
-        }
-        fn below(&mut self, n: u64) -> u64 {
-            self.next() % n
-        }
-    }
-
-    fn outcome(rng: &mut Rng) -> Outcome {
-        match rng.below(8) {
-            0..=2 => Outcome::Granted,
-            3 => Outcome::Partial,
-            4 => Outcome::Denied(DenialReason::ALL[rng.below(8) as usize]),
-            5 => Outcome::Unavailable(UnavailableReason::ALL[rng.below(3) as usize]),
-            6 => Outcome::NotProcessed(NotProcessedReason::ALL[rng.below(5) as usize]),
-            _ => Outcome::Other(OtherReason::Other),
-        }
-    }
-
-    /// A random but lawful life for a request received on `day`.
-    fn simulate(cal: &Calendar, rng: &mut Rng, day: Date) -> Request {
-        let channels = [
-            Channel::InPerson,
-            Channel::RegisteredPost,
-            Channel::OrdinaryPost,
-            Channel::Online,
-            Channel::Fax,
-            Channel::Email,
-            Channel::Other,
-        ];
-        let channel = channels[rng.below(7) as usize];
-        let applicant = ApplicantColumn::KINDS[rng.below(6) as usize];
-        let confirmed = channel.needs_confirmation().then_some(day);
-        let mut r = Request::receive(channel, applicant, day, confirmed).expect("receipt");
-        let mut today = day;
-        let step = |d: Date, n: u32| cal.add_workdays(d, n).unwrap_or(d);
-        for _ in 0..4 {
-            let choice = rng.below(10);
-            today = step(today, 1 + rng.below(6) as u32);
-            let e = match (r.state(), choice) {
-                (State::Open, 0) => Event::CorrectionRequested { on: today, reply_by: step(today, 10) },
-                (State::Open, 1) => Event::ConsultationStarted { on: today },
-                (State::Open, 2) => {
-                    Event::Extended { on: today, days: 1 + rng.below(20) as u32, approver: "负责人".into() }
-                }
-                (State::Open, 3) => Event::FeeNoticed { on: today, yuan: 100 },
-                (State::Open, _) => Event::Answered { on: today, outcome: outcome(rng) },
-                (State::AwaitingCorrection { reply_by }, c) if c < 7 => {
-                    Event::CorrectionReceived { on: today.min(reply_by) }
-                }
-                (State::AwaitingCorrection { reply_by }, _) => Event::CorrectionLapsed { on: step(reply_by, 1) },
-                (State::Consulting { .. }, _) => Event::ConsultationEnded { on: today },
-                (State::AwaitingPayment { since, .. }, c) if c < 8 => Event::FeePaid { on: today.min(step(since, 20)) },
-                (State::AwaitingPayment { since, .. }, _) => Event::FeeLapsed { on: step(since, 21) },
-                (State::Closed { .. }, _) => break,
-            };
-            let _ = r.apply(cal, e); // an unlawful draw is simply refused
-        }
-        r
-    }
 
     fn report(cells: BTreeMap<CellKey, Number>, year: i16) -> Report {
         Report {
@@ -164,15 +100,8 @@ mod tests {
     #[test]
     fn ten_thousand_simulated_requests_satisfy_every_identity_of_table_three() {
         let cal = Calendar::embedded();
-        let mut rng = Rng(2024);
-        let start = date(2023, 1, 3);
-        let requests: Vec<Request> = (0..10_000)
-            .map(|_| {
-                // Received on a working day of 2023–2024 (late ones run into 2025).
-                let day = cal.add_workdays(start, rng.below(480) as u32).expect("in calendar");
-                simulate(&cal, &mut rng, day)
-            })
-            .collect();
+        // Received on working days of 2023–2024 (late ones run into 2025).
+        let requests = sim::requests(&cal, 2024, 10_000, date(2023, 1, 3), 480);
         let y1 = derive(&requests, 2023, Template::Y2021);
         let y2 = derive(&requests, 2024, Template::Y2021);
         let r1 = report(y1.clone(), 2023);

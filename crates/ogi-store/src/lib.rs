@@ -174,6 +174,79 @@ impl Sqlite {
         Ok(Sqlite { conn })
     }
 
+    /// Stores requests whose lives were already checked (a simulated or
+    /// migrated register), events and all, in one transaction.
+    pub fn import_requests(
+        &mut self,
+        requests: &[Request],
+        summary: &str,
+        actor: &str,
+        cal: &Calendar,
+    ) -> Result<(), StoreError> {
+        let tx = self.conn.transaction()?;
+        {
+            let mut next: BTreeMap<i16, i64> = BTreeMap::new();
+            let mut req_stmt = tx.prepare_cached(
+                "INSERT INTO requests (code, channel, applicant, arrived, confirmed, received, summary, closed_on, outcome, due) \
+                 VALUES (?1, ?2, ?3, ?4, ?9, ?4, ?5, ?6, ?7, ?8)",
+            )?;
+            let mut ev_stmt = tx.prepare_cached(
+                "INSERT INTO events (request_id, seq, kind, on_date, reply_by, days, approver, yuan, outcome) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            )?;
+            for r in requests {
+                let year = r.received.year();
+                let seq = match next.get(&year) {
+                    Some(n) => *n,
+                    None => tx.query_row(
+                        "SELECT COUNT(*) FROM requests WHERE code LIKE ?1",
+                        params![format!("YSQ{year}-%")],
+                        |row| row.get::<_, i64>(0),
+                    )?,
+                } + 1;
+                next.insert(year, seq);
+                let (closed_on, outcome) = match r.state() {
+                    State::Closed { on, outcome } => (Some(on.to_string()), Some(outcome_key(outcome))),
+                    _ => (None, None),
+                };
+                let due = r.due(cal).ok().flatten().map(|d| d.to_string());
+                // The receipt date is stored as both arrival and receipt: the
+                // life was already computed from it.
+                req_stmt.execute(params![
+                    format!("YSQ{year}-{seq:06}"),
+                    channel_key(r.channel),
+                    r.applicant.key(),
+                    r.received.to_string(),
+                    summary,
+                    closed_on,
+                    outcome,
+                    due,
+                    r.channel.needs_confirmation().then(|| r.received.to_string())
+                ])?;
+                let id = tx.last_insert_rowid();
+                for (i, e) in r.events().iter().enumerate() {
+                    let (kind, reply_by, days, approver, yuan, outcome) = event_row(e);
+                    ev_stmt.execute(params![
+                        id,
+                        i as i64 + 1,
+                        kind,
+                        e.date().to_string(),
+                        reply_by,
+                        days,
+                        approver,
+                        yuan,
+                        outcome
+                    ])?;
+                }
+            }
+        }
+        tx.execute(
+            "INSERT INTO audit (actor, action, after) VALUES (?1, '批量导入', ?2)",
+            params![actor, format!("{} 件申请", requests.len())],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
     /// Registers many requests in one transaction (for imports): all or none.
     pub fn create_many(&mut self, news: Vec<NewRequest>, actor: &str) -> Result<Vec<String>, StoreError> {
         let tx = self.conn.transaction()?;

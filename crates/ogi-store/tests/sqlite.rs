@@ -130,6 +130,22 @@ fn table_three_from_the_register_is_the_derivation_over_its_requests() {
 }
 
 #[test]
+fn a_simulated_register_round_trips_and_counts_the_same() {
+    let cal = Calendar::embedded();
+    let requests = ogi_rules::sim::requests(&cal, 11, 3000, d("2023-10-09"), 300);
+    let mut s = Sqlite::open_in_memory().unwrap();
+    s.import_requests(&requests, "模拟", "演示", &cal).unwrap();
+    let back: Vec<_> = s.all().unwrap().into_iter().map(|x| x.request).collect();
+    assert_eq!(back, requests);
+    for year in [2023, 2024] {
+        assert_eq!(
+            s.table3(year, Template::Y2021).unwrap(),
+            ogi_rules::table3::derive(&requests, year, Template::Y2021)
+        );
+    }
+}
+
+#[test]
 fn kill_9_mid_import_loses_nothing_committed() {
     use std::io::{BufRead, BufReader};
     let path = temp_db("kill");

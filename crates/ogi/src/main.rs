@@ -51,6 +51,17 @@ enum Command {
         #[command(subcommand)]
         command: request::RequestCommand,
     },
+    /// 生成一个模拟年度的登记簿（用于演示和测试）
+    Demo {
+        #[arg(long, default_value = "ogi-data/demo.db")]
+        db: PathBuf,
+        #[arg(long)]
+        year: i16,
+        #[arg(long, default_value_t = 1000)]
+        requests: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
     /// 信息处理费（国办函〔2020〕109号）
     Fee {
         #[command(subcommand)]
@@ -122,6 +133,7 @@ fn main() -> ExitCode {
         Command::Serve { addr, data_dir } => serve(addr, data_dir),
         Command::Calendar { load, data_dir, command } => calendar(&load, &data_dir, command),
         Command::Request { db, actor, command } => request::run(&db, &actor, command),
+        Command::Demo { db, year, requests, seed } => request::demo(&db, year, requests, seed),
         Command::Fee { command: FeeCommand::Item { n } } => {
             println!("{}", ogi_rules::fees::per_item(n));
             ExitCode::SUCCESS

@@ -278,3 +278,42 @@ fn import(store: &mut Sqlite, path: &Path, actor: &str) -> Result<usize, String>
     store.create_many(news, actor).map_err(|e| e.to_string())?;
     Ok(n)
 }
+
+/// `ogi demo`: a realistic simulated year in a register, with requests from
+/// the end of the year before (so that 上年结转 is not empty).
+pub fn demo(db: &Path, year: i16, n: usize, seed: u64) -> ExitCode {
+    let cal = Calendar::embedded();
+    let start = |y: i16, m: i8, d: i8| Date::new(y, m, d).map_err(|e| e.to_string());
+    let (prev_start, this_start) = match (start(year - 1, 11, 1), start(year, 1, 1)) {
+        (Ok(a), Ok(b)) => (a, b),
+        (Err(e), _) | (_, Err(e)) => return fail(e),
+    };
+    if cal.is_workday(prev_start).is_err() || cal.is_workday(this_start).is_err() {
+        return fail(format!("{} 年或 {year} 年的节假日安排未载入", year - 1));
+    }
+    let before = n / 10;
+    let mut requests = ogi_rules::sim::requests(&cal, seed, before, prev_start, 40);
+    requests.extend(ogi_rules::sim::requests(&cal, seed.wrapping_add(1), n - before, this_start, 240));
+    let mut store = match Sqlite::open(db) {
+        Ok(s) => s,
+        Err(e) => return fail(format!("{}: {e}", db.display())),
+    };
+    if let Err(e) = store.import_requests(&requests, "模拟申请", "ogi demo", &cal) {
+        return fail(e);
+    }
+    match store.table3(year, Template::Y2021) {
+        Ok(t) => {
+            let v = |k: &str| k.parse::<CellKey>().ok().and_then(|k| t.get(&k)).map_or("0".into(), |n| n.to_string());
+            eprintln!(
+                "已在 {} 生成 {n} 件模拟申请：{year} 年新收 {}，上年结转 {}，办结 {}，结转下年度 {}",
+                db.display(),
+                v("t3.new.total"),
+                v("t3.carried_over.total"),
+                v("t3.total.total"),
+                v("t3.carry_forward.total")
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(e),
+    }
+}

@@ -226,3 +226,39 @@ fn the_register_from_the_terminal() {
     assert_eq!(audit.lines().count(), 4, "{audit}");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn a_demo_year_derives_a_consistent_table_three_with_carry_over() {
+    let dir = std::env::temp_dir().join(format!("ogi-demo-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = dir.join("demo.db");
+    let db = db.to_str().unwrap();
+    assert!(ogi(&["demo", "--db", db, "--year", "2025", "--requests", "1500", "--seed", "9"]).status.success());
+    let out = ogi(&["request", "--db", db, "table3", "--year", "2025"]);
+    let mut report = ogi_report::Report {
+        meta: ogi_report::model::Meta {
+            year: Some(2025),
+            template: Some(ogi_report::Template::Y2021),
+            ..Default::default()
+        },
+        format: ogi_report::model::SourceFormat::Generated,
+        preamble: String::new(),
+        sections: Vec::new(),
+        cells: Default::default(),
+        notes: Vec::new(),
+    };
+    for line in String::from_utf8(out.stdout).unwrap().lines() {
+        let (k, v) = line.split_once('\t').unwrap();
+        report
+            .cells
+            .insert(k.parse().unwrap(), ogi_report::model::Cell { value: v.parse().unwrap(), provenance: None });
+    }
+    assert_eq!(report.cells.len(), 25 * 7);
+    let errors: Vec<_> =
+        ogi_report::check::check(&report, None).into_iter().filter(|d| d.rule.starts_with("t3.")).collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    let v = |k: &str| report.value(k.parse().unwrap()).unwrap().as_int().unwrap();
+    assert!(v("t3.carried_over.total") > 0 && v("t3.carry_forward.total") > 0 && v("t3.new.total") == 1350);
+    std::fs::remove_dir_all(&dir).ok();
+}
