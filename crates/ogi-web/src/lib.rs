@@ -39,8 +39,11 @@ pub fn app() -> Router {
 /// Binds, then serves until Ctrl-C. Prints the address it listens on.
 pub async fn serve(config: Config) -> std::io::Result<()> {
     std::fs::create_dir_all(&config.data_dir)?;
+    // The register lives here; opening it creates it and runs its migrations.
+    let db = config.data_dir.join("ogi.db");
+    ogi_store::Sqlite::open(&db).map_err(|e| std::io::Error::other(format!("{}: {e}", db.display())))?;
     let listener = tokio::net::TcpListener::bind(config.addr).await?;
-    println!("ogi 已启动：http://{}/ （数据目录 {}）", listener.local_addr()?, config.data_dir.display());
+    println!("ogi 已启动：http://{}/ （数据库 {}）", listener.local_addr()?, db.display());
     axum::serve(listener, app())
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
