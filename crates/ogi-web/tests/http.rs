@@ -52,3 +52,21 @@ async fn a_file_that_is_not_a_report_gets_a_clear_error() {
     assert!(page.starts_with("HTTP/1.1 422"), "{page}");
     assert!(page.contains("不是政府信息公开工作年度报告"), "{page}");
 }
+
+#[tokio::test]
+async fn serve_creates_the_register_in_the_data_directory() {
+    let dir = std::env::temp_dir().join(format!("ogi-serve-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let config = ogi_web::Config { addr: "127.0.0.1:0".parse().unwrap(), data_dir: dir.clone() };
+    let server = tokio::spawn(ogi_web::serve(config));
+    let db = dir.join("ogi.db");
+    for _ in 0..100 {
+        if db.exists() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    server.abort();
+    assert!(db.exists(), "no database at {}", db.display());
+    std::fs::remove_dir_all(&dir).ok();
+}
