@@ -295,9 +295,10 @@ fn structure_rows(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
     let unsplit = ctx.report.cells.keys().any(|k| matches!(k, CellKey::T3(T3Row::Outcome(Outcome::OtherUnsplit), _)));
     let mut by_table: [(u8, Vec<String>, Vec<CellKey>); 3] =
         [(2, vec![], vec![]), (3, vec![], vec![]), (4, vec![], vec![])];
-    let mut rows: Vec<(u8, String, Vec<CellKey>)> = Vec::new();
+    // Labels are only built for rows that are missing.
+    let mut rows: Vec<(u8, Box<dyn Fn() -> String>, Vec<CellKey>)> = Vec::new();
     for (row, cols) in T2Row::layout(template) {
-        rows.push((2, row.label().to_string(), cols.iter().map(|&c| CellKey::T2(*row, c)).collect()));
+        rows.push((2, Box::new(move || row.label().to_string()), cols.iter().map(|&c| CellKey::T2(*row, c)).collect()));
     }
     let mut t3 = T3Row::rows(template);
     if unsplit && template == Template::Y2021 {
@@ -306,10 +307,18 @@ fn structure_rows(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
         t3.insert(at, T3Row::Outcome(Outcome::OtherUnsplit));
     }
     for row in t3 {
-        rows.push((3, row.label(), ApplicantColumn::ALL.iter().map(|&c| CellKey::T3(row, c)).collect()));
+        rows.push((
+            3,
+            Box::new(move || row.label()),
+            ApplicantColumn::ALL.iter().map(|&c| CellKey::T3(row, c)).collect(),
+        ));
     }
     for &g in T4Group::ALL {
-        rows.push((4, g.label().to_string(), T4Column::ALL.iter().map(|&c| CellKey::T4(g, c)).collect()));
+        rows.push((
+            4,
+            Box::new(move || g.label().to_string()),
+            T4Column::ALL.iter().map(|&c| CellKey::T4(g, c)).collect(),
+        ));
     }
     for (t, label, keys) in rows {
         if !has_table(ctx, t) {
@@ -320,7 +329,7 @@ fn structure_rows(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
         if !absent.is_empty() {
             let slot = &mut by_table[(t - 2) as usize];
             let partial = absent.len() < keys.len();
-            slot.1.push(if partial { format!("{label}（部分单元格）") } else { label });
+            slot.1.push(if partial { format!("{}（部分单元格）", label()) } else { label() });
             slot.2.extend(absent);
         }
     }

@@ -1033,6 +1033,11 @@ fn find_title(flat: &Flat) -> Option<Title> {
     // Titles stand near the top, before the first section, on one line or two.
     let mut lines: Vec<String> = Vec::new();
     for p in flat.pieces.iter().take(60) {
+        // A title is short; a long piece (a whole page glued into one line) is not one.
+        if p.text.len() > 400 {
+            lines.push(String::new());
+            continue;
+        }
         let t: String = p.text.chars().filter(|c| !c.is_whitespace() && *c != '\u{3000}').collect();
         let t = fold_punct(&t);
         // Traditional characters and inline pinyin of mirror sites.

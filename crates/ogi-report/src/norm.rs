@@ -88,6 +88,9 @@ pub fn pinyin_group(text: &str, i: usize) -> Option<usize> {
 }
 
 fn is_page_number(line: &str) -> bool {
+    if line.len() > 24 {
+        return false;
+    }
     let t: String = line.chars().filter_map(fold).filter(|c| *c != ' ').collect();
     let core = t.trim_matches('-');
     if core.len() < t.len()
@@ -133,15 +136,17 @@ impl<'a> Norm<'a> {
             let mut i = 0;
             while i < text.len() {
                 let rest = &text[i..];
-                if rest.starts_with("[bookmark:") {
+                if rest.as_bytes()[0] == b'[' && rest.starts_with("[bookmark:") {
                     if let Some(end) = rest.find(']') {
                         i += end + 1;
                         continue;
                     }
                 }
-                if let Some(len) = pinyin_group(text, i) {
-                    i += len;
-                    continue;
+                if rest.as_bytes()[0] == b'(' || rest.starts_with('（') {
+                    if let Some(len) = pinyin_group(text, i) {
+                        i += len;
+                        continue;
+                    }
                 }
                 let c = rest.chars().next().expect("non-empty");
                 let len = c.len_utf8();

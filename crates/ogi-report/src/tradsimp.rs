@@ -178,6 +178,10 @@ pub static PAIRS: &[(char, char)] = &[
 
 /// The simplified form of `c` when it is one of the matched characters.
 pub fn simplify(c: char) -> char {
+    // Most characters are outside the table's range: skip the search.
+    if c < PAIRS[0].0 || c > PAIRS[PAIRS.len() - 1].0 {
+        return c;
+    }
     match PAIRS.binary_search_by(|p| p.0.cmp(&c)) {
         Ok(i) => PAIRS[i].1,
         Err(_) => c,

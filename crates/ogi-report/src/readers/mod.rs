@@ -67,6 +67,17 @@ impl Format {
         if trimmed.starts_with(b"{") && (ext.as_deref() == Some("json") || find(head, b"\"meta\"").is_some()) {
             return Format::Json;
         }
+        if !head.contains(&b'<') {
+            // No tag at all: text or Markdown.
+            return if ext.as_deref() == Some("md") || ext.as_deref() == Some("markdown") || text::has_pipe_rule(bytes) {
+                Format::Markdown
+            } else {
+                match ext.as_deref() {
+                    Some("html" | "htm" | "shtml") => Format::Html,
+                    _ => Format::Text,
+                }
+            };
+        }
         let lower: Vec<u8> = head.iter().map(u8::to_ascii_lowercase).collect();
         let strong = [&b"<html"[..], b"<!doctype html", b"<body", b"<head"];
         let weak = [&b"<table"[..], b"<div", b"<p>", b"<p ", b"<td", b"<meta", b"<br"];

@@ -61,6 +61,9 @@ fn is_pipe_rule(line: &str) -> bool {
 /// Whether the text has a Markdown table rule line (looked for in the first 64 KB).
 pub fn has_pipe_rule(bytes: &[u8]) -> bool {
     let head = &bytes[..bytes.len().min(64 * 1024)];
+    if !head.windows(3).any(|w| w == b"---") {
+        return false;
+    }
     head.split(|&b| b == b'\n').any(|line| {
         line.windows(3).any(|w| w == b"---")
             && line.contains(&b'|')
