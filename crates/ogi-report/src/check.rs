@@ -295,10 +295,20 @@ fn structure_rows(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
     let unsplit = ctx.report.cells.keys().any(|k| matches!(k, CellKey::T3(T3Row::Outcome(Outcome::OtherUnsplit), _)));
     let mut by_table: [(u8, Vec<String>, Vec<CellKey>); 3] =
         [(2, vec![], vec![]), (3, vec![], vec![]), (4, vec![], vec![])];
-    // Labels are only built for rows that are missing.
-    let mut rows: Vec<(u8, Box<dyn Fn() -> String>, Vec<CellKey>)> = Vec::new();
+    // A row of any table; its label is only built when the row is missing.
+    enum Row {
+        T2(T2Row),
+        T3(T3Row),
+        T4(T4Group),
+    }
+    let label = |r: &Row| match r {
+        Row::T2(r) => r.label().to_string(),
+        Row::T3(r) => r.label(),
+        Row::T4(g) => g.label().to_string(),
+    };
+    let mut rows: Vec<(u8, Row, Vec<CellKey>)> = Vec::new();
     for (row, cols) in T2Row::layout(template) {
-        rows.push((2, Box::new(move || row.label().to_string()), cols.iter().map(|&c| CellKey::T2(*row, c)).collect()));
+        rows.push((2, Row::T2(*row), cols.iter().map(|&c| CellKey::T2(*row, c)).collect()));
     }
     let mut t3 = T3Row::rows(template);
     if unsplit && template == Template::Y2021 {
@@ -320,7 +330,7 @@ fn structure_rows(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
             T4Column::ALL.iter().map(|&c| CellKey::T4(g, c)).collect(),
         ));
     }
-    for (t, label, keys) in rows {
+    for (t, row, keys) in rows {
         if !has_table(ctx, t) {
             continue; // reported as a missing table
         }
@@ -329,7 +339,7 @@ fn structure_rows(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
         if !absent.is_empty() {
             let slot = &mut by_table[(t - 2) as usize];
             let partial = absent.len() < keys.len();
-            slot.1.push(if partial { format!("{}（部分单元格）", label()) } else { label() });
+            slot.1.push(if partial { format!("{}（部分单元格）", label(&row)) } else { label(&row) });
             slot.2.extend(absent);
         }
     }
