@@ -317,18 +317,10 @@ fn structure_rows(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
         t3.insert(at, T3Row::Outcome(Outcome::OtherUnsplit));
     }
     for row in t3 {
-        rows.push((
-            3,
-            Box::new(move || row.label()),
-            ApplicantColumn::ALL.iter().map(|&c| CellKey::T3(row, c)).collect(),
-        ));
+        rows.push((3, Row::T3(row), ApplicantColumn::ALL.iter().map(|&c| CellKey::T3(row, c)).collect()));
     }
     for &g in T4Group::ALL {
-        rows.push((
-            4,
-            Box::new(move || g.label().to_string()),
-            T4Column::ALL.iter().map(|&c| CellKey::T4(g, c)).collect(),
-        ));
+        rows.push((4, Row::T4(g), T4Column::ALL.iter().map(|&c| CellKey::T4(g, c)).collect()));
     }
     for (t, row, keys) in rows {
         if !has_table(ctx, t) {
