@@ -33,8 +33,10 @@ pub fn extract(flat: &Flat, format: SourceFormat) -> Result<Report, NotAReport> 
         return Err(NotAReport("文件中没有可读的文字".into()));
     }
     let mut ex = Extractor { norm: &norm, cells: BTreeMap::new(), notes: Vec::new(), split: Vec::new() };
-    let sections = find_sections(&norm);
-    let regions = find_regions(text, &sections);
+    let regions = find_regions(text);
+    // Section text is the prose: the tables' text is left out.
+    let tables: Vec<(usize, usize)> = [regions.t2, regions.t3, regions.t4].into_iter().flatten().collect();
+    let sections = find_sections(&norm, &tables);
     let title = find_title(flat);
 
     let t2_template = regions.t2.and_then(|(a, b)| template_evidence(&text[a..b]));
@@ -202,7 +204,7 @@ static SECTION_RES: LazyLock<Vec<(SectionKind, Regex)>> = LazyLock::new(|| {
     pats.into_iter().map(|(k, p)| (k, Regex::new(&format!("({p})")).expect("section pattern"))).collect()
 });
 
-fn find_sections(norm: &Norm) -> Vec<Section> {
+fn find_sections(norm: &Norm, tables: &[(usize, usize)]) -> Vec<Section> {
     let text = norm.text.as_str();
     let mut found: Vec<(SectionKind, usize, usize)> = Vec::new();
     let mut from = 0;
@@ -216,11 +218,31 @@ fn find_sections(norm: &Norm) -> Vec<Section> {
     let mut out = Vec::with_capacity(found.len());
     for (i, &(kind, start, end)) in found.iter().enumerate() {
         let stop = found.get(i + 1).map_or(text.len(), |n| n.1);
-        // The heading runs to the end of its line (e.g. "情况（本列数据的…）").
+        // The heading runs to its closing 情况/事项 (glued text has no line
+        // break after it), else to the end of a short line.
         let line_end = text[end..stop].find('\n').map_or(stop, |p| end + p);
-        let heading_end = if line_end - end <= 60 { line_end } else { end };
+        let heading_end = match HEADING_TAIL.find(&text[end..line_end]) {
+            Some(m) => end + m.end(),
+            None if line_end - end <= 30 && !text[end..line_end].contains('。') => line_end,
+            None => end,
+        };
         let heading = squash(&text[start..heading_end]);
-        let body = squash(&text[heading_end..stop]);
+        let mut prose = String::new();
+        let mut at = heading_end;
+        let mut spans: Vec<(usize, usize)> =
+            tables.iter().map(|&(a, b)| (a.max(heading_end), b.min(stop))).filter(|(a, b)| a < b).collect();
+        spans.sort_unstable();
+        for (a, b) in spans {
+            if a > at {
+                prose.push_str(&text[at..a]);
+                prose.push('\n');
+            }
+            at = at.max(b);
+        }
+        if at < stop {
+            prose.push_str(&text[at..stop]);
+        }
+        let body = squash(&prose);
         out.push(Section {
             kind,
             heading,
@@ -256,6 +278,9 @@ struct Regions {
 
 static T2_ANCHOR: LazyLock<Regex> = LazyLock::new(|| label("第二十条第(一)项", None));
 static INFO_CONTENT: LazyLock<Regex> = LazyLock::new(|| label("信息内容", None));
+static HEADING_TAIL: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new("^[^ \\t\\n。，,]{0,16}?(?:情况|事项)").expect("heading tail"));
+static T3_NOTE: LazyLock<Regex> = LazyLock::new(|| label("(本列数据的勾稽关系", None));
 static T3_HEADER: LazyLock<Regex> = LazyLock::new(|| label("申请人情况", None));
 static T3_RESULTS: LazyLock<Regex> = LazyLock::new(|| label("本年度办理结果", None));
 static T4_HEADER: LazyLock<Regex> = LazyLock::new(|| label("行政复议", None));
@@ -264,8 +289,7 @@ static T4_END: LazyLock<Regex> = LazyLock::new(|| {
         .expect("t4 end")
 });
 
-fn find_regions(text: &str, sections: &[Section]) -> Regions {
-    let _ = sections;
+fn find_regions(text: &str) -> Regions {
     let mut r = Regions::default();
     // Table 三 starts at its first row (not at prose that names it: "本年新收
     // 政府信息公开申请5件"); a fragment may show only later rows.
@@ -300,6 +324,16 @@ fn find_regions(text: &str, sections: &[Section]) -> Regions {
                 SECTION_RES[3].1.find_at(text, a).map_or(t4, |m| m.start().min(t4))
             }
             (None, _) => SECTION_RES[3].1.find_at(text, a).map_or(text.len(), |m| m.start()),
+        };
+        // The table's header (the 勾稽关系 note, 申请人情况…) belongs to it, not to the prose.
+        let header_from = r.t2.map_or(0, |t| t.1);
+        let a = if header_from < a {
+            T3_NOTE
+                .find_at(&text[..a], header_from)
+                .or_else(|| T3_HEADER.find_at(&text[..a], header_from))
+                .map_or(a, |m| m.start())
+        } else {
+            a
         };
         r.t3 = Some((a, b.max(a)));
         if let Some(t4) = t4_start {
