@@ -159,7 +159,12 @@ static T3_LABELS: LazyLock<Vec<RowLabel>> = LazyLock::new(|| {
         row: T3Row::Outcome(Outcome::Other(OtherReason::OverdueFee)),
         re: label("申请人逾期未按收费通知要求缴纳费用", Some("2")),
     });
-    v.push(RowLabel { row: T3Row::Outcome(Outcome::Other(OtherReason::Other)), re: label("其他", Some("3")) });
+    // "3.其他", or a bare "其他" that is not the group label "（六）其他处理"
+    // (Markdown and PDF repeat the group label before each sub-row).
+    v.push(RowLabel {
+        row: T3Row::Outcome(Outcome::Other(OtherReason::Other)),
+        re: label_re(&format!("(?:3{s}[.、]{s}其{s}他|其{s}他(?:[ \\t\\n]|$))"), None),
+    });
     v.push(RowLabel { row: T3Row::Total, re: label("总计", None) });
     v.push(RowLabel {
         row: T3Row::CarryForward,
@@ -285,8 +290,11 @@ static T3_HEADER: LazyLock<Regex> = LazyLock::new(|| label("申请人情况", No
 static T3_RESULTS: LazyLock<Regex> = LazyLock::new(|| label("本年度办理结果", None));
 static T4_HEADER: LazyLock<Regex> = LazyLock::new(|| label("行政复议", None));
 static T4_END: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new("(?:五[ \\t]*、|存[ \\t\\n]*在[ \\t\\n]*的[ \\t\\n]*主[ \\t\\n]*要[ \\t\\n]*问[ \\t\\n]*题)")
-        .expect("t4 end")
+    // A Markdown heading's "#" belongs to the heading, not to table 四.
+    Regex::new(
+        "(?:#+[ \\t]*)?(?:五[ \\t]*、|存[ \\t\\n]*在[ \\t\\n]*的[ \\t\\n]*主[ \\t\\n]*要[ \\t\\n]*问[ \\t\\n]*题)",
+    )
+    .expect("t4 end")
 });
 
 fn find_regions(text: &str) -> Regions {
@@ -556,8 +564,11 @@ impl Extractor<'_> {
             let Some(m) = l.re.find_at(text, cursor) else {
                 continue;
             };
-            found.push((l.row, m.start(), m.end()));
-            cursor = m.end();
+            // A label pattern may end on the separator after it; the separator
+            // (a cell boundary, say) belongs to the numbers.
+            let end = m.start() + m.as_str().trim_end_matches(is_sep).len();
+            found.push((l.row, m.start(), end));
+            cursor = end;
         }
         let mut pending: Vec<Pending> = Vec::new();
         for (i, &(row, _, label_end)) in found.iter().enumerate() {
@@ -1392,6 +1403,38 @@ mod tests {
     fn a_grid_cell_that_is_not_a_number_is_never_read_as_zero() {
         let r = grid(&[&[NEW, "05", "0", "0", "0", "0", "0", "5"]]);
         assert_ne!(get(&r, "t3.new.natural").as_deref(), Some("0"));
+    }
+
+    #[test]
+    fn a_bare_other_label_in_a_grid_keeps_its_first_value() {
+        let r = grid(&[
+            &[NEW, "4", "0", "0", "0", "0", "0", "4"],
+            &[
+                "（六）其他处理",
+                "1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请",
+                "0",
+                "0",
+                "0",
+                "0",
+                "0",
+                "0",
+                "0",
+            ],
+            &[
+                "2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请",
+                "0",
+                "0",
+                "0",
+                "0",
+                "0",
+                "0",
+                "0",
+            ],
+            &["其他", "4", "0", "0", "0", "0", "0", "4"],
+            &["（七）总计", "4", "0", "0", "0", "0", "0", "4"],
+        ]);
+        assert_eq!(get(&r, "t3.other.other.natural").as_deref(), Some("4"));
+        assert_eq!(get(&r, "t3.other.other.total").as_deref(), Some("4"));
     }
 
     #[test]

@@ -17,6 +17,7 @@ pub mod cells;
 pub mod check;
 mod extract;
 pub mod flat;
+pub mod layout;
 pub mod model;
 mod norm;
 pub mod readers;

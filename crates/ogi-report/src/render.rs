@@ -1,7 +1,9 @@
 //! Printing a report: the cell contract (`key<TAB>value`, sorted by key,
-//! metadata first) and JSON.
+//! metadata first), JSON, and the national format as a web page or Markdown.
 
-use crate::model::Report;
+use crate::cells::{CellKey, Outcome, T3Row, Template};
+use crate::layout::{self, GridCell};
+use crate::model::{Report, SectionKind};
 
 /// `--format cells`: `meta.*` lines, then every cell the report shows, sorted by key.
 pub fn cells_tsv(report: &Report) -> String {
@@ -32,4 +34,142 @@ pub fn cells_tsv(report: &Report) -> String {
 /// `--format json`: the whole model with provenance.
 pub fn json(report: &Report) -> String {
     serde_json::to_string_pretty(report).expect("a report always serializes")
+}
+
+/// The title to print: as the report printed it, else built from its identity.
+fn title(report: &Report) -> String {
+    if let Some(t) = &report.meta.title {
+        return t.trim_start_matches("标题:").to_string();
+    }
+    let agency = report.meta.agency.clone().unwrap_or_default();
+    match report.meta.year {
+        Some(y) => format!("{agency}{y}年政府信息公开工作年度报告"),
+        None => format!("{agency}政府信息公开工作年度报告"),
+    }
+}
+
+/// The tables a report has, in section order: (section index, grid).
+fn tables(report: &Report) -> Vec<(usize, Vec<Vec<GridCell>>)> {
+    let template = report.meta.template.unwrap_or(Template::Y2021);
+    let unsplit = report.cells.keys().any(|k| matches!(k, CellKey::T3(T3Row::Outcome(Outcome::OtherUnsplit), _)));
+    vec![
+        (1, layout::table2(template)),
+        (2, layout::table3(template == Template::Y2021 && !unsplit)),
+        (3, layout::table4()),
+    ]
+}
+
+/// A cell's printed value; a cell the report does not have is printed as
+/// 未填报, never as a number (so that reading the output back cannot turn it into 0).
+fn shown(report: &Report, key: CellKey) -> String {
+    report.value(key).map_or_else(|| "未填报".to_string(), |v| v.to_string())
+}
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+/// A web page in the national format: the six sections, tables 二/三/四 with
+/// the standard's merged header cells. Self-contained (no outside fonts or scripts).
+pub fn html(report: &Report) -> String {
+    let mut out = String::new();
+    let t = esc(&title(report));
+    out.push_str(&format!(
+        "<!doctype html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>{t}</title>\n<style>\
+         body{{font-family:'FangSong','仿宋','Noto Serif CJK SC',serif;max-width:48rem;margin:2rem auto;line-height:1.8}}\
+         h1{{text-align:center;font-family:'SimHei','黑体','Noto Sans CJK SC',sans-serif}}\
+         h2{{font-family:'SimHei','黑体','Noto Sans CJK SC',sans-serif;font-size:1.1rem}}\
+         table{{border-collapse:collapse;width:100%;margin:1rem 0}}td{{border:1px solid #000;padding:.2rem .4rem;text-align:center}}\
+         </style></head>\n<body>\n<h1>{t}</h1>\n"
+    ));
+    if !report.preamble.is_empty() {
+        out.push_str(&format!("<p>{}</p>\n", esc(&report.preamble)));
+    }
+    let tables = tables(report);
+    for (i, heading) in layout::headings().iter().enumerate() {
+        let section = report.sections.iter().find(|s| s.kind == SectionKind::ALL[i]);
+        out.push_str(&format!("<h2>{}</h2>\n", esc(section.map_or(*heading, |s| s.heading.as_str()))));
+        if let Some(s) = section.filter(|s| !s.text.is_empty()) {
+            out.push_str(&format!("<p>{}</p>\n", esc(&s.text)));
+        }
+        for (_, grid) in tables.iter().filter(|(at, _)| *at == i) {
+            out.push_str("<table>\n");
+            for row in grid {
+                out.push_str("<tr>");
+                for cell in row {
+                    match cell {
+                        GridCell::Text { text, rowspan, colspan } => {
+                            let mut attrs = String::new();
+                            if *rowspan > 1 {
+                                attrs.push_str(&format!(" rowspan=\"{rowspan}\""));
+                            }
+                            if *colspan > 1 {
+                                attrs.push_str(&format!(" colspan=\"{colspan}\""));
+                            }
+                            out.push_str(&format!("<td{attrs}>{}</td>", esc(text)));
+                        }
+                        GridCell::Value { key, colspan } => {
+                            let attrs = if *colspan > 1 { format!(" colspan=\"{colspan}\"") } else { String::new() };
+                            out.push_str(&format!("<td{attrs}>{}</td>", shown(report, *key)));
+                        }
+                    }
+                }
+                out.push_str("</tr>\n");
+            }
+            out.push_str("</table>\n");
+        }
+    }
+    out.push_str("</body></html>\n");
+    out
+}
+
+/// Markdown: pipe tables cannot merge cells, so every table row is printed
+/// with its full label (group and item) followed by its values.
+pub fn markdown(report: &Report) -> String {
+    let mut out = format!("# {}\n\n", title(report));
+    if !report.preamble.is_empty() {
+        out.push_str(&format!("{}\n\n", report.preamble));
+    }
+    let tables = tables(report);
+    for (i, heading) in layout::headings().iter().enumerate() {
+        let section = report.sections.iter().find(|s| s.kind == SectionKind::ALL[i]);
+        out.push_str(&format!("## {}\n\n", section.map_or(*heading, |s| s.heading.as_str())));
+        if let Some(s) = section.filter(|s| !s.text.is_empty()) {
+            out.push_str(&format!("{}\n\n", s.text));
+        }
+        for (_, grid) in tables.iter().filter(|(at, _)| *at == i) {
+            // Carry row-spanning labels down so each row reads alone.
+            let mut carried: Vec<(u16, String)> = Vec::new();
+            let mut first = true;
+            for row in grid {
+                let mut labels: Vec<String> = Vec::new();
+                let mut values: Vec<String> = Vec::new();
+                carried.retain(|(left, _)| *left > 0);
+                labels.extend(carried.iter().map(|(_, t)| t.clone()));
+                for (left, _) in carried.iter_mut() {
+                    *left -= 1;
+                }
+                for cell in row {
+                    match cell {
+                        GridCell::Text { text, rowspan, .. } => {
+                            if *rowspan > 1 {
+                                carried.push((*rowspan - 1, text.clone()));
+                            }
+                            labels.push(text.clone());
+                        }
+                        GridCell::Value { key, .. } => values.push(shown(report, *key)),
+                    }
+                }
+                let mut line = vec![labels.join(" ")];
+                line.extend(values);
+                out.push_str(&format!("| {} |\n", line.join(" | ")));
+                if first {
+                    out.push_str(&format!("|{}\n", "---|".repeat(line.len())));
+                    first = false;
+                }
+            }
+            out.push('\n');
+        }
+    }
+    out
 }

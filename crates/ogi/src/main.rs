@@ -99,6 +99,15 @@ enum ReportCommand {
         #[arg(long = "as", value_name = "text|markdown|html|docx|pdf|json")]
         read_as: Option<ogi_report::Format>,
     },
+    /// 把一份报告重新导出为网页、Markdown 或 JSON（国家格式）
+    Render {
+        file: PathBuf,
+        #[arg(long, value_enum)]
+        to: RenderFormat,
+        /// 输出文件（默认打印到标准输出）
+        #[arg(short = 'o', long)]
+        output: Option<PathBuf>,
+    },
     /// 检查年度报告中的错误（勾稽关系、正文与表格、跨年度）；可指定目录批量检查
     Check {
         /// 报告文件或目录
@@ -113,6 +122,13 @@ enum ReportCommand {
         #[arg(long)]
         summary: Option<PathBuf>,
     },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum RenderFormat {
+    Html,
+    Md,
+    Json,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -143,6 +159,7 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Command::Report { command: ReportCommand::Parse { file, format, read_as } } => parse(&file, format, read_as),
+        Command::Report { command: ReportCommand::Render { file, to, output } } => render(&file, to, output.as_deref()),
         Command::Report { command: ReportCommand::Check { files, previous, format, summary } } => {
             check_reports(&files, previous.as_deref(), format, summary.as_deref())
         }
@@ -275,6 +292,34 @@ fn calendar(load: &[PathBuf], data_dir: &std::path::Path, command: CalendarComma
         Err(e) => {
             eprintln!("ogi: {e}");
             ExitCode::from(2)
+        }
+    }
+}
+
+fn render(file: &std::path::Path, to: RenderFormat, output: Option<&std::path::Path>) -> ExitCode {
+    let report = match check::read_report(file) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("ogi: {}: {e}", file.display());
+            return ExitCode::from(2);
+        }
+    };
+    let text = match to {
+        RenderFormat::Html => ogi_report::render::html(&report),
+        RenderFormat::Md => ogi_report::render::markdown(&report),
+        RenderFormat::Json => ogi_report::render::json(&report) + "\n",
+    };
+    match output {
+        Some(path) => match std::fs::write(path, text) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("ogi: {}: {e}", path.display());
+                ExitCode::from(2)
+            }
+        },
+        None => {
+            print!("{text}");
+            ExitCode::SUCCESS
         }
     }
 }

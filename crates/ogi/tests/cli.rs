@@ -262,3 +262,17 @@ fn a_demo_year_derives_a_consistent_table_three_with_carry_over() {
     assert!(v("t3.carried_over.total") > 0 && v("t3.carry_forward.total") > 0 && v("t3.new.total") == 1350);
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn render_writes_a_report_that_reads_back() {
+    let seed = corpus().join("liaocheng-gxj-2023.txt");
+    let dir = std::env::temp_dir().join(format!("ogi-render-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let cells = ogi(&["report", "parse", seed.to_str().unwrap()]).stdout;
+    for to in ["html", "md", "json"] {
+        let out = dir.join(format!("r.{to}"));
+        assert!(ogi(&["report", "render", seed.to_str().unwrap(), "--to", to, "-o", out.to_str().unwrap()]).status.success());
+        assert_eq!(ogi(&["report", "parse", out.to_str().unwrap()]).stdout, cells, "{to}");
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
