@@ -32,7 +32,8 @@ pub fn table2(template: Template) -> Vec<Vec<GridCell>> {
     let mut block = |n: &str, headers: &[&str], body: &[T2Row]| {
         rows.push(item(n));
         let mut h = vec![text("信息内容", 1, 1)];
-        let span = (4 - headers.len()) as u16 + 1;
+        // Four columns in all: the last header (and value) spans what is left.
+        let span = (4 - headers.len()) as u16;
         for (i, t) in headers.iter().enumerate() {
             h.push(text(t, 1, if i + 1 == headers.len() { span } else { 1 }));
         }

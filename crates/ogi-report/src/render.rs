@@ -137,10 +137,27 @@ pub fn markdown(report: &Report) -> String {
         if let Some(s) = section.filter(|s| !s.text.is_empty()) {
             out.push_str(&format!("{}\n\n", s.text));
         }
-        for (_, grid) in tables.iter().filter(|(at, _)| *at == i) {
-            // Carry row-spanning labels down so each row reads alone.
+        for (at, grid) in tables.iter().filter(|(at, _)| *at == i) {
+            // One header row naming every value column, as Markdown requires.
+            let width = grid
+                .iter()
+                .map(|r| r.iter().filter(|c| matches!(c, GridCell::Value { .. })).count())
+                .max()
+                .unwrap_or(0);
+            let names: Vec<String> = match at {
+                2 => crate::cells::ApplicantColumn::ALL.iter().map(|c| c.label().to_string()).collect(),
+                3 => crate::cells::T4Group::ALL
+                    .iter()
+                    .flat_map(|g| {
+                        crate::cells::T4Column::ALL.iter().map(move |c| format!("{}·{}", g.label(), c.label()))
+                    })
+                    .collect(),
+                _ => (1..=width).map(|n| format!("第{n}栏")).collect(),
+            };
+            out.push_str(&format!("| 项目 | {} |\n|{}\n", names.join(" | "), "---|".repeat(names.len() + 1)));
+            // Carry row-spanning labels down so each row reads alone; the
+            // header rows of tables 三 and 四 are in the header row above.
             let mut carried: Vec<(u16, String)> = Vec::new();
-            let mut first = true;
             for row in grid {
                 let mut labels: Vec<String> = Vec::new();
                 let mut values: Vec<String> = Vec::new();
@@ -160,13 +177,11 @@ pub fn markdown(report: &Report) -> String {
                         GridCell::Value { key, .. } => values.push(shown(report, *key)),
                     }
                 }
-                let mut line = vec![labels.join(" ")];
-                line.extend(values);
-                out.push_str(&format!("| {} |\n", line.join(" | ")));
-                if first {
-                    out.push_str(&format!("|{}\n", "---|".repeat(line.len())));
-                    first = false;
+                if values.is_empty() && *at != 1 {
+                    continue;
                 }
+                values.resize(names.len(), String::new());
+                out.push_str(&format!("| {} | {} |\n", labels.join(" "), values.join(" | ")));
             }
             out.push('\n');
         }

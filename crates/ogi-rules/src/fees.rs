@@ -18,7 +18,8 @@ pub fn per_item(n: u32) -> u64 {
 /// rate applies only to the pages in its band.
 pub fn per_volume(pages: u64) -> u64 {
     let band = |from: u64, to: u64| pages.min(to).saturating_sub(from);
-    10 * band(30, 100) + 20 * band(100, 200) + 40 * pages.saturating_sub(200)
+    // Saturating: no request has 2^64 / 40 pages, but no input may overflow.
+    (10 * band(30, 100) + 20 * band(100, 200)).saturating_add(pages.saturating_sub(200).saturating_mul(40))
 }
 
 #[cfg(test)]
@@ -51,5 +52,6 @@ mod tests {
         {
             assert_eq!(per_volume(p), fee, "{p} pages");
         }
+        assert_eq!(per_volume(u64::MAX), u64::MAX);
     }
 }

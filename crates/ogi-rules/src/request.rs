@@ -262,7 +262,13 @@ impl Request {
                 }
             }
             (State::AwaitingCorrection { .. }, Event::Withdrawn { .. }) => {}
-            (State::Open, Event::ConsultationStarted { .. }) => {}
+            (State::Open, Event::ConsultationStarted { on }) => {
+                if let Some(due) = self.due(cal)? {
+                    if *on > due {
+                        return Err(illegal(format!("答复期限 {due} 已过，不能再征求意见")));
+                    }
+                }
+            }
             (State::Consulting { .. }, Event::ConsultationEnded { .. }) => {}
             (State::Open, Event::Extended { on, days, approver }) => {
                 if count(|e| matches!(e, Event::Extended { .. })) > 0 {
@@ -280,8 +286,22 @@ impl Request {
                     }
                 }
             }
-            (State::Open, Event::FeeNoticed { .. }) => {}
-            (State::AwaitingPayment { .. }, Event::FeePaid { .. }) => {}
+            (State::Open, Event::FeeNoticed { on, yuan }) => {
+                if *yuan == 0 {
+                    return Err(illegal("收费金额须大于 0".into()));
+                }
+                if let Some(due) = self.due(cal)? {
+                    if *on > due {
+                        return Err(illegal(format!("收费通知应在答复期限（{due}）内发出")));
+                    }
+                }
+            }
+            (State::AwaitingPayment { since, .. }, Event::FeePaid { on }) => {
+                let limit = cal.add_workdays(*since, limits::FEE_PAYMENT)?;
+                if on > &limit {
+                    return Err(illegal(format!("缴费期限 {limit} 已过，应登记“逾期未缴费”")));
+                }
+            }
             (State::AwaitingPayment { since, .. }, Event::FeeLapsed { on }) => {
                 // From the day after the notice: 20 working days to pay.
                 let limit = cal.add_workdays(*since, limits::FEE_PAYMENT)?;
@@ -292,6 +312,11 @@ impl Request {
             (State::Open, Event::Answered { outcome, .. }) => {
                 if matches!(outcome, Outcome::Other(OtherReason::OverdueCorrection | OtherReason::OverdueFee)) {
                     return Err(illegal("逾期未补正、逾期未缴费由相应事项登记，不作为答复结果".into()));
+                }
+                // The register counts in the 2021 rows; the old single row is
+                // derived for a 2019-template report, never recorded.
+                if *outcome == Outcome::OtherUnsplit {
+                    return Err(illegal("“其他处理”须登记具体结果（如 other.other）".into()));
                 }
             }
             (State::Open | State::Consulting { .. } | State::AwaitingPayment { .. }, Event::Withdrawn { .. }) => {}
@@ -332,7 +357,15 @@ impl Request {
                     stopped.clear();
                 }
                 Event::ConsultationStarted { on } | Event::FeeNoticed { on, .. } => pause = Some(*on),
-                Event::ConsultationEnded { on } | Event::FeePaid { on } => {
+                Event::ConsultationEnded { on } => {
+                    // The third party has 15 working days (第三十二条); waiting
+                    // longer is not a reason to stop the clock.
+                    if let Some(p) = pause.take() {
+                        let cap = cal.add_workdays(p, limits::CONSULTATION)?;
+                        stopped.push((p, (*on).min(cap)));
+                    }
+                }
+                Event::FeePaid { on } => {
                     if let Some(p) = pause.take() {
                         stopped.push((p, *on));
                     }
@@ -357,8 +390,14 @@ fn next_state(s: &State, e: &Event) -> State {
     match e {
         Event::CorrectionRequested { reply_by, .. } => State::AwaitingCorrection { reply_by: *reply_by },
         Event::CorrectionReceived { .. } | Event::ConsultationEnded { .. } | Event::FeePaid { .. } => State::Open,
+        // The request ends when the correction period ends, whenever the
+        // lapse is recorded (so it counts in that year's table 三).
         Event::CorrectionLapsed { on } => {
-            State::Closed { on: *on, outcome: Outcome::Other(OtherReason::OverdueCorrection) }
+            let ended = match s {
+                State::AwaitingCorrection { reply_by } => reply_by.tomorrow().unwrap_or(*on),
+                _ => *on,
+            };
+            State::Closed { on: ended, outcome: Outcome::Other(OtherReason::OverdueCorrection) }
         }
         Event::ConsultationStarted { on } => State::Consulting { since: *on },
         Event::Extended { .. } => s.clone(),
@@ -496,6 +535,35 @@ mod tests {
     }
 
     #[test]
+    fn a_consultation_stops_the_clock_for_at_most_fifteen_working_days() {
+        let c = cal();
+        let mut r = counter(date(2024, 3, 1));
+        r.apply(&c, Event::ConsultationStarted { on: date(2024, 3, 4) }).unwrap();
+        r.apply(&c, Event::ConsultationEnded { on: date(2024, 9, 30) }).unwrap();
+        // Paused 3/5–3/25 (15 working days): 3/29 + 15 = 4/22 (清明 4/4–6, 4/7 worked).
+        assert_eq!(r.due(&c).unwrap(), Some(date(2024, 4, 22)));
+    }
+
+    #[test]
+    fn fees_are_noticed_within_the_period_for_money_and_paid_in_time() {
+        let c = cal();
+        let mut r = counter(date(2024, 3, 1));
+        assert!(r.apply(&c, Event::FeeNoticed { on: date(2024, 3, 8), yuan: 0 }).is_err());
+        assert!(r.apply(&c, Event::FeeNoticed { on: date(2024, 4, 1), yuan: 100 }).is_err(), "after the 3/29 deadline");
+        r.apply(&c, Event::FeeNoticed { on: date(2024, 3, 8), yuan: 100 }).unwrap();
+        assert!(r.apply(&c, Event::FeePaid { on: date(2024, 8, 1) }).is_err(), "paid after 4/8");
+        r.apply(&c, Event::FeePaid { on: date(2024, 4, 8) }).unwrap();
+    }
+
+    #[test]
+    fn the_old_single_other_row_is_never_recorded() {
+        let c = cal();
+        let mut r = counter(date(2024, 3, 1));
+        assert!(r.apply(&c, Event::Answered { on: date(2024, 3, 4), outcome: Outcome::OtherUnsplit }).is_err());
+        r.apply(&c, Event::Answered { on: date(2024, 3, 4), outcome: Outcome::Other(OtherReason::Other) }).unwrap();
+    }
+
+    #[test]
     fn correction_rules() {
         let c = cal();
         // The notice must go out within 7 working days of receipt (3/1 → 3/12).
@@ -511,6 +579,11 @@ mod tests {
             r.state(),
             State::Closed { on: date(2024, 3, 27), outcome: Outcome::Other(OtherReason::OverdueCorrection) }
         );
+        // Closed the day after the reply date, whenever the lapse is recorded.
+        let mut late = counter(date(2024, 12, 2));
+        late.apply(&c, Event::CorrectionRequested { on: date(2024, 12, 3), reply_by: date(2024, 12, 17) }).unwrap();
+        late.apply(&c, Event::CorrectionLapsed { on: date(2025, 1, 6) }).unwrap();
+        assert!(matches!(late.state(), State::Closed { on, .. } if on == date(2024, 12, 18)));
         // Only once.
         let mut r = counter(date(2024, 3, 1));
         r.apply(&c, Event::CorrectionRequested { on: date(2024, 3, 4), reply_by: date(2024, 3, 20) }).unwrap();
@@ -558,9 +631,12 @@ mod tests {
             for e in all(d) {
                 let before = r.clone();
                 let name = event_name(&e);
-                let result = r.clone().apply(&c, e.clone());
+                let mut probe = r.clone();
+                let result = probe.apply(&c, e.clone());
                 assert_eq!(result.is_ok(), allowed.contains(&name), "{name} in {:?}", r.state());
-                assert_eq!(*r, before);
+                if result.is_err() {
+                    assert_eq!(probe, before, "{name}: a refused event changed the request");
+                }
             }
         }
         // Events may not go back in time.

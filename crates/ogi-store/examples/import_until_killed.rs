@@ -8,6 +8,7 @@ use ogi_store::{NewRequest, Sqlite};
 fn main() {
     let path = std::env::args().nth(1).expect("usage: import_until_killed DB");
     let mut s = Sqlite::open(std::path::Path::new(&path)).expect("open");
+    let cal = ogi_rules::Calendar::embedded();
     let mut total = 0;
     loop {
         let batch: Vec<NewRequest> = (0..200)
@@ -19,7 +20,7 @@ fn main() {
                 summary: "批量导入".into(),
             })
             .collect();
-        s.create_many(batch, "导入").expect("import");
+        s.create_many(batch, "导入", &cal).expect("import");
         total += 200;
         println!("committed {total}");
     }

@@ -16,7 +16,7 @@ use ogi_report::cells::{ApplicantColumn, CellKey, Outcome, T3Row, Template};
 use ogi_report::Number;
 use ogi_rules::request::{Channel, Event, Request, RequestError, State};
 use ogi_rules::{Calendar, Date};
-use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 
 #[derive(Debug)]
 pub enum StoreError {
@@ -86,7 +86,7 @@ pub struct AuditEntry {
 /// The storage interface: SQLite now, PostgreSQL next.
 pub trait Store {
     /// Registers a request; returns it with its new tracking code.
-    fn create(&mut self, new: NewRequest, actor: &str) -> Result<Stored, StoreError>;
+    fn create(&mut self, new: NewRequest, actor: &str, cal: &Calendar) -> Result<Stored, StoreError>;
     /// Records an event if the law allows it (else the store is unchanged).
     fn record(&mut self, code: &str, event: Event, actor: &str, cal: &Calendar) -> Result<Stored, StoreError>;
     fn get(&self, code: &str) -> Result<Stored, StoreError>;
@@ -161,21 +161,32 @@ impl Sqlite {
     }
 
     fn init(mut conn: Connection) -> Result<Sqlite, StoreError> {
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "synchronous", "NORMAL")?;
-        conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        // A database from a newer ogi is refused before anything is written to it.
         let version: usize = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
         if version > MIGRATIONS.len() {
             return Err(StoreError::Corrupt(format!("数据库版本 {version} 比本程序新（{}）", MIGRATIONS.len())));
         }
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        // A register with an audit log keeps every commit through a power cut.
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        // Migrations under a write lock, re-reading the version inside it, so
+        // that two processes opening a new database do not both migrate it.
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let version: usize = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
         for (i, m) in MIGRATIONS.iter().enumerate().skip(version) {
-            let tx = conn.transaction()?;
             tx.execute_batch(m)?;
             tx.pragma_update(None, "user_version", i + 1)?;
-            tx.commit()?;
         }
+        tx.commit()?;
         Ok(Sqlite { conn })
+    }
+
+    /// A write transaction that takes the lock at once (so a second writer
+    /// waits for the busy timeout instead of failing at its first write).
+    fn write(&mut self) -> Result<Transaction<'_>, StoreError> {
+        Ok(self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?)
     }
 
     /// Stores requests whose lives were already checked (a simulated or
@@ -187,7 +198,7 @@ impl Sqlite {
         actor: &str,
         cal: &Calendar,
     ) -> Result<(), StoreError> {
-        let tx = self.conn.transaction()?;
+        let tx = self.write()?;
         {
             let mut next: BTreeMap<i16, i64> = BTreeMap::new();
             let mut req_stmt = tx.prepare_cached(
@@ -200,13 +211,9 @@ impl Sqlite {
             for r in requests {
                 let year = r.received.year();
                 let seq = match next.get(&year) {
-                    Some(n) => *n,
-                    None => tx.query_row(
-                        "SELECT COUNT(*) FROM requests WHERE code LIKE ?1",
-                        params![format!("YSQ{year}-%")],
-                        |row| row.get::<_, i64>(0),
-                    )?,
-                } + 1;
+                    Some(n) => *n + 1,
+                    None => next_code_number(&tx, year)?,
+                };
                 next.insert(year, seq);
                 let (closed_on, outcome) = match r.state() {
                     State::Closed { on, outcome } => (Some(on.to_string()), Some(outcome_key(outcome))),
@@ -252,11 +259,16 @@ impl Sqlite {
     }
 
     /// Registers many requests in one transaction (for imports): all or none.
-    pub fn create_many(&mut self, news: Vec<NewRequest>, actor: &str) -> Result<Vec<String>, StoreError> {
-        let tx = self.conn.transaction()?;
+    pub fn create_many(
+        &mut self,
+        news: Vec<NewRequest>,
+        actor: &str,
+        cal: &Calendar,
+    ) -> Result<Vec<String>, StoreError> {
+        let tx = self.write()?;
         let mut codes = Vec::with_capacity(news.len());
         for n in news {
-            codes.push(insert(&tx, n, actor)?.code);
+            codes.push(insert(&tx, n, actor, cal)?.code);
         }
         tx.commit()?;
         Ok(codes)
@@ -309,17 +321,33 @@ fn parse_outcome(s: &str) -> Result<Outcome, StoreError> {
     }
 }
 
-fn insert(tx: &Transaction, n: NewRequest, actor: &str) -> Result<Stored, StoreError> {
+/// The next number of a year's tracking codes: one more than the highest
+/// (read from the unique index on `code`: cheap, and a code is never reused).
+fn next_code_number(tx: &Transaction, year: i16) -> Result<i64, StoreError> {
+    let last: Option<String> = tx.query_row(
+        "SELECT MAX(code) FROM requests WHERE code >= ?1 AND code < ?2",
+        params![format!("YSQ{year}-"), format!("YSQ{year}.")],
+        |r| r.get(0),
+    )?;
+    match last {
+        None => Ok(1),
+        Some(code) => code
+            .rsplit_once('-')
+            .and_then(|(_, n)| n.parse::<i64>().ok())
+            .map(|n| n + 1)
+            .ok_or_else(|| corrupt("申请编号", &code)),
+    }
+}
+
+fn insert(tx: &Transaction, n: NewRequest, actor: &str, cal: &Calendar) -> Result<Stored, StoreError> {
     let request = Request::receive(n.channel, n.applicant, n.arrived, n.confirmed)?;
     let year = request.received.year();
     // 依申请公开 tracking code: year and sequence, e.g. YSQ2024-000042.
-    let seq: i64 =
-        tx.query_row("SELECT COUNT(*) + 1 FROM requests WHERE code LIKE ?1", params![format!("YSQ{year}-%")], |r| {
-            r.get(0)
-        })?;
+    let seq = next_code_number(tx, year)?;
     let code = format!("YSQ{year}-{seq:06}");
+    let due = request.due(cal).ok().flatten().map(|d| d.to_string());
     tx.execute(
-        "INSERT INTO requests (code, channel, applicant, arrived, confirmed, received, summary) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        "INSERT INTO requests (code, channel, applicant, arrived, confirmed, received, summary, due) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         params![
             code,
             channel_key(n.channel),
@@ -327,7 +355,8 @@ fn insert(tx: &Transaction, n: NewRequest, actor: &str) -> Result<Stored, StoreE
             n.arrived.to_string(),
             n.confirmed.map(|d| d.to_string()),
             request.received.to_string(),
-            n.summary
+            n.summary,
+            due
         ],
     )?;
     let id = tx.last_insert_rowid();
@@ -400,8 +429,12 @@ fn event_from_row(
         "correction_lapsed" => Event::CorrectionLapsed { on },
         "consultation_started" => Event::ConsultationStarted { on },
         "consultation_ended" => Event::ConsultationEnded { on },
-        "extended" => Event::Extended { on, days: days.unwrap_or(0), approver: need(approver)? },
-        "fee_noticed" => Event::FeeNoticed { on, yuan: yuan.unwrap_or(0) },
+        "extended" => {
+            Event::Extended {
+                on, days: days.ok_or_else(|| corrupt("延期缺少天数", kind))?, approver: need(approver)?
+            }
+        }
+        "fee_noticed" => Event::FeeNoticed { on, yuan: yuan.ok_or_else(|| corrupt("收费通知缺少金额", kind))? },
         "fee_paid" => Event::FeePaid { on },
         "fee_lapsed" => Event::FeeLapsed { on },
         "answered" => Event::Answered { on, outcome: parse_outcome(&need(outcome)?)? },
@@ -445,15 +478,15 @@ fn describe(s: &Stored, cal: &Calendar) -> String {
 }
 
 impl Store for Sqlite {
-    fn create(&mut self, new: NewRequest, actor: &str) -> Result<Stored, StoreError> {
-        let tx = self.conn.transaction()?;
-        let s = insert(&tx, new, actor)?;
+    fn create(&mut self, new: NewRequest, actor: &str, cal: &Calendar) -> Result<Stored, StoreError> {
+        let tx = self.write()?;
+        let s = insert(&tx, new, actor, cal)?;
         tx.commit()?;
         Ok(s)
     }
 
     fn record(&mut self, code: &str, event: Event, actor: &str, cal: &Calendar) -> Result<Stored, StoreError> {
-        let tx = self.conn.transaction()?;
+        let tx = self.write()?;
         let (id, mut stored) = load(&tx, code)?;
         let before = describe(&stored, cal);
         stored.request.apply(cal, event.clone())?;

@@ -36,7 +36,7 @@ fn a_request_lives_in_the_register_and_every_change_is_audited() {
     let path = temp_db("life");
     let code = {
         let mut s = Sqlite::open(&path).unwrap();
-        let r = s.create(new(ApplicantColumn::Natural, "2024-09-27"), "张三").unwrap();
+        let r = s.create(new(ApplicantColumn::Natural, "2024-09-27"), "张三", &cal).unwrap();
         assert_eq!(r.code, "YSQ2024-000001");
         assert_eq!(r.request.due(&cal).unwrap(), Some(d("2024-10-30")));
         s.record(&r.code, Event::Extended { on: d("2024-10-28"), days: 20, approver: "王主任".into() }, "张三", &cal)
@@ -77,6 +77,33 @@ fn a_newer_schema_is_refused_not_damaged() {
     conn.pragma_update(None, "user_version", 99).unwrap();
     drop(conn);
     assert!(Sqlite::open(&path).is_err());
+    // Refused means untouched.
+    let conn = rusqlite_conn(&path);
+    let v: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+    assert_eq!(v, 99);
+}
+
+#[test]
+fn two_offices_registering_at_once_both_succeed_with_distinct_codes() {
+    let path = temp_db("concurrent");
+    drop(Sqlite::open(&path).unwrap());
+    let threads: Vec<_> = (0..2)
+        .map(|t| {
+            let path = path.clone();
+            std::thread::spawn(move || {
+                let cal = Calendar::embedded();
+                let mut s = Sqlite::open(&path).unwrap();
+                (0..40)
+                    .map(|_| s.create(new(ApplicantColumn::KINDS[t], "2024-06-03"), "并发", &cal).unwrap().code)
+                    .collect::<Vec<_>>()
+            })
+        })
+        .collect();
+    let mut codes: Vec<String> = threads.into_iter().flat_map(|t| t.join().unwrap()).collect();
+    codes.sort();
+    codes.dedup();
+    assert_eq!(codes.len(), 80);
+    assert_eq!(codes.last().unwrap(), "YSQ2024-000080");
 }
 
 fn rusqlite_conn(path: &std::path::Path) -> rusqlite::Connection {
@@ -96,7 +123,7 @@ fn table_three_from_the_register_is_the_derivation_over_its_requests() {
     for i in 0..600 {
         let day = cal.add_workdays(d("2023-01-03"), rnd(470) as u32).unwrap();
         let applicant = ApplicantColumn::KINDS[rnd(6) as usize];
-        let r = s.create(new(applicant, &day.to_string()), "测试").unwrap();
+        let r = s.create(new(applicant, &day.to_string()), "测试", &cal).unwrap();
         match i % 4 {
             0 => {} // left open
             1 => {

@@ -94,7 +94,7 @@ pub fn run(db: &Path, actor: &str, command: RequestCommand) -> ExitCode {
             let Some(applicant) = ApplicantColumn::from_key(&applicant).filter(|a| *a != ApplicantColumn::Total) else {
                 return fail(format!("未知申请人类型 {applicant:?}"));
             };
-            match store.create(NewRequest { channel, applicant, arrived, confirmed, summary }, actor) {
+            match store.create(NewRequest { channel, applicant, arrived, confirmed, summary }, actor, &cal) {
                 Ok(s) => {
                     println!("{}\t{}", s.code, line(&s, &cal));
                     ExitCode::SUCCESS
@@ -182,7 +182,7 @@ pub fn run(db: &Path, actor: &str, command: RequestCommand) -> ExitCode {
             }
             Err(e) => fail(e),
         },
-        RequestCommand::Import { csv } => match import(&mut store, &csv, actor) {
+        RequestCommand::Import { csv } => match import(&mut store, &csv, actor, &cal) {
             Ok(n) => {
                 eprintln!("已导入 {n} 件申请");
                 ExitCode::SUCCESS
@@ -256,7 +256,7 @@ fn export(store: &Sqlite, path: &Path, cal: &Calendar) -> Result<usize, String> 
     Ok(all.len())
 }
 
-fn import(store: &mut Sqlite, path: &Path, actor: &str) -> Result<usize, String> {
+fn import(store: &mut Sqlite, path: &Path, actor: &str, cal: &Calendar) -> Result<usize, String> {
     let mut r = csv::Reader::from_path(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let mut news = Vec::new();
     for (i, rec) in r.records().enumerate() {
@@ -275,7 +275,7 @@ fn import(store: &mut Sqlite, path: &Path, actor: &str) -> Result<usize, String>
         news.push(NewRequest { channel, applicant, arrived, confirmed, summary: field(4).to_string() });
     }
     let n = news.len();
-    store.create_many(news, actor).map_err(|e| e.to_string())?;
+    store.create_many(news, actor, cal).map_err(|e| e.to_string())?;
     Ok(n)
 }
 
@@ -284,7 +284,7 @@ fn import(store: &mut Sqlite, path: &Path, actor: &str) -> Result<usize, String>
 pub fn demo(db: &Path, year: i16, n: usize, seed: u64) -> ExitCode {
     let cal = Calendar::embedded();
     let start = |y: i16, m: i8, d: i8| Date::new(y, m, d).map_err(|e| e.to_string());
-    let (prev_start, this_start) = match (start(year - 1, 11, 1), start(year, 1, 1)) {
+    let (prev_start, this_start) = match (start(year.saturating_sub(1), 11, 1), start(year, 1, 1)) {
         (Ok(a), Ok(b)) => (a, b),
         (Err(e), _) | (_, Err(e)) => return fail(e),
     };

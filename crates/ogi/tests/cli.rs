@@ -271,7 +271,9 @@ fn render_writes_a_report_that_reads_back() {
     let cells = ogi(&["report", "parse", seed.to_str().unwrap()]).stdout;
     for to in ["html", "md", "json"] {
         let out = dir.join(format!("r.{to}"));
-        assert!(ogi(&["report", "render", seed.to_str().unwrap(), "--to", to, "-o", out.to_str().unwrap()]).status.success());
+        assert!(ogi(&["report", "render", seed.to_str().unwrap(), "--to", to, "-o", out.to_str().unwrap()])
+            .status
+            .success());
         assert_eq!(ogi(&["report", "parse", out.to_str().unwrap()]).stdout, cells, "{to}");
     }
     std::fs::remove_dir_all(&dir).ok();
