@@ -48,8 +48,15 @@ impl std::error::Error for CalendarError {}
 /// The loaded arrangements.
 #[derive(Debug, Clone, Default)]
 pub struct Calendar {
-    /// Years whose arrangement is loaded, with the notice's name (first comment line).
-    years: BTreeMap<i16, String>,
+    /// Each loaded year's arrangement, by year (a notice may reach into the
+    /// neighbouring year, so a date is looked up in every arrangement).
+    years: BTreeMap<i16, Arrangement>,
+}
+
+#[derive(Debug, Clone, Default)]
+struct Arrangement {
+    /// The notice's name (first comment line).
+    title: String,
     holidays: BTreeSet<Date>,
     worked_weekends: BTreeSet<Date>,
 }
@@ -115,15 +122,24 @@ impl Calendar {
             }
         }
         let year = year.ok_or_else(|| err(0, "缺少 year 行".into()))?;
-        self.years.insert(year, title);
-        self.holidays.extend(holidays);
-        self.worked_weekends.extend(worked);
+        if let Some(d) = holidays.iter().chain(&worked).find(|d| (d.year() - year).abs() > 1) {
+            return Err(err(0, format!("{d} 不在 {year} 年安排的范围内")));
+        }
+        // Loading a year again replaces its arrangement (a corrected notice).
+        self.years.insert(
+            year,
+            Arrangement {
+                title,
+                holidays: holidays.into_iter().collect(),
+                worked_weekends: worked.into_iter().collect(),
+            },
+        );
         Ok(year)
     }
 
     /// The years loaded, with each notice's name.
     pub fn years(&self) -> impl Iterator<Item = (i16, &str)> {
-        self.years.iter().map(|(y, t)| (*y, t.as_str()))
+        self.years.iter().map(|(y, a)| (*y, a.title.as_str()))
     }
 
     fn known(&self, date: Date) -> Result<(), CalendarError> {
@@ -137,10 +153,12 @@ impl Calendar {
     /// Whether `date` is a working day.
     pub fn is_workday(&self, date: Date) -> Result<bool, CalendarError> {
         self.known(date)?;
-        Ok(if self.holidays.contains(&date) {
+        let holiday = self.years.values().any(|a| a.holidays.contains(&date));
+        let worked = self.years.values().any(|a| a.worked_weekends.contains(&date));
+        Ok(if holiday {
             false
         } else if is_weekend(date) {
-            self.worked_weekends.contains(&date)
+            worked
         } else {
             true
         })
@@ -250,6 +268,80 @@ mod tests {
         assert!(!c.is_workday(date(2024, 3, 16)).unwrap());
         // 2024-02-09 (除夕) was a working day.
         assert!(c.is_workday(date(2024, 2, 9)).unwrap());
+    }
+
+    /// Typed from the notices (domain.md §4), independently of the data files.
+    #[test]
+    fn the_data_files_say_what_the_notices_say() {
+        let c = cal();
+        let off = [
+            "2019-05-04",
+            "2019-06-07",
+            "2019-09-13",
+            "2020-01-31",
+            "2020-02-02",
+            "2020-06-27",
+            "2020-10-08",
+            "2021-02-17",
+            "2021-09-21",
+            "2022-01-31",
+            "2022-05-04",
+            "2022-09-12",
+            "2023-01-02",
+            "2023-06-24",
+            "2023-10-06",
+            "2024-02-16",
+            "2024-06-10",
+            "2024-09-17",
+            "2025-01-28",
+            "2025-02-04",
+            "2025-06-02",
+            "2025-10-08",
+            "2026-01-02",
+            "2026-02-23",
+            "2026-06-19",
+            "2026-09-25",
+            "2026-10-07",
+        ];
+        let worked = [
+            "2019-02-02",
+            "2019-10-12",
+            "2020-01-19",
+            "2020-10-10",
+            "2021-02-20",
+            "2021-09-26",
+            "2022-01-29",
+            "2022-10-09",
+            "2023-01-29",
+            "2023-06-25",
+            "2024-02-04",
+            "2024-02-18",
+            "2024-10-12",
+            "2025-01-26",
+            "2025-02-08",
+            "2025-10-11",
+            "2026-01-04",
+            "2026-02-28",
+            "2026-10-10",
+        ];
+        for d in off {
+            assert!(!c.is_workday(d.parse().unwrap()).unwrap(), "{d} is a holiday");
+        }
+        for d in worked {
+            assert!(c.is_workday(d.parse().unwrap()).unwrap(), "{d} is worked");
+        }
+        // 2020-02-01 was to be worked, then the epidemic extension cancelled it.
+        assert!(!c.is_workday(date(2020, 2, 1)).unwrap());
+    }
+
+    #[test]
+    fn reloading_a_year_replaces_its_arrangement() {
+        let mut c = cal();
+        c.load("2027.txt", "year 2027\nholiday 2027-10-08\n").unwrap();
+        assert!(!c.is_workday(date(2027, 10, 8)).unwrap());
+        c.load("2027.txt", "year 2027\nholiday 2027-10-07\n").unwrap();
+        assert!(c.is_workday(date(2027, 10, 8)).unwrap());
+        assert!(c.load("x.txt", "year 2027\nholiday 2030-01-01\n").is_err());
     }
 
     #[test]
