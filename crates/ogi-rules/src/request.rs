@@ -32,6 +32,16 @@ pub enum Channel {
 }
 
 impl Channel {
+    pub const ALL: [Channel; 7] = [
+        Channel::InPerson,
+        Channel::RegisteredPost,
+        Channel::OrdinaryPost,
+        Channel::Online,
+        Channel::Fax,
+        Channel::Email,
+        Channel::Other,
+    ];
+
     pub fn label(self) -> &'static str {
         match self {
             Channel::InPerson => "当面",

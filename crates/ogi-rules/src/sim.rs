@@ -25,16 +25,6 @@ impl Rng {
     }
 }
 
-const CHANNELS: [Channel; 7] = [
-    Channel::InPerson,
-    Channel::RegisteredPost,
-    Channel::OrdinaryPost,
-    Channel::Online,
-    Channel::Fax,
-    Channel::Email,
-    Channel::Other,
-];
-
 fn outcome(rng: &mut Rng) -> Outcome {
     match rng.below(10) {
         0..=3 => Outcome::Granted,
@@ -48,7 +38,7 @@ fn outcome(rng: &mut Rng) -> Outcome {
 
 /// A random lawful life for a request that arrived on `day`.
 pub fn request(cal: &Calendar, rng: &mut Rng, day: Date) -> Request {
-    let channel = CHANNELS[rng.below(7) as usize];
+    let channel = Channel::ALL[rng.below(7) as usize];
     // Most requesters are natural persons.
     let applicant =
         if rng.below(10) < 7 { ApplicantColumn::Natural } else { ApplicantColumn::KINDS[1 + rng.below(5) as usize] };

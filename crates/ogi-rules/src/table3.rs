@@ -10,7 +10,7 @@
 
 use std::collections::BTreeMap;
 
-use ogi_report::cells::{ApplicantColumn, CellKey, Outcome, T3Row, Template};
+use ogi_report::cells::{ApplicantColumn, CellKey, OtherReason, Outcome, T3Row, Template};
 use ogi_report::Number;
 
 use crate::request::{Request, State};
@@ -34,24 +34,30 @@ pub fn derive(requests: &[Request], year: i16, template: Template) -> BTreeMap<C
         }
         if let Some((y, outcome)) = closed {
             if y == year {
-                add(T3Row::Outcome(fit(outcome, template)));
+                add(T3Row::Outcome(outcome));
             }
         }
         if received <= year && closed.is_none_or(|(y, _)| y > year) {
             add(T3Row::CarryForward);
         }
     }
+    cells(&counts, template)
+}
+
+/// Counts per (row, applicant kind) → every cell of table 三 of `template`:
+/// the 总计 column sums the kinds, the （七）总计 row sums the outcome rows.
+/// Outcomes are counted as the 2021 rows; the 2019 template folds the three
+/// "other" outcomes into its single row.
+pub fn cells(counts: &BTreeMap<(T3Row, ApplicantColumn), i64>, template: Template) -> BTreeMap<CellKey, Number> {
+    let get = |row: T3Row, kind: ApplicantColumn| counts.get(&(row, kind)).copied().unwrap_or(0);
     let mut cells = BTreeMap::new();
     for row in T3Row::rows(template) {
         let mut total = 0;
         for kind in ApplicantColumn::KINDS {
-            let n = if matches!(row, T3Row::Total) {
-                T3Row::outcomes(template)
-                    .iter()
-                    .map(|&o| counts.get(&(T3Row::Outcome(o), kind)).copied().unwrap_or(0))
-                    .sum()
-            } else {
-                counts.get(&(row, kind)).copied().unwrap_or(0)
+            let n = match row {
+                T3Row::Total => T3Row::outcomes(template).iter().map(|&o| count_outcome(&get, o, kind)).sum(),
+                T3Row::Outcome(o) => count_outcome(&get, o, kind),
+                _ => get(row, kind),
             };
             total += n;
             cells.insert(CellKey::T3(row, kind), Number::int(n));
@@ -61,11 +67,13 @@ pub fn derive(requests: &[Request], year: i16, template: Template) -> BTreeMap<C
     cells
 }
 
-/// The 2019 template has one （六）其他处理 row for all three "other" outcomes.
-fn fit(outcome: Outcome, template: Template) -> Outcome {
-    match (template, outcome) {
-        (Template::Y2019, Outcome::Other(_)) => Outcome::OtherUnsplit,
-        (_, o) => o,
+fn count_outcome(get: &dyn Fn(T3Row, ApplicantColumn) -> i64, o: Outcome, kind: ApplicantColumn) -> i64 {
+    match o {
+        Outcome::OtherUnsplit => {
+            OtherReason::ALL.iter().map(|&r| get(T3Row::Outcome(Outcome::Other(r)), kind)).sum::<i64>()
+                + get(T3Row::Outcome(o), kind)
+        }
+        o => get(T3Row::Outcome(o), kind),
     }
 }
 

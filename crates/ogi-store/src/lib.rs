@@ -287,19 +287,8 @@ fn channel_key(c: Channel) -> &'static str {
     }
 }
 
-/// All channels, for parsing.
-pub const CHANNELS: [Channel; 7] = [
-    Channel::InPerson,
-    Channel::RegisteredPost,
-    Channel::OrdinaryPost,
-    Channel::Online,
-    Channel::Fax,
-    Channel::Email,
-    Channel::Other,
-];
-
 pub fn parse_channel(s: &str) -> Option<Channel> {
-    CHANNELS.into_iter().find(|c| channel_key(*c) == s || c.label() == s)
+    Channel::ALL.into_iter().find(|c| channel_key(*c) == s || c.label() == s)
 }
 
 fn corrupt(what: &str, v: &str) -> StoreError {
@@ -556,29 +545,10 @@ impl Store for Sqlite {
             *counts.entry((T3Row::CarryForward, a)).or_default() += forward;
             if closed > 0 {
                 let o = parse_outcome(outcome.as_deref().unwrap_or_default())?;
-                let o = match (template, o) {
-                    (Template::Y2019, Outcome::Other(_)) => Outcome::OtherUnsplit,
-                    (_, o) => o,
-                };
                 *counts.entry((T3Row::Outcome(o), a)).or_default() += closed;
             }
         }
-        let mut cells = BTreeMap::new();
-        let outcomes = T3Row::outcomes(template);
-        for row in T3Row::rows(template) {
-            let mut total = 0;
-            for kind in ApplicantColumn::KINDS {
-                let n = if row == T3Row::Total {
-                    outcomes.iter().map(|&o| counts.get(&(T3Row::Outcome(o), kind)).copied().unwrap_or(0)).sum()
-                } else {
-                    counts.get(&(row, kind)).copied().unwrap_or(0)
-                };
-                total += n;
-                cells.insert(CellKey::T3(row, kind), Number::int(n));
-            }
-            cells.insert(CellKey::T3(row, ApplicantColumn::Total), Number::int(total));
-        }
-        Ok(cells)
+        Ok(ogi_rules::table3::cells(&counts, template))
     }
 
     fn audit(&self) -> Result<Vec<AuditEntry>, StoreError> {
