@@ -144,6 +144,13 @@ enum OutputFormat {
 }
 
 fn main() -> ExitCode {
+    // `ogi report parse FILE | head`: a closed pipe ends the program quietly,
+    // as it does for every other Unix tool, instead of a panic in println!.
+    #[cfg(unix)]
+    // SAFETY: setting a signal's disposition to the default before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = Cli::parse();
     match cli.command {
         Command::Serve { addr, data_dir } => serve(addr, data_dir),

@@ -278,3 +278,26 @@ fn render_writes_a_report_that_reads_back() {
     }
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn a_closed_pipe_ends_the_program_quietly() {
+    use std::io::{BufRead, BufReader};
+    let dir = std::env::temp_dir().join(format!("ogi-pipe-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = dir.join("demo.db");
+    assert!(ogi(&["demo", "--db", db.to_str().unwrap(), "--year", "2024", "--requests", "3000"]).status.success());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ogi"))
+        .args(["request", "--db", db.to_str().unwrap(), "list"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
+    assert!(first.starts_with("YSQ"));
+    // The reader is gone (like `| head -1`): no panic message, no exit code 101.
+    let out = child.wait_with_output().unwrap();
+    assert_ne!(out.status.code(), Some(101));
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"), "{}", String::from_utf8_lossy(&out.stderr));
+    std::fs::remove_dir_all(&dir).ok();
+}
