@@ -117,7 +117,7 @@ pub static RULES: &[Rule] = &[
         severity: Severity::Info,
         title: "粘连的数字按合计关系拆分（其中的算术错误无法发现）",
         gloss: "Glued digits split by the identities (arithmetic errors in them cannot show)",
-        run: |_, _| {},
+        run: read_split,
     },
     Rule {
         id: "structure.title-year",
@@ -348,25 +348,19 @@ fn structure_rows(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
 }
 
 fn read_uncertain(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
-    for n in &ctx.report.notes {
-        if n.cells.is_empty() {
-            continue;
-        }
-        if n.cells_left_out() {
-            out.push(diag(
-                "read.uncertain",
-                n.cells.clone(),
-                n.message.clone(),
-                "cells not read with certainty".into(),
-            ));
-        } else {
-            out.push(diag(
-                "read.split-by-identity",
-                n.cells.clone(),
-                n.message.clone(),
-                "glued digits were split by the template's identities; an error in them cannot show".into(),
-            ));
-        }
+    for n in ctx.report.notes.iter().filter(|n| !n.cells.is_empty() && n.cells_left_out()) {
+        out.push(diag("read.uncertain", n.cells.clone(), n.message.clone(), "cells not read with certainty".into()));
+    }
+}
+
+fn read_split(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
+    for n in ctx.report.notes.iter().filter(|n| !n.cells.is_empty() && !n.cells_left_out()) {
+        out.push(diag(
+            "read.split-by-identity",
+            n.cells.clone(),
+            n.message.clone(),
+            "glued digits were split by the template's identities; an error in them cannot show".into(),
+        ));
     }
 }
 
@@ -466,24 +460,43 @@ fn t3_rows_shown(ctx: &Ctx) -> Vec<T3Row> {
     rows
 }
 
+/// `parts` against their `total`, when all are shown and disagree: the cells
+/// (parts then total), the parts' sum, the total, and the arithmetic (for a
+/// long list, zero parts left out, so that it reads `4 + 1 + 1 = 6 ≠ 5`).
+fn parts_vs_total(ctx: &Ctx, parts: &[CellKey], total: CellKey) -> Option<(Vec<CellKey>, Number, Number, String)> {
+    let (Some(v), Some(t)) = (all(ctx, parts), ctx.v(total)) else { return None };
+    let s = sum(&v);
+    if s == t {
+        return None;
+    }
+    let nonzero: Vec<Number> = v.iter().copied().filter(|n| *n != Number::ZERO).collect();
+    let shown = if v.len() <= 6 {
+        plus(&v)
+    } else if nonzero.is_empty() {
+        "0".into()
+    } else {
+        plus(&nonzero)
+    };
+    let mut cells = parts.to_vec();
+    cells.push(total);
+    Some((cells, s, t, format!("{shown} = {s} ≠ {t}")))
+}
+
 fn t3_row_sum(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
     for row in t3_rows_shown(ctx) {
         let parts: Vec<CellKey> = ApplicantColumn::KINDS.iter().map(|&c| CellKey::T3(row, c)).collect();
-        let total = CellKey::T3(row, ApplicantColumn::Total);
-        let (Some(vals), Some(t)) = (all(ctx, &parts), ctx.v(total)) else { continue };
-        let s = sum(&vals);
-        if s != t {
-            let mut cells = parts.clone();
-            cells.push(total);
-            let mut d = diag(
-                "t3.row-sum",
-                cells,
-                format!("表三“{}”行：六类申请人之和为 {s}，总计栏却为 {t}", row.label()),
-                format!("table 三 row {}: applicant columns sum to {s}, total says {t}", row.key()),
-            );
-            d.arithmetic = Some(format!("{} = {s} ≠ {t}", plus(&vals)));
-            out.push(d);
-        }
+        let Some((cells, s, t, arithmetic)) = parts_vs_total(ctx, &parts, CellKey::T3(row, ApplicantColumn::Total))
+        else {
+            continue;
+        };
+        let mut d = diag(
+            "t3.row-sum",
+            cells,
+            format!("表三“{}”行：六类申请人之和为 {s}，总计栏却为 {t}", row.label()),
+            format!("table 三 row {}: applicant columns sum to {s}, total says {t}", row.key()),
+        );
+        d.arithmetic = Some(arithmetic);
+        out.push(d);
     }
 }
 
@@ -519,23 +532,17 @@ fn t3_outcomes(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
     let outcomes: Vec<T3Row> = T3Row::outcomes(template).into_iter().map(T3Row::Outcome).collect();
     for &c in ApplicantColumn::ALL {
         let keys: Vec<CellKey> = outcomes.iter().map(|&r| CellKey::T3(r, c)).collect();
-        let total = CellKey::T3(T3Row::Total, c);
-        let (Some(v), Some(t)) = (all(ctx, &keys), ctx.v(total)) else { continue };
-        let s = sum(&v);
-        if s != t {
-            let mut cells = keys.clone();
-            cells.push(total);
-            let mut d = diag(
-                "t3.outcomes-sum",
-                cells,
-                format!("表三“{}”栏：（一）至（六）各项之和为 {s}，（七）总计却为 {t}", col_name(c)),
-                format!("table 三 column {}: outcome rows sum to {s}, total says {t}", c.key()),
-            );
-            let nonzero: Vec<Number> = v.iter().copied().filter(|n| *n != Number::ZERO).collect();
-            d.arithmetic =
-                Some(format!("{} = {s} ≠ {t}", if nonzero.is_empty() { "0".into() } else { plus(&nonzero) }));
-            out.push(d);
-        }
+        let Some((cells, s, t, arithmetic)) = parts_vs_total(ctx, &keys, CellKey::T3(T3Row::Total, c)) else {
+            continue;
+        };
+        let mut d = diag(
+            "t3.outcomes-sum",
+            cells,
+            format!("表三“{}”栏：（一）至（六）各项之和为 {s}，（七）总计却为 {t}", col_name(c)),
+            format!("table 三 column {}: outcome rows sum to {s}, total says {t}", c.key()),
+        );
+        d.arithmetic = Some(arithmetic);
+        out.push(d);
     }
 }
 
@@ -544,21 +551,17 @@ fn t3_outcomes(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
 fn t4_groups(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
     for &g in T4Group::ALL {
         let parts: Vec<CellKey> = T4Column::ALL[..4].iter().map(|&c| CellKey::T4(g, c)).collect();
-        let total = CellKey::T4(g, T4Column::Total);
-        let (Some(v), Some(t)) = (all(ctx, &parts), ctx.v(total)) else { continue };
-        let s = sum(&v);
-        if s != t {
-            let mut cells = parts.clone();
-            cells.push(total);
-            let mut d = diag(
-                "t4.group-sum",
-                cells,
-                format!("表四“{}”：结果维持、结果纠正、其他结果、尚未审结之和为 {s}，总计却为 {t}", g.label()),
-                format!("table 四 {}: parts sum to {s}, total says {t}", g.key()),
-            );
-            d.arithmetic = Some(format!("{} = {s} ≠ {t}", plus(&v)));
-            out.push(d);
-        }
+        let Some((cells, s, t, arithmetic)) = parts_vs_total(ctx, &parts, CellKey::T4(g, T4Column::Total)) else {
+            continue;
+        };
+        let mut d = diag(
+            "t4.group-sum",
+            cells,
+            format!("表四“{}”：结果维持、结果纠正、其他结果、尚未审结之和为 {s}，总计却为 {t}", g.label()),
+            format!("table 四 {}: parts sum to {s}, total says {t}", g.key()),
+        );
+        d.arithmetic = Some(arithmetic);
+        out.push(d);
     }
 }
 

@@ -93,14 +93,8 @@ pub fn extract(flat: &Flat, format: SourceFormat) -> Result<Report, NotAReport> 
 /// (labels wrap over lines and cells); `prefix` is an optional sequence
 /// number (`2.`) that belongs to the label, not to the numbers before it.
 fn label(core: &str, prefix: Option<&str>) -> Regex {
-    let sep = "[ \\t\\n]*";
     let body: Vec<String> = core.chars().map(|c| regex::escape(&c.to_string())).collect();
-    let mut pat = String::new();
-    if let Some(p) = prefix {
-        pat.push_str(&format!("(?:{}{sep}[.、]{sep})?", regex::escape(p)));
-    }
-    pat.push_str(&body.join(sep));
-    Regex::new(&pat).expect("label pattern")
+    label_re(&body.join("[ \\t\\n]*"), prefix)
 }
 
 /// Like `label`, but the core is already a regex over normalized text.

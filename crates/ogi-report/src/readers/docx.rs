@@ -318,8 +318,7 @@ pub(crate) fn parse(xml: &str) -> Flat {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::flat::Origin;
-    use crate::readers::tree::testutil::{check_expected, fuzz_n, mangle, Rng};
+    use crate::readers::tree::testutil::{cells, check_expected, fuzz_n, lines, mangle, Rng};
     use std::io::Write;
 
     const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/corpus/real/docx/pingtan-2025-lo.docx");
@@ -369,26 +368,6 @@ mod tests {
         }
         s.push_str("</w:tbl>");
         s
-    }
-
-    fn cells(f: &Flat) -> Vec<(u32, u32, u32, &str)> {
-        f.pieces
-            .iter()
-            .filter_map(|p| match p.origin {
-                Origin::Cell { table, row, col } => Some((table, row, col, p.text.as_str())),
-                _ => None,
-            })
-            .collect()
-    }
-
-    fn lines(f: &Flat) -> Vec<(u32, &str)> {
-        f.pieces
-            .iter()
-            .filter_map(|p| match p.origin {
-                Origin::Line { line } => Some((line, p.text.as_str())),
-                _ => None,
-            })
-            .collect()
     }
 
     #[test]

@@ -326,32 +326,11 @@ pub(crate) fn parse(text: &str) -> Flat {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::flat::Origin;
-    use crate::readers::tree::testutil::{check_expected, fuzz_n, mangle, Rng};
+    use crate::readers::tree::testutil::{cells, check_expected, fuzz_n, lines, mangle, Rng};
 
     const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/corpus/real/pingtan/2025_gwh.html");
     const EXPECTED: &str =
         concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/corpus/real/pingtan/expected/2025_gwh.html.cells.tsv");
-
-    fn cells(f: &Flat) -> Vec<(u32, u32, u32, &str)> {
-        f.pieces
-            .iter()
-            .filter_map(|p| match p.origin {
-                Origin::Cell { table, row, col } => Some((table, row, col, p.text.as_str())),
-                _ => None,
-            })
-            .collect()
-    }
-
-    fn lines(f: &Flat) -> Vec<(u32, &str)> {
-        f.pieces
-            .iter()
-            .filter_map(|p| match p.origin {
-                Origin::Line { line } => Some((line, p.text.as_str())),
-                _ => None,
-            })
-            .collect()
-    }
 
     fn rd(s: &str) -> Flat {
         read(s.as_bytes()).expect("read")

@@ -171,11 +171,17 @@ impl Builder {
     }
 
     pub(crate) fn end_row(&mut self) {
+        self.close_in_table(Kind::Row);
+    }
+
+    /// Closes the innermost open `kind` of the innermost table (and what is
+    /// open inside it); outside a table the end tag is only a break.
+    fn close_in_table(&mut self, kind: Kind) {
         let Some(tpos) = self.innermost_table() else {
             self.brk();
             return;
         };
-        if let Some(pos) = self.stack[tpos..].iter().position(|&id| self.nodes[id].kind == Kind::Row) {
+        if let Some(pos) = self.stack[tpos..].iter().position(|&id| self.nodes[id].kind == kind) {
             let pos = tpos + pos;
             while self.stack.len() > pos {
                 self.pop();
@@ -206,16 +212,7 @@ impl Builder {
     }
 
     pub(crate) fn end_cell(&mut self) {
-        let Some(tpos) = self.innermost_table() else {
-            self.brk();
-            return;
-        };
-        if let Some(pos) = self.stack[tpos..].iter().position(|&id| self.nodes[id].kind == Kind::Cell) {
-            let pos = tpos + pos;
-            while self.stack.len() > pos {
-                self.pop();
-            }
-        }
+        self.close_in_table(Kind::Cell);
     }
 
     /// Mark the innermost open cell as a merge continuation (emit nothing).
@@ -405,6 +402,28 @@ fn cell_text(cell: &Node) -> String {
 #[cfg(test)]
 pub(crate) mod testutil {
     use crate::flat::{Flat, Origin};
+
+    /// The cell pieces: (table, row, col, text).
+    pub(crate) fn cells(f: &Flat) -> Vec<(u32, u32, u32, &str)> {
+        f.pieces
+            .iter()
+            .filter_map(|p| match p.origin {
+                Origin::Cell { table, row, col } => Some((table, row, col, p.text.as_str())),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The line pieces: (line, text).
+    pub(crate) fn lines(f: &Flat) -> Vec<(u32, &str)> {
+        f.pieces
+            .iter()
+            .filter_map(|p| match p.origin {
+                Origin::Line { line } => Some((line, p.text.as_str())),
+                _ => None,
+            })
+            .collect()
+    }
 
     fn norm(s: &str) -> String {
         s.chars().filter(|c| !c.is_whitespace()).collect()
