@@ -23,7 +23,7 @@ impl Number {
     pub const ZERO: Number = Number { units: 0, scale: 0 };
 
     /// `units / 10^scale`.
-    pub(crate) fn from_scaled(units: i128, scale: u8) -> Number {
+    pub fn from_scaled(units: i128, scale: u8) -> Number {
         Number { units, scale }.normalized()
     }
 

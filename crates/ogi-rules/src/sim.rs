@@ -5,7 +5,9 @@
 
 use jiff::civil::Date;
 use ogi_report::cells::{ApplicantColumn, DenialReason, NotProcessedReason, OtherReason, Outcome, UnavailableReason};
+use ogi_report::Number;
 
+use crate::annual::{Art20Figures, Case, CaseKind, CaseResult, Document, DocumentKind};
 use crate::calendar::Calendar;
 use crate::request::{Channel, Event, Request, State};
 
@@ -82,4 +84,56 @@ pub fn requests(cal: &Calendar, seed: u64, n: usize, first: Date, span: u32) -> 
             request(cal, &mut rng, day)
         })
         .collect()
+}
+
+/// Simulated records for a year's report: documents issued and repealed
+/// over the years before and in `year`, the year's 第二十条 figures, and
+/// disclosure disputes, some still open at the end of the year before.
+pub fn records(seed: u64, year: i16) -> (Vec<Document>, Art20Figures, Vec<Case>) {
+    let mut rng = Rng::new(seed.wrapping_mul(31).wrapping_add(7));
+    let day = |rng: &mut Rng, y: i16| {
+        Date::new(y, 1 + rng.below(12) as i8, 1 + rng.below(28) as i8).expect("days 1–28 exist in every month")
+    };
+    let mut documents = Vec::new();
+    for y in year - 4..=year {
+        for _ in 0..2 + rng.below(6) {
+            let kind = if rng.below(8) == 0 { DocumentKind::Regulation } else { DocumentKind::Normative };
+            let issued = day(&mut rng, y);
+            let repealed = if rng.below(4) == 0 {
+                let ry = (y + 1 + rng.below(3) as i16).min(year + 1);
+                Some(day(&mut rng, ry)).filter(|r| *r > issued)
+            } else {
+                None
+            };
+            let n = documents.len() + 1;
+            documents.push(Document {
+                kind,
+                title: format!("关于规范第{n}类事项管理的办法"),
+                number: format!("模规〔{y}〕{n}号"),
+                issued,
+                repealed,
+            });
+        }
+    }
+    let art20 = Art20Figures {
+        licensing: rng.below(5000),
+        penalty: rng.below(800),
+        enforcement: rng.below(50),
+        fees_wan: Number::from_scaled(i128::from(rng.below(1_000_000)), 2),
+    };
+    let mut cases = Vec::new();
+    for _ in 0..(2 + rng.below(8)) {
+        let kind = CaseKind::ALL[rng.below(3) as usize];
+        let y = year - rng.below(2) as i16;
+        let received = day(&mut rng, y);
+        let decided = match rng.below(4) {
+            0 => None,
+            _ => {
+                let on = received.checked_add(jiff::Span::new().days(30 + rng.below(200) as i64)).unwrap_or(received);
+                Some((on, CaseResult::ALL[rng.below(3) as usize]))
+            }
+        };
+        cases.push(Case { kind, received, summary: "对政府信息公开答复不服".into(), decided });
+    }
+    (documents, art20, cases)
 }
