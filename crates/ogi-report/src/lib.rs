@@ -15,6 +15,7 @@
 
 pub mod cells;
 pub mod check;
+pub mod docx_out;
 mod extract;
 pub mod flat;
 pub mod layout;

@@ -1,7 +1,9 @@
 //! Printing a report: the cell contract (`key<TAB>value`, sorted by key,
-//! metadata first), JSON, and the national format as a web page or Markdown.
+//! metadata first), JSON, and the national format as a web page, Markdown or
+//! a Word file in the look of an official document.
 
 use crate::cells::{CellKey, Outcome, T3Row, Template};
+use crate::docx_out::{self, Align, Block, Cell, Document, Table};
 use crate::layout::{self, GridCell};
 use crate::model::{Report, SectionKind};
 
@@ -65,6 +67,14 @@ fn shown(report: &Report, key: CellKey) -> String {
     report.value(key).map_or_else(|| "未填报".to_string(), |v| v.to_string())
 }
 
+/// A grid cell as printed: (text, rowspan, colspan).
+fn printed(report: &Report, cell: &GridCell) -> (String, u16, u16) {
+    match cell {
+        GridCell::Text { text, rowspan, colspan } => (text.clone(), *rowspan, *colspan),
+        GridCell::Value { key, colspan } => (shown(report, *key), 1, *colspan),
+    }
+}
+
 fn esc(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
@@ -97,22 +107,15 @@ pub fn html(report: &Report) -> String {
             for row in grid {
                 out.push_str("<tr>");
                 for cell in row {
-                    match cell {
-                        GridCell::Text { text, rowspan, colspan } => {
-                            let mut attrs = String::new();
-                            if *rowspan > 1 {
-                                attrs.push_str(&format!(" rowspan=\"{rowspan}\""));
-                            }
-                            if *colspan > 1 {
-                                attrs.push_str(&format!(" colspan=\"{colspan}\""));
-                            }
-                            out.push_str(&format!("<td{attrs}>{}</td>", esc(text)));
-                        }
-                        GridCell::Value { key, colspan } => {
-                            let attrs = if *colspan > 1 { format!(" colspan=\"{colspan}\"") } else { String::new() };
-                            out.push_str(&format!("<td{attrs}>{}</td>", shown(report, *key)));
-                        }
+                    let (text, rowspan, colspan) = printed(report, cell);
+                    let mut attrs = String::new();
+                    if rowspan > 1 {
+                        attrs.push_str(&format!(" rowspan=\"{rowspan}\""));
                     }
+                    if colspan > 1 {
+                        attrs.push_str(&format!(" colspan=\"{colspan}\""));
+                    }
+                    out.push_str(&format!("<td{attrs}>{}</td>", esc(&text)));
                 }
                 out.push_str("</tr>\n");
             }
@@ -121,6 +124,68 @@ pub fn html(report: &Report) -> String {
     }
     out.push_str("</body></html>\n");
     out
+}
+
+/// A Word file in the look of an official document (GB/T 9704: 小标宋 title,
+/// 黑体 headings, 仿宋 body, A4 with the standard margins), tables 二/三/四
+/// with the standard's merged cells.
+pub fn docx(report: &Report) -> Vec<u8> {
+    let title = title(report);
+    let mut doc = Document::new(&title);
+    doc.creator = report.meta.agency.clone().unwrap_or_default();
+    doc.blocks.push(Block::Title(title));
+    paragraphs(&mut doc, &report.preamble);
+    let tables = tables(report);
+    for (i, heading) in layout::headings().iter().enumerate() {
+        let section = report.sections.iter().find(|s| s.kind == SectionKind::ALL[i]);
+        doc.blocks.push(Block::Heading1(section.map_or(*heading, |s| s.heading.as_str()).to_string()));
+        if let Some(s) = section {
+            paragraphs(&mut doc, &s.text);
+        }
+        for (at, grid) in tables.iter().filter(|(at, _)| *at == i) {
+            let rows = grid
+                .iter()
+                .map(|row| {
+                    let labelled = row.iter().any(|c| matches!(c, GridCell::Value { .. }));
+                    row.iter()
+                        .map(|c| {
+                            let (text, rowspan, colspan) = printed(report, c);
+                            let cell = Cell::new(&text).span(rowspan, colspan);
+                            // A row label reads better flush left; headers, group
+                            // labels and numbers stay centred.
+                            if labelled && rowspan == 1 && matches!(c, GridCell::Text { .. }) {
+                                cell.align(Align::Left)
+                            } else {
+                                cell
+                            }
+                        })
+                        .collect()
+                })
+                .collect();
+            // Tables 三 (10 columns) and 四 (15) fit a portrait page only in 小五号;
+            // 三's widths (twips of the text width, docx_out::TEXT_WIDTH) keep its applicant
+            // headers to four characters a line.
+            let table = match at {
+                2 => Table {
+                    rows,
+                    widths: [440, 640, 2045].into_iter().chain([817; 7]).collect(),
+                    size: 9.0,
+                    header_rows: 3,
+                },
+                3 => Table { rows, widths: Vec::new(), size: 9.0, header_rows: 3 },
+                _ => Table { rows, widths: vec![3, 2, 2, 2], size: 10.5, header_rows: 0 },
+            };
+            doc.blocks.push(Block::Table(table));
+        }
+    }
+    docx_out::to_bytes(&doc)
+}
+
+/// One body paragraph per non-blank line.
+fn paragraphs(doc: &mut Document, text: &str) {
+    for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        doc.blocks.push(Block::Paragraph(line.to_string()));
+    }
 }
 
 /// Markdown: pipe tables cannot merge cells, so every table row is printed
