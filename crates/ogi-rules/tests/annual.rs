@@ -43,9 +43,11 @@ fn drafted_reports_read_back_exactly_and_check_clean() {
             .filter(|d| d.severity == ogi_report::check::Severity::Error)
             .collect();
         assert!(errors.is_empty(), "seed {seed}: {errors:#?}");
-        for (name, bytes) in
-            [("r.html", render::html(&report).into_bytes()), ("r.md", render::markdown(&report).into_bytes())]
-        {
+        for (name, bytes) in [
+            ("r.html", render::html(&report).into_bytes()),
+            ("r.md", render::markdown(&report).into_bytes()),
+            ("r.docx", render::docx(&report)),
+        ] {
             let back = ogi_report::read(&bytes, Some(name)).unwrap();
             assert_eq!(values(&back), values(&report), "seed {seed} {name}");
             assert_eq!(back.meta.year, report.meta.year);

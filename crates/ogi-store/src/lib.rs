@@ -1,4 +1,4 @@
-//! The request register, stored. One interface ([`Store`]); SQLite is the
+//! The request register and the records of the annual report, stored. One interface ([`Store`]); SQLite is the
 //! embedded default (a file under `./ogi-data/`, WAL, migrations run on open,
 //! schema versioned); PostgreSQL will implement the same interface for a
 //! shared multi-agency deployment.
@@ -14,9 +14,13 @@ use std::path::Path;
 
 use ogi_report::cells::{ApplicantColumn, CellKey, Outcome, T3Row, Template};
 use ogi_report::Number;
+use ogi_rules::annual::{Art20Figures, Case, CaseResult, Document, EditableSection, Records};
 use ogi_rules::request::{Channel, Event, Request, RequestError, State};
 use ogi_rules::{Calendar, Date};
 use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
+
+mod records;
+pub use records::AGENCY_NAME;
 
 #[derive(Debug)]
 pub enum StoreError {
@@ -26,6 +30,13 @@ pub enum StoreError {
     NotFound(String),
     /// The database holds something this version cannot read.
     Corrupt(String),
+    /// A value the records refuse (the store is unchanged).
+    Invalid(String),
+    /// No document or case with this id.
+    NoRecord {
+        what: &'static str,
+        id: i64,
+    },
 }
 
 impl std::fmt::Display for StoreError {
@@ -35,6 +46,8 @@ impl std::fmt::Display for StoreError {
             StoreError::Rule(e) => e.fmt(f),
             StoreError::NotFound(code) => write!(f, "没有编号为 {code} 的申请"),
             StoreError::Corrupt(m) => write!(f, "数据库内容无法识别：{m}"),
+            StoreError::Invalid(m) => f.write_str(m),
+            StoreError::NoRecord { what, id } => write!(f, "没有编号为 {id} 的{what}"),
         }
     }
 }
@@ -95,6 +108,44 @@ pub trait Store {
     /// Table 三 of `year` (every cell of the template).
     fn table3(&self, year: i16, template: Template) -> Result<BTreeMap<CellKey, Number>, StoreError>;
     fn audit(&self) -> Result<Vec<AuditEntry>, StoreError>;
+
+    // ---- the records a year's report is drafted from (see `records`) ----
+
+    /// Registers a 规章 or 行政规范性文件; returns its id.
+    fn add_document(&mut self, doc: &Document, actor: &str) -> Result<i64, StoreError>;
+    fn repeal_document(&mut self, id: i64, on: Date, actor: &str) -> Result<(), StoreError>;
+    /// Every document, by issue date.
+    fn documents(&self) -> Result<Vec<(i64, Document)>, StoreError>;
+    /// Sets the year's 第二十条 figures (replacing earlier ones).
+    fn set_art20(&mut self, year: i16, figures: &Art20Figures, actor: &str) -> Result<(), StoreError>;
+    fn art20(&self, year: i16) -> Result<Option<Art20Figures>, StoreError>;
+    /// Registers a 行政复议/行政诉讼 case; returns its id.
+    fn add_case(&mut self, case: &Case, actor: &str) -> Result<i64, StoreError>;
+    fn decide_case(&mut self, id: i64, on: Date, result: CaseResult, actor: &str) -> Result<(), StoreError>;
+    /// Every case, by receipt date.
+    fn cases(&self) -> Result<Vec<(i64, Case)>, StoreError>;
+    /// Saves an edited section text (refused if a placeholder is unknown).
+    fn set_text(&mut self, year: i16, section: EditableSection, text: &str, actor: &str) -> Result<(), StoreError>;
+    /// The year's edited texts (a section not edited is absent).
+    fn texts(&self, year: i16) -> Result<BTreeMap<EditableSection, String>, StoreError>;
+    fn set_setting(&mut self, key: &str, value: &str, actor: &str) -> Result<(), StoreError>;
+    fn setting(&self, key: &str) -> Result<Option<String>, StoreError>;
+    /// 信息处理费 collected in `year`, in 元.
+    fn processing_fees(&self, year: i16) -> Result<u64, StoreError>;
+
+    /// Everything the year's report is drafted from.
+    fn annual_records(&self, year: i16) -> Result<Records, StoreError> {
+        Ok(Records {
+            agency: self.setting(AGENCY_NAME)?.unwrap_or_default(),
+            year,
+            table3: self.table3(year, Template::Y2021)?,
+            documents: self.documents()?.into_iter().map(|(_, d)| d).collect(),
+            art20: self.art20(year)?,
+            cases: self.cases()?.into_iter().map(|(_, c)| c).collect(),
+            processing_fees_yuan: self.processing_fees(year)?,
+            texts: self.texts(year)?,
+        })
+    }
 }
 
 /// Schema migrations, in order; `PRAGMA user_version` is how many have run.
@@ -139,6 +190,7 @@ CREATE TABLE audit (
 ",
     // Table 三 reads only this index (one pass, no table lookups).
     "CREATE INDEX requests_t3 ON requests(received, closed_on, outcome, applicant);",
+    records::MIGRATION,
 ];
 
 /// The embedded store: one SQLite file.
@@ -187,6 +239,14 @@ impl Sqlite {
     /// waits for the busy timeout instead of failing at its first write).
     fn write(&mut self) -> Result<Transaction<'_>, StoreError> {
         Ok(self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?)
+    }
+
+    /// Runs `f` in a write transaction, committed only if `f` succeeds.
+    fn in_write<T>(&mut self, f: impl FnOnce(&Transaction) -> Result<T, StoreError>) -> Result<T, StoreError> {
+        let tx = self.write()?;
+        let v = f(&tx)?;
+        tx.commit()?;
+        Ok(v)
     }
 
     /// Stores requests whose lives were already checked (a simulated or
@@ -291,11 +351,11 @@ pub fn parse_channel(s: &str) -> Option<Channel> {
     Channel::ALL.into_iter().find(|c| channel_key(*c) == s || c.label() == s)
 }
 
-fn corrupt(what: &str, v: &str) -> StoreError {
+pub(crate) fn corrupt(what: &str, v: &str) -> StoreError {
     StoreError::Corrupt(format!("{what} {v:?}"))
 }
 
-fn date(s: &str) -> Result<Date, StoreError> {
+pub(crate) fn date(s: &str) -> Result<Date, StoreError> {
     s.parse().map_err(|_| corrupt("日期", s))
 }
 
@@ -566,5 +626,59 @@ impl Store for Sqlite {
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    fn add_document(&mut self, doc: &Document, actor: &str) -> Result<i64, StoreError> {
+        self.in_write(|tx| records::add_document(tx, doc, actor))
+    }
+
+    fn repeal_document(&mut self, id: i64, on: Date, actor: &str) -> Result<(), StoreError> {
+        self.in_write(|tx| records::repeal_document(tx, id, on, actor))
+    }
+
+    fn documents(&self) -> Result<Vec<(i64, Document)>, StoreError> {
+        records::documents(&self.conn)
+    }
+
+    fn set_art20(&mut self, year: i16, figures: &Art20Figures, actor: &str) -> Result<(), StoreError> {
+        self.in_write(|tx| records::set_art20(tx, year, figures, actor))
+    }
+
+    fn art20(&self, year: i16) -> Result<Option<Art20Figures>, StoreError> {
+        records::art20(&self.conn, year)
+    }
+
+    fn add_case(&mut self, case: &Case, actor: &str) -> Result<i64, StoreError> {
+        self.in_write(|tx| records::add_case(tx, case, actor))
+    }
+
+    fn decide_case(&mut self, id: i64, on: Date, result: CaseResult, actor: &str) -> Result<(), StoreError> {
+        self.in_write(|tx| records::decide_case(tx, id, on, result, actor))
+    }
+
+    fn cases(&self) -> Result<Vec<(i64, Case)>, StoreError> {
+        records::cases(&self.conn)
+    }
+
+    fn set_text(&mut self, year: i16, section: EditableSection, text: &str, actor: &str) -> Result<(), StoreError> {
+        self.in_write(|tx| records::set_text(tx, year, section, text, actor))
+    }
+
+    fn texts(&self, year: i16) -> Result<BTreeMap<EditableSection, String>, StoreError> {
+        records::texts(&self.conn, year)
+    }
+
+    fn set_setting(&mut self, key: &str, value: &str, actor: &str) -> Result<(), StoreError> {
+        self.in_write(|tx| records::set_setting(tx, key, value, actor))
+    }
+
+    fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
+        records::setting(&self.conn, key)
+    }
+
+    fn processing_fees(&self, year: i16) -> Result<u64, StoreError> {
+        let payers = records::fee_payers(&self.conn, year)?;
+        let requests = payers.iter().map(|c| self.get(c).map(|s| s.request)).collect::<Result<Vec<_>, _>>()?;
+        Ok(ogi_rules::annual::processing_fees(&requests, year))
     }
 }

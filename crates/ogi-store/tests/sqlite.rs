@@ -204,3 +204,70 @@ fn kill_9_mid_import_loses_nothing_committed() {
     let check: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
     assert_eq!(check, "ok");
 }
+
+#[test]
+fn the_records_of_the_annual_report_are_kept_audited_and_checked() {
+    use ogi_report::Number;
+    use ogi_rules::annual::{Art20Figures, Case, CaseKind, CaseResult, Document, DocumentKind, EditableSection};
+    let path = temp_db("records");
+    {
+        let mut s = Sqlite::open(&path).unwrap();
+        s.set_setting(ogi_store::AGENCY_NAME, "某市数据局", "管理员").unwrap();
+        let doc = Document {
+            kind: DocumentKind::Normative,
+            title: "关于数据共享的管理办法".into(),
+            number: "某数规〔2023〕1号".into(),
+            issued: d("2023-04-01"),
+            repealed: None,
+        };
+        let id = s.add_document(&doc, "李四").unwrap();
+        // A repeal before the issue date is refused, and nothing changes.
+        assert!(matches!(s.repeal_document(id, d("2023-01-01"), "李四"), Err(ogi_store::StoreError::Invalid(_))));
+        s.repeal_document(id, d("2024-06-30"), "李四").unwrap();
+        assert!(s.repeal_document(id, d("2024-07-01"), "李四").is_err(), "repealed once only");
+        assert!(matches!(s.repeal_document(99, d("2024-07-01"), "李四"), Err(ogi_store::StoreError::NoRecord { .. })));
+        let figures =
+            Art20Figures { licensing: 120, penalty: 8, enforcement: 0, fees_wan: "3.75".parse::<Number>().unwrap() };
+        s.set_art20(2024, &figures, "李四").unwrap();
+        let case = Case { kind: CaseKind::Review, received: d("2024-11-02"), summary: "不服答复".into(), decided: None };
+        let case_id = s.add_case(&case, "李四").unwrap();
+        assert!(s.decide_case(case_id, d("2024-10-01"), CaseResult::Upheld, "李四").is_err(), "before receipt");
+        s.decide_case(case_id, d("2025-01-20"), CaseResult::Corrected, "李四").unwrap();
+        assert!(s.set_text(2024, EditableSection::Overview, "收到{收到}件", "李四").is_err());
+        s.set_text(2024, EditableSection::Overview, "新收申请{新收申请}件。", "李四").unwrap();
+    }
+    // Everything survives reopening.
+    let s = Sqlite::open(&path).unwrap();
+    let records = s.annual_records(2024).unwrap();
+    assert_eq!(records.agency, "某市数据局");
+    assert_eq!(records.documents.len(), 1);
+    assert_eq!(records.documents[0].repealed, Some(d("2024-06-30")));
+    assert_eq!(records.art20.as_ref().unwrap().fees_wan.to_string(), "3.75");
+    assert_eq!(records.cases[0].decided, Some((d("2025-01-20"), CaseResult::Corrected)));
+    assert_eq!(records.texts[&EditableSection::Overview], "新收申请{新收申请}件。");
+    assert!(s.art20(2023).unwrap().is_none());
+    let report = ogi_rules::annual::draft(&records).unwrap();
+    let v = |k: &str| report.value(k.parse().unwrap()).unwrap().to_string();
+    assert_eq!((v("t2.normative.repealed"), v("t2.normative.in_force")), ("1".into(), "0".into()));
+    assert_eq!((v("t4.review.pending"), v("t2.fees.amount")), ("1".into(), "3.75".into()));
+    // Each accepted change is in the audit log, with before and after; refused ones are not.
+    let audit = s.audit().unwrap();
+    let actions: Vec<&str> = audit.iter().map(|a| a.action.as_str()).collect();
+    assert_eq!(actions.len(), 7, "{actions:?}");
+    let repeal = audit.iter().find(|a| a.action.starts_with("废止文件")).unwrap();
+    assert!(repeal.before.as_deref().unwrap().contains("关于数据共享的管理办法"));
+    assert!(repeal.after.as_deref().unwrap().contains("2024-06-30 废止"));
+}
+
+#[test]
+fn fees_collected_are_the_fees_paid_in_the_year() {
+    let cal = Calendar::embedded();
+    let mut s = Sqlite::open_in_memory().unwrap();
+    let paid = s.create(new(ApplicantColumn::Natural, "2024-12-02"), "张三", &cal).unwrap();
+    s.record(&paid.code, Event::FeeNoticed { on: d("2024-12-05"), yuan: 100 }, "张三", &cal).unwrap();
+    s.record(&paid.code, Event::FeePaid { on: d("2025-01-02") }, "张三", &cal).unwrap();
+    let lapsed = s.create(new(ApplicantColumn::Natural, "2025-03-03"), "张三", &cal).unwrap();
+    s.record(&lapsed.code, Event::FeeNoticed { on: d("2025-03-04"), yuan: 300 }, "张三", &cal).unwrap();
+    assert_eq!(s.processing_fees(2024).unwrap(), 0);
+    assert_eq!(s.processing_fees(2025).unwrap(), 100);
+}

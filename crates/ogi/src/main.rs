@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 
 mod check;
+mod records;
 mod request;
 
 #[derive(Parser)]
@@ -26,7 +27,7 @@ enum Command {
         #[arg(long, default_value = "ogi-data")]
         data_dir: PathBuf,
     },
-    /// 年度报告：读取、检查
+    /// 年度报告：读取、检查、生成、导出
     Report {
         #[command(subcommand)]
         command: ReportCommand,
@@ -50,6 +51,16 @@ enum Command {
         actor: String,
         #[command(subcommand)]
         command: request::RequestCommand,
+    },
+    /// 年度报告的基础记录：规章和规范性文件、第二十条数据、复议诉讼案件、报告文字
+    Records {
+        #[arg(long, default_value = "ogi-data/ogi.db", global = true)]
+        db: PathBuf,
+        /// 操作人（记入审计日志）
+        #[arg(long, default_value = "ogi", global = true)]
+        actor: String,
+        #[command(subcommand)]
+        command: records::RecordsCommand,
     },
     /// 生成一个模拟年度的登记簿（用于演示和测试）
     Demo {
@@ -98,6 +109,21 @@ enum ReportCommand {
         /// 指定读取格式（默认按内容判断）
         #[arg(long = "as", value_name = "text|markdown|html|docx|pdf|json")]
         read_as: Option<ogi_report::Format>,
+    },
+    /// 由登记簿和记录生成本年度报告草稿（国家格式），并检查
+    Generate {
+        #[arg(long, default_value = "ogi-data/ogi.db")]
+        db: PathBuf,
+        #[arg(long)]
+        year: i16,
+        #[arg(long, value_enum)]
+        to: records::GenerateFormat,
+        /// 输出文件
+        #[arg(short = 'o', long)]
+        output: PathBuf,
+        /// 机关名称（默认用 ogi records agency 设置的）
+        #[arg(long)]
+        agency: Option<String>,
     },
     /// 把一份报告重新导出为网页、Markdown 或 JSON（国家格式）
     Render {
@@ -156,6 +182,10 @@ fn main() -> ExitCode {
         Command::Serve { addr, data_dir } => serve(addr, data_dir),
         Command::Calendar { load, data_dir, command } => calendar(&load, &data_dir, command),
         Command::Request { db, actor, command } => request::run(&db, &actor, command),
+        Command::Records { db, actor, command } => records::run(&db, &actor, command),
+        Command::Report { command: ReportCommand::Generate { db, year, to, output, agency } } => {
+            records::generate(&db, year, to, &output, agency.as_deref())
+        }
         Command::Demo { db, year, requests, seed } => request::demo(&db, year, requests, seed),
         Command::Fee { command: FeeCommand::Item { n } } => {
             println!("{}", ogi_rules::fees::per_item(n));

@@ -301,6 +301,10 @@ pub fn demo(db: &Path, year: i16, n: usize, seed: u64) -> ExitCode {
     if let Err(e) = store.import_requests(&requests, "模拟申请", "ogi demo", &cal) {
         return fail(e);
     }
+    // The other records of the year's report: documents, 第二十条 figures, disputes.
+    if let Err(e) = demo_records(&mut store, year, seed) {
+        return fail(e);
+    }
     match store.table3(year, Template::Y2021) {
         Ok(t) => {
             let v = |k: &str| k.parse::<CellKey>().ok().and_then(|k| t.get(&k)).map_or("0".into(), |n| n.to_string());
@@ -316,4 +320,23 @@ pub fn demo(db: &Path, year: i16, n: usize, seed: u64) -> ExitCode {
         }
         Err(e) => fail(e),
     }
+}
+
+fn demo_records(store: &mut Sqlite, year: i16, seed: u64) -> Result<(), ogi_store::StoreError> {
+    const ACTOR: &str = "ogi demo";
+    if store.setting(ogi_store::AGENCY_NAME)?.is_none() {
+        store.set_setting(ogi_store::AGENCY_NAME, "模拟市数据局", ACTOR)?;
+    }
+    let (documents, art20, cases) = ogi_rules::sim::records(seed, year);
+    for d in &documents {
+        store.add_document(d, ACTOR)?;
+    }
+    store.set_art20(year, &art20, ACTOR)?;
+    // The register starts in the year before (carried-over requests): its report needs its figures too.
+    let (_, before, _) = ogi_rules::sim::records(seed.wrapping_add(1), year - 1);
+    store.set_art20(year - 1, &before, ACTOR)?;
+    for c in &cases {
+        store.add_case(c, ACTOR)?;
+    }
+    Ok(())
 }
