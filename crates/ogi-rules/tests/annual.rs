@@ -75,3 +75,24 @@ fn prose_figures_are_the_tables_figures() {
     let back = ogi_report::read(wrong.as_bytes(), Some("r.md")).unwrap();
     assert!(ogi_report::check::check(&back, None).iter().any(|d| d.rule == "prose.count"));
 }
+
+#[test]
+fn every_share_in_section_one_is_its_outcome_count_over_the_answered_total() {
+    for (seed, year) in [(4, 2022), (8, 2024), (12, 2026)] {
+        let report = drafted(seed, year);
+        let total = report.value("t3.total.total".parse().unwrap()).unwrap().as_int().unwrap() as f64;
+        let overview = &report.sections[0].text;
+        let re =
+            regex::Regex::new(r"(予以公开|部分公开|不予公开|无法提供|不予处理|其他处理)(\d+)件，占(\d+\.\d)%").unwrap();
+        let shares: Vec<_> = re.captures_iter(overview).collect();
+        assert_eq!(shares.len(), 6, "{overview}");
+        let mut counted = 0.0;
+        for c in shares {
+            let (n, pct): (f64, f64) = (c[2].parse().unwrap(), c[3].parse().unwrap());
+            counted += n;
+            assert!((pct - n * 100.0 / total).abs() <= 0.05 + 1e-9, "{}: {pct}% of {total}", &c[1]);
+        }
+        // The six families are table 三's outcome rows, all of them.
+        assert_eq!(counted, total);
+    }
+}

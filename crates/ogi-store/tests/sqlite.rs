@@ -229,7 +229,8 @@ fn the_records_of_the_annual_report_are_kept_audited_and_checked() {
         let figures =
             Art20Figures { licensing: 120, penalty: 8, enforcement: 0, fees_wan: "3.75".parse::<Number>().unwrap() };
         s.set_art20(2024, &figures, "李四").unwrap();
-        let case = Case { kind: CaseKind::Review, received: d("2024-11-02"), summary: "不服答复".into(), decided: None };
+        let case =
+            Case { kind: CaseKind::Review, received: d("2024-11-02"), summary: "不服答复".into(), decided: None };
         let case_id = s.add_case(&case, "李四").unwrap();
         assert!(s.decide_case(case_id, d("2024-10-01"), CaseResult::Upheld, "李四").is_err(), "before receipt");
         s.decide_case(case_id, d("2025-01-20"), CaseResult::Corrected, "李四").unwrap();

@@ -117,7 +117,7 @@ enum ReportCommand {
         #[arg(long)]
         year: i16,
         #[arg(long, value_enum)]
-        to: records::GenerateFormat,
+        to: ExportFormat,
         /// 输出文件
         #[arg(short = 'o', long)]
         output: PathBuf,
@@ -125,12 +125,12 @@ enum ReportCommand {
         #[arg(long)]
         agency: Option<String>,
     },
-    /// 把一份报告重新导出为网页、Markdown 或 JSON（国家格式）
+    /// 把一份报告重新导出为网页、Word、Markdown 或 JSON（国家格式）
     Render {
         file: PathBuf,
         #[arg(long, value_enum)]
-        to: RenderFormat,
-        /// 输出文件（默认打印到标准输出）
+        to: ExportFormat,
+        /// 输出文件（默认打印到标准输出；Word 文档必须指定）
         #[arg(short = 'o', long)]
         output: Option<PathBuf>,
     },
@@ -150,11 +150,26 @@ enum ReportCommand {
     },
 }
 
+/// The forms a report is exported in.
 #[derive(Clone, Copy, ValueEnum)]
-enum RenderFormat {
+pub enum ExportFormat {
+    /// 网页（自包含，可直接发布）
     Html,
+    /// Word 文档（公文格式，可继续编辑）
+    Docx,
     Md,
     Json,
+}
+
+impl ExportFormat {
+    pub fn export(self, report: &ogi_report::Report) -> Vec<u8> {
+        match self {
+            ExportFormat::Html => ogi_report::render::html(report).into_bytes(),
+            ExportFormat::Docx => ogi_report::render::docx(report),
+            ExportFormat::Md => ogi_report::render::markdown(report).into_bytes(),
+            ExportFormat::Json => (ogi_report::render::json(report) + "\n").into_bytes(),
+        }
+    }
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -333,7 +348,11 @@ fn calendar(load: &[PathBuf], data_dir: &std::path::Path, command: CalendarComma
     }
 }
 
-fn render(file: &std::path::Path, to: RenderFormat, output: Option<&std::path::Path>) -> ExitCode {
+fn render(file: &std::path::Path, to: ExportFormat, output: Option<&std::path::Path>) -> ExitCode {
+    if output.is_none() && matches!(to, ExportFormat::Docx) {
+        eprintln!("ogi: Word 文档请用 -o 指定输出文件");
+        return ExitCode::from(2);
+    }
     let report = match check::read_report(file) {
         Ok(r) => r,
         Err(e) => {
@@ -341,13 +360,9 @@ fn render(file: &std::path::Path, to: RenderFormat, output: Option<&std::path::P
             return ExitCode::from(2);
         }
     };
-    let text = match to {
-        RenderFormat::Html => ogi_report::render::html(&report),
-        RenderFormat::Md => ogi_report::render::markdown(&report),
-        RenderFormat::Json => ogi_report::render::json(&report) + "\n",
-    };
+    let bytes = to.export(&report);
     match output {
-        Some(path) => match std::fs::write(path, text) {
+        Some(path) => match std::fs::write(path, bytes) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("ogi: {}: {e}", path.display());
@@ -355,7 +370,8 @@ fn render(file: &std::path::Path, to: RenderFormat, output: Option<&std::path::P
             }
         },
         None => {
-            print!("{text}");
+            use std::io::Write;
+            let _ = std::io::stdout().write_all(&bytes);
             ExitCode::SUCCESS
         }
     }

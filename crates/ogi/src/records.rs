@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::{Subcommand, ValueEnum};
+use clap::Subcommand;
 use ogi_report::Number;
 use ogi_rules::annual::{self, Art20Figures, Case, CaseKind, CaseResult, Document, DocumentKind, EditableSection};
 use ogi_rules::Date;
@@ -86,14 +86,6 @@ pub enum RecordsCommand {
         #[arg(long)]
         file: Option<PathBuf>,
     },
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-pub enum GenerateFormat {
-    Html,
-    Docx,
-    Md,
-    Json,
 }
 
 fn fail(msg: impl std::fmt::Display) -> ExitCode {
@@ -192,7 +184,7 @@ pub fn run(db: &Path, actor: &str, command: RecordsCommand) -> ExitCode {
 }
 
 /// `ogi report generate`: the year's draft from the records, in one form.
-pub fn generate(db: &Path, year: i16, to: GenerateFormat, output: &Path, agency: Option<&str>) -> ExitCode {
+pub fn generate(db: &Path, year: i16, to: crate::ExportFormat, output: &Path, agency: Option<&str>) -> ExitCode {
     if !db.exists() {
         return fail(format!("{}: 数据库不存在", db.display()));
     }
@@ -215,12 +207,7 @@ pub fn generate(db: &Path, year: i16, to: GenerateFormat, output: &Path, agency:
         }
         Err(e) => return fail(e),
     };
-    let bytes = match to {
-        GenerateFormat::Html => ogi_report::render::html(&report).into_bytes(),
-        GenerateFormat::Docx => ogi_report::render::docx(&report),
-        GenerateFormat::Md => ogi_report::render::markdown(&report).into_bytes(),
-        GenerateFormat::Json => (ogi_report::render::json(&report) + "\n").into_bytes(),
-    };
+    let bytes = to.export(&report);
     if let Err(e) = std::fs::write(output, bytes) {
         return fail(format!("{}: {e}", output.display()));
     }

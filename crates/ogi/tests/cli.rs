@@ -269,7 +269,7 @@ fn render_writes_a_report_that_reads_back() {
     let dir = std::env::temp_dir().join(format!("ogi-render-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let cells = ogi(&["report", "parse", seed.to_str().unwrap()]).stdout;
-    for to in ["html", "md", "json"] {
+    for to in ["html", "docx", "md", "json"] {
         let out = dir.join(format!("r.{to}"));
         assert!(ogi(&["report", "render", seed.to_str().unwrap(), "--to", to, "-o", out.to_str().unwrap()])
             .status
