@@ -355,45 +355,206 @@ impl Request {
     }
 
     fn deadline(&self, cal: &Calendar) -> Result<Date, CalendarError> {
+        Ok(self.explain_deadline(cal)?.due)
+    }
+
+    /// The answer deadline step by step, as a clerk defends it to a requester
+    /// or a court: the receipt date and why, each event that moved the clock,
+    /// the days counted and every day skipped (weekends, holidays, stopped
+    /// time), and the working weekends counted. The deadline of an open
+    /// request is [`Request::due`]; this also explains it while the clock is stopped.
+    pub fn explain_deadline(&self, cal: &Calendar) -> Result<DueExplanation, CalendarError> {
+        let mut steps = Vec::new();
+        steps.push(match self.channel.needs_confirmation() {
+            true => format!(
+                "{} 收到申请（{}提交，以与申请人确认之日为收到申请之日，条例第三十一条）",
+                self.received,
+                self.channel.label()
+            ),
+            false => format!("{} 收到申请（{}提交，条例第三十一条）", self.received, self.channel.label()),
+        });
         let mut start = self.received;
         let mut budget = limits::ANSWER;
         // Stopped intervals (from, to]: working days in them are not counted.
         let mut stopped: Vec<(Date, Date)> = Vec::new();
-        let mut pause: Option<Date> = None;
+        let mut pause: Option<(Date, &'static str)> = None;
         for e in &self.events {
             match e {
+                Event::CorrectionRequested { on, reply_by } => {
+                    steps.push(format!("{on} 告知补正，补正期限 {reply_by}；补正前答复期限中止（第三十条）"))
+                }
                 Event::CorrectionReceived { on } => {
                     start = *on;
                     stopped.clear();
+                    steps.push(format!("{on} 收到补正，答复期限自此重新计算（第三十条）"));
                 }
-                Event::ConsultationStarted { on } | Event::FeeNoticed { on, .. } => pause = Some(*on),
+                Event::ConsultationStarted { on } => pause = Some((*on, "征求第三方或其他机关意见")),
+                Event::FeeNoticed { on, yuan } => {
+                    pause = Some((*on, "收费通知"));
+                    steps.push(format!("{on} 发出收费通知 {yuan} 元，缴费前答复期限中止（信息处理费管理办法）"));
+                }
                 Event::ConsultationEnded { on } => {
                     // The third party has 15 working days (第三十二条); waiting
                     // longer is not a reason to stop the clock.
-                    if let Some(p) = pause.take() {
+                    if let Some((p, why)) = pause.take() {
                         let cap = cal.add_workdays(p, limits::CONSULTATION)?;
-                        stopped.push((p, (*on).min(cap)));
+                        let until = (*on).min(cap);
+                        let n = cal.workdays_between(p, until)?;
+                        let capped = if *on > cap {
+                            format!("（超过 15 个工作日的部分照常计算，至 {cap} 止）")
+                        } else {
+                            String::new()
+                        };
+                        steps.push(format!(
+                            "{p} 至 {on} {why}，所需时间不计算在答复期限内，共 {n} 个工作日{capped}（第三十二条、第三十四条）"
+                        ));
+                        stopped.push((p, until));
                     }
                 }
                 Event::FeePaid { on } => {
-                    if let Some(p) = pause.take() {
+                    if let Some((p, _)) = pause.take() {
+                        let n = cal.workdays_between(p, *on)?;
+                        steps.push(format!("{on} 缴费，{p} 至 {on} 不计算在答复期限内，共 {n} 个工作日"));
                         stopped.push((p, *on));
                     }
                 }
-                Event::Extended { days, .. } => budget += days,
+                Event::Extended { on, days, approver } => {
+                    budget += days;
+                    steps.push(format!("{on} 经 {approver} 同意延期 {days} 个工作日（第三十三条第二款）"));
+                }
                 _ => {}
             }
         }
+        steps.push(match budget - limits::ANSWER {
+            0 => format!("答复期限为 {} 个工作日，自 {start} 的次日起算", limits::ANSWER),
+            extra => format!("答复期限为 {} + {extra} = {budget} 个工作日，自 {start} 的次日起算", limits::ANSWER),
+        });
         let mut d = start;
         let mut counted = 0;
+        let mut skipped: Vec<(Date, Date, Skip)> = Vec::new();
+        let mut worked_weekends = Vec::new();
         while counted < budget {
             d = d.tomorrow().map_err(|_| CalendarError::UnknownYear { date: d })?;
-            if cal.is_workday(d)? && !stopped.iter().any(|&(a, b)| d > a && d <= b) {
-                counted += 1;
+            let skip = if stopped.iter().any(|&(a, b)| d > a && d <= b) {
+                Some(Skip::Stopped)
+            } else if !cal.is_workday(d)? {
+                Some(if is_weekend(d) && holiday_name(d, cal).is_none() { Skip::Weekend } else { Skip::Holiday })
+            } else {
+                None
+            };
+            match skip {
+                Some(kind) => match skipped.last_mut() {
+                    Some((_, to, k)) if *k == kind && to.tomorrow().ok() == Some(d) => *to = d,
+                    _ => skipped.push((d, d, kind)),
+                },
+                None => {
+                    counted += 1;
+                    if is_weekend(d) {
+                        worked_weekends.push(d);
+                    }
+                }
             }
         }
-        Ok(d)
+        let weekends: usize = skipped.iter().filter(|s| s.2 == Skip::Weekend).map(|(a, b, _)| days(*a, *b)).sum();
+        if weekends > 0 {
+            steps.push(format!("跳过周末 {weekends} 天"));
+        }
+        for (a, b, _) in skipped.iter().filter(|s| s.2 == Skip::Holiday) {
+            let name = holiday_name(*a, cal).or_else(|| holiday_name(*b, cal)).unwrap_or("法定节假日");
+            let span = if a == b { a.to_string() } else { format!("{a} 至 {b}") };
+            steps.push(format!("跳过{name}假期 {span}，共 {} 天", days(*a, *b)));
+        }
+        for w in &worked_weekends {
+            steps.push(format!("{w} 为调休上班日，计入工作日"));
+        }
+        steps.push(format!("答复期限届满日：{d}"));
+        Ok(DueExplanation { due: d, steps })
     }
+}
+
+/// The answer deadline and how it was reached (see [`Request::explain_deadline`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DueExplanation {
+    pub due: Date,
+    /// One Chinese sentence per step, in order.
+    pub steps: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Skip {
+    Weekend,
+    Holiday,
+    Stopped,
+}
+
+fn days(a: Date, b: Date) -> usize {
+    b.since(a).map_or(1, |s| s.get_days() as usize + 1)
+}
+
+fn is_weekend(d: Date) -> bool {
+    matches!(d.weekday(), jiff::civil::Weekday::Saturday | jiff::civil::Weekday::Sunday)
+}
+
+/// The name of the public holiday `d` falls in, from its place in the year
+/// (the notices give dates, not names): a day off on a weekday, or a weekend
+/// day inside a run of days off that includes a weekday holiday.
+fn holiday_name(d: Date, cal: &Calendar) -> Option<&'static str> {
+    // Find the run of days off around d; it is a holiday if any day of it is a weekday off.
+    let off = |x: Date| cal.is_workday(x).map(|w| !w).unwrap_or(false);
+    if !off(d) {
+        return None;
+    }
+    let (mut a, mut b) = (d, d);
+    while let Ok(p) = a.yesterday() {
+        if !off(p) {
+            break;
+        }
+        a = p;
+    }
+    while let Ok(n) = b.tomorrow() {
+        if !off(n) {
+            break;
+        }
+        b = n;
+    }
+    let mut x = a;
+    let mut holiday = false;
+    while x <= b {
+        holiday |= !is_weekend(x);
+        x = match x.tomorrow() {
+            Ok(n) => n,
+            Err(_) => break,
+        };
+    }
+    if !holiday {
+        return None;
+    }
+    let md = |x: Date| (x.month(), x.day());
+    let contains = |m: i8, day: i8| {
+        md(a) <= (m, day) && (m, day) <= md(b) && a.year() == b.year()
+            || (a.year() != b.year() && ((m, day) >= md(a) || (m, day) <= md(b)))
+    };
+    Some(if contains(10, 1) {
+        if a.month() == 9 {
+            "中秋节、国庆节"
+        } else {
+            "国庆节"
+        }
+    } else if contains(1, 1) {
+        "元旦"
+    } else if matches!(a.month(), 1 | 2) {
+        "春节"
+    } else if a.month() == 4 {
+        "清明节"
+    } else if contains(5, 1) {
+        "劳动节"
+    } else if matches!(a.month(), 5 | 6) {
+        "端午节"
+    } else if matches!(a.month(), 9) {
+        "中秋节"
+    } else {
+        "法定节假日"
+    })
 }
 
 fn next_state(s: &State, e: &Event) -> State {
@@ -654,5 +815,51 @@ mod tests {
         assert!(r.apply(&c, granted(date(2024, 3, 4))).is_err());
         // Lapses are events, not answers.
         assert!(r.apply(&c, Event::Answered { on: d, outcome: Outcome::Other(OtherReason::OverdueFee) }).is_err());
+    }
+
+    #[test]
+    fn the_due_date_is_explained_step_by_step_with_the_holidays_it_skipped() {
+        let cal = cal();
+        let mut r = counter(date(2024, 9, 27));
+        let e = r.explain_deadline(&cal).unwrap();
+        assert_eq!(Some(e.due), r.due(&cal).unwrap());
+        assert_eq!(e.due, date(2024, 10, 30));
+        let text = e.steps.join("\n");
+        assert!(text.contains("2024-09-27 收到申请（当面提交"), "{text}");
+        assert!(text.contains("跳过国庆节假期 2024-10-01 至 2024-10-07，共 7 天"), "{text}");
+        assert!(text.contains("2024-09-29 为调休上班日"), "{text}");
+        assert!(text.contains("2024-10-12 为调休上班日"), "{text}");
+        assert!(text.ends_with("答复期限届满日：2024-10-30"), "{text}");
+        // An extension and a consultation are named with their articles and day counts.
+        r.apply(&cal, Event::ConsultationStarted { on: date(2024, 10, 8) }).unwrap();
+        r.apply(&cal, Event::ConsultationEnded { on: date(2024, 10, 15) }).unwrap();
+        r.apply(&cal, Event::Extended { on: date(2024, 10, 20), days: 10, approver: "王主任".into() }).unwrap();
+        let e = r.explain_deadline(&cal).unwrap();
+        assert_eq!(Some(e.due), r.due(&cal).unwrap());
+        let text = e.steps.join("\n");
+        assert!(
+            text.contains(
+                "2024-10-08 至 2024-10-15 征求第三方或其他机关意见，所需时间不计算在答复期限内，共 6 个工作日"
+            ),
+            "{text}"
+        );
+        assert!(text.contains("经 王主任 同意延期 10 个工作日（第三十三条第二款）"), "{text}");
+        assert!(text.contains("20 + 10 = 30 个工作日"), "{text}");
+    }
+
+    #[test]
+    fn holidays_are_named_by_their_place_in_the_year() {
+        let cal = cal();
+        let name = |y, m, d| holiday_name(date(y, m, d), &cal);
+        assert_eq!(name(2024, 2, 12), Some("春节"));
+        assert_eq!(name(2023, 9, 29), Some("中秋节、国庆节"));
+        assert_eq!(name(2024, 10, 5), Some("国庆节"));
+        assert_eq!(name(2024, 5, 1), Some("劳动节"));
+        assert_eq!(name(2024, 6, 10), Some("端午节"));
+        assert_eq!(name(2024, 4, 4), Some("清明节"));
+        assert_eq!(name(2024, 9, 16), Some("中秋节"));
+        assert_eq!(name(2024, 1, 1), Some("元旦"));
+        assert_eq!(name(2024, 3, 2), None, "an ordinary Saturday");
+        assert_eq!(name(2024, 3, 4), None, "a working day");
     }
 }
