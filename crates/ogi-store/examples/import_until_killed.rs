@@ -18,6 +18,8 @@ fn main() {
                 arrived: "2024-05-06".parse().expect("date"),
                 confirmed: None,
                 summary: "批量导入".into(),
+                applicant_name: "某公司".into(),
+                contact: String::new(),
             })
             .collect();
         s.create_many(batch, "导入", &cal).expect("import");

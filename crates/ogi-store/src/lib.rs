@@ -19,7 +19,9 @@ use ogi_rules::request::{Channel, Event, Request, RequestError, State};
 use ogi_rules::{Calendar, Date};
 use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 
+mod office;
 mod records;
+pub use office::{Dashboard, DashboardCounts, ListFilter, ListRow, Role, StateFilter, User};
 pub use records::AGENCY_NAME;
 
 #[derive(Debug)]
@@ -75,6 +77,10 @@ pub struct NewRequest {
     pub confirmed: Option<Date>,
     /// What the requester asked for, in their words.
     pub summary: String,
+    /// The requester's name (a person or an organization).
+    pub applicant_name: String,
+    /// Address, phone or e-mail for the letters.
+    pub contact: String,
 }
 
 /// A stored request: its tracking code and its life.
@@ -82,6 +88,8 @@ pub struct NewRequest {
 pub struct Stored {
     pub code: String,
     pub summary: String,
+    pub applicant_name: String,
+    pub contact: String,
     pub request: Request,
 }
 
@@ -132,6 +140,40 @@ pub trait Store {
     fn setting(&self, key: &str) -> Result<Option<String>, StoreError>;
     /// 信息处理费 collected in `year`, in 元.
     fn processing_fees(&self, year: i16) -> Result<u64, StoreError>;
+
+    // ---- the workbench (see `office`) ----
+
+    /// A page of the register, newest first, and how many match in all.
+    fn list(&self, filter: &ListFilter, offset: u64, limit: u64) -> Result<(Vec<ListRow>, u64), StoreError>;
+    /// What needs doing: overdue, due by `soon`, waiting for 补正/意见/缴费.
+    fn dashboard(&self, today: Date, soon: Date) -> Result<Dashboard, StoreError>;
+    /// The audit lines of one request, oldest first.
+    fn audit_for(&self, code: &str) -> Result<Vec<AuditEntry>, StoreError>;
+    fn user_count(&self) -> Result<u64, StoreError>;
+    fn create_user(
+        &mut self,
+        username: &str,
+        display_name: &str,
+        role: Role,
+        password_hash: &str,
+        actor: &str,
+    ) -> Result<User, StoreError>;
+    /// A user and their password hash.
+    fn login_user(&self, username: &str) -> Result<Option<(User, String)>, StoreError>;
+    fn users(&self) -> Result<Vec<User>, StoreError>;
+    fn update_user(&mut self, id: i64, role: Role, active: bool, actor: &str) -> Result<User, StoreError>;
+    fn set_password(&mut self, id: i64, password_hash: &str, actor: &str) -> Result<(), StoreError>;
+    /// Stores a session (by the hash of its token) until `expires` (Unix seconds).
+    fn create_session(&mut self, token_hash: &str, user_id: i64, csrf: &str, expires: i64) -> Result<(), StoreError>;
+    /// The active user of a live session and its CSRF token.
+    fn session(&self, token_hash: &str, now: i64) -> Result<Option<(User, String)>, StoreError>;
+    fn delete_session(&mut self, token_hash: &str) -> Result<(), StoreError>;
+    fn create_api_token(&mut self, token_hash: &str, user_id: i64, name: &str, actor: &str) -> Result<(), StoreError>;
+    fn api_user(&self, token_hash: &str) -> Result<Option<User>, StoreError>;
+    /// An agency's edited letter template (by `ogi_letters::LetterKind::key`).
+    fn letter_template(&self, kind: &str) -> Result<Option<String>, StoreError>;
+    /// Saves an edited template; `None` returns to the default.
+    fn set_letter_template(&mut self, kind: &str, text: Option<&str>, actor: &str) -> Result<(), StoreError>;
 
     /// Everything the year's report is drafted from.
     fn annual_records(&self, year: i16) -> Result<Records, StoreError> {
@@ -191,6 +233,7 @@ CREATE TABLE audit (
     // Table 三 reads only this index (one pass, no table lookups).
     "CREATE INDEX requests_t3 ON requests(received, closed_on, outcome, applicant);",
     records::MIGRATION,
+    office::MIGRATION,
 ];
 
 /// The embedded store: one SQLite file.
@@ -262,8 +305,8 @@ impl Sqlite {
         {
             let mut next: BTreeMap<i16, i64> = BTreeMap::new();
             let mut req_stmt = tx.prepare_cached(
-                "INSERT INTO requests (code, channel, applicant, arrived, confirmed, received, summary, closed_on, outcome, due) \
-                 VALUES (?1, ?2, ?3, ?4, ?9, ?4, ?5, ?6, ?7, ?8)",
+                "INSERT INTO requests (code, channel, applicant, arrived, confirmed, received, summary, closed_on, outcome, due, state) \
+                 VALUES (?1, ?2, ?3, ?4, ?9, ?4, ?5, ?6, ?7, ?8, ?10)",
             )?;
             let mut ev_stmt = tx.prepare_cached(
                 "INSERT INTO events (request_id, seq, kind, on_date, reply_by, days, approver, yuan, outcome) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
@@ -291,7 +334,8 @@ impl Sqlite {
                     closed_on,
                     outcome,
                     due,
-                    r.channel.needs_confirmation().then(|| r.received.to_string())
+                    r.channel.needs_confirmation().then(|| r.received.to_string()),
+                    office::state_key(&r.state())
                 ])?;
                 let id = tx.last_insert_rowid();
                 for (i, e) in r.events().iter().enumerate() {
@@ -335,7 +379,7 @@ impl Sqlite {
     }
 }
 
-fn channel_key(c: Channel) -> &'static str {
+pub(crate) fn channel_key(c: Channel) -> &'static str {
     match c {
         Channel::InPerson => "in_person",
         Channel::RegisteredPost => "registered_post",
@@ -363,7 +407,7 @@ fn outcome_key(o: Outcome) -> String {
     T3Row::Outcome(o).key()
 }
 
-fn parse_outcome(s: &str) -> Result<Outcome, StoreError> {
+pub(crate) fn parse_outcome(s: &str) -> Result<Outcome, StoreError> {
     match T3Row::from_key(s) {
         Some(T3Row::Outcome(o)) => Ok(o),
         _ => Err(corrupt("办理结果", s)),
@@ -396,7 +440,7 @@ fn insert(tx: &Transaction, n: NewRequest, actor: &str, cal: &Calendar) -> Resul
     let code = format!("YSQ{year}-{seq:06}");
     let due = request.due(cal).ok().flatten().map(|d| d.to_string());
     tx.execute(
-        "INSERT INTO requests (code, channel, applicant, arrived, confirmed, received, summary, due) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        "INSERT INTO requests (code, channel, applicant, arrived, confirmed, received, summary, due, applicant_name, contact) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
         params![
             code,
             channel_key(n.channel),
@@ -405,7 +449,9 @@ fn insert(tx: &Transaction, n: NewRequest, actor: &str, cal: &Calendar) -> Resul
             n.confirmed.map(|d| d.to_string()),
             request.received.to_string(),
             n.summary,
-            due
+            due,
+            n.applicant_name.trim(),
+            n.contact.trim()
         ],
     )?;
     let id = tx.last_insert_rowid();
@@ -413,13 +459,19 @@ fn insert(tx: &Transaction, n: NewRequest, actor: &str, cal: &Calendar) -> Resul
         "INSERT INTO audit (actor, action, request_id, after) VALUES (?1, '登记申请', ?2, ?3)",
         params![actor, id, format!("{} {} {}", code, n.channel.label(), request.received)],
     )?;
-    Ok(Stored { code, summary: n.summary, request })
+    Ok(Stored {
+        code,
+        summary: n.summary,
+        applicant_name: n.applicant_name.trim().to_string(),
+        contact: n.contact.trim().to_string(),
+        request,
+    })
 }
 
 fn load(conn: &Connection, code: &str) -> Result<(i64, Stored), StoreError> {
     let row = conn
         .query_row(
-            "SELECT id, channel, applicant, arrived, confirmed, summary FROM requests WHERE code = ?1",
+            "SELECT id, channel, applicant, arrived, confirmed, summary, applicant_name, contact FROM requests WHERE code = ?1",
             params![code],
             |r| {
                 Ok((
@@ -429,12 +481,14 @@ fn load(conn: &Connection, code: &str) -> Result<(i64, Stored), StoreError> {
                     r.get::<_, String>(3)?,
                     r.get::<_, Option<String>>(4)?,
                     r.get::<_, String>(5)?,
+                    r.get::<_, String>(6)?,
+                    r.get::<_, String>(7)?,
                 ))
             },
         )
         .optional()?
         .ok_or_else(|| StoreError::NotFound(code.to_string()))?;
-    let (id, channel, applicant, arrived, confirmed, summary) = row;
+    let (id, channel, applicant, arrived, confirmed, summary, applicant_name, contact) = row;
     let channel = parse_channel(&channel).ok_or_else(|| corrupt("渠道", &channel))?;
     let applicant = ApplicantColumn::from_key(&applicant).ok_or_else(|| corrupt("申请人类型", &applicant))?;
     let confirmed = confirmed.as_deref().map(date).transpose()?;
@@ -459,7 +513,7 @@ fn load(conn: &Connection, code: &str) -> Result<(i64, Stored), StoreError> {
         // Stored events were lawful when recorded; replay them as they are.
         request.replay(event);
     }
-    Ok((id, Stored { code: code.to_string(), summary, request }))
+    Ok((id, Stored { code: code.to_string(), summary, applicant_name, contact, request }))
 }
 
 fn event_from_row(
@@ -551,8 +605,8 @@ impl Store for Sqlite {
         };
         let due = stored.request.due(cal).ok().flatten().map(|d| d.to_string());
         tx.execute(
-            "UPDATE requests SET closed_on = ?1, outcome = ?2, due = ?3 WHERE id = ?4",
-            params![closed_on, outcome, due, id],
+            "UPDATE requests SET closed_on = ?1, outcome = ?2, due = ?3, state = ?4 WHERE id = ?5",
+            params![closed_on, outcome, due, office::state_key(&stored.request.state()), id],
         )?;
         tx.execute(
             "INSERT INTO audit (actor, action, request_id, before, after) VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -615,16 +669,7 @@ impl Store for Sqlite {
         let mut stmt = self.conn.prepare(
             "SELECT a.at, a.actor, a.action, r.code, a.before, a.after FROM audit a LEFT JOIN requests r ON r.id = a.request_id ORDER BY a.id",
         )?;
-        let rows = stmt.query_map([], |r| {
-            Ok(AuditEntry {
-                at: r.get(0)?,
-                actor: r.get(1)?,
-                action: r.get(2)?,
-                code: r.get(3)?,
-                before: r.get(4)?,
-                after: r.get(5)?,
-            })
-        })?;
+        let rows = stmt.query_map([], audit_row)?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
@@ -681,4 +726,90 @@ impl Store for Sqlite {
         let requests = payers.iter().map(|c| self.get(c).map(|s| s.request)).collect::<Result<Vec<_>, _>>()?;
         Ok(ogi_rules::annual::processing_fees(&requests, year))
     }
+
+    fn list(&self, filter: &ListFilter, offset: u64, limit: u64) -> Result<(Vec<ListRow>, u64), StoreError> {
+        office::list(&self.conn, filter, offset, limit)
+    }
+
+    fn dashboard(&self, today: Date, soon: Date) -> Result<Dashboard, StoreError> {
+        office::dashboard(&self.conn, today, soon)
+    }
+
+    fn audit_for(&self, code: &str) -> Result<Vec<AuditEntry>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT a.at, a.actor, a.action, r.code, a.before, a.after FROM audit a JOIN requests r ON r.id = a.request_id WHERE r.code = ?1 ORDER BY a.id",
+        )?;
+        let rows = stmt.query_map([code], audit_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    fn user_count(&self) -> Result<u64, StoreError> {
+        office::user_count(&self.conn)
+    }
+
+    fn create_user(
+        &mut self,
+        username: &str,
+        display_name: &str,
+        role: Role,
+        password_hash: &str,
+        actor: &str,
+    ) -> Result<User, StoreError> {
+        self.in_write(|tx| office::create_user(tx, username, display_name, role, password_hash, actor))
+    }
+
+    fn login_user(&self, username: &str) -> Result<Option<(User, String)>, StoreError> {
+        office::login_user(&self.conn, username)
+    }
+
+    fn users(&self) -> Result<Vec<User>, StoreError> {
+        office::users(&self.conn)
+    }
+
+    fn update_user(&mut self, id: i64, role: Role, active: bool, actor: &str) -> Result<User, StoreError> {
+        self.in_write(|tx| office::update_user(tx, id, role, active, actor))
+    }
+
+    fn set_password(&mut self, id: i64, password_hash: &str, actor: &str) -> Result<(), StoreError> {
+        self.in_write(|tx| office::set_password(tx, id, password_hash, actor))
+    }
+
+    fn create_session(&mut self, token_hash: &str, user_id: i64, csrf: &str, expires: i64) -> Result<(), StoreError> {
+        self.in_write(|tx| office::create_session(tx, token_hash, user_id, csrf, expires))
+    }
+
+    fn session(&self, token_hash: &str, now: i64) -> Result<Option<(User, String)>, StoreError> {
+        office::session(&self.conn, token_hash, now)
+    }
+
+    fn delete_session(&mut self, token_hash: &str) -> Result<(), StoreError> {
+        self.in_write(|tx| office::delete_session(tx, token_hash))
+    }
+
+    fn create_api_token(&mut self, token_hash: &str, user_id: i64, name: &str, actor: &str) -> Result<(), StoreError> {
+        self.in_write(|tx| office::create_api_token(tx, token_hash, user_id, name, actor))
+    }
+
+    fn api_user(&self, token_hash: &str) -> Result<Option<User>, StoreError> {
+        office::api_user(&self.conn, token_hash)
+    }
+
+    fn letter_template(&self, kind: &str) -> Result<Option<String>, StoreError> {
+        office::letter_template(&self.conn, kind)
+    }
+
+    fn set_letter_template(&mut self, kind: &str, text: Option<&str>, actor: &str) -> Result<(), StoreError> {
+        self.in_write(|tx| office::set_letter_template(tx, kind, text, actor))
+    }
+}
+
+fn audit_row(r: &rusqlite::Row) -> rusqlite::Result<AuditEntry> {
+    Ok(AuditEntry {
+        at: r.get(0)?,
+        actor: r.get(1)?,
+        action: r.get(2)?,
+        code: r.get(3)?,
+        before: r.get(4)?,
+        after: r.get(5)?,
+    })
 }

@@ -27,6 +27,8 @@ fn new(applicant: ApplicantColumn, arrived: &str) -> NewRequest {
         arrived: d(arrived),
         confirmed: None,
         summary: "要求公开某项目批复文件".into(),
+        applicant_name: "张某".into(),
+        contact: "13800000000".into(),
     }
 }
 
@@ -271,4 +273,83 @@ fn fees_collected_are_the_fees_paid_in_the_year() {
     s.record(&lapsed.code, Event::FeeNoticed { on: d("2025-03-04"), yuan: 300 }, "张三", &cal).unwrap();
     assert_eq!(s.processing_fees(2024).unwrap(), 0);
     assert_eq!(s.processing_fees(2025).unwrap(), 100);
+}
+
+#[test]
+fn the_register_lists_filter_search_and_page_and_the_workbench_finds_what_is_due() {
+    use ogi_store::{ListFilter, StateFilter};
+    let cal = Calendar::embedded();
+    let mut s = Sqlite::open_in_memory().unwrap();
+    let mut codes = Vec::new();
+    for (i, day) in ["2024-09-02", "2024-09-03", "2024-09-20", "2024-10-08"].iter().enumerate() {
+        let mut n = new(if i % 2 == 0 { ApplicantColumn::Natural } else { ApplicantColumn::Commercial }, day);
+        n.applicant_name = format!("申请人{i}");
+        n.summary = if i == 2 { "要求公开100%_拆迁补偿方案".into() } else { n.summary };
+        codes.push(s.create(n, "张三", &cal).unwrap().code);
+    }
+    s.record(
+        &codes[0],
+        Event::Answered { on: d("2024-09-10"), outcome: Outcome::Denied(DenialReason::StateSecret) },
+        "李四",
+        &cal,
+    )
+    .unwrap();
+    s.record(&codes[1], Event::CorrectionRequested { on: d("2024-09-04"), reply_by: d("2024-09-20") }, "张三", &cal)
+        .unwrap();
+    let all = |f: ListFilter| s.list(&f, 0, 100).unwrap();
+    let (rows, total) = all(ListFilter::default());
+    assert_eq!(total, 4);
+    assert_eq!(rows[0].code, codes[3], "newest first");
+    assert_eq!(all(ListFilter { state: Some(StateFilter::Closed), ..Default::default() }).1, 1);
+    assert_eq!(all(ListFilter { state: Some(StateFilter::NotClosed), ..Default::default() }).1, 3);
+    assert_eq!(
+        all(ListFilter { state: Some(StateFilter::AwaitingCorrection), ..Default::default() }).0[0].code,
+        codes[1]
+    );
+    assert_eq!(
+        all(ListFilter { outcome: Some("denied".into()), ..Default::default() }).1,
+        1,
+        "a family matches its reasons"
+    );
+    assert_eq!(all(ListFilter { outcome: Some("denied.state_secret".into()), ..Default::default() }).1, 1);
+    assert_eq!(all(ListFilter { outcome: Some("granted".into()), ..Default::default() }).1, 0);
+    assert_eq!(all(ListFilter { applicant: Some(ApplicantColumn::Commercial), ..Default::default() }).1, 2);
+    assert_eq!(all(ListFilter { from: Some(d("2024-09-03")), to: Some(d("2024-09-20")), ..Default::default() }).1, 2);
+    // Search is literal: % and _ are not wildcards.
+    assert_eq!(all(ListFilter { text: Some("100%_拆迁".into()), ..Default::default() }).1, 1);
+    assert_eq!(all(ListFilter { text: Some("100%拆迁".into()), ..Default::default() }).1, 0);
+    assert_eq!(all(ListFilter { text: Some("申请人3".into()), ..Default::default() }).0[0].code, codes[3]);
+    let (page, total) = s.list(&ListFilter::default(), 2, 2).unwrap();
+    assert_eq!((page.len(), total, page[0].code.as_str()), (2, 4, codes[1].as_str()));
+    // 2024-09-20 in person → due 2024-10-25; 2024-10-08 → due 2024-11-05.
+    let board = s.dashboard(d("2024-10-23"), d("2024-10-25")).unwrap();
+    assert_eq!(board.due_soon.iter().map(|r| r.code.as_str()).collect::<Vec<_>>(), [codes[2].as_str()]);
+    assert_eq!(board.counts.awaiting_correction, 1);
+    assert_eq!(board.counts.open, 3);
+    let board = s.dashboard(d("2024-11-06"), d("2024-11-08")).unwrap();
+    assert_eq!(board.counts.overdue, 2);
+    // The request's own audit lines.
+    let lines = s.audit_for(&codes[0]).unwrap();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[1].actor, "李四");
+}
+
+#[test]
+fn accounts_sessions_and_the_last_administrator() {
+    use ogi_store::Role;
+    let mut s = Sqlite::open_in_memory().unwrap();
+    assert_eq!(s.user_count().unwrap(), 0);
+    let admin = s.create_user("admin", "管理员甲", Role::Admin, "$argon2id$x", "setup").unwrap();
+    assert!(s.create_user("admin", "重名", Role::Clerk, "h", "admin").is_err());
+    assert!(s.create_user("a b", "空格", Role::Clerk, "h", "admin").is_err());
+    let clerk = s.create_user("zhang", "张三", Role::Clerk, "h", "admin").unwrap();
+    assert!(s.update_user(admin.id, Role::Clerk, true, "admin").is_err(), "the only admin stays");
+    s.create_session("tok", clerk.id, "csrf1", 2_000_000_000).unwrap();
+    let (u, csrf) = s.session("tok", 1_900_000_000).unwrap().unwrap();
+    assert_eq!((u.username.as_str(), csrf.as_str()), ("zhang", "csrf1"));
+    assert!(s.session("tok", 2_100_000_000).unwrap().is_none(), "expired");
+    // Disabling a user ends their sessions.
+    s.update_user(clerk.id, Role::Clerk, false, "admin").unwrap();
+    assert!(s.session("tok", 1_900_000_000).unwrap().is_none());
+    assert_eq!(s.login_user("admin").unwrap().unwrap().1, "$argon2id$x");
 }

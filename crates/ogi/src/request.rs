@@ -27,6 +27,12 @@ pub enum RequestCommand {
         confirmed: Option<Date>,
         #[arg(long, default_value = "")]
         summary: String,
+        /// 申请人姓名或名称
+        #[arg(long, default_value = "")]
+        name: String,
+        /// 联系方式（地址、电话或电子邮件）
+        #[arg(long, default_value = "")]
+        contact: String,
     },
     /// 登记一个办理事项（补正、征求意见、延期、收费、答复、撤回……）
     Event {
@@ -69,7 +75,7 @@ pub enum RequestCommand {
     },
     /// 导出登记簿为 CSV
     Export { csv: PathBuf },
-    /// 从 CSV 导入新申请（channel,applicant,arrived,confirmed,summary；全部成功或全部不导入）
+    /// 从 CSV 导入新申请（channel,applicant,arrived,confirmed,summary[,name,contact]；全部成功或全部不导入）
     Import { csv: PathBuf },
     /// 审计日志
     Audit,
@@ -87,14 +93,18 @@ pub fn run(db: &Path, actor: &str, command: RequestCommand) -> ExitCode {
     };
     let cal = Calendar::embedded();
     match command {
-        RequestCommand::New { channel, applicant, arrived, confirmed, summary } => {
+        RequestCommand::New { channel, applicant, arrived, confirmed, summary, name, contact } => {
             let Some(channel) = ogi_store::parse_channel(&channel) else {
                 return fail(format!("未知渠道 {channel:?}"));
             };
             let Some(applicant) = ApplicantColumn::from_key(&applicant).filter(|a| *a != ApplicantColumn::Total) else {
                 return fail(format!("未知申请人类型 {applicant:?}"));
             };
-            match store.create(NewRequest { channel, applicant, arrived, confirmed, summary }, actor, &cal) {
+            match store.create(
+                NewRequest { channel, applicant, arrived, confirmed, summary, applicant_name: name, contact },
+                actor,
+                &cal,
+            ) {
                 Ok(s) => {
                     println!("{}\t{}", s.code, line(&s, &cal));
                     ExitCode::SUCCESS
@@ -272,7 +282,15 @@ fn import(store: &mut Sqlite, path: &Path, actor: &str, cal: &Calendar) -> Resul
             "" => None,
             s => Some(s.parse::<Date>().map_err(|_| bad("确认日期无效"))?),
         };
-        news.push(NewRequest { channel, applicant, arrived, confirmed, summary: field(4).to_string() });
+        news.push(NewRequest {
+            channel,
+            applicant,
+            arrived,
+            confirmed,
+            summary: field(4).to_string(),
+            applicant_name: field(5).to_string(),
+            contact: field(6).to_string(),
+        });
     }
     let n = news.len();
     store.create_many(news, actor, cal).map_err(|e| e.to_string())?;

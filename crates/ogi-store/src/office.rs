@@ -1,0 +1,590 @@
+//! What the office's workbench needs beyond the register itself: accounts
+//! and sessions, edited letter templates, and the register as lists (filtered,
+//! paged, searched; the week's due and overdue requests). SQLite statements
+//! for the [`crate::Store`] methods.
+
+use ogi_report::cells::{ApplicantColumn, T3Row};
+use ogi_rules::request::{Channel, State};
+use ogi_rules::Date;
+use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Transaction};
+
+use crate::{corrupt, date, parse_channel, parse_outcome, StoreError};
+
+/// The schema (migration 4): request columns for lists and search, accounts,
+/// sessions, API tokens and letter templates.
+pub(crate) const MIGRATION: &str = "
+ALTER TABLE requests ADD COLUMN applicant_name TEXT NOT NULL DEFAULT '';
+ALTER TABLE requests ADD COLUMN contact TEXT NOT NULL DEFAULT '';
+ALTER TABLE requests ADD COLUMN state TEXT NOT NULL DEFAULT 'open';
+UPDATE requests SET state = CASE
+    WHEN closed_on IS NOT NULL THEN 'closed'
+    ELSE COALESCE((SELECT CASE kind
+                            WHEN 'correction_requested' THEN 'correction'
+                            WHEN 'consultation_started' THEN 'consulting'
+                            WHEN 'fee_noticed' THEN 'payment'
+                            ELSE 'open' END
+                   FROM events e WHERE e.request_id = requests.id ORDER BY seq DESC LIMIT 1), 'open')
+END;
+CREATE INDEX requests_state_due ON requests(state, due);
+CREATE INDEX requests_list ON requests(received DESC, id DESC);
+CREATE TABLE users (
+    id INTEGER PRIMARY KEY,
+    username TEXT NOT NULL UNIQUE,
+    display_name TEXT NOT NULL,
+    role TEXT NOT NULL,
+    password_hash TEXT NOT NULL,
+    active INTEGER NOT NULL DEFAULT 1
+);
+CREATE TABLE sessions (
+    token_hash TEXT PRIMARY KEY,
+    user_id INTEGER NOT NULL REFERENCES users(id),
+    csrf TEXT NOT NULL,
+    expires INTEGER NOT NULL
+);
+CREATE TABLE api_tokens (
+    token_hash TEXT PRIMARY KEY,
+    user_id INTEGER NOT NULL REFERENCES users(id),
+    name TEXT NOT NULL
+);
+CREATE TABLE letter_templates (
+    kind TEXT PRIMARY KEY,
+    text TEXT NOT NULL
+);
+";
+
+/// The state column: what a list filters on.
+pub(crate) fn state_key(s: &State) -> &'static str {
+    match s {
+        State::Open => "open",
+        State::AwaitingCorrection { .. } => "correction",
+        State::Consulting { .. } => "consulting",
+        State::AwaitingPayment { .. } => "payment",
+        State::Closed { .. } => "closed",
+    }
+}
+
+/// A request's state as lists show and filter it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StateFilter {
+    Open,
+    AwaitingCorrection,
+    Consulting,
+    AwaitingPayment,
+    Closed,
+    /// Any state but closed.
+    NotClosed,
+}
+
+impl StateFilter {
+    pub const ALL: [StateFilter; 6] = [
+        StateFilter::NotClosed,
+        StateFilter::Open,
+        StateFilter::AwaitingCorrection,
+        StateFilter::Consulting,
+        StateFilter::AwaitingPayment,
+        StateFilter::Closed,
+    ];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            StateFilter::Open => "open",
+            StateFilter::AwaitingCorrection => "correction",
+            StateFilter::Consulting => "consulting",
+            StateFilter::AwaitingPayment => "payment",
+            StateFilter::Closed => "closed",
+            StateFilter::NotClosed => "not_closed",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            StateFilter::Open => "办理中",
+            StateFilter::AwaitingCorrection => "等待补正",
+            StateFilter::Consulting => "征求意见中",
+            StateFilter::AwaitingPayment => "等待缴费",
+            StateFilter::Closed => "已办结",
+            StateFilter::NotClosed => "未办结（全部）",
+        }
+    }
+
+    pub fn from_key(s: &str) -> Option<StateFilter> {
+        StateFilter::ALL.into_iter().find(|f| f.key() == s)
+    }
+}
+
+/// What the register list is filtered by (every field optional).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ListFilter {
+    pub state: Option<StateFilter>,
+    pub applicant: Option<ApplicantColumn>,
+    pub channel: Option<Channel>,
+    /// An outcome key or its family's prefix: `granted`, `denied`, `denied.state_secret`.
+    pub outcome: Option<String>,
+    /// Received on or after.
+    pub from: Option<Date>,
+    /// Received on or before.
+    pub to: Option<Date>,
+    /// Words in the applicant's name, contact, summary or tracking code.
+    pub text: Option<String>,
+}
+
+/// One line of a list of requests.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListRow {
+    pub code: String,
+    pub applicant_name: String,
+    pub applicant: ApplicantColumn,
+    pub channel: Channel,
+    pub received: Date,
+    /// `open`, `correction`, `consulting`, `payment` or `closed`.
+    pub state: &'static str,
+    pub due: Option<Date>,
+    pub closed_on: Option<Date>,
+    /// The outcome row of table 三 (closed requests).
+    pub outcome: Option<T3Row>,
+    pub summary: String,
+}
+
+impl ListRow {
+    pub fn state_label(&self) -> &'static str {
+        StateFilter::from_key(self.state).map_or("—", StateFilter::label)
+    }
+}
+
+const ROW_COLUMNS: &str = "code, applicant_name, applicant, channel, received, state, due, closed_on, outcome, summary";
+
+fn list_row(r: &rusqlite::Row) -> rusqlite::Result<[Option<String>; 10]> {
+    let mut out: [Option<String>; 10] = Default::default();
+    for (i, slot) in out.iter_mut().enumerate() {
+        *slot = r.get(i)?;
+    }
+    Ok(out)
+}
+
+fn to_list_row(raw: [Option<String>; 10]) -> Result<ListRow, StoreError> {
+    let [code, name, applicant, channel, received, state, due, closed_on, outcome, summary] = raw;
+    let text = |v: Option<String>| v.unwrap_or_default();
+    let applicant = text(applicant);
+    let channel = text(channel);
+    let state = text(state);
+    let state = StateFilter::ALL
+        .into_iter()
+        .map(StateFilter::key)
+        .find(|k| *k == state)
+        .ok_or_else(|| corrupt("状态", &state))?;
+    Ok(ListRow {
+        code: text(code),
+        applicant_name: text(name),
+        applicant: ApplicantColumn::from_key(&applicant).ok_or_else(|| corrupt("申请人类型", &applicant))?,
+        channel: parse_channel(&channel).ok_or_else(|| corrupt("渠道", &channel))?,
+        received: date(&text(received))?,
+        state,
+        due: due.as_deref().map(date).transpose()?,
+        closed_on: closed_on.as_deref().map(date).transpose()?,
+        outcome: outcome.as_deref().map(parse_outcome).transpose()?.map(T3Row::Outcome),
+        summary: text(summary),
+    })
+}
+
+/// `LIKE` with the user's text taken literally.
+fn like_pattern(s: &str) -> String {
+    let escaped = s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+pub(crate) fn list(
+    conn: &Connection,
+    f: &ListFilter,
+    offset: u64,
+    limit: u64,
+) -> Result<(Vec<ListRow>, u64), StoreError> {
+    let mut clauses: Vec<String> = Vec::new();
+    let mut args: Vec<String> = Vec::new();
+    // Binds a value and returns its placeholder.
+    let mut bind = |v: String| {
+        args.push(v);
+        format!("?{}", args.len())
+    };
+    match f.state {
+        Some(StateFilter::NotClosed) => clauses.push("state <> 'closed'".into()),
+        Some(s) => clauses.push(format!("state = {}", bind(s.key().into()))),
+        None => {}
+    }
+    if let Some(a) = f.applicant {
+        clauses.push(format!("applicant = {}", bind(a.key().into())));
+    }
+    if let Some(c) = f.channel {
+        clauses.push(format!("channel = {}", bind(crate::channel_key(c).into())));
+    }
+    if let Some(o) = f.outcome.as_deref().filter(|o| !o.is_empty()) {
+        // A family (`denied`) matches each of its reasons (`denied.state_secret`).
+        let (exact, family) = (bind(o.into()), bind(format!("{o}.%")));
+        clauses.push(format!("(outcome = {exact} OR outcome LIKE {family})"));
+    }
+    if let Some(d) = f.from {
+        clauses.push(format!("received >= {}", bind(d.to_string())));
+    }
+    if let Some(d) = f.to {
+        clauses.push(format!("received <= {}", bind(d.to_string())));
+    }
+    if let Some(t) = f.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        for word in t.split_whitespace().take(8) {
+            let p = bind(like_pattern(word));
+            clauses.push(format!(
+                "(applicant_name LIKE {p} ESCAPE '\\' OR summary LIKE {p} ESCAPE '\\' OR contact LIKE {p} ESCAPE '\\' OR code LIKE {p} ESCAPE '\\')"
+            ));
+        }
+    }
+    let filter = if clauses.is_empty() { String::new() } else { format!("WHERE {}", clauses.join(" AND ")) };
+    let total: i64 =
+        conn.query_row(&format!("SELECT COUNT(*) FROM requests {filter}"), params_from_iter(args.iter()), |r| {
+            r.get(0)
+        })?;
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {ROW_COLUMNS} FROM requests {filter} ORDER BY received DESC, id DESC LIMIT {} OFFSET {}",
+        limit.min(1000),
+        offset
+    ))?;
+    let rows = stmt.query_map(params_from_iter(args.iter()), list_row)?;
+    let rows = rows.map(|r| to_list_row(r?)).collect::<Result<Vec<_>, _>>()?;
+    Ok((rows, u64::try_from(total).unwrap_or(0)))
+}
+
+/// The workbench's lists: what needs doing now.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Dashboard {
+    /// Open, past their answer deadline.
+    pub overdue: Vec<ListRow>,
+    /// Open, due from today through the given day.
+    pub due_soon: Vec<ListRow>,
+    pub awaiting_correction: Vec<ListRow>,
+    pub consulting: Vec<ListRow>,
+    pub awaiting_payment: Vec<ListRow>,
+    /// Counts of the lists above (the lists are capped).
+    pub counts: DashboardCounts,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DashboardCounts {
+    pub overdue: u64,
+    pub due_soon: u64,
+    pub awaiting_correction: u64,
+    pub consulting: u64,
+    pub awaiting_payment: u64,
+    pub open: u64,
+}
+
+/// The longest list the workbench shows in one box.
+const DASHBOARD_CAP: u64 = 50;
+
+pub(crate) fn dashboard(conn: &Connection, today: Date, soon: Date) -> Result<Dashboard, StoreError> {
+    let (today, soon) = (today.to_string(), soon.to_string());
+    let fetch = |filter: &str, order: &str, args: &[&str]| -> Result<(Vec<ListRow>, u64), StoreError> {
+        let count: i64 =
+            conn.query_row(&format!("SELECT COUNT(*) FROM requests WHERE {filter}"), params_from_iter(args), |r| {
+                r.get(0)
+            })?;
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT {ROW_COLUMNS} FROM requests WHERE {filter} ORDER BY {order} LIMIT {DASHBOARD_CAP}"
+        ))?;
+        let rows = stmt.query_map(params_from_iter(args), list_row)?;
+        let rows = rows.map(|r| to_list_row(r?)).collect::<Result<Vec<_>, _>>()?;
+        Ok((rows, u64::try_from(count).unwrap_or(0)))
+    };
+    let (overdue, n_overdue) = fetch("state = 'open' AND due < ?1", "due, id", &[&today])?;
+    let (due_soon, n_soon) = fetch("state = 'open' AND due >= ?1 AND due <= ?2", "due, id", &[&today, &soon])?;
+    let (correction, n_correction) = fetch("state = 'correction'", "received, id", &[])?;
+    let (consulting, n_consulting) = fetch("state = 'consulting'", "received, id", &[])?;
+    let (payment, n_payment) = fetch("state = 'payment'", "received, id", &[])?;
+    let open: i64 = conn.query_row("SELECT COUNT(*) FROM requests WHERE state <> 'closed'", [], |r| r.get(0))?;
+    Ok(Dashboard {
+        overdue,
+        due_soon,
+        awaiting_correction: correction,
+        consulting,
+        awaiting_payment: payment,
+        counts: DashboardCounts {
+            overdue: n_overdue,
+            due_soon: n_soon,
+            awaiting_correction: n_correction,
+            consulting: n_consulting,
+            awaiting_payment: n_payment,
+            open: u64::try_from(open).unwrap_or(0),
+        },
+    })
+}
+
+// ---- accounts ----
+
+/// What a user may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Role {
+    /// 管理员: users, agency settings, letter templates (and all a 负责人 may do).
+    Admin,
+    /// 负责人: approves extensions and answers.
+    Head,
+    /// 经办人: registers and handles requests.
+    Clerk,
+}
+
+impl Role {
+    pub const ALL: [Role; 3] = [Role::Admin, Role::Head, Role::Clerk];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Head => "head",
+            Role::Clerk => "clerk",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::Admin => "管理员",
+            Role::Head => "负责人",
+            Role::Clerk => "经办人",
+        }
+    }
+
+    pub fn from_key(s: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.key() == s)
+    }
+
+    /// 延期 and 答复 need a 负责人's decision (第三十三条: 经政府信息公开工作机构负责人同意).
+    pub fn may_decide(self) -> bool {
+        matches!(self, Role::Admin | Role::Head)
+    }
+
+    pub fn may_administer(self) -> bool {
+        self == Role::Admin
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub active: bool,
+}
+
+fn user_row(r: &rusqlite::Row) -> rusqlite::Result<(i64, String, String, String, bool)> {
+    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+}
+
+fn to_user(
+    (id, username, display_name, role, active): (i64, String, String, String, bool),
+) -> Result<User, StoreError> {
+    let role = Role::from_key(&role).ok_or_else(|| corrupt("角色", &role))?;
+    Ok(User { id, username, display_name, role, active })
+}
+
+fn audit(
+    tx: &Transaction,
+    actor: &str,
+    action: String,
+    before: Option<String>,
+    after: Option<String>,
+) -> Result<(), StoreError> {
+    tx.execute(
+        "INSERT INTO audit (actor, action, before, after) VALUES (?1, ?2, ?3, ?4)",
+        params![actor, action, before, after],
+    )?;
+    Ok(())
+}
+
+fn describe_user(u: &User) -> String {
+    format!("{}（{}）{}{}", u.display_name, u.username, u.role.label(), if u.active { "" } else { "，已停用" })
+}
+
+pub(crate) fn create_user(
+    tx: &Transaction,
+    username: &str,
+    display_name: &str,
+    role: Role,
+    password_hash: &str,
+    actor: &str,
+) -> Result<User, StoreError> {
+    let username = username.trim();
+    if username.is_empty() || username.chars().count() > 64 || username.chars().any(char::is_whitespace) {
+        return Err(StoreError::Invalid("用户名不能为空、不能含空格，最长 64 个字符".into()));
+    }
+    if display_name.trim().is_empty() {
+        return Err(StoreError::Invalid("姓名不能为空".into()));
+    }
+    let taken: bool =
+        tx.query_row("SELECT EXISTS(SELECT 1 FROM users WHERE username = ?1)", [username], |r| r.get(0))?;
+    if taken {
+        return Err(StoreError::Invalid(format!("用户名 {username} 已被使用")));
+    }
+    tx.execute(
+        "INSERT INTO users (username, display_name, role, password_hash) VALUES (?1, ?2, ?3, ?4)",
+        params![username, display_name.trim(), role.key(), password_hash],
+    )?;
+    let user = User {
+        id: tx.last_insert_rowid(),
+        username: username.into(),
+        display_name: display_name.trim().into(),
+        role,
+        active: true,
+    };
+    audit(tx, actor, format!("新建用户 {username}"), None, Some(describe_user(&user)))?;
+    Ok(user)
+}
+
+pub(crate) fn user_count(conn: &Connection) -> Result<u64, StoreError> {
+    let n: i64 = conn.query_row("SELECT COUNT(*) FROM users", [], |r| r.get(0))?;
+    Ok(u64::try_from(n).unwrap_or(0))
+}
+
+/// A user and their password hash, by user name.
+pub(crate) fn login_user(conn: &Connection, username: &str) -> Result<Option<(User, String)>, StoreError> {
+    let row = conn
+        .query_row(
+            "SELECT id, username, display_name, role, active, password_hash FROM users WHERE username = ?1",
+            [username.trim()],
+            |r| Ok((user_row(r)?, r.get::<_, String>(5)?)),
+        )
+        .optional()?;
+    row.map(|(u, h)| Ok((to_user(u)?, h))).transpose()
+}
+
+pub(crate) fn users(conn: &Connection) -> Result<Vec<User>, StoreError> {
+    let mut stmt = conn.prepare("SELECT id, username, display_name, role, active FROM users ORDER BY id")?;
+    let rows = stmt.query_map([], user_row)?;
+    rows.map(|r| to_user(r?)).collect()
+}
+
+fn user(conn: &Connection, id: i64) -> Result<User, StoreError> {
+    let row = conn
+        .query_row("SELECT id, username, display_name, role, active FROM users WHERE id = ?1", [id], user_row)
+        .optional()?
+        .ok_or(StoreError::NoRecord { what: "用户", id })?;
+    to_user(row)
+}
+
+pub(crate) fn update_user(
+    tx: &Transaction,
+    id: i64,
+    role: Role,
+    active: bool,
+    actor: &str,
+) -> Result<User, StoreError> {
+    let before = user(tx, id)?;
+    let after = User { role, active, ..before.clone() };
+    // The office never locks itself out: one active administrator remains.
+    if before.role == Role::Admin && before.active && !(role == Role::Admin && active) {
+        let admins: i64 =
+            tx.query_row("SELECT COUNT(*) FROM users WHERE role = 'admin' AND active = 1", [], |r| r.get(0))?;
+        if admins <= 1 {
+            return Err(StoreError::Invalid("至少要保留一名启用的管理员".into()));
+        }
+    }
+    tx.execute("UPDATE users SET role = ?1, active = ?2 WHERE id = ?3", params![role.key(), active, id])?;
+    if !active {
+        tx.execute("DELETE FROM sessions WHERE user_id = ?1", [id])?;
+        tx.execute("DELETE FROM api_tokens WHERE user_id = ?1", [id])?;
+    }
+    audit(
+        tx,
+        actor,
+        format!("修改用户 {}", before.username),
+        Some(describe_user(&before)),
+        Some(describe_user(&after)),
+    )?;
+    Ok(after)
+}
+
+pub(crate) fn set_password(tx: &Transaction, id: i64, password_hash: &str, actor: &str) -> Result<(), StoreError> {
+    let u = user(tx, id)?;
+    tx.execute("UPDATE users SET password_hash = ?1 WHERE id = ?2", params![password_hash, id])?;
+    // A new password ends every session of the old one.
+    tx.execute("DELETE FROM sessions WHERE user_id = ?1", [id])?;
+    audit(tx, actor, format!("重设用户 {} 的密码", u.username), None, None)
+}
+
+pub(crate) fn create_session(
+    tx: &Transaction,
+    token_hash: &str,
+    user_id: i64,
+    csrf: &str,
+    expires: i64,
+) -> Result<(), StoreError> {
+    tx.execute(
+        "INSERT INTO sessions (token_hash, user_id, csrf, expires) VALUES (?1, ?2, ?3, ?4)",
+        params![token_hash, user_id, csrf, expires],
+    )?;
+    // Expired sessions are swept as new ones are made.
+    tx.execute("DELETE FROM sessions WHERE expires < ?1", [expires - 30 * 24 * 3600])?;
+    Ok(())
+}
+
+/// The active user of a live session, and the session's CSRF token.
+pub(crate) fn session(conn: &Connection, token_hash: &str, now: i64) -> Result<Option<(User, String)>, StoreError> {
+    let row = conn
+        .query_row(
+            "SELECT u.id, u.username, u.display_name, u.role, u.active, s.csrf FROM sessions s JOIN users u ON u.id = s.user_id
+             WHERE s.token_hash = ?1 AND s.expires > ?2 AND u.active = 1",
+            params![token_hash, now],
+            |r| Ok((user_row(r)?, r.get::<_, String>(5)?)),
+        )
+        .optional()?;
+    row.map(|(u, c)| Ok((to_user(u)?, c))).transpose()
+}
+
+pub(crate) fn delete_session(tx: &Transaction, token_hash: &str) -> Result<(), StoreError> {
+    tx.execute("DELETE FROM sessions WHERE token_hash = ?1", [token_hash])?;
+    Ok(())
+}
+
+pub(crate) fn create_api_token(
+    tx: &Transaction,
+    token_hash: &str,
+    user_id: i64,
+    name: &str,
+    actor: &str,
+) -> Result<(), StoreError> {
+    let u = user(tx, user_id)?;
+    tx.execute(
+        "INSERT INTO api_tokens (token_hash, user_id, name) VALUES (?1, ?2, ?3)",
+        params![token_hash, user_id, name],
+    )?;
+    audit(tx, actor, format!("为用户 {} 签发接口令牌", u.username), None, Some(name.to_string()))
+}
+
+pub(crate) fn api_user(conn: &Connection, token_hash: &str) -> Result<Option<User>, StoreError> {
+    let row = conn
+        .query_row(
+            "SELECT u.id, u.username, u.display_name, u.role, u.active FROM api_tokens t JOIN users u ON u.id = t.user_id
+             WHERE t.token_hash = ?1 AND u.active = 1",
+            [token_hash],
+            user_row,
+        )
+        .optional()?;
+    row.map(to_user).transpose()
+}
+
+// ---- letter templates ----
+
+pub(crate) fn letter_template(conn: &Connection, kind: &str) -> Result<Option<String>, StoreError> {
+    Ok(conn.query_row("SELECT text FROM letter_templates WHERE kind = ?1", [kind], |r| r.get(0)).optional()?)
+}
+
+pub(crate) fn set_letter_template(
+    tx: &Transaction,
+    kind: &str,
+    text: Option<&str>,
+    actor: &str,
+) -> Result<(), StoreError> {
+    let before = letter_template(tx, kind)?;
+    match text {
+        Some(t) => tx.execute(
+            "INSERT INTO letter_templates (kind, text) VALUES (?1, ?2) ON CONFLICT(kind) DO UPDATE SET text = ?2",
+            params![kind, t],
+        )?,
+        None => tx.execute("DELETE FROM letter_templates WHERE kind = ?1", [kind])?,
+    };
+    let action = if text.is_some() { "修改文书模板" } else { "恢复默认文书模板" };
+    audit(tx, actor, format!("{action} {kind}"), before, text.map(str::to_string))
+}
