@@ -79,6 +79,59 @@ fn esc(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
+/// The report's content as HTML to embed in a page (title excluded): the
+/// preamble, the six sections and tables 二/三/四. Value cells carry
+/// `data-key="t3.new.total"`; those in `highlight` also `class="hl"` (cells a
+/// diagnostic names).
+pub fn body_html(report: &Report, highlight: &[CellKey]) -> String {
+    let mut out = String::new();
+    if !report.preamble.is_empty() {
+        out.push_str(&format!("<p>{}</p>\n", esc(&report.preamble)));
+    }
+    let tables = tables(report);
+    for (i, heading) in layout::headings().iter().enumerate() {
+        let section = report.sections.iter().find(|s| s.kind == SectionKind::ALL[i]);
+        out.push_str(&format!("<h2>{}</h2>\n", esc(section.map_or(*heading, |s| s.heading.as_str()))));
+        if let Some(s) = section.filter(|s| !s.text.is_empty()) {
+            for para in s.text.lines().filter(|l| !l.trim().is_empty()) {
+                out.push_str(&format!("<p>{}</p>\n", esc(para)));
+            }
+        }
+        for (_, grid) in tables.iter().filter(|(at, _)| *at == i) {
+            out.push_str(&table_html(report, grid, highlight));
+        }
+    }
+    out
+}
+
+/// One table of the national layout as an HTML `<table>`.
+pub fn table_html(report: &Report, grid: &[Vec<GridCell>], highlight: &[CellKey]) -> String {
+    let mut out = String::from("<table>\n");
+    for row in grid {
+        out.push_str("<tr>");
+        for cell in row {
+            let (text, rowspan, colspan) = printed(report, cell);
+            let mut attrs = String::new();
+            if rowspan > 1 {
+                attrs.push_str(&format!(" rowspan=\"{rowspan}\""));
+            }
+            if colspan > 1 {
+                attrs.push_str(&format!(" colspan=\"{colspan}\""));
+            }
+            if let GridCell::Value { key, .. } = cell {
+                attrs.push_str(&format!(" data-key=\"{key}\""));
+                if highlight.contains(key) {
+                    attrs.push_str(" class=\"hl\"");
+                }
+            }
+            out.push_str(&format!("<td{attrs}>{}</td>", esc(&text)));
+        }
+        out.push_str("</tr>\n");
+    }
+    out.push_str("</table>\n");
+    out
+}
+
 /// A web page in the national format: the six sections, tables 二/三/四 with
 /// the standard's merged header cells. Self-contained (no outside fonts or scripts).
 pub fn html(report: &Report) -> String {
@@ -92,36 +145,7 @@ pub fn html(report: &Report) -> String {
          table{{border-collapse:collapse;width:100%;margin:1rem 0}}td{{border:1px solid #000;padding:.2rem .4rem;text-align:center}}\
          </style></head>\n<body>\n<h1>{t}</h1>\n"
     ));
-    if !report.preamble.is_empty() {
-        out.push_str(&format!("<p>{}</p>\n", esc(&report.preamble)));
-    }
-    let tables = tables(report);
-    for (i, heading) in layout::headings().iter().enumerate() {
-        let section = report.sections.iter().find(|s| s.kind == SectionKind::ALL[i]);
-        out.push_str(&format!("<h2>{}</h2>\n", esc(section.map_or(*heading, |s| s.heading.as_str()))));
-        if let Some(s) = section.filter(|s| !s.text.is_empty()) {
-            out.push_str(&format!("<p>{}</p>\n", esc(&s.text)));
-        }
-        for (_, grid) in tables.iter().filter(|(at, _)| *at == i) {
-            out.push_str("<table>\n");
-            for row in grid {
-                out.push_str("<tr>");
-                for cell in row {
-                    let (text, rowspan, colspan) = printed(report, cell);
-                    let mut attrs = String::new();
-                    if rowspan > 1 {
-                        attrs.push_str(&format!(" rowspan=\"{rowspan}\""));
-                    }
-                    if colspan > 1 {
-                        attrs.push_str(&format!(" colspan=\"{colspan}\""));
-                    }
-                    out.push_str(&format!("<td{attrs}>{}</td>", esc(&text)));
-                }
-                out.push_str("</tr>\n");
-            }
-            out.push_str("</table>\n");
-        }
-    }
+    out.push_str(&body_html(report, &[]));
     out.push_str("</body></html>\n");
     out
 }

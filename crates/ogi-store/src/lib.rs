@@ -379,7 +379,7 @@ impl Sqlite {
     }
 }
 
-pub(crate) fn channel_key(c: Channel) -> &'static str {
+pub fn channel_key(c: Channel) -> &'static str {
     match c {
         Channel::InPerson => "in_person",
         Channel::RegisteredPost => "registered_post",

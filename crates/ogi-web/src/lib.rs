@@ -1,170 +1,102 @@
-//! The HTTP side of ogi. For now one page: read a published annual report
-//! (upload a file, see every cell with where it was read, and what could not
-//! be read with certainty). Server-rendered HTML, no JavaScript, nothing
-//! loaded from outside (government intranets are offline).
+//! The HTTP side of ogi: the disclosure office's workbench (工作台, 申请登记簿,
+//! requests and their letters, the year's report, report checking, accounts),
+//! the JSON API, and the report reader. Server-rendered HTML from embedded
+//! templates, no JavaScript build, nothing loaded from outside (government
+//! intranets are offline).
+//!
+//! `app(state)` is the router (tests start it on a random port); `serve()`
+//! opens the register, prints the address (and the one-time setup link while
+//! there is no user), and stops cleanly on Ctrl-C or SIGTERM.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use axum::extract::{DefaultBodyLimit, Multipart};
-use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Response};
-use axum::routing::get;
+use axum::extract::DefaultBodyLimit;
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
 use axum::Router;
-use ogi_report::flat::Origin;
-use ogi_report::Report;
+
+pub mod auth;
+pub mod pages;
+pub mod state;
+pub mod view;
+
+pub use state::AppState;
 
 /// Where and how to serve.
 #[derive(Debug, Clone)]
 pub struct Config {
     pub addr: SocketAddr,
-    /// The data directory (created on start).
-    pub data_dir: PathBuf,
+    /// The SQLite register (created with its directory on first start).
+    pub db: PathBuf,
+    /// A fixed "today" for demonstrations and training; `None` is the clock.
+    pub today: Option<ogi_rules::Date>,
 }
 
-/// Longest a single report may take to read.
-const READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20);
+/// Largest upload accepted (a published report, or several at once).
+pub const MAX_UPLOAD: usize = 20 * 1024 * 1024;
 
-/// Largest report accepted for upload.
-const MAX_UPLOAD: usize = 50 * 1024 * 1024;
-
-pub fn app() -> Router {
+pub fn app(state: AppState) -> Router {
     Router::new()
-        .route("/", get(index))
-        .route("/report/read", get(index).post(read_report))
+        .route("/", get(pages::dashboard::page))
+        .route("/requests", get(pages::register::page))
+        .route("/requests.csv", get(pages::register::csv))
+        .route("/login", get(auth::login_form).post(auth::login))
+        .route("/logout", post(auth::logout))
+        .route("/setup", get(auth::setup_form).post(auth::setup))
+        .route("/report/read", get(pages::reader::index).post(pages::reader::read_report))
+        .route("/static/style.css", get(style))
         .route("/healthz", get(|| async { "ok" }))
+        .fallback(|| async { view::AppError::NotFound })
+        .layer(axum::middleware::from_fn_with_state(state.clone(), auth::middleware))
         .layer(DefaultBodyLimit::max(MAX_UPLOAD))
+        .with_state(state)
 }
 
-/// Binds, then serves until Ctrl-C. Prints the address it listens on.
+async fn style() -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "max-age=3600")], view::STYLE)
+}
+
+/// Opens the register, binds, and serves until Ctrl-C or SIGTERM.
 pub async fn serve(config: Config) -> std::io::Result<()> {
-    std::fs::create_dir_all(&config.data_dir)?;
-    // The register lives here; opening it creates it and runs its migrations.
-    let db = config.data_dir.join("ogi.db");
-    ogi_store::Sqlite::open(&db).map_err(|e| std::io::Error::other(format!("{}: {e}", db.display())))?;
+    let state = AppState::open(&config.db, config.today)
+        .map_err(|e| std::io::Error::other(format!("{}: {e}", config.db.display())))?;
     let listener = tokio::net::TcpListener::bind(config.addr).await?;
-    println!("ogi 已启动：http://{}/ （数据库 {}）", listener.local_addr()?, db.display());
-    axum::serve(listener, app())
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
+    let addr = listener.local_addr()?;
+    println!("ogi 已启动：http://{addr}/ （数据库 {}）", config.db.display());
+    let users =
+        state.read(ogi_store::Store::user_count).await.map_err(|e| std::io::Error::other(e.to_string()))?;
+    if users == 0 {
+        let token = auth::random_token();
+        *state.setup_token.lock().unwrap_or_else(|p| p.into_inner()) = Some(token.clone());
+        println!("首次使用：请在浏览器中打开 http://{addr}/setup?token={token} 创建管理员（此链接只能使用一次）");
+    }
+    axum::serve(listener, app(state).into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    println!("ogi 已停止");
+    Ok(())
 }
 
-const STYLE: &str = "body{font-family:system-ui,'Noto Sans CJK SC','Microsoft YaHei',sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#1a1a1a}\
-table{border-collapse:collapse;margin:1rem 0}td,th{border:1px solid #999;padding:.25rem .5rem;text-align:left}\
-.num{text-align:right;font-variant-numeric:tabular-nums}.note{background:#fff4e5;border-left:4px solid #e67e22;padding:.5rem;margin:.5rem 0}\
-.err{background:#fdecea;border-left:4px solid #c0392b;padding:.5rem}code{font-size:.9em}";
-
-fn page(title: &str, body: &str) -> Html<String> {
-    Html(format!(
-        "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>{t} - ogi</title>\
-         <meta name=\"viewport\" content=\"width=device-width,initial-scale=1\"><style>{STYLE}</style></head>\
-         <body><h1>{t}</h1>{body}</body></html>",
-        t = esc(title)
-    ))
-}
-
-const FORM: &str = "<form method=\"post\" action=\"/report/read\" enctype=\"multipart/form-data\">\
-<p>选择一份已发布的政府信息公开工作年度报告（网页 HTML、Word DOCX、PDF、文本或 Markdown）：</p>\
-<p><input type=\"file\" name=\"report\" required> <button type=\"submit\">读取</button></p></form>";
-
-async fn index() -> Html<String> {
-    page("读取年度报告", FORM)
-}
-
-async fn read_report(mut form: Multipart) -> Response {
-    let mut file: Option<(Option<String>, Vec<u8>)> = None;
-    loop {
-        match form.next_field().await {
-            Ok(Some(field)) if field.name() == Some("report") => {
-                let name = field.file_name().map(str::to_string);
-                match field.bytes().await {
-                    Ok(b) => file = Some((name, b.to_vec())),
-                    Err(e) => return bad(&format!("上传失败：{e}")),
-                }
+/// Ctrl-C, or SIGTERM from a service manager.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
             }
-            Ok(Some(_)) => {}
-            Ok(None) => break,
-            Err(e) => return bad(&format!("上传失败：{e}")),
+            Err(_) => std::future::pending::<()>().await,
         }
-    }
-    let Some((name, bytes)) = file else { return bad("没有收到文件") };
-    let shown = name.clone().unwrap_or_else(|| "（未命名）".into());
-    // Reading is CPU work: keep it off the async workers, and bounded in time.
-    let reading = tokio::task::spawn_blocking(move || ogi_report::read(&bytes, name.as_deref()));
-    let read = match tokio::time::timeout(READ_TIMEOUT, reading).await {
-        Ok(Ok(r)) => r,
-        Ok(Err(_)) => return bad("读取时出现内部错误"),
-        Err(_) => return bad("读取超时：文件过于复杂"),
     };
-    match read {
-        Ok(report) => page(&format!("读取结果：{shown}"), &render_report(&report)).into_response(),
-        Err(e) => (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            page("无法读取", &format!("<p class=\"err\">{}：{}</p>{FORM}", esc(&shown), esc(&e.to_string()))),
-        )
-            .into_response(),
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
     }
-}
-
-fn bad(msg: &str) -> Response {
-    (StatusCode::BAD_REQUEST, page("无法读取", &format!("<p class=\"err\">{}</p>{FORM}", esc(msg)))).into_response()
-}
-
-fn origin_text(o: &Origin) -> String {
-    match o {
-        Origin::Cell { table, row, col } => format!("表格{} 第{}行 第{}列", table + 1, row + 1, col + 1),
-        Origin::Line { line } => format!("第{line}行"),
-    }
-}
-
-fn render_report(r: &Report) -> String {
-    let mut s = String::new();
-    let m = &r.meta;
-    s.push_str("<table><tbody>");
-    let row = |k: &str, v: Option<String>| {
-        format!("<tr><th>{}</th><td>{}</td></tr>", k, esc(&v.unwrap_or_else(|| "（未识别）".into())))
-    };
-    s.push_str(&row("机关", m.agency.clone()));
-    s.push_str(&row("年度", m.year.map(|y| y.to_string())));
-    s.push_str(&row("模板", m.template.map(|t| format!("{t} 版"))));
-    s.push_str(&row("标题", m.title.clone()));
-    s.push_str("</tbody></table>");
-    if !r.notes.is_empty() {
-        s.push_str("<h2>未能确定的内容</h2>");
-        for n in &r.notes {
-            s.push_str(&format!("<p class=\"note\">{} <code>{}</code></p>", esc(&n.message), esc(&n.code)));
-        }
-    }
-    s.push_str(&format!("<h2>单元格（{} 个）</h2><table><thead><tr><th>键</th><th>数值</th><th>位置</th><th>原文</th></tr></thead><tbody>", r.cells.len()));
-    for (k, c) in &r.cells {
-        let (at, raw) =
-            c.provenance.as_ref().map_or((String::new(), String::new()), |p| (origin_text(&p.origin), p.raw.clone()));
-        s.push_str(&format!(
-            "<tr><td><code>{}</code></td><td class=\"num\">{}</td><td>{}</td><td>{}</td></tr>",
-            k,
-            c.value,
-            esc(&at),
-            esc(&raw)
-        ));
-    }
-    s.push_str("</tbody></table>");
-    s.push_str(FORM);
-    s
-}
-
-fn esc(s: &str) -> String {
-    let mut o = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => o.push_str("&amp;"),
-            '<' => o.push_str("&lt;"),
-            '>' => o.push_str("&gt;"),
-            '"' => o.push_str("&quot;"),
-            '\'' => o.push_str("&#39;"),
-            c => o.push(c),
-        }
-    }
-    o
 }

@@ -18,14 +18,17 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// 启动服务（默认 http://127.0.0.1:8080/，数据存放在 ./ogi-data/）
+    /// 启动工作台（默认 http://127.0.0.1:8080/，数据库 ./ogi-data/ogi.db）
     Serve {
         /// 监听地址
-        #[arg(long, default_value = "127.0.0.1:8080")]
-        addr: std::net::SocketAddr,
-        /// 数据目录
-        #[arg(long, default_value = "ogi-data")]
-        data_dir: PathBuf,
+        #[arg(long, alias = "addr", default_value = "127.0.0.1:8080")]
+        bind: std::net::SocketAddr,
+        /// SQLite 数据库文件（首次启动时创建）
+        #[arg(long, default_value = "ogi-data/ogi.db")]
+        db: PathBuf,
+        /// 固定“今天”的日期（演示、培训用；默认取系统日期）
+        #[arg(long)]
+        today: Option<ogi_rules::Date>,
     },
     /// 年度报告：读取、检查、生成、导出
     Report {
@@ -194,7 +197,7 @@ fn main() -> ExitCode {
     }
     let cli = Cli::parse();
     match cli.command {
-        Command::Serve { addr, data_dir } => serve(addr, data_dir),
+        Command::Serve { bind, db, today } => serve(bind, db, today),
         Command::Calendar { load, data_dir, command } => calendar(&load, &data_dir, command),
         Command::Request { db, actor, command } => request::run(&db, &actor, command),
         Command::Records { db, actor, command } => records::run(&db, &actor, command),
@@ -218,7 +221,7 @@ fn main() -> ExitCode {
     }
 }
 
-fn serve(addr: std::net::SocketAddr, data_dir: PathBuf) -> ExitCode {
+fn serve(addr: std::net::SocketAddr, db: PathBuf, today: Option<ogi_rules::Date>) -> ExitCode {
     let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
@@ -226,7 +229,7 @@ fn serve(addr: std::net::SocketAddr, data_dir: PathBuf) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match rt.block_on(ogi_web::serve(ogi_web::Config { addr, data_dir })) {
+    match rt.block_on(ogi_web::serve(ogi_web::Config { addr, db, today })) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("ogi: 服务无法启动（{addr}）：{e}");

@@ -1,0 +1,421 @@
+//! Accounts in the browser: the one-time setup of the first administrator,
+//! log in / log out, sessions (random token in an HttpOnly, SameSite=Strict
+//! cookie; only its hash is stored), CSRF tokens on every form, role rules,
+//! and failed logins rate-limited by user name and by address.
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use axum::body::Body;
+use axum::extract::{ConnectInfo, FromRequestParts, Query, Request, State};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use ogi_store::{Role, Store, User};
+use rand_core::{OsRng, RngCore};
+use serde::Deserialize;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+use crate::state::AppState;
+use crate::view::{html, AppError, Chrome};
+
+pub const SESSION_COOKIE: &str = "ogi_session";
+/// The double-submit cookie that protects the login and setup forms.
+const LOGIN_CSRF_COOKIE: &str = "ogi_login_csrf";
+/// A working day and a bit: a clerk logs in once a day.
+const SESSION_SECONDS: i64 = 12 * 3600;
+/// Largest form body read for a CSRF token.
+const MAX_FORM: usize = 2 * 1024 * 1024;
+
+/// A logged-in user and their session's CSRF token.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub user: User,
+    pub csrf: String,
+}
+
+impl Session {
+    /// Refuses unless the user is a 负责人 or an administrator.
+    pub fn must_decide(&self, what: &str) -> Result<(), AppError> {
+        if self.user.role.may_decide() {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden(format!(
+                "{what}须经负责人同意：{}（{}）无此权限。",
+                self.user.display_name,
+                self.user.role.label()
+            )))
+        }
+    }
+
+    pub fn must_administer(&self) -> Result<(), AppError> {
+        if self.user.role.may_administer() {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden("只有管理员可以进行此操作。".into()))
+        }
+    }
+}
+
+/// Random URL-safe token of 32 bytes.
+pub fn random_token() -> String {
+    let mut b = [0u8; 32];
+    OsRng.fill_bytes(&mut b);
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+pub fn token_hash(token: &str) -> String {
+    Sha256::digest(token.as_bytes()).iter().map(|x| format!("{x:02x}")).collect()
+}
+
+pub fn hash_password(password: &str) -> Result<String, AppError> {
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| AppError::Internal(format!("argon2: {e}")))
+}
+
+fn verify_password(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+}
+
+/// A password the office may use: long enough to resist guessing.
+pub fn check_new_password(password: &str) -> Result<(), String> {
+    if password.chars().count() < 10 {
+        return Err("密码至少 10 位".into());
+    }
+    if password.chars().count() > 200 {
+        return Err("密码过长".into());
+    }
+    Ok(())
+}
+
+pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_string())
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
+}
+
+fn set_cookie(name: &str, value: &str, max_age: i64) -> String {
+    format!("{name}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}")
+}
+
+/// Resolves the session (cookie or `Authorization: Bearer` API token) for every
+/// request, and refuses any state-changing request whose CSRF token does not
+/// match its session. API calls with a bearer token carry no cookie, so they
+/// need no CSRF token.
+pub async fn middleware(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let (mut parts, body) = req.into_parts();
+    let bearer = parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(|t| token_hash(t.trim()));
+    let session_token = cookie(&parts.headers, SESSION_COOKIE);
+    let session = if let Some(hash) = bearer.clone() {
+        match state.read(move |s| s.api_user(&hash)).await {
+            Ok(Some(user)) => Some(Session { user, csrf: String::new() }),
+            Ok(None) => None,
+            Err(e) => return AppError::from(e).into_response(),
+        }
+    } else if let Some(token) = session_token {
+        let hash = token_hash(&token);
+        match state.read(move |s| s.session(&hash, now())).await {
+            Ok(found) => found.map(|(user, csrf)| Session { user, csrf }),
+            Err(e) => return AppError::from(e).into_response(),
+        }
+    } else {
+        None
+    };
+    let unsafe_method = !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
+    let path = parts.uri.path().to_string();
+    let exempt = path == "/login" || path == "/setup";
+    let mut body = body;
+    if unsafe_method && !exempt && bearer.is_none() {
+        if let Some(s) = &session {
+            let (ok, rebuilt) = csrf_matches(&parts, body, &s.csrf).await;
+            body = rebuilt;
+            if !ok {
+                return AppError::Csrf.into_response();
+            }
+        }
+    }
+    parts.extensions.insert(session);
+    next.run(Request::from_parts(parts, body)).await
+}
+
+/// Whether the request carries `expected`: in `X-CSRF-Token`, in the query
+/// (`?csrf=`, used by upload forms), or as the `csrf` field of a urlencoded
+/// form. Returns the body for the handler (read and put back).
+async fn csrf_matches(parts: &Parts, body: Body, expected: &str) -> (bool, Body) {
+    let given = |v: &str| !expected.is_empty() && constant_eq(v.as_bytes(), expected.as_bytes());
+    if parts.headers.get("x-csrf-token").and_then(|v| v.to_str().ok()).is_some_and(given) {
+        return (true, body);
+    }
+    if let Some(q) = parts.uri.query() {
+        if serde_urlencoded_field(q.as_bytes(), "csrf").is_some_and(|v| given(&v)) {
+            return (true, body);
+        }
+    }
+    let is_form = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    if !is_form {
+        return (false, body);
+    }
+    match axum::body::to_bytes(body, MAX_FORM).await {
+        Ok(bytes) => {
+            let ok = serde_urlencoded_field(&bytes, "csrf").is_some_and(|v| given(&v));
+            (ok, Body::from(bytes))
+        }
+        Err(_) => (false, Body::empty()),
+    }
+}
+
+fn serde_urlencoded_field(bytes: &[u8], name: &str) -> Option<String> {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(bytes).ok()?;
+    pairs.into_iter().find(|(k, _)| k == name).map(|(_, v)| v)
+}
+
+fn constant_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// A logged-in page: the session, or a redirect to the login page.
+impl FromRequestParts<AppState> for Session {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, Self::Rejection> {
+        match parts.extensions.get::<Option<Session>>().cloned().flatten() {
+            Some(s) => Ok(s),
+            None if parts.uri.path().starts_with("/api/") => {
+                Err((StatusCode::UNAUTHORIZED, axum::Json(serde_json::json!({"error": "未登录或令牌无效"})))
+                    .into_response())
+            }
+            None => {
+                let next = parts.uri.path_and_query().map_or("/".to_string(), |p| p.as_str().to_string());
+                let target =
+                    if next == "/" { "/login".to_string() } else { format!("/login?next={}", urlencode(&next)) };
+                Err(Redirect::to(&target).into_response())
+            }
+        }
+    }
+}
+
+pub fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// Only paths of this site (never `//evil.example`).
+fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        _ => "/".to_string(),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct NextQuery {
+    next: Option<String>,
+    token: Option<String>,
+}
+
+fn login_page(
+    state: &AppState,
+    next: &str,
+    error: Option<&str>,
+    username: &str,
+    status: StatusCode,
+) -> Result<Response, AppError> {
+    let csrf = random_token();
+    let body = state.templates.render(
+        "login.html",
+        json!({"chrome": Chrome::anonymous("登录", csrf.clone()), "next": next, "error": error, "username": username}),
+    )?;
+    let mut resp = (status, html(body)).into_response();
+    if let Ok(v) = set_cookie(LOGIN_CSRF_COOKIE, &csrf, 3600).parse() {
+        resp.headers_mut().append(header::SET_COOKIE, v);
+    }
+    Ok(resp)
+}
+
+pub async fn login_form(State(state): State<AppState>, Query(q): Query<NextQuery>) -> Result<Response, AppError> {
+    let needs_setup = state.read(|s| s.user_count()).await? == 0;
+    if needs_setup {
+        return Ok(html(state.templates.render(
+            "setup.html",
+            json!({"chrome": Chrome::anonymous("首次使用", String::new()), "token": "", "missing_token": true}),
+        )?));
+    }
+    login_page(&state, &safe_next(q.next.as_deref()), None, "", StatusCode::OK)
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    username: String,
+    password: String,
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    next: String,
+}
+
+pub async fn login(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<std::net::SocketAddr>,
+    headers: HeaderMap,
+    Form(f): Form<LoginForm>,
+) -> Result<Response, AppError> {
+    let next = safe_next(Some(&f.next));
+    if !cookie(&headers, LOGIN_CSRF_COOKIE).is_some_and(|c| constant_eq(c.as_bytes(), f.csrf.as_bytes())) {
+        return Err(AppError::Csrf);
+    }
+    let user_key = format!("user:{}", f.username.trim());
+    let addr_key = format!("addr:{}", addr.ip());
+    if !state.limiter.allowed(&user_key) || !state.limiter.allowed(&addr_key) {
+        return Err(AppError::TooManyAttempts);
+    }
+    let username = f.username.clone();
+    let found = state.read(move |s| s.login_user(&username)).await?;
+    let password = f.password.clone();
+    // Verifying is deliberately slow (argon2): keep it off the async workers.
+    let user = tokio::task::spawn_blocking(move || match found {
+        Some((user, hash)) if user.active && verify_password(&password, &hash) => Some(user),
+        _ => None,
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.to_string()))?;
+    let Some(user) = user else {
+        state.limiter.failed(&user_key);
+        state.limiter.failed(&addr_key);
+        return login_page(&state, &next, Some("用户名或密码错误"), &f.username, StatusCode::UNAUTHORIZED);
+    };
+    state.limiter.succeeded(&user_key);
+    start_session(&state, &user, &next).await
+}
+
+async fn start_session(state: &AppState, user: &User, next: &str) -> Result<Response, AppError> {
+    let token = random_token();
+    let (hash, csrf, id) = (token_hash(&token), random_token(), user.id);
+    state.write(move |s| s.create_session(&hash, id, &csrf, now() + SESSION_SECONDS)).await?;
+    let mut resp = Redirect::to(next).into_response();
+    if let Ok(v) = set_cookie(SESSION_COOKIE, &token, SESSION_SECONDS).parse() {
+        resp.headers_mut().append(header::SET_COOKIE, v);
+    }
+    if let Ok(v) = set_cookie(LOGIN_CSRF_COOKIE, "", 0).parse() {
+        resp.headers_mut().append(header::SET_COOKIE, v);
+    }
+    Ok(resp)
+}
+
+pub async fn logout(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    _session: Session,
+) -> Result<Response, AppError> {
+    if let Some(token) = cookie(&headers, SESSION_COOKIE) {
+        let hash = token_hash(&token);
+        state.write(move |s| s.delete_session(&hash)).await?;
+    }
+    let mut resp = Redirect::to("/login").into_response();
+    if let Ok(v) = set_cookie(SESSION_COOKIE, "", 0).parse() {
+        resp.headers_mut().append(header::SET_COOKIE, v);
+    }
+    Ok(resp)
+}
+
+/// The one-time setup link (printed by `ogi serve` while there is no user).
+pub async fn setup_form(State(state): State<AppState>, Query(q): Query<NextQuery>) -> Result<Response, AppError> {
+    let valid = setup_token_matches(&state, q.token.as_deref().unwrap_or_default());
+    if !valid || state.read(|s| s.user_count()).await? > 0 {
+        return Err(AppError::NotFound);
+    }
+    let csrf = random_token();
+    let body = state.templates.render(
+        "setup.html",
+        json!({"chrome": Chrome::anonymous("首次使用：创建管理员", csrf.clone()), "token": q.token, "missing_token": false}),
+    )?;
+    let mut resp = html(body);
+    if let Ok(v) = set_cookie(LOGIN_CSRF_COOKIE, &csrf, 3600).parse() {
+        resp.headers_mut().append(header::SET_COOKIE, v);
+    }
+    Ok(resp)
+}
+
+fn setup_token_matches(state: &AppState, given: &str) -> bool {
+    let t = state.setup_token.lock().unwrap_or_else(|p| p.into_inner());
+    t.as_deref().is_some_and(|t| constant_eq(t.as_bytes(), given.as_bytes()))
+}
+
+#[derive(Deserialize)]
+pub struct SetupForm {
+    token: String,
+    csrf: String,
+    username: String,
+    display_name: String,
+    password: String,
+    password2: String,
+    agency: String,
+}
+
+pub async fn setup(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(f): Form<SetupForm>,
+) -> Result<Response, AppError> {
+    if !setup_token_matches(&state, &f.token) {
+        return Err(AppError::NotFound);
+    }
+    if !cookie(&headers, LOGIN_CSRF_COOKIE).is_some_and(|c| constant_eq(c.as_bytes(), f.csrf.as_bytes())) {
+        return Err(AppError::Csrf);
+    }
+    let problem = if f.password != f.password2 {
+        Some("两次输入的密码不一致".to_string())
+    } else if f.agency.trim().is_empty() {
+        Some("请填写机关名称".to_string())
+    } else {
+        check_new_password(&f.password).err()
+    };
+    if let Some(error) = problem {
+        let body = state.templates.render(
+            "setup.html",
+            json!({"chrome": Chrome::anonymous("首次使用：创建管理员", f.csrf.clone()), "token": f.token, "missing_token": false, "error": error, "username": f.username, "display_name": f.display_name, "agency": f.agency}),
+        )?;
+        return Ok((StatusCode::BAD_REQUEST, html(body)).into_response());
+    }
+    let hash = hash_password(&f.password)?;
+    let (username, display_name, agency) = (f.username.clone(), f.display_name.clone(), f.agency.trim().to_string());
+    let user = state
+        .write(move |s| {
+            // Inside the write lock: a second setup racing this one finds a user.
+            if s.user_count()? > 0 {
+                return Err(ogi_store::StoreError::Invalid("管理员已创建".into()));
+            }
+            let u = s.create_user(&username, &display_name, Role::Admin, &hash, "首次设置")?;
+            s.set_setting(ogi_store::AGENCY_NAME, &agency, &u.username)?;
+            Ok(u)
+        })
+        .await?;
+    *state.setup_token.lock().unwrap_or_else(|p| p.into_inner()) = None;
+    start_session(&state, &user, "/").await
+}

@@ -1,0 +1,45 @@
+//! 工作台: what is due this week, what is overdue, what waits for the
+//! requester or a third party, and the year's table 三 so far.
+
+use axum::extract::State;
+use axum::response::Response;
+use ogi_report::cells::Template;
+use ogi_report::model::{Cell, Meta, Report, SourceFormat};
+use ogi_store::Store;
+use serde_json::json;
+
+use super::RowView;
+use crate::auth::Session;
+use crate::state::AppState;
+use crate::view::{html, AppError, Chrome};
+
+/// "Due soon" means within this many working days.
+pub const SOON_WORKDAYS: u32 = 3;
+
+pub async fn page(State(state): State<AppState>, session: Session) -> Result<Response, AppError> {
+    let today = state.today();
+    // A day beyond the loaded calendar: fall back to calendar days.
+    let soon = state
+        .cal
+        .add_workdays(today, SOON_WORKDAYS)
+        .unwrap_or_else(|_| today.checked_add(jiff::Span::new().days(5)).unwrap_or(today));
+    let year = today.year();
+    let (board, table3) =
+        state.read(move |s| Ok((s.dashboard(today, soon)?, s.table3(year, Template::Y2021)?))).await?;
+    let rows =
+        |list: &[ogi_store::ListRow]| list.iter().map(|r| RowView::new(r, today, &state.cal)).collect::<Vec<_>>();
+    let report = Report {
+        meta: Meta { year: Some(year as u16), template: Some(Template::Y2021), ..Meta::default() },
+        format: SourceFormat::Generated,
+        preamble: String::new(),
+        sections: Vec::new(),
+        cells: table3.into_iter().map(|(k, value)| (k, Cell { value, provenance: None })).collect(),
+        notes: Vec::new(),
+    };
+    let table3_html = ogi_report::render::table_html(&report, &ogi_report::layout::table3(true), &[]);
+    let body = state.templates.render(
+        "dashboard.html",
+        json!({"chrome": Chrome::new(&session, "工作台", "dashboard"), "today": today.to_string(), "soon": soon.to_string(), "soon_days": SOON_WORKDAYS, "year": year, "counts": json!({"overdue": board.counts.overdue, "due_soon": board.counts.due_soon, "correction": board.counts.awaiting_correction, "consulting": board.counts.consulting, "payment": board.counts.awaiting_payment, "open": board.counts.open}), "overdue": rows(&board.overdue), "due_soon": rows(&board.due_soon), "correction": rows(&board.awaiting_correction), "consulting": rows(&board.consulting), "payment": rows(&board.awaiting_payment), "table3_html": table3_html}),
+    )?;
+    Ok(html(body))
+}

@@ -1,0 +1,100 @@
+//! The workbench's pages, one module per screen.
+
+pub mod dashboard;
+pub mod reader;
+pub mod register;
+
+use ogi_report::cells::{ApplicantColumn, T3Row, Template};
+use ogi_rules::{Calendar, Date};
+use ogi_store::ListRow;
+use serde::Serialize;
+
+/// A request as a line of a list.
+#[derive(Serialize)]
+pub struct RowView {
+    pub code: String,
+    pub name: String,
+    pub kind: &'static str,
+    pub channel: &'static str,
+    pub received: String,
+    pub state: &'static str,
+    pub state_label: &'static str,
+    pub due: String,
+    /// "剩 3 个工作日", "今日到期", "逾期 2 个工作日".
+    pub left: String,
+    pub late: bool,
+    pub outcome: String,
+    pub summary: String,
+}
+
+impl RowView {
+    pub fn new(r: &ListRow, today: Date, cal: &Calendar) -> RowView {
+        let (left, late) = match r.due {
+            Some(due) if r.state == "open" => workdays_left(today, due, cal),
+            _ => (String::new(), false),
+        };
+        RowView {
+            code: r.code.clone(),
+            name: r.applicant_name.clone(),
+            kind: r.applicant.label(),
+            channel: r.channel.label(),
+            received: r.received.to_string(),
+            state: r.state,
+            state_label: r.state_label(),
+            due: r.due.map(|d| d.to_string()).unwrap_or_default(),
+            left,
+            late,
+            outcome: r.outcome.map(T3Row::label).unwrap_or_default(),
+            summary: shorten(&r.summary, 40),
+        }
+    }
+}
+
+/// How long until `due`, in working days, as a clerk says it.
+pub fn workdays_left(today: Date, due: Date, cal: &Calendar) -> (String, bool) {
+    if due == today {
+        return ("今日到期".into(), false);
+    }
+    if due > today {
+        return match cal.workdays_between(today, due) {
+            Ok(n) => (format!("剩 {n} 个工作日"), false),
+            Err(_) => (String::new(), false),
+        };
+    }
+    match cal.workdays_between(due, today) {
+        Ok(n) => (format!("逾期 {n} 个工作日"), true),
+        Err(_) => ("已逾期".into(), true),
+    }
+}
+
+pub fn shorten(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_string()
+    } else {
+        format!("{}…", s.chars().take(max).collect::<String>())
+    }
+}
+
+/// (key, label) of each applicant kind.
+pub fn applicant_options() -> Vec<(&'static str, &'static str)> {
+    ApplicantColumn::KINDS.iter().map(|a| (a.key(), a.label())).collect()
+}
+
+/// (key, label) of each outcome family and each outcome row of the 2021 template.
+pub fn outcome_options() -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut last_family = String::new();
+    for o in T3Row::outcomes(Template::Y2021) {
+        let key = T3Row::Outcome(o).key();
+        let label = T3Row::Outcome(o).label();
+        if let Some((family, _)) = key.split_once('.') {
+            if family != last_family {
+                let family_label = label.split('·').next().unwrap_or_default().to_string();
+                out.push((family.to_string(), format!("{family_label}（全部）")));
+                last_family = family.to_string();
+            }
+        }
+        out.push((key, label));
+    }
+    out
+}

@@ -1,0 +1,171 @@
+//! What every handler shares: the store (one writer, a pool of readers, all
+//! used off the async workers), the calendar, the templates, the one-time
+//! setup token and the login rate limiter.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use ogi_rules::{Calendar, Date};
+use ogi_store::{Sqlite, StoreError};
+
+use crate::view::Templates;
+
+/// The shared state (cheap to clone).
+#[derive(Clone)]
+pub struct AppState(pub(crate) Arc<Inner>);
+
+pub struct Inner {
+    pub(crate) db: Db,
+    pub cal: Calendar,
+    pub templates: Templates,
+    /// The one-time link that creates the first administrator (`None` once used).
+    pub setup_token: Mutex<Option<String>>,
+    pub(crate) limiter: Limiter,
+    /// A fixed "today" (demonstrations, training, tests); else the clock.
+    pub today: Option<Date>,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+impl AppState {
+    /// Opens (creating if needed) the SQLite register at `path`.
+    pub fn open(path: &Path, today: Option<Date>) -> Result<AppState, StoreError> {
+        let writer = Sqlite::open(path)?;
+        let db = Db { path: path.to_path_buf(), writer: Mutex::new(writer), readers: Mutex::new(Vec::new()) };
+        let mut cal = Calendar::embedded();
+        // Later years' arrangements beside the database (`calendar/2027.txt`).
+        if let Some(dir) = path.parent().map(|p| p.join("calendar")) {
+            if let Ok(entries) = std::fs::read_dir(&dir) {
+                for e in entries.flatten() {
+                    if let Ok(text) = std::fs::read_to_string(e.path()) {
+                        let _ = cal.load(&e.path().display().to_string(), &text);
+                    }
+                }
+            }
+        }
+        Ok(AppState(Arc::new(Inner {
+            db,
+            cal,
+            templates: Templates::new(),
+            setup_token: Mutex::new(None),
+            limiter: Limiter::default(),
+            today,
+        })))
+    }
+
+    /// Today in China (UTC+8), or the fixed day.
+    pub fn today(&self) -> Date {
+        self.today.unwrap_or_else(china_today)
+    }
+
+    /// Runs `f` with a read connection, off the async workers.
+    pub async fn read<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Sqlite) -> Result<T, StoreError> + Send + 'static,
+    {
+        let state = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let conn = state.db.take_reader()?;
+            let out = f(&conn);
+            state.db.give_back(conn);
+            out
+        })
+        .await
+        .unwrap_or_else(|_| Err(StoreError::Corrupt("内部错误".into())))
+    }
+
+    /// Runs `f` with the one write connection, off the async workers.
+    pub async fn write<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Sqlite) -> Result<T, StoreError> + Send + 'static,
+    {
+        let state = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = state.db.writer.lock().unwrap_or_else(|p| p.into_inner());
+            f(&mut conn)
+        })
+        .await
+        .unwrap_or_else(|_| Err(StoreError::Corrupt("内部错误".into())))
+    }
+}
+
+pub(crate) struct Db {
+    path: PathBuf,
+    writer: Mutex<Sqlite>,
+    /// Idle read connections (WAL lets readers run beside the writer).
+    readers: Mutex<Vec<Sqlite>>,
+}
+
+impl Db {
+    fn take_reader(&self) -> Result<Sqlite, StoreError> {
+        let idle = self.readers.lock().unwrap_or_else(|p| p.into_inner()).pop();
+        match idle {
+            Some(c) => Ok(c),
+            None => Sqlite::open(&self.path),
+        }
+    }
+
+    fn give_back(&self, conn: Sqlite) {
+        let mut idle = self.readers.lock().unwrap_or_else(|p| p.into_inner());
+        if idle.len() < 16 {
+            idle.push(conn);
+        }
+    }
+}
+
+/// The civil date in China now (no daylight saving: UTC+8 all year).
+fn china_today() -> Date {
+    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
+    let days = (secs + 8 * 3600).div_euclid(86_400);
+    Date::new(1970, 1, 1)
+        .ok()
+        .and_then(|epoch| epoch.checked_add(jiff::Span::new().days(days)).ok())
+        .unwrap_or(Date::constant(2026, 1, 1))
+}
+
+/// Failed logins per key (user name or address) in a sliding window.
+#[derive(Default)]
+pub(crate) struct Limiter {
+    failures: Mutex<HashMap<String, (u32, Instant)>>,
+}
+
+/// Failures allowed per window before logins from that key are refused.
+const MAX_FAILURES: u32 = 5;
+const WINDOW: Duration = Duration::from_secs(15 * 60);
+
+impl Limiter {
+    /// Whether `key` may try to log in now.
+    pub fn allowed(&self, key: &str) -> bool {
+        let map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        match map.get(key) {
+            Some((n, since)) => *n < MAX_FAILURES || since.elapsed() > WINDOW,
+            None => true,
+        }
+    }
+
+    pub fn failed(&self, key: &str) {
+        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        let e = map.entry(key.to_string()).or_insert((0, Instant::now()));
+        if e.1.elapsed() > WINDOW {
+            *e = (0, Instant::now());
+        }
+        e.0 += 1;
+        // Bounded: forget the oldest keys when flooded.
+        if map.len() > 10_000 {
+            map.retain(|_, (_, t)| t.elapsed() <= WINDOW);
+        }
+    }
+
+    pub fn succeeded(&self, key: &str) {
+        self.failures.lock().unwrap_or_else(|p| p.into_inner()).remove(key);
+    }
+}

@@ -1,0 +1,171 @@
+//! Accounts over real HTTP: the one-time setup link, logging in and out,
+//! sessions, CSRF on every form, rate-limited logins, and role rules.
+
+mod common;
+
+use ogi_store::{Role, Store};
+
+#[tokio::test]
+async fn the_setup_link_creates_the_first_administrator_once() {
+    let server = common::start("setup", None).await;
+    let mut c = server.client();
+    // Without the printed link there is nothing to set up.
+    assert_eq!(c.get("/setup").await.status, 404);
+    assert_eq!(c.get("/setup?token=guess").await.status, 404);
+    let login = c.get("/login").await;
+    assert!(login.text().contains("一次性设置链接"), "{}", login.text());
+    let token = ogi_web::auth::random_token();
+    *server.state.setup_token.lock().unwrap() = Some(token.clone());
+    let form = c.get(&format!("/setup?token={token}")).await;
+    assert_eq!(form.status, 200);
+    let csrf = form.csrf();
+    // A short password gets the form back with the reason.
+    let bad = c
+        .post_form(
+            "/setup",
+            &[
+                ("token", &token),
+                ("csrf", &csrf),
+                ("username", "admin"),
+                ("display_name", "王管理"),
+                ("password", "short"),
+                ("password2", "short"),
+                ("agency", "某市数据局"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, 400);
+    assert!(bad.text().contains("密码至少 10 位") && bad.text().contains("value=\"admin\""));
+    let ok = c
+        .post_form(
+            "/setup",
+            &[
+                ("token", &token),
+                ("csrf", &csrf),
+                ("username", "admin"),
+                ("display_name", "王管理"),
+                ("password", common::PASSWORD),
+                ("password2", common::PASSWORD),
+                ("agency", "某市数据局"),
+            ],
+        )
+        .await;
+    assert_eq!(ok.status, 303, "{}", ok.text());
+    let home = c.get("/").await;
+    assert_eq!(home.status, 200);
+    assert!(home.text().contains("王管理（管理员）"));
+    assert_eq!(server.state.read(|s| s.setting(ogi_store::AGENCY_NAME)).await.unwrap().as_deref(), Some("某市数据局"));
+    // The link works once.
+    assert_eq!(server.client().get(&format!("/setup?token={token}")).await.status, 404);
+}
+
+#[tokio::test]
+async fn logged_out_visitors_get_the_login_page_and_sessions_end_on_logout() {
+    let server = common::start("login", None).await;
+    let mut anon = server.client();
+    for path in ["/", "/requests", "/requests.csv"] {
+        let r = anon.get(path).await;
+        assert_eq!(r.status, 303, "{path}");
+        assert!(r.header("location").unwrap().starts_with("/login"), "{path}");
+    }
+    let r = anon.get("/requests?state=open").await;
+    assert_eq!(r.header("location"), Some("/login?next=/requests%3Fstate%3Dopen"));
+    let mut c = server.login("zhang", Role::Clerk).await;
+    let cookie = c.cookies.get("ogi_session").cloned().unwrap();
+    assert_eq!(c.get("/").await.status, 200);
+    let csrf = c.get("/").await.csrf();
+    let out = c.post_form("/logout", &[("csrf", &csrf)]).await;
+    assert_eq!(out.status, 303);
+    // The old cookie is worthless now.
+    let mut thief = server.client();
+    thief.cookies.insert("ogi_session".into(), cookie);
+    assert_eq!(thief.get("/").await.status, 303);
+}
+
+#[tokio::test]
+async fn the_session_cookie_is_httponly_and_samesite() {
+    let server = common::start("cookie", None).await;
+    server.login("li", Role::Clerk).await;
+    let mut c = server.client();
+    let csrf = c.get("/login").await.csrf();
+    let r = c
+        .post_form("/login", &[("username", "li"), ("password", common::PASSWORD), ("csrf", &csrf), ("next", "/")])
+        .await;
+    let set = r
+        .headers
+        .iter()
+        .filter(|(k, _)| k.eq_ignore_ascii_case("set-cookie"))
+        .map(|(_, v)| v.as_str())
+        .find(|v| v.starts_with("ogi_session="))
+        .unwrap();
+    assert!(set.contains("HttpOnly") && set.contains("SameSite=Strict"), "{set}");
+}
+
+#[tokio::test]
+async fn a_form_without_its_csrf_token_is_refused() {
+    let server = common::start("csrf", None).await;
+    let mut c = server.login("zhao", Role::Clerk).await;
+    c.get("/").await;
+    let r = c.post_form("/logout", &[("csrf", "forged")]).await;
+    assert_eq!(r.status, 403);
+    assert!(r.text().contains("CSRF"));
+    let r = c.post_form("/logout", &[]).await;
+    assert_eq!(r.status, 403);
+    // Still logged in.
+    assert_eq!(c.get("/").await.status, 200);
+    // The login form itself is protected too (double-submit cookie).
+    let mut other = server.client();
+    other.get("/login").await;
+    let r = other
+        .post_form("/login", &[("username", "zhao"), ("password", common::PASSWORD), ("csrf", "forged"), ("next", "/")])
+        .await;
+    assert_eq!(r.status, 403);
+}
+
+#[tokio::test]
+async fn wrong_passwords_are_rate_limited() {
+    let server = common::start("ratelimit", None).await;
+    server.login("qian", Role::Clerk).await;
+    let mut c = server.client();
+    for _ in 0..5 {
+        let csrf = c.get("/login").await.csrf();
+        let r = c
+            .post_form(
+                "/login",
+                &[("username", "qian"), ("password", "wrong-password!"), ("csrf", &csrf), ("next", "/")],
+            )
+            .await;
+        assert_eq!(r.status, 401);
+        assert!(r.text().contains("用户名或密码错误"));
+    }
+    let csrf = c.get("/login").await.csrf();
+    let r = c
+        .post_form("/login", &[("username", "qian"), ("password", common::PASSWORD), ("csrf", &csrf), ("next", "/")])
+        .await;
+    assert_eq!(r.status, 429, "even the right password waits");
+    assert!(r.text().contains("15 分钟"));
+}
+
+#[tokio::test]
+async fn login_never_redirects_off_the_site() {
+    let server = common::start("next", None).await;
+    server.login("sun", Role::Clerk).await;
+    let mut c = server.client();
+    let csrf = c.get("/login").await.csrf();
+    let r = c
+        .post_form(
+            "/login",
+            &[("username", "sun"), ("password", common::PASSWORD), ("csrf", &csrf), ("next", "//evil.example/")],
+        )
+        .await;
+    assert_eq!(r.header("location"), Some("/"));
+}
+
+#[tokio::test]
+async fn unknown_pages_are_404_without_detail() {
+    let server = common::start("404", None).await;
+    let mut c = server.login("zhou", Role::Clerk).await;
+    let r = c.get("/no/such/page").await;
+    assert_eq!(r.status, 404);
+    assert!(r.text().contains("页面不存在"));
+}

@@ -1,0 +1,216 @@
+//! The real server on a random port with its own SQLite register, and a
+//! small HTTP/1.1 client that keeps cookies like a browser does.
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use ogi_store::{Role, Store};
+use ogi_web::AppState;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+pub struct Server {
+    pub addr: SocketAddr,
+    pub state: AppState,
+    pub dir: PathBuf,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// A fresh register and server; `today` fixes the workbench's date.
+pub async fn start(name: &str, today: Option<&str>) -> Server {
+    let dir = std::env::temp_dir().join(format!("ogi-web-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let state = AppState::open(&dir.join("ogi.db"), today.map(|t| t.parse().unwrap())).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = ogi_web::app(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    Server { addr, state, dir }
+}
+
+pub const PASSWORD: &str = "correct-horse-battery";
+
+impl Server {
+    /// A user of `role` created in the store, logged in through the login form.
+    pub async fn login(&self, username: &str, role: Role) -> Client {
+        let hash = ogi_web::auth::hash_password(PASSWORD).unwrap();
+        let name = username.to_string();
+        self.state
+            .write(move |s| {
+                if s.login_user(&name)?.is_none() {
+                    s.create_user(&name, &format!("{name}的姓名"), role, &hash, "test")?;
+                }
+                Ok(())
+            })
+            .await
+            .unwrap();
+        let mut c = self.client();
+        let page = c.get("/login").await;
+        let csrf = page.csrf();
+        let r = c
+            .post_form("/login", &[("username", username), ("password", PASSWORD), ("csrf", &csrf), ("next", "/")])
+            .await;
+        assert_eq!(r.status, 303, "login as {username}: {}", r.text());
+        c
+    }
+
+    pub fn client(&self) -> Client {
+        Client { addr: self.addr, cookies: BTreeMap::new(), csrf: String::new() }
+    }
+}
+
+pub struct Client {
+    pub addr: SocketAddr,
+    pub cookies: BTreeMap<String, String>,
+    /// The last CSRF token seen on a page (for forms posted next).
+    pub csrf: String,
+}
+
+#[derive(Debug)]
+pub struct Resp {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Resp {
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+
+    /// The CSRF token of the first form on the page.
+    pub fn csrf(&self) -> String {
+        let t = self.text();
+        let at = t.find("name=\"csrf\" value=\"").expect("a form with a CSRF token");
+        let rest = &t[at + "name=\"csrf\" value=\"".len()..];
+        rest[..rest.find('"').unwrap()].to_string()
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()))
+    }
+}
+
+impl Client {
+    pub async fn get(&mut self, path: &str) -> Resp {
+        self.send("GET", path, &[], Vec::new()).await
+    }
+
+    pub async fn post_form(&mut self, path: &str, fields: &[(&str, &str)]) -> Resp {
+        let body = serde_urlencoded::to_string(fields).unwrap();
+        self.send("POST", path, &[("Content-Type", "application/x-www-form-urlencoded")], body.into_bytes()).await
+    }
+
+    /// A form as a browser posts it from the page just loaded (with its CSRF token).
+    pub async fn submit(&mut self, path: &str, fields: &[(&str, &str)]) -> Resp {
+        let csrf = self.csrf.clone();
+        let mut all: Vec<(&str, &str)> = fields.to_vec();
+        all.push(("csrf", &csrf));
+        self.post_form(path, &all).await
+    }
+
+    pub async fn post_json(&mut self, path: &str, json: &serde_json::Value, headers: &[(&str, &str)]) -> Resp {
+        let mut h = vec![("Content-Type", "application/json")];
+        h.extend_from_slice(headers);
+        self.send("POST", path, &h, serde_json::to_vec(json).unwrap()).await
+    }
+
+    pub async fn post_multipart(&mut self, path: &str, files: &[(&str, &str, &[u8])]) -> Resp {
+        let boundary = "XogiTestBoundary";
+        let mut body = Vec::new();
+        for (field, filename, content) in files {
+            body.extend_from_slice(
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{filename}\"\r\nContent-Type: application/octet-stream\r\n\r\n")
+                    .as_bytes(),
+            );
+            body.extend_from_slice(content);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+        let ct = format!("multipart/form-data; boundary={boundary}");
+        self.send("POST", path, &[("Content-Type", &ct)], body).await
+    }
+
+    pub async fn send(&mut self, method: &str, path: &str, headers: &[(&str, &str)], body: Vec<u8>) -> Resp {
+        let mut s = tokio::net::TcpStream::connect(self.addr).await.unwrap();
+        let mut req = format!("{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n", self.addr);
+        if !self.cookies.is_empty() {
+            let c: Vec<String> = self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            req.push_str(&format!("Cookie: {}\r\n", c.join("; ")));
+        }
+        for (k, v) in headers {
+            req.push_str(&format!("{k}: {v}\r\n"));
+        }
+        req.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
+        let mut raw = req.into_bytes();
+        raw.extend_from_slice(&body);
+        s.write_all(&raw).await.unwrap();
+        let mut out = Vec::new();
+        s.read_to_end(&mut out).await.unwrap();
+        let resp = parse(&out);
+        for (k, v) in &resp.headers {
+            if k.eq_ignore_ascii_case("set-cookie") {
+                let pair = v.split(';').next().unwrap_or_default();
+                if let Some((name, value)) = pair.split_once('=') {
+                    if value.is_empty() || v.contains("Max-Age=0") {
+                        self.cookies.remove(name);
+                    } else {
+                        self.cookies.insert(name.to_string(), value.to_string());
+                    }
+                }
+            }
+        }
+        let text = resp.text();
+        if let Some(at) = text.find("name=\"csrf\" value=\"") {
+            let rest = &text[at + 19..];
+            self.csrf = rest[..rest.find('"').unwrap_or(0)].to_string();
+        }
+        resp
+    }
+}
+
+fn parse(raw: &[u8]) -> Resp {
+    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").expect("a complete response");
+    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
+    let mut lines = head.split("\r\n");
+    let status: u16 = lines.next().unwrap().split(' ').nth(1).unwrap().parse().unwrap();
+    let headers: Vec<(String, String)> =
+        lines.filter_map(|l| l.split_once(':')).map(|(k, v)| (k.trim().to_string(), v.trim().to_string())).collect();
+    let mut body = raw[split + 4..].to_vec();
+    if headers.iter().any(|(k, v)| k.eq_ignore_ascii_case("transfer-encoding") && v.contains("chunked")) {
+        body = dechunk(&body);
+    }
+    Resp { status, headers, body }
+}
+
+fn dechunk(mut b: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    loop {
+        let Some(eol) = b.windows(2).position(|w| w == b"\r\n") else { return out };
+        let size = usize::from_str_radix(String::from_utf8_lossy(&b[..eol]).trim(), 16).unwrap_or(0);
+        if size == 0 {
+            return out;
+        }
+        out.extend_from_slice(&b[eol + 2..eol + 2 + size]);
+        b = &b[eol + 2 + size + 2..];
+    }
+}
+
+/// Registers `n` simulated requests (a register to look at).
+pub async fn fill(server: &Server, year: i16, n: usize, seed: u64) {
+    let cal = ogi_rules::Calendar::embedded();
+    let first = jiff::civil::Date::new(year, 1, 2).unwrap();
+    let requests = ogi_rules::sim::requests(&cal, seed, n, first, 240);
+    server.state.write(move |s| s.import_requests(&requests, "模拟申请", "test", &cal)).await.unwrap();
+}
