@@ -42,6 +42,12 @@ pub fn app(state: AppState) -> Router {
         .route("/", get(pages::dashboard::page))
         .route("/requests", get(pages::register::page))
         .route("/requests.csv", get(pages::register::csv))
+        .route("/requests", post(pages::request::create))
+        .route("/requests/new", get(pages::request::new_form))
+        .route("/requests/{code}", get(pages::request::page))
+        .route("/requests/{code}/events", post(pages::request::post_event))
+        .route("/requests/{code}/letters/{kind}", get(pages::letters::letter))
+        .route("/admin/letters", get(pages::letters::admin_page).post(pages::letters::admin_save))
         .route("/login", get(auth::login_form).post(auth::login))
         .route("/logout", post(auth::logout))
         .route("/setup", get(auth::setup_form).post(auth::setup))
@@ -65,8 +71,7 @@ pub async fn serve(config: Config) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(config.addr).await?;
     let addr = listener.local_addr()?;
     println!("ogi 已启动：http://{addr}/ （数据库 {}）", config.db.display());
-    let users =
-        state.read(ogi_store::Store::user_count).await.map_err(|e| std::io::Error::other(e.to_string()))?;
+    let users = state.read(ogi_store::Store::user_count).await.map_err(|e| std::io::Error::other(e.to_string()))?;
     if users == 0 {
         let token = auth::random_token();
         *state.setup_token.lock().unwrap_or_else(|p| p.into_inner()) = Some(token.clone());
