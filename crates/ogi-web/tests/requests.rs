@@ -325,6 +325,7 @@ async fn the_audit_lines_show_who_did_what() {
     assert!(audit.contains("<td>li</td><td>登记申请</td>"), "{audit}");
     assert!(audit.contains("<td>li</td><td>登记事项：征求意见</td>"), "{audit}");
     assert!(audit.contains("征求意见中（自 2024-11-05）"), "the state after the change: {audit}");
+    assert!(audit.contains("北京时间") && !audit.contains("Z</td>"), "times in Beijing time: {audit}");
     // Stopped clock: still explained, labelled so.
     assert!(page.contains("自 2024-11-05 起征求意见，答复期限中止"));
     assert!(page.contains("期限中止中"));

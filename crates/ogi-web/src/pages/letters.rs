@@ -71,8 +71,6 @@ pub fn suggested_views(stored: &Stored) -> Vec<Value> {
             };
             json!({
                 "key": key, "label": kind_label(k), "family": family(k),
-                "href": format!("/requests/{}/letters/{key}", stored.code),
-                "docx": format!("/requests/{}/letters/{key}.docx", stored.code),
                 "granted_like": granted_like, "not_held": not_held,
             })
         })

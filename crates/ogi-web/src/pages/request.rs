@@ -188,9 +188,8 @@ pub async fn create(
         Ok(n) => n,
         Err(errors) => return new_page(&state, &session, &form, &errors, None, StatusCode::BAD_REQUEST),
     };
-    let actor = session.user.username.clone();
-    let cal = state.cal.clone();
-    match state.write(move |s| s.create(new, &actor, &cal)).await {
+    let (actor, st) = (session.user.username.clone(), state.clone());
+    match state.write(move |s| s.create(new, &actor, &st.cal)).await {
         Ok(stored) => Ok(Redirect::to(&format!("/requests/{}", stored.code)).into_response()),
         Err(StoreError::Rule(e)) => {
             new_page(&state, &session, &form, &Errors::new(), Some(e.to_string()), StatusCode::BAD_REQUEST)
@@ -403,8 +402,8 @@ pub async fn post_event(
             return page_response(&state, &session, stored, Some(back), StatusCode::BAD_REQUEST).await;
         }
     };
-    let (actor, cal, c) = (session.user.username.clone(), state.cal.clone(), code.clone());
-    match state.write(move |s| s.record(&c, event, &actor, &cal)).await {
+    let (actor, st, c) = (session.user.username.clone(), state.clone(), code.clone());
+    match state.write(move |s| s.record(&c, event, &actor, &st.cal)).await {
         Ok(_) => Ok(Redirect::to(&format!("/requests/{code}")).into_response()),
         Err(StoreError::Rule(e)) => {
             let back = Returned { form, errors: Errors::new(), general: Some(e.to_string()) };
@@ -481,8 +480,16 @@ fn audit_action(action: &str) -> String {
     }
 }
 
+/// An audit time (UTC, as stored) in Beijing time (UTC+8 all year).
+fn beijing(at: &str) -> String {
+    at.parse::<jiff::Timestamp>()
+        .ok()
+        .and_then(|t| t.checked_add(jiff::SignedDuration::from_hours(8)).ok())
+        .map_or_else(|| at.to_string(), |t| t.strftime("%Y-%m-%d %H:%M:%S").to_string())
+}
+
 fn audit_view(a: &AuditEntry) -> Value {
-    json!({"at": a.at.replace('T', " ").trim_end_matches('Z'), "actor": a.actor, "action": audit_action(&a.action), "before": a.before, "after": a.after})
+    json!({"at": beijing(&a.at), "actor": a.actor, "action": audit_action(&a.action), "before": a.before, "after": a.after})
 }
 
 /// The fields of one event form, as the template lays them out.
