@@ -71,7 +71,8 @@ pub async fn serve(config: Config) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(config.addr).await?;
     let addr = listener.local_addr()?;
     println!("ogi 已启动：http://{addr}/ （数据库 {}）", config.db.display());
-    let users = state.read(ogi_store::Store::user_count).await.map_err(|e| std::io::Error::other(e.to_string()))?;
+    let users =
+        state.read(ogi_store::Store::user_count).await.map_err(|e| std::io::Error::other(e.to_string()))?;
     if users == 0 {
         let token = auth::random_token();
         *state.setup_token.lock().unwrap_or_else(|p| p.into_inner()) = Some(token.clone());
