@@ -17,6 +17,9 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("dashboard.html", include_str!("../templates/dashboard.html")),
     ("requests.html", include_str!("../templates/requests.html")),
     ("request_rows.html", include_str!("../templates/request_rows.html")),
+    ("request_new.html", include_str!("../templates/request_new.html")),
+    ("request.html", include_str!("../templates/request.html")),
+    ("letters_admin.html", include_str!("../templates/letters_admin.html")),
 ];
 
 /// The stylesheet (served at /static/style.css; no outside fonts or CDNs).

@@ -1,8 +1,10 @@
 //! The workbench's pages, one module per screen.
 
 pub mod dashboard;
+pub mod letters;
 pub mod reader;
 pub mod register;
+pub mod request;
 
 use ogi_report::cells::{ApplicantColumn, T3Row, Template};
 use ogi_rules::{Calendar, Date};

@@ -1,0 +1,638 @@
+//! 新建申请 and 申请详情: registering a request (第三十一条 decides its receipt
+//! date), the request's page with "why this due date", its timeline and audit
+//! lines, and a form for every event the law allows in its current state.
+//! 延期 and 答复 need a 负责人 (第三十三条); the law's refusals come back on the
+//! form that asked, nothing saved.
+
+use std::collections::BTreeMap;
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use ogi_report::cells::{ApplicantColumn, OtherReason, Outcome, T3Row, Template};
+use ogi_rules::request::{Channel, Event, Request, State as RState};
+use ogi_rules::Date;
+use ogi_store::{AuditEntry, NewRequest, Store, StoreError, Stored};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+use super::{applicant_options, workdays_left};
+use crate::auth::Session;
+use crate::state::AppState;
+use crate::view::{html, AppError, Chrome};
+
+/// Field errors of a form: field name → Chinese message.
+type Errors = BTreeMap<&'static str, String>;
+
+// ------------------------------------------------------------------ 新建申请
+
+/// The registration form as typed (every field kept on an error).
+#[derive(Debug, Default, Deserialize, Serialize, Clone)]
+pub struct NewForm {
+    #[serde(default)]
+    pub channel: String,
+    #[serde(default)]
+    pub applicant: String,
+    #[serde(default)]
+    pub applicant_name: String,
+    #[serde(default)]
+    pub contact: String,
+    #[serde(default)]
+    pub arrived: String,
+    #[serde(default)]
+    pub confirmed: String,
+    #[serde(default)]
+    pub summary: String,
+}
+
+const MAX_NAME: usize = 100;
+const MAX_CONTACT: usize = 200;
+const MAX_SUMMARY: usize = 2000;
+
+impl NewForm {
+    fn validate(&self, today: Date, state: &AppState) -> Result<NewRequest, Errors> {
+        let mut errors = Errors::new();
+        let channel = match self.channel.trim() {
+            "" => {
+                errors.insert("channel", "请选择提交渠道".into());
+                None
+            }
+            c => {
+                let found = ogi_store::parse_channel(c);
+                if found.is_none() {
+                    errors.insert("channel", "未知的提交渠道".into());
+                }
+                found
+            }
+        };
+        let applicant = match self.applicant.trim() {
+            "" => {
+                errors.insert("applicant", "请选择申请人类型".into());
+                None
+            }
+            a => {
+                let found = ApplicantColumn::from_key(a).filter(|k| ApplicantColumn::KINDS.contains(k));
+                if found.is_none() {
+                    errors.insert("applicant", "未知的申请人类型".into());
+                }
+                found
+            }
+        };
+        let name = self.applicant_name.trim();
+        if name.is_empty() {
+            errors.insert("applicant_name", "请填写申请人姓名或者名称".into());
+        } else if name.chars().count() > MAX_NAME {
+            errors.insert("applicant_name", format!("申请人姓名或者名称过长（最多 {MAX_NAME} 字）"));
+        }
+        if self.contact.trim().chars().count() > MAX_CONTACT {
+            errors.insert("contact", format!("联系方式过长（最多 {MAX_CONTACT} 字）"));
+        }
+        let summary = self.summary.trim();
+        if summary.is_empty() {
+            errors.insert("summary", "请填写申请内容".into());
+        } else if summary.chars().count() > MAX_SUMMARY {
+            errors.insert("summary", format!("申请内容过长（最多 {MAX_SUMMARY} 字）"));
+        }
+        let arrived = match self.arrived.trim() {
+            "" => {
+                errors.insert("arrived", "请填写收到日期".into());
+                None
+            }
+            t => check_date(t, today, state).map_err(|m| errors.insert("arrived", m)).ok(),
+        };
+        // 第三十一条: for these channels the receipt date is the day of confirmation.
+        let needs = channel.is_some_and(Channel::needs_confirmation);
+        let confirmed = match (needs, self.confirmed.trim()) {
+            (true, "") => {
+                errors
+                    .insert("confirmed", "该渠道以双方确认之日为收到申请之日（条例第三十一条），请填写确认日期".into());
+                None
+            }
+            (true, t) => match check_date(t, today, state) {
+                Ok(d) if arrived.is_some_and(|a| d < a) => {
+                    errors.insert("confirmed", "确认日期不能早于收到日期".into());
+                    None
+                }
+                Ok(d) => Some(d),
+                Err(m) => {
+                    errors.insert("confirmed", m);
+                    None
+                }
+            },
+            // Other channels: the day it arrived is the receipt date; a typed
+            // confirmation date means nothing and is not stored.
+            (false, _) => None,
+        };
+        match (channel, applicant, arrived) {
+            (Some(channel), Some(applicant), Some(arrived)) if errors.is_empty() => Ok(NewRequest {
+                channel,
+                applicant,
+                arrived,
+                confirmed,
+                summary: summary.to_string(),
+                applicant_name: name.to_string(),
+                contact: self.contact.trim().to_string(),
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+/// A date typed into a form: well-formed, not in the future, and in a year
+/// whose holiday arrangement is loaded (else no deadline can be counted).
+pub fn check_date(text: &str, today: Date, state: &AppState) -> Result<Date, String> {
+    let d: Date = text.trim().parse().map_err(|_| "日期格式应为 2025-03-01".to_string())?;
+    if d > today {
+        return Err(format!("日期不能晚于今天（{today}）"));
+    }
+    if state.cal.is_workday(d).is_err() {
+        return Err(format!("尚未载入 {} 年的节假日安排，无法计算期限；请管理员先载入该年度日历", d.year()));
+    }
+    Ok(d)
+}
+
+fn channel_options() -> Vec<Value> {
+    Channel::ALL
+        .iter()
+        .map(|c| json!({"key": ogi_store::channel_key(*c), "label": c.label(), "confirm": c.needs_confirmation()}))
+        .collect()
+}
+
+fn new_page(
+    state: &AppState,
+    session: &Session,
+    form: &NewForm,
+    errors: &Errors,
+    general: Option<String>,
+    status: StatusCode,
+) -> Result<Response, AppError> {
+    let body = state.templates.render(
+        "request_new.html",
+        json!({"chrome": Chrome::new(session, "新建申请", "new"), "f": form, "errors": errors, "general": general, "channels": channel_options(), "applicants": applicant_options(), "today": state.today().to_string()}),
+    )?;
+    Ok((status, html(body)).into_response())
+}
+
+pub async fn new_form(State(state): State<AppState>, session: Session) -> Result<Response, AppError> {
+    let form = NewForm { arrived: state.today().to_string(), ..NewForm::default() };
+    new_page(&state, &session, &form, &Errors::new(), None, StatusCode::OK)
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    session: Session,
+    Form(form): Form<NewForm>,
+) -> Result<Response, AppError> {
+    let new = match form.validate(state.today(), &state) {
+        Ok(n) => n,
+        Err(errors) => return new_page(&state, &session, &form, &errors, None, StatusCode::BAD_REQUEST),
+    };
+    let (actor, st) = (session.user.username.clone(), state.clone());
+    match state.write(move |s| s.create(new, &actor, &st.cal)).await {
+        Ok(stored) => Ok(Redirect::to(&format!("/requests/{}", stored.code)).into_response()),
+        Err(StoreError::Rule(e)) => {
+            new_page(&state, &session, &form, &Errors::new(), Some(e.to_string()), StatusCode::BAD_REQUEST)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+// ------------------------------------------------------------------ events
+
+/// The events a clerk records, by the keys the store uses.
+struct EventKind {
+    key: &'static str,
+    label: &'static str,
+    /// Needs a 负责人's decision (第三十三条).
+    decide: bool,
+    hint: &'static str,
+}
+
+const EVENTS: &[EventKind] = &[
+    EventKind {
+        key: "correction_requested",
+        label: "补正告知",
+        decide: false,
+        hint: "收到申请后 7 个工作日内一次性告知（第三十条）；补正前答复期限中止。",
+    },
+    EventKind {
+        key: "correction_received",
+        label: "收到补正",
+        decide: false,
+        hint: "答复期限自收到补正之日起重新计算。",
+    },
+    EventKind {
+        key: "correction_lapsed",
+        label: "逾期未补正",
+        decide: false,
+        hint: "补正期限届满后登记，视为放弃申请。",
+    },
+    EventKind {
+        key: "consultation_started",
+        label: "征求意见",
+        decide: false,
+        hint: "征求第三方或其他机关意见（第三十二条、第三十四条），所需时间不计入答复期限（最多 15 个工作日）。",
+    },
+    EventKind { key: "consultation_ended", label: "收到意见", decide: false, hint: "答复期限恢复计算。" },
+    EventKind {
+        key: "extended",
+        label: "延期答复",
+        decide: true,
+        hint: "经负责人同意，延长一次，最长 20 个工作日，须在答复期限届满前告知申请人（第三十三条第二款）。",
+    },
+    EventKind {
+        key: "fee_noticed",
+        label: "收费通知",
+        decide: false,
+        hint: "在答复期限内发出；缴费前答复期限中止（信息处理费管理办法）。",
+    },
+    EventKind {
+        key: "fee_paid", label: "缴费", decide: false, hint: "自收到通知次日起 20 个工作日内缴费。"
+    },
+    EventKind {
+        key: "fee_lapsed", label: "逾期未缴费", decide: false, hint: "缴费期限届满后登记，不再处理该申请。"
+    },
+    EventKind {
+        key: "answered", label: "答复", decide: true, hint: "登记答复结果（表三的一行），申请随即办结。"
+    },
+    EventKind {
+        key: "withdrawn", label: "撤回申请", decide: false, hint: "申请人撤回，计入“其他处理·其他”。"
+    },
+];
+
+fn event_kind(key: &str) -> Option<&'static EventKind> {
+    EVENTS.iter().find(|k| k.key == key)
+}
+
+/// The events the law allows in `state` (see `Request::apply`).
+fn lawful(state: &RState) -> &'static [&'static str] {
+    match state {
+        RState::Open => {
+            &["correction_requested", "consultation_started", "extended", "fee_noticed", "answered", "withdrawn"]
+        }
+        RState::AwaitingCorrection { .. } => &["correction_received", "correction_lapsed", "withdrawn"],
+        RState::Consulting { .. } => &["consultation_ended", "withdrawn"],
+        RState::AwaitingPayment { .. } => &["fee_paid", "fee_lapsed", "withdrawn"],
+        RState::Closed { .. } => &[],
+    }
+}
+
+/// An event form as typed.
+#[derive(Debug, Default, Deserialize, Serialize, Clone)]
+pub struct EventForm {
+    #[serde(default)]
+    pub kind: String,
+    #[serde(default)]
+    pub on: String,
+    #[serde(default)]
+    pub reply_by: String,
+    #[serde(default)]
+    pub days: String,
+    #[serde(default)]
+    pub yuan: String,
+    #[serde(default)]
+    pub outcome: String,
+}
+
+impl EventForm {
+    fn event(&self, approver: &str, today: Date, state: &AppState) -> Result<Event, Errors> {
+        let mut errors = Errors::new();
+        let on = match self.on.trim() {
+            "" => {
+                errors.insert("on", "请填写日期".into());
+                None
+            }
+            t => check_date(t, today, state).map_err(|m| errors.insert("on", m)).ok(),
+        };
+        let event = match self.kind.as_str() {
+            "correction_requested" => {
+                // The reply date lies ahead: parsed, not limited to today.
+                let reply_by = match self.reply_by.trim().parse::<Date>() {
+                    Ok(d) => Some(d),
+                    Err(_) if self.reply_by.trim().is_empty() => {
+                        errors.insert("reply_by", "请填写补正期限".into());
+                        None
+                    }
+                    Err(_) => {
+                        errors.insert("reply_by", "日期格式应为 2025-03-01".into());
+                        None
+                    }
+                };
+                on.zip(reply_by).map(|(on, reply_by)| Event::CorrectionRequested { on, reply_by })
+            }
+            "extended" => {
+                let days = match self.days.trim().parse::<u32>() {
+                    Ok(d) if (1..=ogi_rules::request::limits::MAX_EXTENSION).contains(&d) => Some(d),
+                    _ => {
+                        errors.insert("days", "延长的期限应为 1 至 20 个工作日".into());
+                        None
+                    }
+                };
+                on.zip(days).map(|(on, days)| Event::Extended { on, days, approver: approver.to_string() })
+            }
+            "fee_noticed" => {
+                let yuan = match self.yuan.trim().parse::<u64>() {
+                    Ok(y) if y > 0 && y <= 10_000_000 => Some(y),
+                    _ => {
+                        errors.insert("yuan", "请填写收费金额（大于 0 的整数元）".into());
+                        None
+                    }
+                };
+                on.zip(yuan).map(|(on, yuan)| Event::FeeNoticed { on, yuan })
+            }
+            "answered" => {
+                let outcome = T3Row::outcomes(Template::Y2021)
+                    .into_iter()
+                    .find(|o| T3Row::Outcome(*o).key() == self.outcome.trim());
+                if outcome.is_none() {
+                    errors.insert("outcome", "请选择答复结果".into());
+                }
+                on.zip(outcome).map(|(on, outcome)| Event::Answered { on, outcome })
+            }
+            simple => on.and_then(|on| match simple {
+                "correction_received" => Some(Event::CorrectionReceived { on }),
+                "correction_lapsed" => Some(Event::CorrectionLapsed { on }),
+                "consultation_started" => Some(Event::ConsultationStarted { on }),
+                "consultation_ended" => Some(Event::ConsultationEnded { on }),
+                "fee_paid" => Some(Event::FeePaid { on }),
+                "fee_lapsed" => Some(Event::FeeLapsed { on }),
+                "withdrawn" => Some(Event::Withdrawn { on }),
+                _ => None,
+            }),
+        };
+        match event {
+            Some(e) if errors.is_empty() => Ok(e),
+            _ => Err(errors),
+        }
+    }
+}
+
+/// A form that came back: which one, as typed, what is wrong.
+pub(crate) struct Returned {
+    form: EventForm,
+    errors: Errors,
+    general: Option<String>,
+}
+
+pub async fn post_event(
+    State(state): State<AppState>,
+    session: Session,
+    Path(code): Path<String>,
+    Form(form): Form<EventForm>,
+) -> Result<Response, AppError> {
+    let c = code.clone();
+    let stored = state.read(move |s| s.get(&c)).await?;
+    let Some(kind) = event_kind(&form.kind) else {
+        return Err(AppError::BadRequest("未知的事项类型".into()));
+    };
+    if kind.decide {
+        session.must_decide(kind.label)?;
+    }
+    let current = stored.request.state();
+    if !lawful(&current).contains(&kind.key) {
+        let general = Some(format!("当前状态（{}）下不能登记“{}”。", state_label(&current), kind.label));
+        let back = Returned { form, errors: Errors::new(), general };
+        return page_response(&state, &session, stored, Some(back), StatusCode::BAD_REQUEST).await;
+    }
+    let event = match form.event(&session.user.display_name, state.today(), &state) {
+        Ok(e) => e,
+        Err(errors) => {
+            let back = Returned { form, errors, general: None };
+            return page_response(&state, &session, stored, Some(back), StatusCode::BAD_REQUEST).await;
+        }
+    };
+    let (actor, st, c) = (session.user.username.clone(), state.clone(), code.clone());
+    match state.write(move |s| s.record(&c, event, &actor, &st.cal)).await {
+        Ok(_) => Ok(Redirect::to(&format!("/requests/{code}")).into_response()),
+        Err(StoreError::Rule(e)) => {
+            let back = Returned { form, errors: Errors::new(), general: Some(e.to_string()) };
+            let c = code.clone();
+            let stored = state.read(move |s| s.get(&c)).await?;
+            page_response(&state, &session, stored, Some(back), StatusCode::BAD_REQUEST).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+// ------------------------------------------------------------------ the page
+
+pub async fn page(
+    State(state): State<AppState>,
+    session: Session,
+    Path(code): Path<String>,
+) -> Result<Response, AppError> {
+    let stored = state.read(move |s| s.get(&code)).await?;
+    page_response(&state, &session, stored, None, StatusCode::OK).await
+}
+
+pub fn state_label(s: &RState) -> &'static str {
+    match s {
+        RState::Open => "办理中",
+        RState::AwaitingCorrection { .. } => "等待补正",
+        RState::Consulting { .. } => "征求意见中",
+        RState::AwaitingPayment { .. } => "等待缴费",
+        RState::Closed { .. } => "已办结",
+    }
+}
+
+fn state_css(s: &RState) -> &'static str {
+    match s {
+        RState::Open => "open",
+        RState::AwaitingCorrection { .. } => "correction",
+        RState::Consulting { .. } => "consulting",
+        RState::AwaitingPayment { .. } => "payment",
+        RState::Closed { .. } => "closed",
+    }
+}
+
+/// What an event was and its details, for the timeline.
+pub fn event_line(e: &Event) -> (&'static str, String) {
+    let label = |key: &str| event_kind(key).map_or("", |k| k.label);
+    match e {
+        Event::CorrectionRequested { reply_by, .. } => (label("correction_requested"), format!("补正期限 {reply_by}")),
+        Event::CorrectionReceived { .. } => (label("correction_received"), "答复期限重新计算".into()),
+        Event::CorrectionLapsed { .. } => {
+            (label("correction_lapsed"), outcome_label(Outcome::Other(OtherReason::OverdueCorrection)))
+        }
+        Event::ConsultationStarted { .. } => (label("consultation_started"), "期限中止".into()),
+        Event::ConsultationEnded { .. } => (label("consultation_ended"), "期限恢复计算".into()),
+        Event::Extended { days, approver, .. } => {
+            (label("extended"), format!("延长 {days} 个工作日，批准人：{approver}"))
+        }
+        Event::FeeNoticed { yuan, .. } => (label("fee_noticed"), format!("{yuan} 元，缴费前期限中止")),
+        Event::FeePaid { .. } => (label("fee_paid"), "期限恢复计算".into()),
+        Event::FeeLapsed { .. } => (label("fee_lapsed"), outcome_label(Outcome::Other(OtherReason::OverdueFee))),
+        Event::Answered { outcome, .. } => (label("answered"), outcome_label(*outcome)),
+        Event::Withdrawn { .. } => (label("withdrawn"), outcome_label(Outcome::Other(OtherReason::Other))),
+    }
+}
+
+fn outcome_label(o: Outcome) -> String {
+    T3Row::Outcome(o).label()
+}
+
+/// An audit action as staff read it (event keys in Chinese).
+fn audit_action(action: &str) -> String {
+    match action.strip_prefix("登记事项：") {
+        Some(key) => format!("登记事项：{}", event_kind(key).map_or(key, |k| k.label)),
+        None => action.to_string(),
+    }
+}
+
+/// An audit time (UTC, as stored) in Beijing time (UTC+8 all year).
+fn beijing(at: &str) -> String {
+    at.parse::<jiff::Timestamp>()
+        .ok()
+        .and_then(|t| t.checked_add(jiff::SignedDuration::from_hours(8)).ok())
+        .map_or_else(|| at.to_string(), |t| t.strftime("%Y-%m-%d %H:%M:%S").to_string())
+}
+
+fn audit_view(a: &AuditEntry) -> Value {
+    json!({"at": beijing(&a.at), "actor": a.actor, "action": audit_action(&a.action), "before": a.before, "after": a.after})
+}
+
+/// The fields of one event form, as the template lays them out.
+fn form_fields(key: &str, values: &EventForm, errors: &Errors, today: Date, approver: &str) -> Vec<Value> {
+    let field = |name: &'static str, label: &str, kind: &str, value: &str, extra: Value| json!({"name": name, "label": label, "type": kind, "value": value, "error": errors.get(name), "extra": extra});
+    let on_label = match key {
+        "correction_requested" => "告知日期",
+        "correction_received" => "收到补正日期",
+        "consultation_started" => "发出征求意见日期",
+        "consultation_ended" => "收到意见日期",
+        "extended" => "告知延期日期",
+        "fee_noticed" => "发出收费通知日期",
+        "fee_paid" => "缴费日期",
+        "answered" => "答复日期",
+        "withdrawn" => "撤回日期",
+        _ => "登记日期",
+    };
+    let on = if values.kind == key { values.on.clone() } else { today.to_string() };
+    let mut v = vec![field("on", on_label, "date", &on, Value::Null)];
+    let typed = |f: &str| if values.kind == key { f.to_string() } else { String::new() };
+    match key {
+        "correction_requested" => v.push(field("reply_by", "补正期限", "date", &typed(&values.reply_by), Value::Null)),
+        "extended" => {
+            v.push(field("days", "延长工作日数（1–20）", "number", &typed(&values.days), json!({"min": 1, "max": 20})));
+            v.push(field("approver", "批准人", "fixed", approver, Value::Null));
+        }
+        "fee_noticed" => v.push(field("yuan", "金额（元）", "number", &typed(&values.yuan), json!({"min": 1}))),
+        "answered" => {
+            let options: Vec<Value> = T3Row::outcomes(Template::Y2021)
+                .into_iter()
+                .map(|o| json!({"key": T3Row::Outcome(o).key(), "label": T3Row::Outcome(o).label()}))
+                .collect();
+            v.push(field("outcome", "答复结果（表三）", "select", &typed(&values.outcome), json!(options)));
+        }
+        _ => {}
+    }
+    v
+}
+
+pub(crate) async fn page_response(
+    state: &AppState,
+    session: &Session,
+    stored: Stored,
+    back: Option<Returned>,
+    status: StatusCode,
+) -> Result<Response, AppError> {
+    let code = stored.code.clone();
+    let c = code.clone();
+    let audit = state.read(move |s| s.audit_for(&c)).await?;
+    let today = state.today();
+    let r = &stored.request;
+    let current = r.state();
+    let due = r.due(&state.cal).ok().flatten();
+    let (left, late) = match due {
+        Some(d) => workdays_left(today, d, &state.cal),
+        None => (String::new(), false),
+    };
+    // "Why this due date": shown in every state, labelled when the clock is not running.
+    let why = match r.explain_deadline(&state.cal) {
+        Ok(e) => {
+            let note = match &current {
+                RState::Open => None,
+                RState::AwaitingCorrection { reply_by } => Some(format!(
+                    "等待补正（补正期限 {reply_by}），答复期限中止；收到补正后自收到之日起重新计算 20 个工作日。以下为中止前的计算。"
+                )),
+                RState::Consulting { since } => Some(format!(
+                    "自 {since} 起征求意见，答复期限中止（最多 15 个工作日不计入）；以下为中止前的计算，收到意见后顺延。"
+                )),
+                RState::AwaitingPayment { since, yuan } => Some(format!(
+                    "自 {since} 起等待缴费 {yuan} 元，答复期限中止；以下为中止前的计算，缴费后顺延。"
+                )),
+                RState::Closed { on, .. } => Some(format!("已于 {on} 办结；以下为办结前的答复期限计算。")),
+            };
+            json!({"due": e.due.to_string(), "steps": e.steps, "note": note})
+        }
+        Err(e) => json!({"error": format!("无法计算答复期限：{e}")}),
+    };
+    let mut timeline = vec![
+        json!({"date": r.received.to_string(), "what": "收到申请", "details": format!("{}提交", r.channel.label())}),
+    ];
+    for e in r.events() {
+        let (what, details) = event_line(e);
+        timeline.push(json!({"date": e.date().to_string(), "what": what, "details": details}));
+    }
+    let may_decide = session.user.role.may_decide();
+    let (back_form, back_errors, back_general) = match &back {
+        Some(b) => (b.form.clone(), b.errors.clone(), b.general.clone()),
+        None => (EventForm::default(), Errors::new(), None),
+    };
+    let mut forms = Vec::new();
+    let mut hidden = Vec::new();
+    for key in lawful(&current) {
+        let Some(k) = event_kind(key) else { continue };
+        if k.decide && !may_decide {
+            hidden.push(k.label);
+            continue;
+        }
+        let marked = back.is_some() && back_form.kind == k.key;
+        let errors = if marked { back_errors.clone() } else { Errors::new() };
+        forms.push(json!({
+            "key": k.key, "label": k.label, "hint": k.hint, "marked": marked,
+            "general": if marked { back_general.clone() } else { None },
+            "fields": form_fields(k.key, &back_form, &errors, today, &session.user.display_name),
+        }));
+    }
+    // A form for an event that is no longer lawful (the state moved on): say so on top.
+    let orphan = back
+        .as_ref()
+        .filter(|b| !lawful(&current).contains(&b.form.kind.as_str()))
+        .and_then(|b| b.general.clone().or_else(|| Some(b.errors.values().cloned().collect::<Vec<_>>().join("；"))));
+    let letters = super::letters::suggested_views(&stored);
+    let closed = match &current {
+        RState::Closed { on, outcome } => Some(json!({"on": on.to_string(), "outcome": outcome_label(*outcome)})),
+        _ => None,
+    };
+    let title = format!("申请 {code}");
+    let body = state.templates.render(
+        "request.html",
+        json!({
+            "chrome": Chrome::new(session, &title, "requests"),
+            "r": {
+                "code": code, "name": stored.applicant_name, "contact": stored.contact,
+                "kind": r.applicant.label(), "channel": r.channel.label(),
+                "confirmation": r.channel.needs_confirmation(),
+                "received": r.received.to_string(), "summary": stored.summary,
+                "state": state_css(&current), "state_label": state_label(&current),
+                "due": due.map(|d| d.to_string()), "left": left, "late": late, "closed": closed,
+            },
+            "why": why, "timeline": timeline,
+            "audit": audit.iter().map(audit_view).collect::<Vec<_>>(),
+            "forms": forms, "hidden": hidden, "orphan": orphan,
+            "letters": letters,
+        }),
+    )?;
+    Ok((status, html(body)).into_response())
+}
+
+/// The request as it stood after its first `n` events (for a letter written then).
+pub fn as_of(r: &Request, n: usize) -> Option<Request> {
+    let confirmed = r.channel.needs_confirmation().then_some(r.received);
+    let mut out = Request::receive(r.channel, r.applicant, r.received, confirmed).ok()?;
+    for e in r.events().iter().take(n) {
+        out.replay(e.clone());
+    }
+    Some(out)
+}
