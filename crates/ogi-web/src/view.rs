@@ -17,6 +17,12 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("dashboard.html", include_str!("../templates/dashboard.html")),
     ("requests.html", include_str!("../templates/requests.html")),
     ("request_rows.html", include_str!("../templates/request_rows.html")),
+    ("annual.html", include_str!("../templates/annual.html")),
+    ("annual_records.html", include_str!("../templates/annual_records.html")),
+    ("annual_macros.html", include_str!("../templates/annual_macros.html")),
+    ("check.html", include_str!("../templates/check.html")),
+    ("check_macros.html", include_str!("../templates/check_macros.html")),
+    ("admin.html", include_str!("../templates/admin.html")),
 ];
 
 /// The stylesheet (served at /static/style.css; no outside fonts or CDNs).

@@ -1,7 +1,9 @@
 //! The workbench's pages, one module per screen.
 
+pub mod admin;
+pub mod annual;
+pub mod check;
 pub mod dashboard;
-pub mod reader;
 pub mod register;
 
 use ogi_report::cells::{ApplicantColumn, T3Row, Template};
