@@ -58,6 +58,17 @@ pub fn default_year(today: Date) -> i16 {
     }
 }
 
+/// The years offered in the selector, newest first (with `year` itself, if
+/// one outside the range was asked for).
+fn year_choices(today: Date, year: i16) -> Vec<i16> {
+    let mut years: Vec<i16> = (annual::FIRST_YEAR..=today.year().max(annual::FIRST_YEAR)).rev().collect();
+    if !years.contains(&year) {
+        years.push(year);
+        years.sort_unstable_by(|a, b| b.cmp(a));
+    }
+    years
+}
+
 /// A year as typed, or the default when empty.
 fn parse_year(s: &str, today: Date) -> Result<i16, AppError> {
     let s = s.trim();
@@ -150,7 +161,7 @@ async fn render_page(
     if let Ok(r) = &d.report {
         if d.records.art20.is_none() {
             notes.push(format!(
-                "尚未登记 {year} 年第二十条数据（行政许可、行政处罚、行政强制、行政事业性收费），表二相应栏目显示为“未填报”。"
+                "尚未登记 {year} 年第二十条数据（行政许可、行政处罚、行政强制、行政事业性收费），表二相应栏目显示为“未填报”；请在“基础记录”中登记。"
             ));
         }
         let unwritten: Vec<&str> = std::iter::once(("引言", r.preamble.as_str()))
@@ -173,7 +184,7 @@ async fn render_page(
         })
         .collect();
     let today = state.today();
-    let years: Vec<i16> = (annual::FIRST_YEAR..=today.year()).rev().collect();
+    let years = year_choices(today, year);
     let exports = [("html", "网页 HTML"), ("docx", "Word 文档"), ("md", "Markdown"), ("json", "JSON 数据")];
     let status = if refused.is_some() || matches!(d.report, Err(DraftError::UnsupportedYear(_))) {
         StatusCode::BAD_REQUEST
@@ -372,7 +383,7 @@ async fn render_records(
     let table4_html = ogi_report::render::table_html(&t4_report, &ogi_report::layout::table4(), &[]);
     let status = if refused.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
     let today = state.today();
-    let years: Vec<i16> = (annual::FIRST_YEAR..=today.year()).rev().collect();
+    let years = year_choices(today, year);
     let body = state.templates.render(
         "annual_records.html",
         json!({"chrome": Chrome::new(session, "年度报告的基础记录", "annual"), "year": year, "years": years, "documents": doc_rows, "cases": case_rows, "has_art20": art20.is_some(), "document_form": form_for("document", None).unwrap_or_default(), "art20_form": art20_form, "case_form": form_for("case", None).unwrap_or_default(), "document_kinds": DocumentKind::ALL.iter().map(|k| (k.key(), k.label())).collect::<Vec<_>>(), "case_kinds": CaseKind::ALL.iter().map(|k| (k.key(), k.label())).collect::<Vec<_>>(), "case_results": CaseResult::ALL.iter().map(|r| (r.key(), r.label())).collect::<Vec<_>>(), "table2_html": table2_html, "table4_html": table4_html, "today": today.to_string()}),
