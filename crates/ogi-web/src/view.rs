@@ -20,6 +20,12 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("request_new.html", include_str!("../templates/request_new.html")),
     ("request.html", include_str!("../templates/request.html")),
     ("letters_admin.html", include_str!("../templates/letters_admin.html")),
+    ("annual.html", include_str!("../templates/annual.html")),
+    ("annual_records.html", include_str!("../templates/annual_records.html")),
+    ("annual_macros.html", include_str!("../templates/annual_macros.html")),
+    ("check.html", include_str!("../templates/check.html")),
+    ("check_macros.html", include_str!("../templates/check_macros.html")),
+    ("admin.html", include_str!("../templates/admin.html")),
 ];
 
 /// The stylesheet (served at /static/style.css; no outside fonts or CDNs).

@@ -1,8 +1,10 @@
 //! The workbench's pages, one module per screen.
 
+pub mod admin;
+pub mod annual;
+pub mod check;
 pub mod dashboard;
 pub mod letters;
-pub mod reader;
 pub mod register;
 pub mod request;
 

@@ -20,7 +20,7 @@ pub struct Browser {
 }
 
 /// The W3C element reference key.
-const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecc";
+const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 
 impl Browser {
     /// Starts chromedriver and a headless Chromium at 1366×768 that saves
@@ -29,6 +29,7 @@ impl Browser {
         let port = free_port();
         let driver = Command::new("chromedriver")
             .arg(format!("--port={port}"))
+            .args(std::env::var("OGI_WEBDRIVER_LOG").map(|p| format!("--log-path={p}")))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -64,6 +65,9 @@ impl Browser {
 
     fn call(&mut self, method: &str, path: &str, body: Option<Value>) -> Value {
         let body = body.map(|b| b.to_string()).unwrap_or_default();
+        if std::env::var_os("OGI_WEBDRIVER_DEBUG").is_some() {
+            eprintln!("webdriver: {method} {path} {}", body.chars().take(200).collect::<String>());
+        }
         let mut s = TcpStream::connect(("127.0.0.1", self.port)).expect("connect to chromedriver");
         s.set_read_timeout(Some(Duration::from_secs(60))).ok();
         let req = format!(
@@ -143,7 +147,14 @@ impl Browser {
     pub fn find(&mut self, css: &str) -> String {
         let p = self.s("/element");
         let v = self.call("POST", &p, Some(json!({"using": "css selector", "value": css})));
-        v[ELEMENT].as_str().unwrap_or_else(|| panic!("no element {css}")).to_string()
+        match v[ELEMENT].as_str() {
+            Some(e) => e.to_string(),
+            None => {
+                let url = self.url();
+                let page = self.source();
+                panic!("no element {css} on {url}:\n{}", page.chars().take(3000).collect::<String>())
+            }
+        }
     }
 
     pub fn exists(&mut self, css: &str) -> bool {
@@ -218,8 +229,10 @@ impl Drop for Browser {
         if !self.session.is_empty() {
             let p = format!("/session/{}", self.session);
             if let Ok(mut s) = TcpStream::connect(("127.0.0.1", self.port)) {
+                // Ends the browser; the reply is not awaited (the driver keeps connections open).
+                s.set_read_timeout(Some(Duration::from_secs(5))).ok();
                 let _ = s.write_all(format!("DELETE {p} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: 0\r\n\r\n").as_bytes());
-                let _ = s.read_to_end(&mut Vec::new());
+                let _ = s.read(&mut [0u8; 1024]);
             }
         }
         let _ = self.driver.kill();

@@ -1,0 +1,340 @@
+//! 系统管理 (管理员 only): user accounts (create, role, disable, reset the
+//! password), the agency's name and contact details, and API tokens for
+//! other systems (shown once; only the hash is stored).
+
+use std::collections::BTreeMap;
+
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use ogi_store::{Role, Store, StoreError, AGENCY_NAME};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::auth::{self, Session};
+use crate::state::AppState;
+use crate::view::{html, AppError, Chrome};
+
+pub const AGENCY_ADDRESS: &str = "agency.address";
+pub const AGENCY_PHONE: &str = "agency.phone";
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/admin", get(page))
+        .route("/admin/users", post(create_user))
+        .route("/admin/users/update", post(update_user))
+        .route("/admin/users/password", post(reset_password))
+        .route("/admin/settings", post(save_settings))
+        .route("/admin/tokens", post(issue_token))
+}
+
+/// A form shown back: what was typed, and what is wrong.
+#[derive(Serialize, Default, Clone)]
+struct FormView {
+    values: BTreeMap<String, String>,
+    errors: BTreeMap<String, String>,
+    error: Option<String>,
+}
+
+/// What the page shows besides the lists: a refused form (by name and user
+/// row), a confirmation, or a token just issued.
+#[derive(Default)]
+struct Extra {
+    form: Option<(&'static str, Option<i64>, FormView)>,
+    token: Option<(String, String)>,
+    ok: Option<&'static str>,
+}
+
+#[derive(Deserialize, Default)]
+pub struct OkQuery {
+    #[serde(default)]
+    ok: String,
+}
+
+/// Confirmations by key (never text from the address bar).
+fn ok_message(key: &str) -> Option<&'static str> {
+    match key {
+        "user" => Some("已创建用户。"),
+        "update" => Some("已修改用户。"),
+        "password" => Some("已重设密码，该用户须用新密码重新登录。"),
+        "settings" => Some("已保存机关信息。"),
+        _ => None,
+    }
+}
+
+pub async fn page(
+    State(state): State<AppState>,
+    session: Session,
+    Query(q): Query<OkQuery>,
+) -> Result<Response, AppError> {
+    session.must_administer()?;
+    render(&state, &session, Extra { ok: ok_message(&q.ok), ..Extra::default() }).await
+}
+
+async fn render(state: &AppState, session: &Session, extra: Extra) -> Result<Response, AppError> {
+    let (users, name, address, phone) = state
+        .read(|s| Ok((s.users()?, s.setting(AGENCY_NAME)?, s.setting(AGENCY_ADDRESS)?, s.setting(AGENCY_PHONE)?)))
+        .await?;
+    let form_for = |name: &str, id: Option<i64>| -> Option<FormView> {
+        extra.form.as_ref().filter(|(n, i, _)| *n == name && *i == id).map(|(_, _, v)| v.clone())
+    };
+    let rows: Vec<serde_json::Value> = users
+        .iter()
+        .map(|u| {
+            json!({"id": u.id, "username": u.username, "name": u.display_name, "role": u.role.key(), "role_label": u.role.label(), "active": u.active, "me": u.id == session.user.id, "update": form_for("update", Some(u.id)).unwrap_or_default(), "password": form_for("password", Some(u.id)).unwrap_or_default(), "token": form_for("token", Some(u.id)).unwrap_or_default()})
+        })
+        .collect();
+    let settings = form_for("settings", None).unwrap_or_else(|| FormView {
+        values: [
+            ("name", name.unwrap_or_default()),
+            ("address", address.unwrap_or_default()),
+            ("phone", phone.unwrap_or_default()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect(),
+        ..FormView::default()
+    });
+    let status = if extra.form.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+    let body = state.templates.render(
+        "admin.html",
+        json!({"chrome": Chrome::new(session, "系统管理", "admin"), "users": rows, "roles": Role::ALL.iter().map(|r| (r.key(), r.label())).collect::<Vec<_>>(), "create": form_for("create", None).unwrap_or_default(), "settings": settings, "ok": extra.ok, "token": extra.token.as_ref().map(|(user, token)| json!({"user": user, "token": token}))}),
+    )?;
+    Ok((status, html(body)).into_response())
+}
+
+fn refused(form: &'static str, id: Option<i64>, values: &[(&str, &str)], errors: Vec<(&str, String)>) -> Extra {
+    let view = FormView {
+        values: values.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+        error: (!errors.is_empty()).then(|| "请修改标红的栏目。".to_string()),
+        errors: errors.into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
+    };
+    Extra { form: Some((form, id, view)), ..Extra::default() }
+}
+
+/// The store's refusal as the form's own error; anything else is an error page.
+fn store_refusal(
+    e: StoreError,
+    form: &'static str,
+    id: Option<i64>,
+    values: &[(&str, &str)],
+) -> Result<Extra, AppError> {
+    match e {
+        StoreError::Invalid(m) => {
+            let mut extra = refused(form, id, values, Vec::new());
+            if let Some((_, _, v)) = extra.form.as_mut() {
+                v.error = Some(m);
+            }
+            Ok(extra)
+        }
+        e => Err(e.into()),
+    }
+}
+
+fn user_id(s: &str) -> Result<i64, AppError> {
+    s.trim().parse().map_err(|_| AppError::BadRequest("用户编号不正确。".into()))
+}
+
+#[derive(Deserialize, Default)]
+pub struct CreateForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    display_name: String,
+    #[serde(default)]
+    role: String,
+    #[serde(default)]
+    password: String,
+}
+
+pub async fn create_user(
+    State(state): State<AppState>,
+    session: Session,
+    Form(f): Form<CreateForm>,
+) -> Result<Response, AppError> {
+    session.must_administer()?;
+    let mut errors = Vec::new();
+    let username = f.username.trim().to_string();
+    if username.is_empty() || username.chars().count() > 64 || username.chars().any(char::is_whitespace) {
+        errors.push(("username", "用户名不能为空、不能含空格，最长 64 个字符".to_string()));
+    }
+    if f.display_name.trim().is_empty() {
+        errors.push(("display_name", "请填写姓名".to_string()));
+    } else if f.display_name.trim().chars().count() > 64 {
+        errors.push(("display_name", "姓名过长".to_string()));
+    }
+    let role = Role::from_key(&f.role);
+    if role.is_none() {
+        errors.push(("role", "请选择角色".to_string()));
+    }
+    if let Err(m) = auth::check_new_password(&f.password) {
+        errors.push(("password", m));
+    }
+    // The password is never shown back.
+    let values =
+        [("username", f.username.as_str()), ("display_name", f.display_name.as_str()), ("role", f.role.as_str())];
+    let Some(role) = role.filter(|_| errors.is_empty()) else {
+        return render(&state, &session, refused("create", None, &values, errors)).await;
+    };
+    let hash = auth::hash_password(&f.password)?;
+    let (actor, name) = (session.user.display_name.clone(), f.display_name.clone());
+    match state.write(move |s| s.create_user(&username, &name, role, &hash, &actor)).await {
+        Ok(_) => Ok(Redirect::to("/admin?ok=user").into_response()),
+        Err(e) => render(&state, &session, store_refusal(e, "create", None, &values)?).await,
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct UpdateForm {
+    #[serde(default)]
+    id: String,
+    #[serde(default)]
+    role: String,
+    /// A checkbox: present when ticked.
+    #[serde(default)]
+    active: Option<String>,
+}
+
+pub async fn update_user(
+    State(state): State<AppState>,
+    session: Session,
+    Form(f): Form<UpdateForm>,
+) -> Result<Response, AppError> {
+    session.must_administer()?;
+    let id = user_id(&f.id)?;
+    let active = f.active.is_some();
+    let values = [("role", f.role.as_str()), ("active", if active { "1" } else { "" })];
+    let Some(role) = Role::from_key(&f.role) else {
+        let extra = refused("update", Some(id), &values, vec![("role", "请选择角色".to_string())]);
+        return render(&state, &session, extra).await;
+    };
+    let actor = session.user.display_name.clone();
+    match state.write(move |s| s.update_user(id, role, active, &actor)).await {
+        Ok(_) => Ok(Redirect::to("/admin?ok=update").into_response()),
+        Err(e) => render(&state, &session, store_refusal(e, "update", Some(id), &values)?).await,
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct PasswordForm {
+    #[serde(default)]
+    id: String,
+    #[serde(default)]
+    password: String,
+}
+
+pub async fn reset_password(
+    State(state): State<AppState>,
+    session: Session,
+    Form(f): Form<PasswordForm>,
+) -> Result<Response, AppError> {
+    session.must_administer()?;
+    let id = user_id(&f.id)?;
+    if let Err(m) = auth::check_new_password(&f.password) {
+        return render(&state, &session, refused("password", Some(id), &[], vec![("password", m)])).await;
+    }
+    let hash = auth::hash_password(&f.password)?;
+    let actor = session.user.display_name.clone();
+    match state.write(move |s| s.set_password(id, &hash, &actor)).await {
+        Ok(()) => Ok(Redirect::to("/admin?ok=password").into_response()),
+        Err(e) => render(&state, &session, store_refusal(e, "password", Some(id), &[])?).await,
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct SettingsForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    address: String,
+    #[serde(default)]
+    phone: String,
+}
+
+pub async fn save_settings(
+    State(state): State<AppState>,
+    session: Session,
+    Form(f): Form<SettingsForm>,
+) -> Result<Response, AppError> {
+    session.must_administer()?;
+    let (name, address, phone) = (f.name.trim().to_string(), f.address.trim().to_string(), f.phone.trim().to_string());
+    let mut errors = Vec::new();
+    if name.is_empty() {
+        errors.push(("name", "请填写机关名称（报告标题和文书落款使用）".to_string()));
+    } else if name.chars().count() > 100 {
+        errors.push(("name", "机关名称过长（最多 100 字）".to_string()));
+    }
+    if address.chars().count() > 200 {
+        errors.push(("address", "地址过长（最多 200 字）".to_string()));
+    }
+    if phone.chars().count() > 50 {
+        errors.push(("phone", "电话过长（最多 50 字）".to_string()));
+    }
+    let values = [("name", f.name.as_str()), ("address", f.address.as_str()), ("phone", f.phone.as_str())];
+    if !errors.is_empty() {
+        return render(&state, &session, refused("settings", None, &values, errors)).await;
+    }
+    let actor = session.user.display_name.clone();
+    state
+        .write(move |s| {
+            // Only what changed, so the audit log says what was done.
+            for (key, value) in [(AGENCY_NAME, &name), (AGENCY_ADDRESS, &address), (AGENCY_PHONE, &phone)] {
+                if s.setting(key)?.as_deref().unwrap_or_default() != value.as_str() {
+                    s.set_setting(key, value, &actor)?;
+                }
+            }
+            Ok(())
+        })
+        .await?;
+    Ok(Redirect::to("/admin?ok=settings").into_response())
+}
+
+#[derive(Deserialize, Default)]
+pub struct TokenForm {
+    #[serde(default)]
+    id: String,
+    #[serde(default)]
+    name: String,
+}
+
+/// Issues an API token and shows it this once (the page is not cached and
+/// the token is not in any address).
+pub async fn issue_token(
+    State(state): State<AppState>,
+    session: Session,
+    Form(f): Form<TokenForm>,
+) -> Result<Response, AppError> {
+    session.must_administer()?;
+    let id = user_id(&f.id)?;
+    let name = f.name.trim().to_string();
+    let values = [("name", f.name.as_str())];
+    if name.is_empty() || name.chars().count() > 100 {
+        let m = if name.is_empty() {
+            "请填写令牌用途（例如“门户网站对接”）"
+        } else {
+            "用途过长（最多 100 字）"
+        };
+        return render(&state, &session, refused("token", Some(id), &values, vec![("name", m.to_string())])).await;
+    }
+    let users = state.read(|s| s.users()).await?;
+    let Some(user) = users.into_iter().find(|u| u.id == id) else { return Err(AppError::NotFound) };
+    if !user.active {
+        let extra = refused("token", Some(id), &values, vec![("name", "该用户已停用，不能签发令牌".to_string())]);
+        return render(&state, &session, extra).await;
+    }
+    let token = auth::random_token();
+    let hash = auth::token_hash(&token);
+    let actor = session.user.display_name.clone();
+    match state.write(move |s| s.create_api_token(&hash, id, &name, &actor)).await {
+        Ok(()) => {
+            let extra = Extra {
+                token: Some((format!("{}（{}）", user.display_name, user.username), token)),
+                ..Extra::default()
+            };
+            render(&state, &session, extra).await
+        }
+        Err(e) => render(&state, &session, store_refusal(e, "token", Some(id), &values)?).await,
+    }
+}
