@@ -86,7 +86,12 @@ async fn main() {
         ),
     ];
     println!("{CLIENTS} 个并发客户端（keep-alive），每个场景 {secs} s（另预热 1 s）\n");
-    for (name, paths) in scenarios {
+    // `OGI_LOAD_ONLY=2`: only the second scenario (for profiling).
+    let only: usize = env_or("OGI_LOAD_ONLY", 0);
+    for (i, (name, paths)) in scenarios.into_iter().enumerate() {
+        if only != 0 && only != i + 1 {
+            continue;
+        }
         // Warm the caches (SQLite pages, read connections) before measuring.
         run(addr, &cookie, paths, Duration::from_secs(1)).await;
         let result = run(addr, &cookie, paths, Duration::from_secs(secs)).await;
