@@ -808,11 +808,10 @@ impl Sqlite {
     /// every load of 工作台).
     fn table3_cached(&self, year: i16, template: Template) -> Result<BTreeMap<CellKey, Number>, StoreError> {
         // Read before computing: a commit in between makes the next call recompute.
-        let version: (i64, i64) = self.conn.query_row(
-            "SELECT (SELECT data_version FROM pragma_data_version), total_changes()",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )?;
+        let version: (i64, i64) =
+            self.conn.query_row("SELECT (SELECT data_version FROM pragma_data_version), total_changes()", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })?;
         if let Some(c) = self.table3_cache.borrow().as_ref() {
             if c.year == year && c.template == template && c.version == version {
                 return Ok(c.cells.clone());
@@ -861,5 +860,4 @@ impl Sqlite {
         }
         Ok(ogi_rules::table3::cells(&counts, template))
     }
-
 }
