@@ -239,6 +239,8 @@ CREATE TABLE audit (
 /// The embedded store: one SQLite file.
 pub struct Sqlite {
     conn: Connection,
+    /// The last table 三 this connection computed (see `table3_cached`).
+    table3_cache: std::cell::RefCell<Option<Table3Cache>>,
 }
 
 impl Sqlite {
@@ -275,7 +277,10 @@ impl Sqlite {
             tx.pragma_update(None, "user_version", i + 1)?;
         }
         tx.commit()?;
-        Ok(Sqlite { conn })
+        // Reads through the OS page cache shared by every connection, not a
+        // private copy per connection (the workbench keeps a pool of readers).
+        conn.pragma_update(None, "mmap_size", MMAP_BYTES)?;
+        Ok(Sqlite { conn, table3_cache: Default::default() })
     }
 
     /// A write transaction that takes the lock at once (so a second writer
@@ -627,42 +632,7 @@ impl Store for Sqlite {
     }
 
     fn table3(&self, year: i16, template: Template) -> Result<BTreeMap<CellKey, Number>, StoreError> {
-        let (start, end) = (format!("{year:04}-01-01"), format!("{year:04}-12-31"));
-        let mut counts: BTreeMap<(T3Row, ApplicantColumn), i64> = BTreeMap::new();
-        // One pass over the requests that matter for Y: received by its end
-        // and not closed before its start.
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT applicant, outcome,
-                    SUM(received >= ?1),
-                    SUM(received < ?1),
-                    SUM(closed_on IS NOT NULL AND closed_on <= ?2),
-                    SUM(closed_on IS NULL OR closed_on > ?2)
-             FROM requests INDEXED BY requests_t3
-             WHERE received <= ?2 AND (closed_on IS NULL OR closed_on >= ?1)
-             GROUP BY applicant, outcome",
-        )?;
-        let rows = stmt.query_map(params![start, end], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, Option<String>>(1)?,
-                r.get::<_, i64>(2)?,
-                r.get::<_, i64>(3)?,
-                r.get::<_, i64>(4)?,
-                r.get::<_, i64>(5)?,
-            ))
-        })?;
-        for row in rows {
-            let (applicant, outcome, new, carried, closed, forward) = row?;
-            let a = ApplicantColumn::from_key(&applicant).ok_or_else(|| corrupt("申请人类型", &applicant))?;
-            *counts.entry((T3Row::New, a)).or_default() += new;
-            *counts.entry((T3Row::CarriedOver, a)).or_default() += carried;
-            *counts.entry((T3Row::CarryForward, a)).or_default() += forward;
-            if closed > 0 {
-                let o = parse_outcome(outcome.as_deref().unwrap_or_default())?;
-                *counts.entry((T3Row::Outcome(o), a)).or_default() += closed;
-            }
-        }
-        Ok(ogi_rules::table3::cells(&counts, template))
+        self.table3_cached(year, template)
     }
 
     fn audit(&self) -> Result<Vec<AuditEntry>, StoreError> {
@@ -812,4 +782,82 @@ fn audit_row(r: &rusqlite::Row) -> rusqlite::Result<AuditEntry> {
         before: r.get(4)?,
         after: r.get(5)?,
     })
+}
+
+// ---- Serving many readers (found by the workbench's load test,
+// ogi-web/benches/load.rs): a memory-mapped database, table 三 computed once
+// per change of the register, the count of open requests from the index ----
+
+/// How much of the database file each connection maps (reads only; SQLite
+/// falls back to ordinary reads beyond it).
+const MMAP_BYTES: i64 = 1 << 30;
+
+/// A computed table 三 and the state of the database it was computed from.
+struct Table3Cache {
+    year: i16,
+    template: Template,
+    /// (`PRAGMA data_version`, `total_changes()`): the first changes when
+    /// another connection commits, the second when this one writes.
+    version: (i64, i64),
+    cells: BTreeMap<CellKey, Number>,
+}
+
+impl Sqlite {
+    /// Table 三 from the cache while the database is unchanged, else computed
+    /// (a pass over every request of the year: the workbench shows it on
+    /// every load of 工作台).
+    fn table3_cached(&self, year: i16, template: Template) -> Result<BTreeMap<CellKey, Number>, StoreError> {
+        // Read before computing: a commit in between makes the next call recompute.
+        let version: (i64, i64) =
+            self.conn.query_row("SELECT (SELECT data_version FROM pragma_data_version), total_changes()", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })?;
+        if let Some(c) = self.table3_cache.borrow().as_ref() {
+            if c.year == year && c.template == template && c.version == version {
+                return Ok(c.cells.clone());
+            }
+        }
+        let cells = self.table3_uncached(year, template)?;
+        *self.table3_cache.borrow_mut() = Some(Table3Cache { year, template, version, cells: cells.clone() });
+        Ok(cells)
+    }
+
+    fn table3_uncached(&self, year: i16, template: Template) -> Result<BTreeMap<CellKey, Number>, StoreError> {
+        let (start, end) = (format!("{year:04}-01-01"), format!("{year:04}-12-31"));
+        let mut counts: BTreeMap<(T3Row, ApplicantColumn), i64> = BTreeMap::new();
+        // One pass over the requests that matter for Y: received by its end
+        // and not closed before its start.
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT applicant, outcome,
+                    SUM(received >= ?1),
+                    SUM(received < ?1),
+                    SUM(closed_on IS NOT NULL AND closed_on <= ?2),
+                    SUM(closed_on IS NULL OR closed_on > ?2)
+             FROM requests INDEXED BY requests_t3
+             WHERE received <= ?2 AND (closed_on IS NULL OR closed_on >= ?1)
+             GROUP BY applicant, outcome",
+        )?;
+        let rows = stmt.query_map(params![start, end], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, Option<String>>(1)?,
+                r.get::<_, i64>(2)?,
+                r.get::<_, i64>(3)?,
+                r.get::<_, i64>(4)?,
+                r.get::<_, i64>(5)?,
+            ))
+        })?;
+        for row in rows {
+            let (applicant, outcome, new, carried, closed, forward) = row?;
+            let a = ApplicantColumn::from_key(&applicant).ok_or_else(|| corrupt("申请人类型", &applicant))?;
+            *counts.entry((T3Row::New, a)).or_default() += new;
+            *counts.entry((T3Row::CarriedOver, a)).or_default() += carried;
+            *counts.entry((T3Row::CarryForward, a)).or_default() += forward;
+            if closed > 0 {
+                let o = parse_outcome(outcome.as_deref().unwrap_or_default())?;
+                *counts.entry((T3Row::Outcome(o), a)).or_default() += closed;
+            }
+        }
+        Ok(ogi_rules::table3::cells(&counts, template))
+    }
 }

@@ -206,7 +206,7 @@ pub(crate) fn list(
         format!("?{}", args.len())
     };
     match f.state {
-        Some(StateFilter::NotClosed) => clauses.push("state <> 'closed'".into()),
+        Some(StateFilter::NotClosed) => clauses.push(NOT_CLOSED.into()),
         Some(s) => clauses.push(format!("state = {}", bind(s.key().into()))),
         None => {}
     }
@@ -249,6 +249,11 @@ pub(crate) fn list(
     let rows = rows.map(|r| to_list_row(r?)).collect::<Result<Vec<_>, _>>()?;
     Ok((rows, u64::try_from(total).unwrap_or(0)))
 }
+
+/// Not closed, as the states that are not (an `IN` list reads only those
+/// entries of the state index; `<> 'closed'` reads all of it: found by the
+/// workbench's load test).
+const NOT_CLOSED: &str = "state IN ('open', 'correction', 'consulting', 'payment')";
 
 /// The workbench's lists: what needs doing now.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -296,7 +301,7 @@ pub(crate) fn dashboard(conn: &Connection, today: Date, soon: Date) -> Result<Da
     let (correction, n_correction) = fetch("state = 'correction'", "received, id", &[])?;
     let (consulting, n_consulting) = fetch("state = 'consulting'", "received, id", &[])?;
     let (payment, n_payment) = fetch("state = 'payment'", "received, id", &[])?;
-    let open: i64 = conn.query_row("SELECT COUNT(*) FROM requests WHERE state <> 'closed'", [], |r| r.get(0))?;
+    let open: i64 = conn.query_row(&format!("SELECT COUNT(*) FROM requests WHERE {NOT_CLOSED}"), [], |r| r.get(0))?;
     Ok(Dashboard {
         overdue,
         due_soon,

@@ -353,3 +353,31 @@ fn accounts_sessions_and_the_last_administrator() {
     assert!(s.session("tok", 1_900_000_000).unwrap().is_none());
     assert_eq!(s.login_user("admin").unwrap().unwrap().1, "$argon2id$x");
 }
+
+// ---- table 三 is cached per connection (load test): never stale ----
+
+#[test]
+fn a_cached_table3_follows_changes_made_by_this_and_other_connections() {
+    use ogi_report::cells::{CellKey, T3Row};
+    let cal = Calendar::embedded();
+    let path = temp_db("t3cache");
+    let mut writer = Sqlite::open(&path).unwrap();
+    let reader = Sqlite::open(&path).unwrap();
+    let new_total = "t3.new.total".parse::<CellKey>().unwrap();
+    let granted = CellKey::T3(T3Row::Outcome(Outcome::Granted), ApplicantColumn::Total);
+    let value = |s: &Sqlite, k: CellKey| s.table3(2024, Template::Y2021).unwrap()[&k].as_int().unwrap();
+    assert_eq!(value(&reader, new_total), 0);
+    assert_eq!(value(&writer, new_total), 0);
+    // Another connection registers: the reader's cached table is not served.
+    let r = writer.create(new(ApplicantColumn::Natural, "2024-03-04"), "张三", &cal).unwrap();
+    assert_eq!(value(&reader, new_total), 1);
+    assert_eq!(value(&reader, new_total), 1);
+    // This connection's own write is seen by its own cache too.
+    assert_eq!(value(&writer, new_total), 1);
+    writer.record(&r.code, Event::Answered { on: d("2024-03-08"), outcome: Outcome::Granted }, "张三", &cal).unwrap();
+    assert_eq!(value(&writer, granted), 1);
+    assert_eq!(value(&reader, granted), 1);
+    // Another year is its own table.
+    assert_eq!(reader.table3(2023, Template::Y2021).unwrap()[&new_total].as_int(), Some(0));
+    assert_eq!(value(&reader, new_total), 1);
+}

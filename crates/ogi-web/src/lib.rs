@@ -17,6 +17,7 @@ use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::Router;
 
+pub mod api;
 pub mod auth;
 pub mod pages;
 pub mod state;
@@ -56,9 +57,11 @@ pub fn app(state: AppState) -> Router {
         .merge(pages::admin::routes())
         .route("/static/style.css", get(style))
         .route("/healthz", get(|| async { "ok" }))
+        .merge(api::routes())
         .fallback(|| async { view::AppError::NotFound })
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::middleware))
         .layer(DefaultBodyLimit::max(MAX_UPLOAD))
+        .layer(axum::middleware::from_fn(api::json_errors))
         .with_state(state)
 }
 
@@ -73,8 +76,7 @@ pub async fn serve(config: Config) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(config.addr).await?;
     let addr = listener.local_addr()?;
     println!("ogi 已启动：http://{addr}/ （数据库 {}）", config.db.display());
-    let users =
-        state.read(ogi_store::Store::user_count).await.map_err(|e| std::io::Error::other(e.to_string()))?;
+    let users = state.read(ogi_store::Store::user_count).await.map_err(|e| std::io::Error::other(e.to_string()))?;
     if users == 0 {
         let token = auth::random_token();
         *state.setup_token.lock().unwrap_or_else(|p| p.into_inner()) = Some(token.clone());

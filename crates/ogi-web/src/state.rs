@@ -38,7 +38,12 @@ impl AppState {
     /// Opens (creating if needed) the SQLite register at `path`.
     pub fn open(path: &Path, today: Option<Date>) -> Result<AppState, StoreError> {
         let writer = Sqlite::open(path)?;
-        let db = Db { path: path.to_path_buf(), writer: Mutex::new(writer), readers: Mutex::new(Vec::new()) };
+        let db = Db {
+            path: path.to_path_buf(),
+            writer: Mutex::new(writer),
+            readers: Mutex::new(Vec::new()),
+            gate: tokio::sync::Semaphore::new(READERS),
+        };
         let mut cal = Calendar::embedded();
         // Later years' arrangements beside the database (`calendar/2027.txt`).
         if let Some(dir) = path.parent().map(|p| p.join("calendar")) {
@@ -71,6 +76,10 @@ impl AppState {
         T: Send + 'static,
         F: FnOnce(&Sqlite) -> Result<T, StoreError> + Send + 'static,
     {
+        // Waits for a pooled connection rather than opening one more (found
+        // by the load test: under 50 clients, connections beyond the pool
+        // were opened and closed on every request).
+        let _permit = self.db.gate.acquire().await.map_err(|_| StoreError::Corrupt("内部错误".into()))?;
         let state = self.clone();
         tokio::task::spawn_blocking(move || {
             let conn = state.db.take_reader()?;
@@ -103,7 +112,12 @@ pub(crate) struct Db {
     writer: Mutex<Sqlite>,
     /// Idle read connections (WAL lets readers run beside the writer).
     readers: Mutex<Vec<Sqlite>>,
+    /// One permit per read connection the pool keeps.
+    gate: tokio::sync::Semaphore,
 }
+
+/// Reads at once, and read connections kept.
+const READERS: usize = 16;
 
 impl Db {
     fn take_reader(&self) -> Result<Sqlite, StoreError> {
@@ -116,7 +130,7 @@ impl Db {
 
     fn give_back(&self, conn: Sqlite) {
         let mut idle = self.readers.lock().unwrap_or_else(|p| p.into_inner());
-        if idle.len() < 16 {
+        if idle.len() < READERS {
             idle.push(conn);
         }
     }

@@ -1,0 +1,726 @@
+//! The JSON API under `/api/`: the register's operations for the 政务服务
+//! platforms that push online requests in, and for scripts. Described by a
+//! hand-written OpenAPI document (`static/openapi.json`, served at
+//! `/api/openapi.json`).
+//!
+//! Authentication is the workbench's: `Authorization: Bearer <token>` (an API
+//! token issued to a user), or a browser session cookie with `X-CSRF-Token`
+//! on writes (both resolved by [`crate::auth::middleware`]). Role rules are
+//! the pages' (延期 and 答复 need a 负责人). Every error is JSON with a
+//! Chinese `error` (and `fields` for invalid input), never HTML.
+
+use std::collections::BTreeMap;
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Path, Query, RawQuery, Request, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use ogi_report::cells::{ApplicantColumn, T3Row};
+use ogi_rules::request::{Channel, Event, State as ReqState};
+use ogi_rules::{Calendar, Date};
+use ogi_store::{channel_key, ListRow, NewRequest, Store, StoreError, Stored};
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+
+use crate::auth::Session;
+use crate::pages::register::ListQuery;
+use crate::state::AppState;
+use crate::view::AppError;
+
+/// The OpenAPI 3.0 document of every route below.
+pub const OPENAPI: &str = include_str!("../static/openapi.json");
+
+/// Most rows one page of `GET /api/requests` returns.
+pub const MAX_PER_PAGE: u64 = 200;
+const DEFAULT_PER_PAGE: u64 = 50;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/requests", get(list).post(create))
+        .route("/api/requests/{code}", get(detail))
+        .route("/api/requests/{code}/events", post(add_event))
+        .route("/api/reports/{year}", get(report))
+        .route("/api/check", post(check))
+        .route("/api/openapi.json", get(openapi))
+}
+
+// ---- errors ----
+
+/// An API error: status, Chinese message, and the fields at fault.
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub error: String,
+    pub fields: BTreeMap<String, String>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, error: impl Into<String>) -> ApiError {
+        ApiError { status, error: error.into(), fields: BTreeMap::new() }
+    }
+
+    fn fields(status: StatusCode, error: &str, fields: BTreeMap<String, String>) -> ApiError {
+        ApiError { status, error: error.into(), fields }
+    }
+
+    fn not_found() -> ApiError {
+        // The same body whatever the code was: nothing about what exists.
+        ApiError::new(StatusCode::NOT_FOUND, "未找到")
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut body = json!({"error": self.error});
+        if !self.fields.is_empty() {
+            body["fields"] = json!(self.fields);
+        }
+        (self.status, [(header::CACHE_CONTROL, "no-store")], Json(body)).into_response()
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound(_) | StoreError::NoRecord { .. } => ApiError::not_found(),
+            // The law's refusal, in its own words; nothing was saved.
+            StoreError::Rule(e) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, e.to_string()),
+            StoreError::Invalid(m) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, m),
+            other => ApiError::from(AppError::from(other)),
+        }
+    }
+}
+
+impl From<AppError> for ApiError {
+    fn from(e: AppError) -> Self {
+        if let AppError::Internal(m) = &e {
+            eprintln!("ogi: 内部错误：{m}");
+        }
+        ApiError::new(e.status(), e.message())
+    }
+}
+
+type ApiResult = Result<Response, ApiError>;
+
+/// Errors made outside the API's handlers (the CSRF check, an unknown path,
+/// a wrong method, a body over the limit) as JSON for `/api/` paths: a
+/// client of the API never gets an HTML page.
+pub async fn json_errors(req: Request, next: Next) -> Response {
+    let api = req.uri().path().starts_with("/api/");
+    let resp = next.run(req).await;
+    let status = resp.status();
+    if !api || !(status.is_client_error() || status.is_server_error()) {
+        return resp;
+    }
+    let is_json = resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if is_json {
+        return resp;
+    }
+    let message = match status {
+        StatusCode::UNAUTHORIZED => "未登录或令牌无效",
+        // The only page-style 403 under /api/ is the CSRF check of a cookie session.
+        StatusCode::FORBIDDEN => {
+            "CSRF 校验失败：用浏览器会话调用写操作须带 X-CSRF-Token 请求头；外部系统请使用 Authorization: Bearer 令牌"
+        }
+        StatusCode::NOT_FOUND => "没有这个接口",
+        StatusCode::METHOD_NOT_ALLOWED => "该接口不支持此请求方法",
+        StatusCode::PAYLOAD_TOO_LARGE => "请求体过大（上限 20 MB）",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "请求体类型不受支持",
+        StatusCode::TOO_MANY_REQUESTS => "请求过于频繁，请稍后再试",
+        s if s.is_server_error() => "服务器内部错误，请稍后再试；如果问题持续，请联系管理员查看日志",
+        _ => "请求有误，无法处理",
+    };
+    let allow = resp.headers().get(header::ALLOW).cloned();
+    let mut out = ApiError::new(status, message).into_response();
+    if let Some(a) = allow {
+        out.headers_mut().insert(header::ALLOW, a);
+    }
+    out
+}
+
+// ---- request bodies ----
+
+/// A JSON object body. Anything else is a 400 (not JSON, not an object) or a
+/// 415 (not declared as JSON), as JSON.
+pub struct JsonObject(pub Map<String, Value>);
+
+impl<S: Send + Sync> FromRequest<S> for JsonObject {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let declared = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .is_some_and(|v| {
+                let v = v.trim();
+                v.eq_ignore_ascii_case("application/json") || v.ends_with("+json")
+            });
+        if !declared {
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "请求体须为 JSON（Content-Type: application/json）",
+            ));
+        }
+        let bytes = body_bytes(req, state).await?;
+        match serde_json::from_slice::<Value>(&bytes) {
+            Ok(Value::Object(m)) => Ok(JsonObject(m)),
+            Ok(_) => Err(ApiError::new(StatusCode::BAD_REQUEST, "请求体应为 JSON 对象（{…}）")),
+            Err(e) => Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                format!("请求体不是有效的 JSON（第 {} 行第 {} 列附近）", e.line(), e.column()),
+            )),
+        }
+    }
+}
+
+/// The whole body, within the router's limit (413 as JSON beyond it).
+async fn body_bytes<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, ApiError> {
+    let declared =
+        req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+    // Refused before reading a byte of it.
+    if declared.is_some_and(|n| n > crate::MAX_UPLOAD as u64) {
+        return Err(too_large());
+    }
+    Bytes::from_request(req, state).await.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            too_large()
+        } else {
+            ApiError::new(StatusCode::BAD_REQUEST, "请求体读取失败")
+        }
+    })
+}
+
+fn too_large() -> ApiError {
+    ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, format!("请求体过大（上限 {} MB）", crate::MAX_UPLOAD / 1024 / 1024))
+}
+
+/// Reads the fields of a JSON object, collecting a Chinese message per bad field.
+struct Fields<'a> {
+    body: &'a Map<String, Value>,
+    errors: BTreeMap<String, String>,
+}
+
+impl<'a> Fields<'a> {
+    fn new(body: &'a Map<String, Value>, known: &[&str]) -> Fields<'a> {
+        let mut errors = BTreeMap::new();
+        for k in body.keys() {
+            if !known.contains(&k.as_str()) {
+                errors.insert(k.clone(), "未知字段".to_string());
+            }
+        }
+        Fields { body, errors }
+    }
+
+    fn fail(&mut self, name: &str, message: impl Into<String>) {
+        self.errors.entry(name.to_string()).or_insert_with(|| message.into());
+    }
+
+    /// A present, non-null value.
+    fn value(&self, name: &str) -> Option<&'a Value> {
+        self.body.get(name).filter(|v| !v.is_null())
+    }
+
+    fn require(&mut self, name: &str) -> Option<&'a Value> {
+        let v = self.value(name);
+        if v.is_none() {
+            self.fail(name, "必填");
+        }
+        v
+    }
+
+    /// A trimmed string of at most `max` characters; `None` if absent or bad.
+    fn text(&mut self, name: &str, required: bool, max: usize) -> Option<String> {
+        let v = if required { self.require(name)? } else { self.value(name)? };
+        let Some(s) = v.as_str() else {
+            self.fail(name, "应为字符串");
+            return None;
+        };
+        let s = s.trim();
+        if required && s.is_empty() {
+            self.fail(name, "不能为空");
+            return None;
+        }
+        if s.chars().count() > max {
+            self.fail(name, format!("过长（最多 {max} 字）"));
+            return None;
+        }
+        Some(s.to_string())
+    }
+
+    fn date(&mut self, name: &str, required: bool) -> Option<Date> {
+        let s = self.text(name, required, 20)?;
+        match s.parse::<Date>() {
+            Ok(d) => Some(d),
+            Err(_) => {
+                self.fail(name, "日期格式应为 2025-03-01");
+                None
+            }
+        }
+    }
+
+    fn uint(&mut self, name: &str, required: bool, max: u64) -> Option<u64> {
+        let v = if required { self.require(name)? } else { self.value(name)? };
+        match v.as_u64() {
+            Some(n) if n <= max => Some(n),
+            _ => {
+                self.fail(name, format!("应为 0 到 {max} 之间的整数"));
+                None
+            }
+        }
+    }
+
+    /// Refuses a field this request does not take.
+    fn forbid(&mut self, name: &str, why: &str) {
+        if self.value(name).is_some() {
+            self.fail(name, why);
+        }
+    }
+
+    fn finish(self) -> Result<(), ApiError> {
+        if self.errors.is_empty() {
+            Ok(())
+        } else {
+            Err(ApiError::fields(StatusCode::UNPROCESSABLE_ENTITY, "提交的内容有误，请按 fields 修改", self.errors))
+        }
+    }
+}
+
+// ---- views ----
+
+fn date_json(d: Option<Date>) -> Value {
+    d.map_or(Value::Null, |d| Value::String(d.to_string()))
+}
+
+fn outcome_json(o: Option<T3Row>) -> (Value, Value) {
+    match o {
+        Some(o) => (Value::String(o.key()), Value::String(o.label())),
+        None => (Value::Null, Value::Null),
+    }
+}
+
+fn list_item(r: &ListRow) -> Value {
+    let (outcome, outcome_label) = outcome_json(r.outcome);
+    json!({
+        "code": r.code,
+        "applicant_name": r.applicant_name,
+        "applicant": r.applicant.key(),
+        "applicant_label": r.applicant.label(),
+        "channel": channel_key(r.channel),
+        "channel_label": r.channel.label(),
+        "received": r.received.to_string(),
+        "state": r.state,
+        "state_label": r.state_label(),
+        "due": date_json(r.due),
+        "closed_on": date_json(r.closed_on),
+        "outcome": outcome,
+        "outcome_label": outcome_label,
+        "summary": r.summary,
+    })
+}
+
+fn state_key(s: &ReqState) -> (&'static str, &'static str) {
+    match s {
+        ReqState::Open => ("open", "办理中"),
+        ReqState::AwaitingCorrection { .. } => ("correction", "等待补正"),
+        ReqState::Consulting { .. } => ("consulting", "征求意见中"),
+        ReqState::AwaitingPayment { .. } => ("payment", "等待缴费"),
+        ReqState::Closed { .. } => ("closed", "已办结"),
+    }
+}
+
+/// The event kinds, their keys and Chinese names.
+const EVENT_KINDS: &[(&str, &str)] = &[
+    ("correction_requested", "补正告知"),
+    ("correction_received", "收到补正"),
+    ("correction_lapsed", "逾期未补正"),
+    ("consultation_started", "征求意见"),
+    ("consultation_ended", "收到意见"),
+    ("extended", "延期答复"),
+    ("fee_noticed", "收费通知"),
+    ("fee_paid", "缴费"),
+    ("fee_lapsed", "逾期未缴费"),
+    ("answered", "答复"),
+    ("withdrawn", "撤回申请"),
+];
+
+fn event_kind(e: &Event) -> &'static str {
+    match e {
+        Event::CorrectionRequested { .. } => "correction_requested",
+        Event::CorrectionReceived { .. } => "correction_received",
+        Event::CorrectionLapsed { .. } => "correction_lapsed",
+        Event::ConsultationStarted { .. } => "consultation_started",
+        Event::ConsultationEnded { .. } => "consultation_ended",
+        Event::Extended { .. } => "extended",
+        Event::FeeNoticed { .. } => "fee_noticed",
+        Event::FeePaid { .. } => "fee_paid",
+        Event::FeeLapsed { .. } => "fee_lapsed",
+        Event::Answered { .. } => "answered",
+        Event::Withdrawn { .. } => "withdrawn",
+    }
+}
+
+fn kind_label(kind: &str) -> &'static str {
+    EVENT_KINDS.iter().find(|(k, _)| *k == kind).map_or("", |(_, l)| l)
+}
+
+fn event_json(e: &Event) -> Value {
+    let kind = event_kind(e);
+    let mut v = json!({"kind": kind, "kind_label": kind_label(kind), "on": e.date().to_string()});
+    match e {
+        Event::CorrectionRequested { reply_by, .. } => v["reply_by"] = json!(reply_by.to_string()),
+        Event::Extended { days, approver, .. } => {
+            v["days"] = json!(days);
+            v["approver"] = json!(approver);
+        }
+        Event::FeeNoticed { yuan, .. } => v["yuan"] = json!(yuan),
+        Event::Answered { outcome, .. } => {
+            v["outcome"] = json!(T3Row::Outcome(*outcome).key());
+            v["outcome_label"] = json!(T3Row::Outcome(*outcome).label());
+        }
+        _ => {}
+    }
+    v
+}
+
+/// A request with its events, state, due date and why that date.
+fn request_json(s: &Stored, cal: &Calendar) -> Value {
+    let r = &s.request;
+    let state = r.state();
+    let (key, label) = state_key(&state);
+    let (closed_on, outcome) = match &state {
+        ReqState::Closed { on, outcome } => (Some(*on), Some(T3Row::Outcome(*outcome))),
+        _ => (None, None),
+    };
+    let (outcome, outcome_label) = outcome_json(outcome);
+    let explanation = r.explain_deadline(cal).ok();
+    let mut v = json!({
+        "code": s.code,
+        "applicant_name": s.applicant_name,
+        "contact": s.contact,
+        "applicant": r.applicant.key(),
+        "applicant_label": r.applicant.label(),
+        "channel": channel_key(r.channel),
+        "channel_label": r.channel.label(),
+        "received": r.received.to_string(),
+        "summary": s.summary,
+        "state": key,
+        "state_label": label,
+        "due": date_json(r.due(cal).ok().flatten()),
+        "due_explanation": explanation.map_or(Value::Null, |e| json!({"due": e.due.to_string(), "steps": e.steps})),
+        "closed_on": date_json(closed_on),
+        "outcome": outcome,
+        "outcome_label": outcome_label,
+        "events": r.events().iter().map(event_json).collect::<Vec<_>>(),
+    });
+    match state {
+        ReqState::AwaitingCorrection { reply_by } => v["reply_by"] = json!(reply_by.to_string()),
+        ReqState::Consulting { since } => v["paused_since"] = json!(since.to_string()),
+        ReqState::AwaitingPayment { since, yuan } => {
+            v["paused_since"] = json!(since.to_string());
+            v["fee_yuan"] = json!(yuan);
+        }
+        _ => {}
+    }
+    v
+}
+
+fn ok_json(status: StatusCode, v: Value) -> Response {
+    (status, [(header::CACHE_CONTROL, "no-store")], Json(v)).into_response()
+}
+
+// ---- handlers ----
+
+/// `GET /api/requests`: the register with the page's filters, paged.
+async fn list(State(state): State<AppState>, _session: Session, RawQuery(raw): RawQuery) -> ApiResult {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(raw.as_deref().unwrap_or_default())
+        .map_err(|_| ApiError::new(StatusCode::BAD_REQUEST, "查询字符串无法解析"))?;
+    let mut query = ListQuery::default();
+    let mut errors: BTreeMap<String, String> = BTreeMap::new();
+    let (mut page, mut per_page) = (1u64, DEFAULT_PER_PAGE);
+    for (k, v) in pairs {
+        match k.as_str() {
+            "state" => query.state = v,
+            "applicant" => query.applicant = v,
+            "channel" => query.channel = v,
+            "outcome" => query.outcome = v,
+            "from" => query.from = v,
+            "to" => query.to = v,
+            "q" => query.q = v,
+            "page" => match v.parse::<u64>() {
+                Ok(n) if n >= 1 => page = n,
+                _ => {
+                    errors.insert(k, "页码应为正整数".into());
+                }
+            },
+            "per_page" => match v.parse::<u64>() {
+                Ok(n) if (1..=MAX_PER_PAGE).contains(&n) => per_page = n,
+                _ => {
+                    errors.insert(k, format!("每页条数应为 1 到 {MAX_PER_PAGE} 之间的整数"));
+                }
+            },
+            _ => {
+                errors.insert(k, "未知的查询参数".into());
+            }
+        }
+    }
+    let filter = query.filter();
+    if let Err(e) = &filter {
+        errors.extend(e.iter().map(|(k, m)| (k.to_string(), m.clone())));
+    }
+    let filter = match filter {
+        Ok(f) if errors.is_empty() => f,
+        _ => return Err(ApiError::fields(StatusCode::BAD_REQUEST, "查询条件有误，请按 fields 修改", errors)),
+    };
+    let offset = (page - 1).saturating_mul(per_page);
+    let (rows, total) = state.read(move |s| s.list(&filter, offset, per_page)).await?;
+    Ok(ok_json(
+        StatusCode::OK,
+        json!({"total": total, "page": page, "per_page": per_page, "items": rows.iter().map(list_item).collect::<Vec<_>>()}),
+    ))
+}
+
+/// `POST /api/requests`: registers one request.
+async fn create(State(state): State<AppState>, session: Session, JsonObject(body): JsonObject) -> ApiResult {
+    let mut f =
+        Fields::new(&body, &["channel", "applicant", "applicant_name", "contact", "arrived", "confirmed", "summary"]);
+    let channel = f.text("channel", true, 40).and_then(|c| {
+        let found = ogi_store::parse_channel(&c);
+        if found.is_none() {
+            f.fail("channel", format!("未知的渠道，可选：{}", Channel::ALL.map(channel_key).join("、")));
+        }
+        found
+    });
+    let applicant = f.text("applicant", true, 40).and_then(|a| {
+        let found = ApplicantColumn::KINDS.into_iter().find(|k| k.key() == a);
+        if found.is_none() {
+            f.fail(
+                "applicant",
+                format!("未知的申请人类型，可选：{}", ApplicantColumn::KINDS.map(|k| k.key()).join("、")),
+            );
+        }
+        found
+    });
+    let applicant_name = f.text("applicant_name", true, 200);
+    let contact = f.text("contact", true, 500);
+    let summary = f.text("summary", true, 10_000);
+    let arrived = f.date("arrived", true);
+    let confirmed = f.date("confirmed", false);
+    let today = state.today();
+    for (name, d) in [("arrived", arrived), ("confirmed", confirmed)] {
+        if d.is_some_and(|d| d > today) {
+            f.fail(name, format!("不能晚于今天（{today}）"));
+        }
+    }
+    if let (Some(c), Some(a)) = (channel, arrived) {
+        if c.needs_confirmation() {
+            match confirmed {
+                None => {
+                    f.fail("confirmed", format!("{}提交的申请以双方确认之日为收到申请之日，须填写确认日期", c.label()))
+                }
+                Some(d) if d < a => f.fail("confirmed", "确认日期早于收到日期"),
+                Some(_) => {}
+            }
+        } else if confirmed.is_some() {
+            f.fail("confirmed", format!("{}提交的申请以收到之日为准，不填确认日期", c.label()));
+        }
+        // The deadline must be computable: the calendar covers the year.
+        let received = confirmed.filter(|_| c.needs_confirmation()).unwrap_or(a);
+        if state.cal.add_workdays(received, 20).is_err() {
+            f.fail("arrived", format!("{received} 超出工作日历的范围，无法计算答复期限"));
+        }
+    }
+    let (Some(channel), Some(applicant), Some(applicant_name), Some(contact), Some(summary), Some(arrived)) =
+        (channel, applicant, applicant_name, contact, summary, arrived)
+    else {
+        f.finish()?;
+        return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "提交的内容有误"));
+    };
+    f.finish()?;
+    let new = NewRequest { channel, applicant, arrived, confirmed, summary, applicant_name, contact };
+    let actor = session.user.username.clone();
+    let st = state.clone();
+    let stored = state.write(move |s| s.create(new, &actor, &st.cal)).await?;
+    let mut resp = ok_json(StatusCode::CREATED, request_json(&stored, &state.cal));
+    if let Ok(v) = HeaderValue::from_str(&format!("/api/requests/{}", stored.code)) {
+        resp.headers_mut().insert(header::LOCATION, v);
+    }
+    Ok(resp)
+}
+
+/// `GET /api/requests/{code}`.
+async fn detail(State(state): State<AppState>, _session: Session, Path(code): Path<String>) -> ApiResult {
+    let stored = state.read(move |s| s.get(&code)).await?;
+    Ok(ok_json(StatusCode::OK, request_json(&stored, &state.cal)))
+}
+
+/// `POST /api/requests/{code}/events`: records what happened, if the law allows it.
+async fn add_event(
+    State(state): State<AppState>,
+    session: Session,
+    Path(code): Path<String>,
+    JsonObject(body): JsonObject,
+) -> ApiResult {
+    let mut f = Fields::new(&body, &["kind", "on", "reply_by", "days", "yuan", "outcome"]);
+    let kind = f.text("kind", true, 40);
+    let kind = match kind.as_deref() {
+        Some(k) if EVENT_KINDS.iter().any(|(key, _)| *key == k) => Some(k.to_string()),
+        Some(_) => {
+            f.fail(
+                "kind",
+                format!("未知的事项，可选：{}", EVENT_KINDS.iter().map(|(k, _)| *k).collect::<Vec<_>>().join("、")),
+            );
+            None
+        }
+        None => None,
+    };
+    // The role rule before anything else is judged: a clerk learns that they
+    // may not, not what else was wrong.
+    match kind.as_deref() {
+        Some("extended") => session.must_decide("延期答复")?,
+        Some("answered") => session.must_decide("答复")?,
+        _ => {}
+    }
+    let on = f.date("on", true);
+    let today = state.today();
+    if on.is_some_and(|d| d > today) {
+        f.fail("on", format!("不能晚于今天（{today}）"));
+    }
+    let k = kind.as_deref().unwrap_or_default();
+    let reply_by = if k == "correction_requested" { f.date("reply_by", true) } else { None };
+    let days = if k == "extended" { f.uint("days", true, 20) } else { None };
+    let yuan = if k == "fee_noticed" { f.uint("yuan", true, 1_000_000_000) } else { None };
+    let outcome = if k == "answered" {
+        f.text("outcome", true, 80).and_then(|o| match T3Row::from_key(&o) {
+            Some(T3Row::Outcome(o)) => Some(o),
+            _ => {
+                f.fail("outcome", "未知的办理结果（如 granted、denied.state_secret、other.other）");
+                None
+            }
+        })
+    } else {
+        None
+    };
+    for (name, applies) in
+        [("reply_by", "correction_requested"), ("days", "extended"), ("yuan", "fee_noticed"), ("outcome", "answered")]
+    {
+        if kind.is_some() && k != applies {
+            f.forbid(name, &format!("只用于 {applies} 事项"));
+        }
+    }
+    let approver = session.user.display_name.clone();
+    let event = match (k, on) {
+        (_, None) => None,
+        ("correction_requested", Some(on)) => reply_by.map(|reply_by| Event::CorrectionRequested { on, reply_by }),
+        ("correction_received", Some(on)) => Some(Event::CorrectionReceived { on }),
+        ("correction_lapsed", Some(on)) => Some(Event::CorrectionLapsed { on }),
+        ("consultation_started", Some(on)) => Some(Event::ConsultationStarted { on }),
+        ("consultation_ended", Some(on)) => Some(Event::ConsultationEnded { on }),
+        ("extended", Some(on)) => days.map(|d| Event::Extended { on, days: d as u32, approver }),
+        ("fee_noticed", Some(on)) => yuan.map(|yuan| Event::FeeNoticed { on, yuan }),
+        ("fee_paid", Some(on)) => Some(Event::FeePaid { on }),
+        ("fee_lapsed", Some(on)) => Some(Event::FeeLapsed { on }),
+        ("answered", Some(on)) => outcome.map(|outcome| Event::Answered { on, outcome }),
+        ("withdrawn", Some(on)) => Some(Event::Withdrawn { on }),
+        _ => None,
+    };
+    f.finish()?;
+    let Some(event) = event else {
+        return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "提交的内容有误"));
+    };
+    let actor = session.user.username.clone();
+    let st = state.clone();
+    let stored = state.write(move |s| s.record(&code, event, &actor, &st.cal)).await?;
+    Ok(ok_json(StatusCode::OK, request_json(&stored, &state.cal)))
+}
+
+/// `GET /api/reports/{year}`: the year's report drafted from the records, and what the checker says of it.
+async fn report(State(state): State<AppState>, _session: Session, Path(year): Path<String>) -> ApiResult {
+    let year: i16 = year
+        .parse()
+        .ok()
+        .filter(|y| (1000..=9999).contains(y))
+        .ok_or_else(|| ApiError::new(StatusCode::BAD_REQUEST, "年度应为四位数字，如 2024"))?;
+    let draft_err = |e: ogi_rules::annual::DraftError| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, e.to_string());
+    if year < ogi_rules::annual::FIRST_YEAR {
+        return Err(draft_err(ogi_rules::annual::DraftError::UnsupportedYear(year)));
+    }
+    if year > state.today().year() {
+        return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, format!("{year} 年尚未开始，不能生成年度报告")));
+    }
+    let (records, previous) = state
+        .read(move |s| {
+            let previous = if year > ogi_rules::annual::FIRST_YEAR { Some(s.annual_records(year - 1)?) } else { None };
+            Ok((s.annual_records(year)?, previous))
+        })
+        .await?;
+    let report = ogi_rules::annual::draft(&records).map_err(draft_err)?;
+    // The year before, when it drafts, lets the checker compare carried-over figures.
+    let previous = previous.and_then(|p| ogi_rules::annual::draft(&p).ok());
+    let diagnostics = ogi_report::check::check(&report, previous.as_ref());
+    // The report as `ogi report render --to json` prints it.
+    let report: Value = serde_json::from_str(&ogi_report::render::json(&report))
+        .map_err(|e| ApiError::from(AppError::Internal(e.to_string())))?;
+    Ok(ok_json(StatusCode::OK, json!({"year": year, "report": report, "diagnostics": diagnostics})))
+}
+
+#[derive(Deserialize)]
+struct CheckQuery {
+    filename: Option<String>,
+}
+
+/// `POST /api/check`: reads a published report (the body's bytes) and checks it.
+async fn check(
+    State(state): State<AppState>,
+    _session: Session,
+    Query(q): Query<CheckQuery>,
+    req: Request,
+) -> ApiResult {
+    let bytes = body_bytes(req, &state).await?;
+    if bytes.is_empty() {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "请求体为空：请把年度报告文件的内容作为请求体上传",
+        ));
+    }
+    let name = q.filename.filter(|n| !n.trim().is_empty());
+    // Reading is CPU work: off the async workers, and bounded in time.
+    let reading = tokio::task::spawn_blocking(move || {
+        ogi_report::read(&bytes, name.as_deref()).map(|r| {
+            let diagnostics = ogi_report::check::check(&r, None);
+            (r, diagnostics)
+        })
+    });
+    let (report, diagnostics) = match tokio::time::timeout(crate::pages::reader::READ_TIMEOUT, reading).await {
+        Ok(Ok(Ok(r))) => r,
+        Ok(Ok(Err(e))) => return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, e.to_string())),
+        Ok(Err(_)) => return Err(AppError::Internal("读取报告的任务失败".into()).into()),
+        Err(_) => return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "读取超时：文件过于复杂")),
+    };
+    let cells: BTreeMap<String, Value> = report.cells.iter().map(|(k, c)| (k.to_string(), json!(c.value))).collect();
+    Ok(ok_json(
+        StatusCode::OK,
+        json!({
+            "agency": report.meta.agency,
+            "year": report.meta.year,
+            "template": report.meta.template,
+            "title": report.meta.title,
+            "cells": cells,
+            "notes": report.notes,
+            "diagnostics": diagnostics,
+        }),
+    ))
+}
+
+/// `GET /api/openapi.json` (no login: it describes, it does not reveal).
+async fn openapi() -> Response {
+    ([(header::CONTENT_TYPE, "application/json"), (header::CACHE_CONTROL, "max-age=3600")], OPENAPI).into_response()
+}

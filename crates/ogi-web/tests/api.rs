@@ -1,0 +1,482 @@
+//! The JSON API over real HTTP: bearer tokens and browser sessions (with
+//! CSRF), role rules, the register's list with filters and pages, registering
+//! a request and its events under the law's rules, the drafted report, the
+//! checker, errors always as JSON, and the OpenAPI document matching the router.
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use common::{Client, Resp, Server};
+use ogi_store::{Role, Store};
+use serde_json::{json, Value};
+
+const TODAY: &str = "2024-12-31";
+
+/// A user of `role` with an API token, created in the store.
+async fn token_for(server: &Server, username: &str, role: Role) -> (String, i64) {
+    let token = ogi_web::auth::random_token();
+    let hash = ogi_web::auth::token_hash(&token);
+    let name = username.to_string();
+    let id = server
+        .state
+        .write(move |s| {
+            let u = s.create_user(&name, &format!("{name}的姓名"), role, "!", "test")?;
+            s.create_api_token(&hash, u.id, "政务服务平台", "test")?;
+            Ok(u.id)
+        })
+        .await
+        .unwrap();
+    (token, id)
+}
+
+struct Api {
+    client: Client,
+    auth: String,
+}
+
+impl Api {
+    async fn new(server: &Server, username: &str, role: Role) -> Api {
+        let (token, _) = token_for(server, username, role).await;
+        Api { client: server.client(), auth: format!("Bearer {token}") }
+    }
+
+    async fn get(&mut self, path: &str) -> Resp {
+        self.client.send("GET", path, &[("Authorization", &self.auth)], Vec::new()).await
+    }
+
+    async fn post(&mut self, path: &str, body: &Value) -> Resp {
+        let auth = self.auth.clone();
+        self.client.post_json(path, body, &[("Authorization", &auth)]).await
+    }
+
+    async fn post_raw(&mut self, path: &str, content_type: &str, body: Vec<u8>) -> Resp {
+        let auth = self.auth.clone();
+        self.client.send("POST", path, &[("Authorization", &auth), ("Content-Type", content_type)], body).await
+    }
+}
+
+/// Every error of the API is JSON with a Chinese message.
+fn json_error(r: &Resp, status: u16) -> Value {
+    assert_eq!(r.status, status, "{}", r.text());
+    assert!(r.header("content-type").is_some_and(|c| c.starts_with("application/json")), "{:?}", r.headers);
+    let v = r.json();
+    let e = v["error"].as_str().unwrap_or_else(|| panic!("no error field: {v}"));
+    assert!(e.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)), "not Chinese: {e}");
+    v
+}
+
+fn new_request() -> Value {
+    json!({
+        "channel": "online",
+        "applicant": "natural",
+        "applicant_name": "张三",
+        "contact": "13800000000",
+        "arrived": "2024-12-02",
+        "confirmed": "2024-12-03",
+        "summary": "请公开本单位2024年度部门预算"
+    })
+}
+
+/// The routes of the router under /api/ (the document must list exactly these).
+const ROUTES: &[(&str, &str)] = &[
+    ("get", "/api/requests"),
+    ("post", "/api/requests"),
+    ("get", "/api/requests/{code}"),
+    ("post", "/api/requests/{code}/events"),
+    ("get", "/api/reports/{year}"),
+    ("post", "/api/check"),
+    ("get", "/api/openapi.json"),
+];
+
+#[tokio::test]
+async fn the_openapi_document_describes_exactly_the_routes() {
+    let server = common::start("api-openapi", Some(TODAY)).await;
+    common::fill(&server, 2024, 20, 3).await;
+    // Served without login.
+    let r = server.client().get("/api/openapi.json").await;
+    assert_eq!(r.status, 200);
+    let doc = r.json();
+    assert!(doc["openapi"].as_str().is_some_and(|v| v.starts_with("3.")), "{}", doc["openapi"]);
+    assert_eq!(doc["components"]["securitySchemes"]["bearer"]["scheme"], "bearer");
+    let mut documented = BTreeSet::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            documented.insert((method.clone(), path.clone()));
+            // Every operation documents its responses, errors included.
+            let responses = op["responses"].as_object().unwrap();
+            if path != "/api/openapi.json" {
+                assert!(responses.contains_key("401"), "{method} {path} lacks 401");
+            }
+        }
+    }
+    let routed: BTreeSet<(String, String)> = ROUTES.iter().map(|(m, p)| (m.to_string(), p.to_string())).collect();
+    assert_eq!(documented, routed);
+    // Every schema reference resolves.
+    let text = serde_json::to_string(&doc).unwrap();
+    for part in text.split("\"$ref\":\"#/components/").skip(1) {
+        let target = &part[..part.find('"').unwrap()];
+        let (group, name) = target.split_once('/').unwrap();
+        assert!(doc["components"][group][name].is_object(), "unresolved $ref {target}");
+    }
+    // And each documented operation is routed: called with a token, none
+    // answers "no such interface" (404 of the router) or 405.
+    let mut api = Api::new(&server, "clerk", Role::Clerk).await;
+    let code = server.state.read(|s| s.list(&Default::default(), 0, 1)).await.unwrap().0[0].code.clone();
+    for (method, path) in &documented {
+        let path = path.replace("{code}", &code).replace("{year}", "2024");
+        let r = if method == "get" { api.get(&path).await } else { api.post(&path, &json!({})).await };
+        assert!(
+            r.status != 405 && r.text() != r#"{"error":"没有这个接口"}"#,
+            "{method} {path}: {} {}",
+            r.status,
+            r.text()
+        );
+        assert!(r.header("content-type").is_some_and(|c| c.starts_with("application/json")), "{method} {path}");
+    }
+    // The router's own answer for a path it does not have, to be sure the check above can fail.
+    let r = api.get("/api/nothing-here").await;
+    assert_eq!(json_error(&r, 404)["error"], "没有这个接口");
+}
+
+#[tokio::test]
+async fn no_or_wrong_credentials_get_401_json_and_a_disabled_users_token_stops_working() {
+    let server = common::start("api-auth", Some(TODAY)).await;
+    let mut anon = server.client();
+    json_error(&anon.get("/api/requests").await, 401);
+    json_error(&anon.post_json("/api/requests", &new_request(), &[]).await, 401);
+    json_error(&anon.get("/api/requests").await, 401);
+    let wrong = anon.send("GET", "/api/requests", &[("Authorization", "Bearer not-a-token")], Vec::new()).await;
+    json_error(&wrong, 401);
+
+    let (token, id) = token_for(&server, "platform", Role::Clerk).await;
+    let auth = format!("Bearer {token}");
+    let ok = anon.send("GET", "/api/requests", &[("Authorization", &auth)], Vec::new()).await;
+    assert_eq!(ok.status, 200, "{}", ok.text());
+    // An administrator disables the user: the token is refused at once.
+    server.state.write(move |s| s.update_user(id, Role::Clerk, false, "admin")).await.unwrap();
+    json_error(&anon.send("GET", "/api/requests", &[("Authorization", &auth)], Vec::new()).await, 401);
+    let post = anon.post_json("/api/requests", &new_request(), &[("Authorization", &auth)]).await;
+    json_error(&post, 401);
+    assert_eq!(server.state.read(|s| s.list(&Default::default(), 0, 1)).await.unwrap().1, 0);
+}
+
+#[tokio::test]
+async fn a_browser_session_reads_freely_but_writes_only_with_its_csrf_token() {
+    let server = common::start("api-csrf", Some(TODAY)).await;
+    let mut c = server.login("clerk", Role::Clerk).await;
+    let page = c.get("/requests").await;
+    let csrf = page.csrf();
+    assert_eq!(c.get("/api/requests").await.status, 200);
+    // Without the header: refused, as JSON, and nothing stored.
+    let r = c.post_json("/api/requests", &new_request(), &[]).await;
+    assert!(json_error(&r, 403)["error"].as_str().unwrap().contains("X-CSRF-Token"));
+    let r = c.post_json("/api/requests", &new_request(), &[("X-CSRF-Token", "wrong")]).await;
+    json_error(&r, 403);
+    assert_eq!(server.state.read(|s| s.list(&Default::default(), 0, 1)).await.unwrap().1, 0);
+    let r = c.post_json("/api/requests", &new_request(), &[("X-CSRF-Token", &csrf)]).await;
+    assert_eq!(r.status, 201, "{}", r.text());
+}
+
+#[tokio::test]
+async fn the_register_lists_with_the_pages_filters_and_pages() {
+    let server = common::start("api-list", Some(TODAY)).await;
+    common::fill(&server, 2024, 300, 11).await;
+    let mut api = Api::new(&server, "clerk", Role::Clerk).await;
+    let r = api.get("/api/requests?per_page=20&page=2").await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let v = r.json();
+    assert_eq!((v["total"].as_u64(), v["page"].as_u64(), v["per_page"].as_u64()), (Some(300), Some(2), Some(20)));
+    let items = v["items"].as_array().unwrap();
+    assert_eq!(items.len(), 20);
+    // The same rows as the store's page, keys and labels both.
+    let (rows, _) = server.state.read(|s| s.list(&Default::default(), 20, 20)).await.unwrap();
+    for (item, row) in items.iter().zip(&rows) {
+        assert_eq!(item["code"], row.code.as_str());
+        assert_eq!(item["applicant"], row.applicant.key());
+        assert_eq!(item["applicant_label"], row.applicant.label());
+        assert_eq!(item["channel"], ogi_store::channel_key(row.channel));
+        assert_eq!(item["state"], row.state);
+        assert_eq!(item["received"], row.received.to_string());
+        assert_eq!(item["outcome"].as_str(), row.outcome.map(|o| o.key()).as_deref());
+    }
+    // Filters as on /requests.
+    let r = api.get("/api/requests?state=closed&outcome=denied&per_page=200").await;
+    let v = r.json();
+    let filter = ogi_store::ListFilter {
+        state: Some(ogi_store::StateFilter::Closed),
+        outcome: Some("denied".into()),
+        ..Default::default()
+    };
+    let expected = server.state.read(move |s| s.list(&filter, 0, 1)).await.unwrap().1;
+    assert!(expected > 0);
+    assert_eq!(v["total"].as_u64(), Some(expected));
+    for item in v["items"].as_array().unwrap() {
+        assert_eq!(item["state"], "closed");
+        assert_eq!(item["state_label"], "已办结");
+        assert!(item["outcome"].as_str().unwrap().starts_with("denied."), "{item}");
+        assert!(item["outcome_label"].as_str().unwrap().starts_with("（三）不予公开"));
+    }
+    // Wrong filters name their fields.
+    let r = api.get("/api/requests?state=bogus&from=yesterday&per_page=500&page=0&colour=red").await;
+    let v = json_error(&r, 400);
+    let fields: BTreeSet<&str> = v["fields"].as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(fields, BTreeSet::from(["colour", "from", "page", "per_page", "state"]));
+    assert_eq!(v["fields"]["from"], "日期格式应为 2025-03-01");
+}
+
+#[tokio::test]
+async fn registering_a_request_returns_it_with_its_due_date_and_refuses_bad_input_per_field() {
+    let server = common::start("api-create", Some(TODAY)).await;
+    let mut api = Api::new(&server, "platform", Role::Clerk).await;
+    let r = api.post("/api/requests", &new_request()).await;
+    assert_eq!(r.status, 201, "{}", r.text());
+    let v = r.json();
+    let code = v["code"].as_str().unwrap().to_string();
+    assert_eq!(r.header("location"), Some(format!("/api/requests/{code}").as_str()));
+    assert_eq!(v["received"], "2024-12-03", "online: received when confirmed");
+    assert_eq!(
+        (v["state"].as_str(), v["channel"].as_str(), v["channel_label"].as_str()),
+        (Some("open"), Some("online"), Some("网络"))
+    );
+    let stored = server
+        .state
+        .read({
+            let code = code.clone();
+            move |s| s.get(&code)
+        })
+        .await
+        .unwrap();
+    assert_eq!(stored.applicant_name, "张三");
+    let due = stored.request.due(&ogi_rules::Calendar::embedded()).unwrap().unwrap();
+    assert_eq!(v["due"], due.to_string());
+    assert_eq!(v["due_explanation"]["due"], due.to_string());
+    assert!(v["due_explanation"]["steps"][0].as_str().unwrap().contains("第三十一条"), "{v}");
+    // The Location answers with the same request.
+    let got = api.get(&format!("/api/requests/{code}")).await;
+    assert_eq!(got.status, 200);
+    assert_eq!(got.json(), v);
+
+    // Each wrong field named, nothing stored.
+    let bad = json!({
+        "channel": "pigeon",
+        "applicant": "total",
+        "applicant_name": "  ",
+        "arrived": "2024-13-01",
+        "summary": 42,
+        "colour": "red"
+    });
+    let v = json_error(&api.post("/api/requests", &bad).await, 422);
+    let fields: BTreeSet<&str> = v["fields"].as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(
+        fields,
+        BTreeSet::from(["applicant", "applicant_name", "arrived", "channel", "colour", "contact", "summary"])
+    );
+    assert_eq!(v["fields"]["contact"], "必填");
+    assert_eq!(v["fields"]["summary"], "应为字符串");
+    // 第三十一条: an online request needs its confirmation date; one in person must not have one.
+    let mut online = new_request();
+    online.as_object_mut().unwrap().remove("confirmed");
+    let v = json_error(&api.post("/api/requests", &online).await, 422);
+    assert!(v["fields"]["confirmed"].as_str().unwrap().contains("确认日期"), "{v}");
+    let mut future = new_request();
+    future["channel"] = json!("in_person");
+    future["confirmed"] = Value::Null;
+    future["arrived"] = json!("2025-01-02");
+    let v = json_error(&api.post("/api/requests", &future).await, 422);
+    assert!(v["fields"]["arrived"].as_str().unwrap().contains("不能晚于今天"), "{v}");
+    assert_eq!(server.state.read(|s| s.list(&Default::default(), 0, 1)).await.unwrap().1, 1);
+
+    // Bodies that are not JSON objects: 400 (or 415 undeclared), as JSON.
+    let v = json_error(&api.post_raw("/api/requests", "application/json", b"{\"channel\": ".to_vec()).await, 400);
+    assert!(v["error"].as_str().unwrap().contains("不是有效的 JSON"));
+    json_error(&api.post_raw("/api/requests", "application/json", b"[1, 2]".to_vec()).await, 400);
+    json_error(&api.post_raw("/api/requests", "text/plain", b"{}".to_vec()).await, 415);
+}
+
+#[tokio::test]
+async fn an_unknown_code_is_a_plain_404() {
+    let server = common::start("api-404", Some(TODAY)).await;
+    let mut api = Api::new(&server, "clerk", Role::Clerk).await;
+    let a = api.get("/api/requests/YSQ2024-999999").await;
+    assert_eq!(json_error(&a, 404), json!({"error": "未找到"}));
+    let b = api.get("/api/requests/%E4%B8%8D%E5%AD%98%E5%9C%A8").await;
+    assert_eq!(b.body, a.body);
+    let c = api.post("/api/requests/YSQ2024-999999/events", &json!({"kind": "withdrawn", "on": "2024-12-02"})).await;
+    assert_eq!(c.body, a.body);
+    // A path or method the router does not have is JSON too.
+    json_error(&api.get("/api/requests/YSQ2024-000001/letters").await, 404);
+    let r = api.client.send("DELETE", "/api/requests", &[("Authorization", &api.auth)], Vec::new()).await;
+    json_error(&r, 405);
+}
+
+#[tokio::test]
+async fn events_follow_the_law_and_only_a_head_extends_or_answers() {
+    let server = common::start("api-events", Some(TODAY)).await;
+    let mut clerk = Api::new(&server, "clerk", Role::Clerk).await;
+    let mut head = Api::new(&server, "head", Role::Head).await;
+    let mut req = new_request();
+    req["channel"] = json!("in_person");
+    req["confirmed"] = Value::Null;
+    let code = clerk.post("/api/requests", &req).await.json()["code"].as_str().unwrap().to_string();
+    let events = format!("/api/requests/{code}/events");
+
+    // A clerk may not extend or answer: 403 JSON, nothing recorded.
+    for body in [
+        json!({"kind": "extended", "on": "2024-12-10", "days": 10}),
+        json!({"kind": "answered", "on": "2024-12-10", "outcome": "granted"}),
+    ] {
+        let v = json_error(&clerk.post(&events, &body).await, 403);
+        assert!(v["error"].as_str().unwrap().contains("须经负责人同意"), "{v}");
+    }
+    let get = |s: &ogi_store::Sqlite, c: &str| s.get(c);
+    let c2 = code.clone();
+    assert!(server.state.read(move |s| get(s, &c2)).await.unwrap().request.events().is_empty());
+
+    // A clerk starts a consultation and records its end.
+    let r = clerk.post(&events, &json!({"kind": "consultation_started", "on": "2024-12-04"})).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let v = r.json();
+    assert_eq!((v["state"].as_str(), v["paused_since"].as_str()), (Some("consulting"), Some("2024-12-04")));
+    assert_eq!(v["due"], Value::Null);
+    let r = clerk.post(&events, &json!({"kind": "consultation_ended", "on": "2024-12-06"})).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+
+    // The head extends: the approver is the head's name.
+    let r = head.post(&events, &json!({"kind": "extended", "on": "2024-12-09", "days": 15})).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let v = r.json();
+    let ext = &v["events"][2];
+    assert_eq!(
+        (ext["kind"].as_str(), ext["days"].as_u64(), ext["approver"].as_str()),
+        (Some("extended"), Some(15), Some("head的姓名"))
+    );
+    assert!(
+        v["due_explanation"]["steps"].as_array().unwrap().iter().any(|s| s.as_str().unwrap().contains("延期")),
+        "{v}"
+    );
+    // The law refuses a second extension, in its own words.
+    let v = json_error(&head.post(&events, &json!({"kind": "extended", "on": "2024-12-10", "days": 5})).await, 422);
+    assert!(v["error"].as_str().unwrap().contains("延期只能一次"), "{v}");
+    // Fields checked before the law: missing or foreign to the kind, unknown kinds.
+    let v = json_error(&clerk.post(&events, &json!({"kind": "fee_noticed", "on": "2024-12-10", "days": 3})).await, 422);
+    assert_eq!(v["fields"]["yuan"], "必填");
+    assert!(v["fields"]["days"].as_str().unwrap().contains("extended"));
+    let v = json_error(&clerk.post(&events, &json!({"kind": "teleported", "on": "soon"})).await, 422);
+    assert!(v["fields"]["kind"].as_str().unwrap().contains("未知的事项"));
+    assert!(v["fields"]["on"].as_str().unwrap().contains("日期格式"));
+    let v = json_error(
+        &head.post(&events, &json!({"kind": "answered", "on": "2024-12-12", "outcome": "maybe"})).await,
+        422,
+    );
+    assert!(v["fields"]["outcome"].as_str().unwrap().contains("未知的办理结果"));
+
+    // The head answers: closed, counted under its outcome.
+    let r =
+        head.post(&events, &json!({"kind": "answered", "on": "2024-12-12", "outcome": "denied.state_secret"})).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let v = r.json();
+    assert_eq!((v["state"].as_str(), v["closed_on"].as_str()), (Some("closed"), Some("2024-12-12")));
+    assert_eq!(v["outcome"], "denied.state_secret");
+    assert_eq!(v["outcome_label"], "（三）不予公开·属于国家秘密");
+    // Nothing happens to a closed request.
+    let v = json_error(&clerk.post(&events, &json!({"kind": "withdrawn", "on": "2024-12-13"})).await, 422);
+    assert!(v["error"].as_str().unwrap().contains("申请已办结"), "{v}");
+    let c2 = code.clone();
+    assert_eq!(server.state.read(move |s| get(s, &c2)).await.unwrap().request.events().len(), 4);
+}
+
+#[tokio::test]
+async fn the_years_report_is_drafted_and_checked() {
+    let server = common::start("api-report", Some(TODAY)).await;
+    common::fill(&server, 2024, 120, 5).await;
+    server.state.write(|s| s.set_setting(ogi_store::AGENCY_NAME, "某市数据局", "test")).await.unwrap();
+    let mut api = Api::new(&server, "clerk", Role::Clerk).await;
+    let r = api.get("/api/reports/2024").await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let v = r.json();
+    assert_eq!(v["report"]["meta"]["year"], 2024);
+    assert_eq!(v["report"]["meta"]["agency"], "某市数据局");
+    assert_eq!(v["report"]["cells"]["t3.new.total"]["value"], "120");
+    // Without the year's 第二十条 figures the checker says table 二 is incomplete…
+    let rules: Vec<&str> = v["diagnostics"].as_array().unwrap().iter().map(|d| d["rule"].as_str().unwrap()).collect();
+    assert_eq!(rules, ["structure.row-missing"]);
+    // …and with them the draft checks clean.
+    let figures = ogi_rules::annual::Art20Figures {
+        licensing: 10,
+        penalty: 2,
+        enforcement: 0,
+        fees_wan: ogi_report::Number::int(0),
+    };
+    server.state.write(move |s| s.set_art20(2024, &figures, "test")).await.unwrap();
+    let v = api.get("/api/reports/2024").await.json();
+    let diagnostics = v["diagnostics"].as_array().unwrap();
+    assert!(diagnostics.iter().all(|d| d["severity"] != "error"), "{diagnostics:?}");
+    assert_eq!(v["report"]["cells"]["t2.licensing.decisions"]["value"], "10");
+    let v = json_error(&api.get("/api/reports/2020").await, 422);
+    assert!(v["error"].as_str().unwrap().contains("旧格式"), "{v}");
+    json_error(&api.get("/api/reports/2025").await, 422);
+    json_error(&api.get("/api/reports/last").await, 400);
+    // Without an agency name there is no title: said, not guessed.
+    let server2 = common::start("api-report-noagency", Some(TODAY)).await;
+    let mut api2 = Api::new(&server2, "clerk", Role::Clerk).await;
+    assert!(json_error(&api2.get("/api/reports/2024").await, 422)["error"].as_str().unwrap().contains("机关名称"));
+}
+
+#[tokio::test]
+async fn a_published_report_is_read_and_checked() {
+    let server = common::start("api-check", Some(TODAY)).await;
+    let mut api = Api::new(&server, "clerk", Role::Clerk).await;
+    let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus");
+    let bytes = std::fs::read(corpus.join("liaocheng-gxj-2023.txt")).unwrap();
+    let expected = std::fs::read_to_string(corpus.join("expected/liaocheng-gxj-2023.txt.cells.tsv")).unwrap();
+    let r = api.post_raw("/api/check?filename=liaocheng-gxj-2023.txt", "application/octet-stream", bytes).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let v = r.json();
+    assert_eq!(v["year"], 2023);
+    assert_eq!(v["template"], "2021");
+    let mut cells = 0;
+    for line in expected.lines() {
+        let (key, value) = line.split_once('\t').unwrap();
+        if let Some(meta) = key.strip_prefix("meta.") {
+            if meta == "agency" {
+                assert_eq!(v["agency"], value);
+            }
+            continue;
+        }
+        assert_eq!(v["cells"][key], value, "{key}");
+        cells += 1;
+    }
+    assert_eq!(v["cells"].as_object().unwrap().len(), cells);
+    assert_eq!(v["cells"]["t3.new.total"], "5");
+    assert!(v["diagnostics"].is_array());
+
+    // Not a report: the reader's reason, in Chinese.
+    let r = api
+        .post_raw("/api/check?filename=notes.txt", "application/octet-stream", "今天天气很好。".as_bytes().to_vec())
+        .await;
+    json_error(&r, 422);
+    json_error(&api.post_raw("/api/check", "application/octet-stream", Vec::new()).await, 422);
+    // Over 20 MB: refused on its declared length, before a byte of it is read.
+    let (status, body) = declared_but_unsent(&server, &api.auth, ogi_web::MAX_UPLOAD + 1).await;
+    assert_eq!(status, 413, "{body}");
+    let v: Value = serde_json::from_str(&body).unwrap();
+    assert!(v["error"].as_str().unwrap().contains("20 MB"), "{v}");
+}
+
+/// Sends only the head of a POST /api/check that declares `length` bytes;
+/// returns the status and body of the answer.
+async fn declared_but_unsent(server: &Server, auth: &str, length: usize) -> (u16, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut s = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    let head = format!(
+        "POST /api/check HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAuthorization: {auth}\r\nContent-Type: application/pdf\r\nContent-Length: {length}\r\n\r\n"
+    );
+    s.write_all(head.as_bytes()).await.unwrap();
+    let mut out = Vec::new();
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(10), s.read_to_end(&mut out)).await;
+    let text = String::from_utf8_lossy(&out).into_owned();
+    let status = text.split(' ').nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
+    let body = text.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
+    (status, body)
+}
