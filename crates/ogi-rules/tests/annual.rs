@@ -78,7 +78,8 @@ fn prose_figures_are_the_tables_figures() {
 
 #[test]
 fn every_share_in_section_one_is_its_outcome_count_over_the_answered_total() {
-    let re = regex::Regex::new(r"(予以公开|部分公开|不予公开|无法提供|不予处理|其他处理)(\d+)件，占(\d+\.\d)%").unwrap();
+    let re =
+        regex::Regex::new(r"(予以公开|部分公开|不予公开|无法提供|不予处理|其他处理)(\d+)件，占(\d+\.\d)%").unwrap();
     for (seed, year) in [(4, 2022), (8, 2024), (12, 2026)] {
         let report = drafted(seed, year);
         let total = report.value("t3.total.total".parse().unwrap()).unwrap().as_int().unwrap() as f64;

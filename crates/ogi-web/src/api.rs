@@ -699,7 +699,7 @@ async fn check(
             (r, diagnostics)
         })
     });
-    let (report, diagnostics) = match tokio::time::timeout(crate::pages::reader::READ_TIMEOUT, reading).await {
+    let (report, diagnostics) = match tokio::time::timeout(crate::pages::check::READ_TIMEOUT, reading).await {
         Ok(Ok(Ok(r))) => r,
         Ok(Ok(Err(e))) => return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, e.to_string())),
         Ok(Err(_)) => return Err(AppError::Internal("读取报告的任务失败".into()).into()),

@@ -12,11 +12,8 @@ async fn the_dashboard_counts_what_the_register_holds() {
     let page = c.get("/").await;
     assert_eq!(page.status, 200);
     let t = page.text();
-    let board = server
-        .state
-        .read(|s| s.dashboard("2025-06-16".parse().unwrap(), "2025-06-19".parse().unwrap()))
-        .await
-        .unwrap();
+    let board =
+        server.state.read(|s| s.dashboard("2025-06-16".parse().unwrap(), "2025-06-19".parse().unwrap())).await.unwrap();
     assert!(board.counts.overdue + board.counts.due_soon > 0, "the simulation has work due");
     assert!(t.contains(&format!("id=\"count-overdue\">{}<", board.counts.overdue)), "{t}");
     assert!(t.contains(&format!("id=\"count-due-soon\">{}<", board.counts.due_soon)));

@@ -64,6 +64,29 @@ impl Browser {
     }
 
     fn call(&mut self, method: &str, path: &str, body: Option<Value>) -> Value {
+        match self.try_call(method, path, body) {
+            Ok(v) => v,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    /// Retries while the page is between two documents (after a click that
+    /// submits a form, elements of the old page go stale).
+    fn settled<T>(&mut self, mut f: impl FnMut(&mut Self) -> Result<T, String>) -> T {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            match f(self) {
+                Ok(v) => return v,
+                Err(e) if Instant::now() < deadline => {
+                    let _ = e;
+                    std::thread::sleep(Duration::from_millis(100));
+                }
+                Err(e) => panic!("{e}"),
+            }
+        }
+    }
+
+    fn try_call(&mut self, method: &str, path: &str, body: Option<Value>) -> Result<Value, String> {
         let body = body.map(|b| b.to_string()).unwrap_or_default();
         if std::env::var_os("OGI_WEBDRIVER_DEBUG").is_some() {
             eprintln!("webdriver: {method} {path} {}", body.chars().take(200).collect::<String>());
@@ -113,9 +136,9 @@ impl Browser {
         let v: Value = serde_json::from_str(&json_body).unwrap_or(Value::Null);
         let value = v["value"].clone();
         if let Some(err) = value.get("error") {
-            panic!("WebDriver {method} {path}: {err}: {}", value["message"]);
+            return Err(format!("WebDriver {method} {path}: {err}: {}", value["message"]));
         }
-        value
+        Ok(value)
     }
 
     fn s(&self, rest: &str) -> String {
@@ -139,12 +162,34 @@ impl Browser {
 
     /// The visible text of the page.
     pub fn text(&mut self) -> String {
-        let body = self.find("body");
-        let p = self.s(&format!("/element/{body}/text"));
-        self.call("GET", &p, None).as_str().unwrap_or_default().to_string()
+        self.settled(|b| {
+            let body = b.try_find("body")?;
+            let p = b.s(&format!("/element/{body}/text"));
+            Ok(b.try_call("GET", &p, None)?.as_str().unwrap_or_default().to_string())
+        })
+    }
+
+    fn try_find(&mut self, css: &str) -> Result<String, String> {
+        let p = self.s("/element");
+        let v = self.try_call("POST", &p, Some(json!({"using": "css selector", "value": css})))?;
+        v[ELEMENT].as_str().map(str::to_string).ok_or_else(|| format!("no element {css}"))
+    }
+
+    /// Waits until an element matching `css` is on the page.
+    pub fn wait_for(&mut self, css: &str) {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while !self.exists(css) {
+            if Instant::now() > deadline {
+                let url = self.url();
+                let page = self.source();
+                panic!("no element {css} on {url}:\n{}", page.chars().take(3000).collect::<String>());
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
     }
 
     pub fn find(&mut self, css: &str) -> String {
+        self.wait_for(css);
         let p = self.s("/element");
         let v = self.call("POST", &p, Some(json!({"using": "css selector", "value": css})));
         match v[ELEMENT].as_str() {
@@ -159,13 +204,24 @@ impl Browser {
 
     pub fn exists(&mut self, css: &str) -> bool {
         let p = self.s("/elements");
-        let v = self.call("POST", &p, Some(json!({"using": "css selector", "value": css})));
-        v.as_array().is_some_and(|a| !a.is_empty())
+        let v = self.try_call("POST", &p, Some(json!({"using": "css selector", "value": css})));
+        v.ok().and_then(|v| v.as_array().map(|a| !a.is_empty())).unwrap_or(false)
     }
 
-    /// Types into an input (clearing it first).
+    /// Types into an input (clearing it first). Date inputs are set through
+    /// the DOM: what keys a date picker takes depends on the browser's locale.
     pub fn fill(&mut self, css: &str, text: &str) {
         let e = self.find(css);
+        let p = self.s(&format!("/element/{e}/attribute/type"));
+        if self.call("GET", &p, None).as_str() == Some("date") {
+            let p = self.s("/execute/sync");
+            self.call(
+                "POST",
+                &p,
+                Some(json!({"script": "arguments[0].value = arguments[1];", "args": [{ELEMENT: e}, text]})),
+            );
+            return;
+        }
         let p = self.s(&format!("/element/{e}/clear"));
         self.call("POST", &p, Some(json!({})));
         let p = self.s(&format!("/element/{e}/value"));
@@ -198,7 +254,8 @@ impl Browser {
 
     /// A PNG of the whole page (Chromium's full-page capture), at most `max_height` px tall.
     pub fn screenshot_page(&mut self, max_height: u32) -> Vec<u8> {
-        let h = self.script("return document.documentElement.scrollHeight").as_u64().unwrap_or(768).min(max_height as u64);
+        let h =
+            self.script("return document.documentElement.scrollHeight").as_u64().unwrap_or(768).min(max_height as u64);
         let p = self.s("/window/rect");
         self.call("POST", &p, Some(json!({"width": 1366, "height": h + 140})));
         let png = self.screenshot();
@@ -231,7 +288,10 @@ impl Drop for Browser {
             if let Ok(mut s) = TcpStream::connect(("127.0.0.1", self.port)) {
                 // Ends the browser; the reply is not awaited (the driver keeps connections open).
                 s.set_read_timeout(Some(Duration::from_secs(5))).ok();
-                let _ = s.write_all(format!("DELETE {p} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: 0\r\n\r\n").as_bytes());
+                let _ = s.write_all(
+                    format!("DELETE {p} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: 0\r\n\r\n")
+                        .as_bytes(),
+                );
                 let _ = s.read(&mut [0u8; 1024]);
             }
         }
