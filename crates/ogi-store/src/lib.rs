@@ -21,7 +21,8 @@ use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBe
 
 mod office;
 mod records;
-pub use office::{Dashboard, DashboardCounts, ListFilter, ListRow, Role, StateFilter, User};
+mod search;
+pub use office::{Dashboard, DashboardCounts, ListFilter, ListRow, Role, StateFilter, User, DASHBOARD_CAP};
 pub use records::AGENCY_NAME;
 
 #[derive(Debug)]
@@ -234,7 +235,11 @@ CREATE TABLE audit (
     "CREATE INDEX requests_t3 ON requests(received, closed_on, outcome, applicant);",
     records::MIGRATION,
     office::MIGRATION,
+    search::MIGRATION,
 ];
+
+/// The migration that creates the search index (its rows are written in Rust).
+const SEARCH_MIGRATION: usize = 5;
 
 /// The embedded store: one SQLite file.
 pub struct Sqlite {
@@ -274,6 +279,9 @@ impl Sqlite {
         let version: usize = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
         for (i, m) in MIGRATIONS.iter().enumerate().skip(version) {
             tx.execute_batch(m)?;
+            if i + 1 == SEARCH_MIGRATION {
+                search::backfill(&tx)?;
+            }
             tx.pragma_update(None, "user_version", i + 1)?;
         }
         tx.commit()?;
@@ -330,8 +338,9 @@ impl Sqlite {
                 let due = r.due(cal).ok().flatten().map(|d| d.to_string());
                 // The receipt date is stored as both arrival and receipt: the
                 // life was already computed from it.
+                let code = format!("YSQ{year}-{seq:06}");
                 req_stmt.execute(params![
-                    format!("YSQ{year}-{seq:06}"),
+                    code,
                     channel_key(r.channel),
                     r.applicant.key(),
                     r.received.to_string(),
@@ -343,6 +352,7 @@ impl Sqlite {
                     office::state_key(&r.state())
                 ])?;
                 let id = tx.last_insert_rowid();
+                search::index(&tx, id, &[&code, summary])?;
                 for (i, e) in r.events().iter().enumerate() {
                     let (kind, reply_by, days, approver, yuan, outcome) = event_row(e);
                     ev_stmt.execute(params![
@@ -460,6 +470,7 @@ fn insert(tx: &Transaction, n: NewRequest, actor: &str, cal: &Calendar) -> Resul
         ],
     )?;
     let id = tx.last_insert_rowid();
+    search::index(tx, id, &[&code, n.applicant_name.trim(), n.contact.trim(), &n.summary])?;
     tx.execute(
         "INSERT INTO audit (actor, action, request_id, after) VALUES (?1, '登记申请', ?2, ?3)",
         params![actor, id, format!("{} {} {}", code, n.channel.label(), request.received)],

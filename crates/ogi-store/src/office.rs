@@ -186,12 +186,6 @@ fn to_list_row(raw: [Option<String>; 10]) -> Result<ListRow, StoreError> {
     })
 }
 
-/// `LIKE` with the user's text taken literally.
-fn like_pattern(s: &str) -> String {
-    let escaped = s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
-    format!("%{escaped}%")
-}
-
 pub(crate) fn list(
     conn: &Connection,
     f: &ListFilter,
@@ -228,11 +222,12 @@ pub(crate) fn list(
         clauses.push(format!("received <= {}", bind(d.to_string())));
     }
     if let Some(t) = f.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-        for word in t.split_whitespace().take(8) {
-            let p = bind(like_pattern(word));
-            clauses.push(format!(
-                "(applicant_name LIKE {p} ESCAPE '\\' OR summary LIKE {p} ESCAPE '\\' OR contact LIKE {p} ESCAPE '\\' OR code LIKE {p} ESCAPE '\\')"
-            ));
+        match crate::search::query(t) {
+            Some(q) => {
+                clauses.push(format!("id IN (SELECT rowid FROM requests_fts WHERE requests_fts MATCH {})", bind(q)))
+            }
+            // Only punctuation typed: nothing can match it.
+            None => clauses.push("0".into()),
         }
     }
     let filter = if clauses.is_empty() { String::new() } else { format!("WHERE {}", clauses.join(" AND ")) };
@@ -280,7 +275,7 @@ pub struct DashboardCounts {
 }
 
 /// The longest list the workbench shows in one box.
-const DASHBOARD_CAP: u64 = 50;
+pub const DASHBOARD_CAP: u64 = 20;
 
 pub(crate) fn dashboard(conn: &Connection, today: Date, soon: Date) -> Result<Dashboard, StoreError> {
     let (today, soon) = (today.to_string(), soon.to_string());

@@ -315,9 +315,17 @@ fn the_register_lists_filter_search_and_page_and_the_workbench_finds_what_is_due
     assert_eq!(all(ListFilter { outcome: Some("granted".into()), ..Default::default() }).1, 0);
     assert_eq!(all(ListFilter { applicant: Some(ApplicantColumn::Commercial), ..Default::default() }).1, 2);
     assert_eq!(all(ListFilter { from: Some(d("2024-09-03")), to: Some(d("2024-09-20")), ..Default::default() }).1, 2);
-    // Search is literal: % and _ are not wildcards.
+    // Search is by words: % and _ are not wildcards, characters must be adjacent.
     assert_eq!(all(ListFilter { text: Some("100%_拆迁".into()), ..Default::default() }).1, 1);
-    assert_eq!(all(ListFilter { text: Some("100%拆迁".into()), ..Default::default() }).1, 0);
+    assert_eq!(all(ListFilter { text: Some("拆迁 100".into()), ..Default::default() }).1, 1);
+    assert_eq!(all(ListFilter { text: Some("100拆迁".into()), ..Default::default() }).1, 0);
+    assert_eq!(all(ListFilter { text: Some("补偿方案".into()), ..Default::default() }).1, 1);
+    assert_eq!(all(ListFilter { text: Some("补方".into()), ..Default::default() }).1, 0);
+    assert_eq!(all(ListFilter { text: Some("%%".into()), ..Default::default() }).1, 0);
+    // One character: at the start, middle or end of a word.
+    assert_eq!(all(ListFilter { text: Some("申".into()), ..Default::default() }).1, 4);
+    assert!(all(ListFilter { text: Some("3".into()), ..Default::default() }).1 >= 1);
+    assert_eq!(all(ListFilter { text: Some(codes[2].to_lowercase()), ..Default::default() }).0[0].code, codes[2]);
     assert_eq!(all(ListFilter { text: Some("申请人3".into()), ..Default::default() }).0[0].code, codes[3]);
     let (page, total) = s.list(&ListFilter::default(), 2, 2).unwrap();
     assert_eq!((page.len(), total, page[0].code.as_str()), (2, 4, codes[1].as_str()));
@@ -380,4 +388,30 @@ fn a_cached_table3_follows_changes_made_by_this_and_other_connections() {
     // Another year is its own table.
     assert_eq!(reader.table3(2023, Template::Y2021).unwrap()[&new_total].as_int(), Some(0));
     assert_eq!(value(&reader, new_total), 1);
+}
+
+#[test]
+fn a_register_from_before_the_search_index_is_indexed_when_opened() {
+    use ogi_store::ListFilter;
+    let cal = Calendar::embedded();
+    let path = temp_db("backfill");
+    {
+        let mut s = Sqlite::open(&path).unwrap();
+        let mut n = new(ApplicantColumn::Natural, "2024-09-02");
+        n.applicant_name = "欧阳明月".into();
+        s.create(n, "张三", &cal).unwrap();
+    }
+    // Take the file back to schema 4, as an older ogi left it.
+    {
+        let conn = rusqlite_conn(&path);
+        conn.execute_batch(
+            "DROP TABLE requests_fts; DROP INDEX requests_state_list; DROP INDEX requests_applicant_list;
+             DROP INDEX requests_channel_list; DROP INDEX requests_outcome_list; PRAGMA user_version = 4;",
+        )
+        .unwrap();
+    }
+    let s = Sqlite::open(&path).unwrap();
+    let found = s.list(&ListFilter { text: Some("阳明".into()), ..Default::default() }, 0, 10).unwrap();
+    assert_eq!(found.1, 1);
+    assert_eq!(found.0[0].applicant_name, "欧阳明月");
 }
