@@ -484,7 +484,12 @@ async fn list(State(state): State<AppState>, _session: Session, RawQuery(raw): R
     let (rows, total) = state.read(move |s| s.list(&filter, offset, per_page)).await?;
     Ok(ok_json(
         StatusCode::OK,
-        json!({"total": total, "page": page, "per_page": per_page, "items": rows.iter().map(list_item).collect::<Vec<_>>()}),
+        json!({
+            "total": total,
+            "page": page,
+            "per_page": per_page,
+            "items": rows.iter().map(list_item).collect::<Vec<_>>(),
+        }),
     ))
 }
 

@@ -399,7 +399,15 @@ pub async fn setup(
     if let Some(error) = problem {
         let body = state.templates.render(
             "setup.html",
-            json!({"chrome": Chrome::anonymous("首次使用：创建管理员", f.csrf.clone()), "token": f.token, "missing_token": false, "error": error, "username": f.username, "display_name": f.display_name, "agency": f.agency}),
+            json!({
+                "chrome": Chrome::anonymous("首次使用：创建管理员", f.csrf.clone()),
+                "token": f.token,
+                "missing_token": false,
+                "error": error,
+                "username": f.username,
+                "display_name": f.display_name,
+                "agency": f.agency,
+            }),
         )?;
         return Ok((StatusCode::BAD_REQUEST, html(body)).into_response());
     }

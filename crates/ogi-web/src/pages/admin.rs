@@ -83,7 +83,18 @@ async fn render(state: &AppState, session: &Session, extra: Extra) -> Result<Res
     let rows: Vec<serde_json::Value> = users
         .iter()
         .map(|u| {
-            json!({"id": u.id, "username": u.username, "name": u.display_name, "role": u.role.key(), "role_label": u.role.label(), "active": u.active, "me": u.id == session.user.id, "update": form_for("update", Some(u.id)).unwrap_or_default(), "password": form_for("password", Some(u.id)).unwrap_or_default(), "token": form_for("token", Some(u.id)).unwrap_or_default()})
+            json!({
+                "id": u.id,
+                "username": u.username,
+                "name": u.display_name,
+                "role": u.role.key(),
+                "role_label": u.role.label(),
+                "active": u.active,
+                "me": u.id == session.user.id,
+                "update": form_for("update", Some(u.id)).unwrap_or_default(),
+                "password": form_for("password", Some(u.id)).unwrap_or_default(),
+                "token": form_for("token", Some(u.id)).unwrap_or_default(),
+            })
         })
         .collect();
     let settings = form_for("settings", None).unwrap_or_else(|| FormView {
@@ -100,7 +111,15 @@ async fn render(state: &AppState, session: &Session, extra: Extra) -> Result<Res
     let status = if extra.form.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
     let body = state.templates.render(
         "admin.html",
-        json!({"chrome": Chrome::new(session, "系统管理", "admin"), "users": rows, "roles": Role::ALL.iter().map(|r| (r.key(), r.label())).collect::<Vec<_>>(), "create": form_for("create", None).unwrap_or_default(), "settings": settings, "ok": extra.ok, "token": extra.token.as_ref().map(|(user, token)| json!({"user": user, "token": token}))}),
+        json!({
+            "chrome": Chrome::new(session, "系统管理", "admin"),
+            "users": rows,
+            "roles": Role::ALL.iter().map(|r| (r.key(), r.label())).collect::<Vec<_>>(),
+            "create": form_for("create", None).unwrap_or_default(),
+            "settings": settings,
+            "ok": extra.ok,
+            "token": extra.token.as_ref().map(|(user, token)| json!({"user": user, "token": token})),
+        }),
     )?;
     Ok((status, html(body)).into_response())
 }

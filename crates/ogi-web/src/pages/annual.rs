@@ -180,7 +180,14 @@ async fn render_page(
                 Some(r) if r.section == s => (r.text.clone(), Some(r.error.clone())),
                 _ => (d.records.texts.get(&s).cloned().unwrap_or_else(|| s.default_text().to_string()), None),
             };
-            json!({"key": s.key(), "label": s.label(), "text": text, "error": error, "edited": d.records.texts.contains_key(&s), "saved": saved == Some(s)})
+            json!({
+                "key": s.key(),
+                "label": s.label(),
+                "text": text,
+                "error": error,
+                "edited": d.records.texts.contains_key(&s),
+                "saved": saved == Some(s),
+            })
         })
         .collect();
     let today = state.today();
@@ -193,7 +200,26 @@ async fn render_page(
     };
     let body = state.templates.render(
         "annual.html",
-        json!({"chrome": Chrome::new(session, "年度报告", "annual"), "year": year, "years": years, "title": title, "report_error": report_error, "body_html": body_html, "diagnostics": diag_views(&d.diagnostics, ""), "errors": count(Severity::Error), "warnings": count(Severity::Warning), "infos": count(Severity::Info), "notes": notes, "texts": texts, "placeholders": annual::PLACEHOLDERS, "exports": exports, "documents": d.records.documents.len(), "cases": d.records.cases.len(), "has_art20": d.records.art20.is_some(), "drafted": d.report.is_ok()}),
+        json!({
+            "chrome": Chrome::new(session, "年度报告", "annual"),
+            "year": year,
+            "years": years,
+            "title": title,
+            "report_error": report_error,
+            "body_html": body_html,
+            "diagnostics": diag_views(&d.diagnostics, ""),
+            "errors": count(Severity::Error),
+            "warnings": count(Severity::Warning),
+            "infos": count(Severity::Info),
+            "notes": notes,
+            "texts": texts,
+            "placeholders": annual::PLACEHOLDERS,
+            "exports": exports,
+            "documents": d.records.documents.len(),
+            "cases": d.records.cases.len(),
+            "has_art20": d.records.art20.is_some(),
+            "drafted": d.report.is_ok(),
+        }),
     )?;
     Ok((status, html(body)).into_response())
 }
@@ -344,14 +370,32 @@ async fn render_records(
             } else {
                 "现行有效"
             };
-            json!({"id": id, "kind": d.kind.label(), "title": d.title, "number": d.number, "issued": d.issued.to_string(), "repealed": d.repealed.map(|r| r.to_string()), "status": status, "form": form_for("repeal", Some(*id)).unwrap_or_default()})
+            json!({
+                "id": id,
+                "kind": d.kind.label(),
+                "title": d.title,
+                "number": d.number,
+                "issued": d.issued.to_string(),
+                "repealed": d.repealed.map(|r| r.to_string()),
+                "status": status,
+                "form": form_for("repeal", Some(*id)).unwrap_or_default(),
+            })
         })
         .collect();
     let case_rows: Vec<serde_json::Value> = cases
         .iter()
         .map(|(id, c)| {
             let counts = c.received.year() <= year && c.decided.is_none_or(|(d, _)| d.year() >= year);
-            json!({"id": id, "kind": c.kind.label(), "received": c.received.to_string(), "summary": c.summary, "decided": c.decided.map(|(d, _)| d.to_string()), "result": c.decided.map(|(_, r)| r.label()), "counts": counts, "form": form_for("decide", Some(*id)).unwrap_or_default()})
+            json!({
+                "id": id,
+                "kind": c.kind.label(),
+                "received": c.received.to_string(),
+                "summary": c.summary,
+                "decided": c.decided.map(|(d, _)| d.to_string()),
+                "result": c.decided.map(|(_, r)| r.label()),
+                "counts": counts,
+                "form": form_for("decide", Some(*id)).unwrap_or_default(),
+            })
         })
         .collect();
     let art20_form = form_for("art20", None).unwrap_or_else(|| match &art20 {
@@ -386,7 +430,23 @@ async fn render_records(
     let years = year_choices(today, year);
     let body = state.templates.render(
         "annual_records.html",
-        json!({"chrome": Chrome::new(session, "年度报告的基础记录", "annual"), "year": year, "years": years, "documents": doc_rows, "cases": case_rows, "has_art20": art20.is_some(), "document_form": form_for("document", None).unwrap_or_default(), "art20_form": art20_form, "case_form": form_for("case", None).unwrap_or_default(), "document_kinds": DocumentKind::ALL.iter().map(|k| (k.key(), k.label())).collect::<Vec<_>>(), "case_kinds": CaseKind::ALL.iter().map(|k| (k.key(), k.label())).collect::<Vec<_>>(), "case_results": CaseResult::ALL.iter().map(|r| (r.key(), r.label())).collect::<Vec<_>>(), "table2_html": table2_html, "table4_html": table4_html, "today": today.to_string()}),
+        json!({
+            "chrome": Chrome::new(session, "年度报告的基础记录", "annual"),
+            "year": year,
+            "years": years,
+            "documents": doc_rows,
+            "cases": case_rows,
+            "has_art20": art20.is_some(),
+            "document_form": form_for("document", None).unwrap_or_default(),
+            "art20_form": art20_form,
+            "case_form": form_for("case", None).unwrap_or_default(),
+            "document_kinds": DocumentKind::ALL.iter().map(|k| (k.key(), k.label())).collect::<Vec<_>>(),
+            "case_kinds": CaseKind::ALL.iter().map(|k| (k.key(), k.label())).collect::<Vec<_>>(),
+            "case_results": CaseResult::ALL.iter().map(|r| (r.key(), r.label())).collect::<Vec<_>>(),
+            "table2_html": table2_html,
+            "table4_html": table4_html,
+            "today": today.to_string(),
+        }),
     )?;
     Ok((status, html(body)).into_response())
 }

@@ -161,7 +161,12 @@ struct FileView {
 pub async fn index(State(state): State<AppState>, session: Session) -> Result<Response, AppError> {
     let body = state.templates.render(
         "check.html",
-        json!({"chrome": Chrome::new(&session, "报告检查", "check"), "files": Vec::<FileView>::new(), "max_mb": MAX_UPLOAD / (1024 * 1024), "max_files": MAX_FILES}),
+        json!({
+            "chrome": Chrome::new(&session, "报告检查", "check"),
+            "files": Vec::<FileView>::new(),
+            "max_mb": MAX_UPLOAD / (1024 * 1024),
+            "max_files": MAX_FILES,
+        }),
     )?;
     Ok(html(body))
 }
@@ -218,7 +223,13 @@ pub async fn upload(State(state): State<AppState>, session: Session, req: Reques
     if files.is_empty() {
         let body = state.templates.render(
             "check.html",
-            json!({"chrome": Chrome::new(&session, "报告检查", "check"), "files": files, "max_mb": MAX_UPLOAD / (1024 * 1024), "max_files": MAX_FILES, "error": "没有收到文件：请选择一份或多份年度报告后再提交。"}),
+            json!({
+                "chrome": Chrome::new(&session, "报告检查", "check"),
+                "files": files,
+                "max_mb": MAX_UPLOAD / (1024 * 1024),
+                "max_files": MAX_FILES,
+                "error": "没有收到文件：请选择一份或多份年度报告后再提交。",
+            }),
         )?;
         return Ok((StatusCode::BAD_REQUEST, html(body)).into_response());
     }
@@ -226,7 +237,15 @@ pub async fn upload(State(state): State<AppState>, session: Session, req: Reques
     let total_errors: usize = files.iter().map(|f| f.errors).sum();
     let body = state.templates.render(
         "check.html",
-        json!({"chrome": Chrome::new(&session, "报告检查结果", "check"), "files": files, "read": read, "total_errors": total_errors, "skipped": skipped, "max_mb": MAX_UPLOAD / (1024 * 1024), "max_files": MAX_FILES}),
+        json!({
+            "chrome": Chrome::new(&session, "报告检查结果", "check"),
+            "files": files,
+            "read": read,
+            "total_errors": total_errors,
+            "skipped": skipped,
+            "max_mb": MAX_UPLOAD / (1024 * 1024),
+            "max_files": MAX_FILES,
+        }),
     )?;
     // Nothing could be read at all: say so in the status too.
     let status = if read == 0 { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };

@@ -39,8 +39,28 @@ pub async fn page(State(state): State<AppState>, session: Session) -> Result<Res
     let table3_html = ogi_report::render::table_html(&report, &ogi_report::layout::table3(true), &[]);
     let body = state.templates.render(
         "dashboard.html",
-        json!({"chrome": Chrome::new(&session, "工作台", "dashboard"), "today": today.to_string(), "soon": soon.to_string(), "soon_days": SOON_WORKDAYS,
-            "cap": ogi_store::DASHBOARD_CAP, "year": year, "counts": json!({"overdue": board.counts.overdue, "due_soon": board.counts.due_soon, "correction": board.counts.awaiting_correction, "consulting": board.counts.consulting, "payment": board.counts.awaiting_payment, "open": board.counts.open}), "overdue": rows(&board.overdue), "due_soon": rows(&board.due_soon), "correction": rows(&board.awaiting_correction), "consulting": rows(&board.consulting), "payment": rows(&board.awaiting_payment), "table3_html": table3_html}),
+        json!({
+            "chrome": Chrome::new(&session, "工作台", "dashboard"),
+            "today": today.to_string(),
+            "soon": soon.to_string(),
+            "soon_days": SOON_WORKDAYS,
+            "cap": ogi_store::DASHBOARD_CAP,
+            "year": year,
+            "counts": {
+                "overdue": board.counts.overdue,
+                "due_soon": board.counts.due_soon,
+                "correction": board.counts.awaiting_correction,
+                "consulting": board.counts.consulting,
+                "payment": board.counts.awaiting_payment,
+                "open": board.counts.open,
+            },
+            "overdue": rows(&board.overdue),
+            "due_soon": rows(&board.due_soon),
+            "correction": rows(&board.awaiting_correction),
+            "consulting": rows(&board.consulting),
+            "payment": rows(&board.awaiting_payment),
+            "table3_html": table3_html,
+        }),
     )?;
     Ok(html(body))
 }

@@ -423,7 +423,10 @@ async fn admin_render(
             "chrome": Chrome::new(session, "文书模板", "admin"),
             "kinds": kinds, "kind": kind.key(), "label": kind_label(kind), "text": text,
             "is_edited": is_edited, "error": error, "message": message,
-            "placeholders": ogi_letters::PLACEHOLDERS.iter().map(|(n, d)| json!({"tag": format!("{{{{ {n} }}}}"), "what": d})).collect::<Vec<_>>(),
+            "placeholders": ogi_letters::PLACEHOLDERS.iter().map(|(n, d)| json!({
+                "tag": format!("{{{{ {n} }}}}"),
+                "what": d,
+            })).collect::<Vec<_>>(),
             "preview": if error.is_none() { preview(kind, &text) } else { None },
         }),
     )?;

@@ -127,7 +127,22 @@ pub async fn page(
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::BAD_REQUEST };
     let body = state.templates.render(
         "requests.html",
-        json!({"chrome": Chrome::new(&session, "申请登记簿", "requests"), "rows": rows.iter().map(|r| RowView::new(r, today, &state.cal)).collect::<Vec<_>>(), "total": total, "page": page, "pages": pages, "prev": (page > 1).then(|| query.link(page - 1)), "next": (page < pages).then(|| query.link(page + 1)), "csv": query.csv_link(), "q": &query, "errors": errors, "states": StateFilter::ALL.iter().map(|s| (s.key(), s.label())).collect::<Vec<_>>(), "applicants": applicant_options(), "channels": ogi_rules::request::Channel::ALL.iter().map(|c| (ogi_store::channel_key(*c), c.label())).collect::<Vec<_>>(), "outcomes": outcome_options()}),
+        json!({
+            "chrome": Chrome::new(&session, "申请登记簿", "requests"),
+            "rows": rows.iter().map(|r| RowView::new(r, today, &state.cal)).collect::<Vec<_>>(),
+            "total": total,
+            "page": page,
+            "pages": pages,
+            "prev": (page > 1).then(|| query.link(page - 1)),
+            "next": (page < pages).then(|| query.link(page + 1)),
+            "csv": query.csv_link(),
+            "q": &query,
+            "errors": errors,
+            "states": StateFilter::ALL.iter().map(|s| (s.key(), s.label())).collect::<Vec<_>>(),
+            "applicants": applicant_options(),
+            "channels": ogi_rules::request::Channel::ALL.iter().map(|c| (ogi_store::channel_key(*c), c.label())).collect::<Vec<_>>(),
+            "outcomes": outcome_options(),
+        }),
     )?;
     Ok((status, html(body)).into_response())
 }

@@ -169,7 +169,15 @@ fn new_page(
 ) -> Result<Response, AppError> {
     let body = state.templates.render(
         "request_new.html",
-        json!({"chrome": Chrome::new(session, "新建申请", "new"), "f": form, "errors": errors, "general": general, "channels": channel_options(), "applicants": applicant_options(), "today": state.today().to_string()}),
+        json!({
+            "chrome": Chrome::new(session, "新建申请", "new"),
+            "f": form,
+            "errors": errors,
+            "general": general,
+            "channels": channel_options(),
+            "applicants": applicant_options(),
+            "today": state.today().to_string(),
+        }),
     )?;
     Ok((status, html(body)).into_response())
 }
@@ -489,12 +497,27 @@ fn beijing(at: &str) -> String {
 }
 
 fn audit_view(a: &AuditEntry) -> Value {
-    json!({"at": beijing(&a.at), "actor": a.actor, "action": audit_action(&a.action), "before": a.before, "after": a.after})
+    json!({
+        "at": beijing(&a.at),
+        "actor": a.actor,
+        "action": audit_action(&a.action),
+        "before": a.before,
+        "after": a.after,
+    })
 }
 
 /// The fields of one event form, as the template lays them out.
 fn form_fields(key: &str, values: &EventForm, errors: &Errors, today: Date, approver: &str) -> Vec<Value> {
-    let field = |name: &'static str, label: &str, kind: &str, value: &str, extra: Value| json!({"name": name, "label": label, "type": kind, "value": value, "error": errors.get(name), "extra": extra});
+    let field = |name: &'static str, label: &str, kind: &str, value: &str, extra: Value| {
+        json!({
+            "name": name,
+            "label": label,
+            "type": kind,
+            "value": value,
+            "error": errors.get(name),
+            "extra": extra,
+        })
+    };
     let on_label = match key {
         "correction_requested" => "告知日期",
         "correction_received" => "收到补正日期",
