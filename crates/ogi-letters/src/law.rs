@@ -25,7 +25,8 @@ pub fn articles(outcome: Outcome, answer: &Answer) -> Vec<&'static str> {
     match outcome {
         Outcome::Granted if answer.already_published => vec!["第三十六条第（一）项"],
         Outcome::Granted => vec!["第三十六条第（二）项"],
-        Outcome::Partial => vec!["第三十七条"],
+        // The withheld part is a refusal: its reasons must be given (第三十六条第（三）项).
+        Outcome::Partial => vec!["第三十七条", REFUSE],
         Outcome::Denied(r) => match r {
             DenialReason::StateSecret | DenialReason::ProhibitedByLaw | DenialReason::SafetyStability => {
                 vec!["第十四条", REFUSE]

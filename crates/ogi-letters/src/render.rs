@@ -302,6 +302,12 @@ fn check_details(kind: LetterKind, ctx: &Context) -> Result<(), LetterError> {
             Some(_) => Err(LetterError::Missing("收费金额须大于0")),
             None => Err(LetterError::Missing("收费通知书须填写收费方式、计费依据、金额和缴费期限（第四十二条）")),
         },
+        LetterKind::Answer(Outcome::Partial) => match ctx.answer.as_ref().map(|a| a.reasons.trim()) {
+            Some(r) if !r.is_empty() => Ok(()),
+            _ => Err(LetterError::Missing(
+                "部分公开的答复告知书须写明不予公开部分的内容、理由及依据（第三十六条第（三）项、第三十七条）",
+            )),
+        },
         LetterKind::Answer(Outcome::Other(OtherReason::Other) | Outcome::OtherUnsplit) => {
             match ctx.answer.as_ref().map(|a| a.reasons.trim()) {
                 Some(r) if !r.is_empty() => Ok(()),
@@ -314,8 +320,12 @@ fn check_details(kind: LetterKind, ctx: &Context) -> Result<(), LetterError> {
 
 /// Renders `source` and splits it into paragraphs.
 fn fill(kind: LetterKind, source: &str, ctx: &Context) -> Result<Vec<String>, TemplateError> {
-    let mut env = Environment::new();
+    only_plain_statements(source)?;
+    // No filters, tests or functions, whatever features other crates enable
+    // in the shared minijinja build; and a bound on the work one letter may take.
+    let mut env = Environment::empty();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env.set_fuel(Some(FUEL));
     let tmpl = env.template_from_str(source).map_err(from_engine)?;
     let mut unknown: Vec<String> = tmpl
         .undeclared_variables(false)
@@ -338,6 +348,37 @@ fn fill(kind: LetterKind, source: &str, ctx: &Context) -> Result<Vec<String>, Te
         return Err(TemplateError::Empty);
     }
     Ok(paragraphs)
+}
+
+/// Enough for any letter; an edited template that loops over loops runs out.
+const FUEL: u64 = 200_000;
+
+/// Letter templates are plain text with `{% if %}` and `{% for %}` only:
+/// includes, macros, blocks and assignments are refused whether or not the
+/// template engine was built with them.
+fn only_plain_statements(source: &str) -> Result<(), TemplateError> {
+    const ALLOWED: [&str; 6] = ["if", "elif", "else", "endif", "for", "endfor"];
+    let mut rest = source;
+    let mut offset = 0;
+    while let Some(open) = rest.find("{%") {
+        let after = &rest[open + 2..];
+        let word: String = after
+            .trim_start_matches(['-', '+', '~'])
+            .trim_start()
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect();
+        if !ALLOWED.contains(&word.as_str()) {
+            let line = source[..offset + open].matches('\n').count() + 1;
+            return Err(TemplateError::Syntax {
+                line: Some(line),
+                detail: format!("不支持的语句 {{% {word} %}}，只能使用 if/for"),
+            });
+        }
+        offset += open + 2;
+        rest = after;
+    }
+    Ok(())
 }
 
 fn from_engine(e: minijinja::Error) -> TemplateError {

@@ -64,7 +64,7 @@ fn the_articles_cited_for_each_outcome() {
     let plain = Answer::default();
     let expect: Vec<(Outcome, &[&str])> = vec![
         (Outcome::Granted, &["第三十六条第（二）项"]),
-        (Outcome::Partial, &["第三十七条"]),
+        (Outcome::Partial, &["第三十七条", "第三十六条第（三）项"]),
         (Outcome::Denied(DenialReason::StateSecret), &["第十四条", "第三十六条第（三）项"]),
         (Outcome::Denied(DenialReason::ProhibitedByLaw), &["第十四条", "第三十六条第（三）项"]),
         (Outcome::Denied(DenialReason::SafetyStability), &["第十四条", "第三十六条第（三）项"]),
@@ -314,10 +314,16 @@ fn letters_that_lack_their_details_say_what_is_missing() {
         render(LetterKind::Answer(Outcome::Other(OtherReason::Other)), &ctx, None),
         Err(LetterError::Missing(_))
     ));
+    // A partial disclosure must say what was withheld and why (第三十六条第（三）项).
+    assert!(matches!(
+        render(LetterKind::Answer(Outcome::Partial), &ctx, None),
+        Err(LetterError::Missing(m)) if m.contains("第三十六条第（三）项")
+    ));
     // Every other answer renders without details, and no empty quote or dangling label is left.
     ctx.due = None;
     for kind in every_kind() {
-        if let LetterKind::Answer(Outcome::Other(OtherReason::Other) | Outcome::OtherUnsplit) = kind {
+        if let LetterKind::Answer(Outcome::Other(OtherReason::Other) | Outcome::OtherUnsplit | Outcome::Partial) = kind
+        {
             continue;
         }
         if let LetterKind::Answer(_) | LetterKind::Receipt = kind {
@@ -397,4 +403,15 @@ fn suggested_letters_follow_the_events() {
     let mut r = new();
     r.apply(&cal, Event::Withdrawn { on: date(2024, 3, 4) }).unwrap();
     assert_eq!(suggested(&r), [LetterKind::Receipt, LetterKind::Answer(Outcome::Other(OtherReason::Other))]);
+}
+
+#[test]
+fn a_template_that_would_run_away_is_stopped_not_left_hanging() {
+    let mut ctx = Context::sample();
+    ctx.summary = "请求公开".repeat(100);
+    let tpl = "{% for a in summary %}{% for b in summary %}{% for c in summary %}x{% endfor %}{% endfor %}{% endfor %}";
+    match render(LetterKind::Receipt, &ctx, Some(tpl)) {
+        Err(LetterError::Template(TemplateError::Render { .. })) => {}
+        other => panic!("{other:?}"),
+    }
 }

@@ -146,6 +146,8 @@ pub trait Store {
 
     /// A page of the register, newest first, and how many match in all.
     fn list(&self, filter: &ListFilter, offset: u64, limit: u64) -> Result<(Vec<ListRow>, u64), StoreError>;
+    /// Every request the filter matches, newest first, read in one statement.
+    fn export(&self, filter: &ListFilter) -> Result<Vec<ListRow>, StoreError>;
     /// What needs doing: overdue, due by `soon`, waiting for 补正/意见/缴费.
     fn dashboard(&self, today: Date, soon: Date) -> Result<Dashboard, StoreError>;
     /// The audit lines of one request, oldest first.
@@ -158,6 +160,15 @@ pub trait Store {
         role: Role,
         password_hash: &str,
         actor: &str,
+    ) -> Result<User, StoreError>;
+    /// The first administrator and the agency's name, in one transaction;
+    /// refused once any user exists (a second setup racing the first).
+    fn create_first_admin(
+        &mut self,
+        username: &str,
+        display_name: &str,
+        password_hash: &str,
+        agency: &str,
     ) -> Result<User, StoreError>;
     /// A user and their password hash.
     fn login_user(&self, username: &str) -> Result<Option<(User, String)>, StoreError>;
@@ -709,7 +720,11 @@ impl Store for Sqlite {
     }
 
     fn list(&self, filter: &ListFilter, offset: u64, limit: u64) -> Result<(Vec<ListRow>, u64), StoreError> {
-        office::list(&self.conn, filter, offset, limit)
+        office::list(&self.conn, filter, offset, Some(limit))
+    }
+
+    fn export(&self, filter: &ListFilter) -> Result<Vec<ListRow>, StoreError> {
+        office::list(&self.conn, filter, 0, None).map(|(rows, _)| rows)
     }
 
     fn dashboard(&self, today: Date, soon: Date) -> Result<Dashboard, StoreError> {
@@ -737,6 +752,23 @@ impl Store for Sqlite {
         actor: &str,
     ) -> Result<User, StoreError> {
         self.in_write(|tx| office::create_user(tx, username, display_name, role, password_hash, actor))
+    }
+
+    fn create_first_admin(
+        &mut self,
+        username: &str,
+        display_name: &str,
+        password_hash: &str,
+        agency: &str,
+    ) -> Result<User, StoreError> {
+        self.in_write(|tx| {
+            if office::user_count(tx)? > 0 {
+                return Err(StoreError::Invalid("管理员已创建".into()));
+            }
+            let user = office::create_user(tx, username, display_name, Role::Admin, password_hash, "首次设置")?;
+            records::set_setting(tx, AGENCY_NAME, agency, username)?;
+            Ok(user)
+        })
     }
 
     fn login_user(&self, username: &str) -> Result<Option<(User, String)>, StoreError> {

@@ -190,7 +190,7 @@ pub(crate) fn list(
     conn: &Connection,
     f: &ListFilter,
     offset: u64,
-    limit: u64,
+    limit: Option<u64>,
 ) -> Result<(Vec<ListRow>, u64), StoreError> {
     let mut clauses: Vec<String> = Vec::new();
     let mut args: Vec<String> = Vec::new();
@@ -235,10 +235,13 @@ pub(crate) fn list(
         conn.query_row(&format!("SELECT COUNT(*) FROM requests {filter}"), params_from_iter(args.iter()), |r| {
             r.get(0)
         })?;
+    // `None`: every matching row in one statement (a consistent snapshot, for exports).
+    let page = match limit {
+        Some(limit) => format!("LIMIT {} OFFSET {}", limit.min(1000), offset.min(i64::MAX as u64)),
+        None => String::new(),
+    };
     let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {ROW_COLUMNS} FROM requests {filter} ORDER BY received DESC, id DESC LIMIT {} OFFSET {}",
-        limit.min(1000),
-        offset
+        "SELECT {ROW_COLUMNS} FROM requests {filter} ORDER BY received DESC, id DESC {page}"
     ))?;
     let rows = stmt.query_map(params_from_iter(args.iter()), list_row)?;
     let rows = rows.map(|r| to_list_row(r?)).collect::<Result<Vec<_>, _>>()?;

@@ -12,13 +12,13 @@ use axum::http::{header, HeaderMap, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
-use ogi_store::{Role, Store, User};
+use ogi_store::{Store, User};
 use rand_core::{OsRng, RngCore};
 use serde::Deserialize;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
-use crate::state::AppState;
+use crate::state::{AppState, MAX_PER_ADDRESS, MAX_PER_USER};
 use crate::view::{html, AppError, Chrome};
 
 pub const SESSION_COOKIE: &str = "ogi_session";
@@ -82,6 +82,18 @@ fn verify_password(password: &str, hash: &str) -> bool {
     PasswordHash::new(hash).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
 }
 
+/// A hash no password matches, checked for unknown users so that a wrong
+/// user name takes as long as a wrong password.
+static DUMMY_HASH: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| hash_password(&random_token()).unwrap_or_default());
+
+/// Hashes off the async workers (argon2 is deliberately slow).
+pub async fn hash_password_blocking(password: String) -> Result<String, AppError> {
+    tokio::task::spawn_blocking(move || hash_password(&password))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?
+}
+
 /// A password the office may use: long enough to resist guessing.
 pub fn check_new_password(password: &str) -> Result<(), String> {
     if password.chars().count() < 10 {
@@ -118,11 +130,14 @@ fn set_cookie(name: &str, value: &str, max_age: i64) -> String {
 /// need no CSRF token.
 pub async fn middleware(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let (mut parts, body) = req.into_parts();
+    // API tokens are for the JSON API only: a page never accepts one.
+    let on_api = parts.uri.path().starts_with("/api/");
     let bearer = parts
         .headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
+        .filter(|_| on_api)
         .map(|t| token_hash(t.trim()));
     let session_token = cookie(&parts.headers, SESSION_COOKIE);
     let session = if let Some(hash) = bearer.clone() {
@@ -165,16 +180,16 @@ async fn csrf_matches(parts: &Parts, body: Body, expected: &str) -> (bool, Body)
     if parts.headers.get("x-csrf-token").and_then(|v| v.to_str().ok()).is_some_and(given) {
         return (true, body);
     }
-    if let Some(q) = parts.uri.query() {
-        if serde_urlencoded_field(q.as_bytes(), "csrf").is_some_and(|v| given(&v)) {
-            return (true, body);
+    let content_type = parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    // In the address only for uploads (the middleware cannot read multipart bodies).
+    if content_type.starts_with("multipart/form-data") {
+        if let Some(q) = parts.uri.query() {
+            if serde_urlencoded_field(q.as_bytes(), "csrf").is_some_and(|v| given(&v)) {
+                return (true, body);
+            }
         }
     }
-    let is_form = parts
-        .headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    let is_form = content_type.starts_with("application/x-www-form-urlencoded");
     if !is_form {
         return (false, body);
     }
@@ -229,7 +244,15 @@ pub fn urlencode(s: &str) -> String {
 /// Only paths of this site (never `//evil.example`).
 fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        // No control characters: browsers drop tabs and newlines, so "/\t/evil" would become "//evil".
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && !n.contains('\\')
+                && !n.chars().any(|c| c.is_control() || c == '\u{7f}') =>
+        {
+            n.to_string()
+        }
         _ => "/".to_string(),
     }
 }
@@ -292,25 +315,33 @@ pub async fn login(
     }
     let user_key = format!("user:{}", f.username.trim());
     let addr_key = format!("addr:{}", addr.ip());
-    if !state.limiter.allowed(&user_key) || !state.limiter.allowed(&addr_key) {
+    let keys = [(user_key.as_str(), MAX_PER_USER), (addr_key.as_str(), MAX_PER_ADDRESS)];
+    if !state.limiter.attempt(&keys) {
         return Err(AppError::TooManyAttempts);
     }
+    // A few password checks at a time; the rest are told to wait.
+    let Ok(_permit) = state.password_checks.try_acquire() else {
+        state.limiter.succeeded(&[&user_key, &addr_key]);
+        return Err(AppError::Busy);
+    };
     let username = f.username.clone();
     let found = state.read(move |s| s.login_user(&username)).await?;
     let password = f.password.clone();
     // Verifying is deliberately slow (argon2): keep it off the async workers.
+    // An unknown user is checked against a dummy hash so both take as long.
     let user = tokio::task::spawn_blocking(move || match found {
-        Some((user, hash)) if user.active && verify_password(&password, &hash) => Some(user),
-        _ => None,
+        Some((user, hash)) => (verify_password(&password, &hash) && user.active).then_some(user),
+        None => {
+            verify_password(&password, &DUMMY_HASH);
+            None
+        }
     })
     .await
     .map_err(|e| AppError::Internal(e.to_string()))?;
     let Some(user) = user else {
-        state.limiter.failed(&user_key);
-        state.limiter.failed(&addr_key);
         return login_page(&state, &next, Some("用户名或密码错误"), &f.username, StatusCode::UNAUTHORIZED);
     };
-    state.limiter.succeeded(&user_key);
+    state.limiter.succeeded(&[&user_key, &addr_key]);
     start_session(&state, &user, &next).await
 }
 
@@ -411,19 +442,9 @@ pub async fn setup(
         )?;
         return Ok((StatusCode::BAD_REQUEST, html(body)).into_response());
     }
-    let hash = hash_password(&f.password)?;
+    let hash = hash_password_blocking(f.password.clone()).await?;
     let (username, display_name, agency) = (f.username.clone(), f.display_name.clone(), f.agency.trim().to_string());
-    let user = state
-        .write(move |s| {
-            // Inside the write lock: a second setup racing this one finds a user.
-            if s.user_count()? > 0 {
-                return Err(ogi_store::StoreError::Invalid("管理员已创建".into()));
-            }
-            let u = s.create_user(&username, &display_name, Role::Admin, &hash, "首次设置")?;
-            s.set_setting(ogi_store::AGENCY_NAME, &agency, &u.username)?;
-            Ok(u)
-        })
-        .await?;
+    let user = state.write(move |s| s.create_first_admin(&username, &display_name, &hash, &agency)).await?;
     *state.setup_token.lock().unwrap_or_else(|p| p.into_inner()) = None;
     start_session(&state, &user, "/").await
 }

@@ -23,6 +23,8 @@ pub struct Inner {
     /// The one-time link that creates the first administrator (`None` once used).
     pub setup_token: Mutex<Option<String>>,
     pub(crate) limiter: Limiter,
+    /// Password checks cost ~19 MiB and tens of milliseconds each: only a few at once.
+    pub(crate) password_checks: tokio::sync::Semaphore,
     /// A fixed "today" (demonstrations, training, tests); else the clock.
     pub today: Option<Date>,
 }
@@ -61,6 +63,7 @@ impl AppState {
             templates: Templates::new(),
             setup_token: Mutex::new(None),
             limiter: Limiter::default(),
+            password_checks: tokio::sync::Semaphore::new(2),
             today,
         })))
     }
@@ -146,40 +149,54 @@ fn china_today() -> Date {
         .unwrap_or(Date::constant(2026, 1, 1))
 }
 
-/// Failed logins per key (user name or address) in a sliding window.
+/// Login attempts per key (user name or address) in a window; a successful
+/// login clears its user name's count.
 #[derive(Default)]
 pub(crate) struct Limiter {
     failures: Mutex<HashMap<String, (u32, Instant)>>,
 }
 
-/// Failures allowed per window before logins from that key are refused.
-const MAX_FAILURES: u32 = 5;
+/// Failed attempts allowed per user name, and per address (an office behind
+/// one NAT address shares it), in each window.
+pub const MAX_PER_USER: u32 = 5;
+pub const MAX_PER_ADDRESS: u32 = 30;
 const WINDOW: Duration = Duration::from_secs(15 * 60);
 
 impl Limiter {
-    /// Whether `key` may try to log in now.
-    pub fn allowed(&self, key: &str) -> bool {
-        let map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        match map.get(key) {
-            Some((n, since)) => *n < MAX_FAILURES || since.elapsed() > WINDOW,
-            None => true,
-        }
-    }
-
-    pub fn failed(&self, key: &str) {
+    /// Counts one login attempt against every key and says whether all of
+    /// them were still under the limit. Counting before the password is
+    /// checked means a burst of simultaneous attempts cannot outrun it.
+    pub fn attempt(&self, keys: &[(&str, u32)]) -> bool {
         let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        let e = map.entry(key.to_string()).or_insert((0, Instant::now()));
-        if e.1.elapsed() > WINDOW {
-            *e = (0, Instant::now());
-        }
-        e.0 += 1;
-        // Bounded: forget the oldest keys when flooded.
+        // Bounded: forget stale keys when flooded.
         if map.len() > 10_000 {
             map.retain(|_, (_, t)| t.elapsed() <= WINDOW);
         }
+        let mut allowed = true;
+        for (key, limit) in keys {
+            let e = map.entry((*key).to_string()).or_insert((0, Instant::now()));
+            if e.1.elapsed() > WINDOW {
+                *e = (0, Instant::now());
+            }
+            allowed &= e.0 < *limit;
+        }
+        if allowed {
+            for (key, _) in keys {
+                if let Some(e) = map.get_mut(*key) {
+                    e.0 += 1;
+                }
+            }
+        }
+        allowed
     }
 
-    pub fn succeeded(&self, key: &str) {
-        self.failures.lock().unwrap_or_else(|p| p.into_inner()).remove(key);
+    /// A successful login: its attempt no longer counts against any key.
+    pub fn succeeded(&self, keys: &[&str]) {
+        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        for key in keys {
+            if let Some(e) = map.get_mut(*key) {
+                e.0 = e.0.saturating_sub(1);
+            }
+        }
     }
 }

@@ -117,6 +117,8 @@ pub enum AppError {
     TooLarge(String),
     /// 429
     TooManyAttempts,
+    /// 503: too much at once (e.g. password checks); try again shortly.
+    Busy,
     /// 500: logged, not shown.
     Internal(String),
 }
@@ -141,6 +143,7 @@ impl AppError {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::TooManyAttempts => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Busy => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -153,6 +156,7 @@ impl AppError {
             AppError::BadRequest(m) | AppError::TooLarge(m) => m.clone(),
             AppError::Csrf => "表单已过期或来源不明（CSRF 校验失败），请返回刷新页面后重新提交。".into(),
             AppError::TooManyAttempts => "登录失败次数过多，请 15 分钟后再试。".into(),
+            AppError::Busy => "系统繁忙，请稍后再试。".into(),
             AppError::Internal(_) => "服务器内部错误，请稍后再试；如果问题持续，请联系管理员查看日志。".into(),
         }
     }

@@ -150,4 +150,9 @@ async fn agency_settings_and_api_tokens() {
     assert_eq!(user.map(|u| u.username), Some("clerk".into()));
     // Shown once: the page afterwards does not have it.
     assert!(!admin.get("/admin").await.text().contains(token));
+    // A platform's token never carries an administrator's powers.
+    let (root, _) = server.state.read(|s| s.login_user("root")).await.unwrap().unwrap();
+    let r = admin.submit("/admin/tokens", &[("id", &root.id.to_string()), ("name", "门户网站对接")]).await;
+    assert_eq!(r.status, 400);
+    assert!(r.text().contains("不能为管理员签发接口令牌"));
 }

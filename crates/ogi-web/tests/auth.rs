@@ -169,3 +169,78 @@ async fn unknown_pages_are_404_without_detail() {
     assert_eq!(r.status, 404);
     assert!(r.text().contains("页面不存在"));
 }
+
+#[tokio::test]
+async fn control_characters_in_next_never_lead_off_the_site() {
+    let server = common::start("next-tab", None).await;
+    server.login("wu", Role::Clerk).await;
+    for next in ["/\t/evil.example/", "/\n/evil.example/", "/\\evil.example"] {
+        let mut c = server.client();
+        let csrf = c.get("/login").await.csrf();
+        let r = c
+            .post_form("/login", &[("username", "wu"), ("password", common::PASSWORD), ("csrf", &csrf), ("next", next)])
+            .await;
+        assert_eq!(r.header("location"), Some("/"), "{next:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_burst_of_guesses_is_counted_before_any_is_checked() {
+    let server = common::start("burst", None).await;
+    server.login("zheng", Role::Clerk).await;
+    let mut tasks = Vec::new();
+    for _ in 0..20 {
+        let mut c = server.client();
+        tasks.push(tokio::spawn(async move {
+            let csrf = c.get("/login").await.csrf();
+            c.post_form(
+                "/login",
+                &[("username", "zheng"), ("password", "a-wrong-guess!"), ("csrf", &csrf), ("next", "/")],
+            )
+            .await
+            .status
+        }));
+    }
+    let mut checked = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            401 => checked += 1,
+            429 | 503 => {}
+            s => panic!("unexpected status {s}"),
+        }
+    }
+    assert!(checked <= 5, "{checked} guesses were checked");
+}
+
+#[tokio::test]
+async fn api_tokens_open_the_api_only_never_the_pages() {
+    let server = common::start("bearer-pages", None).await;
+    server.login("feng", Role::Head).await;
+    let token = ogi_web::auth::random_token();
+    let hash = ogi_web::auth::token_hash(&token);
+    server
+        .state
+        .write(move |s| {
+            let id = s.login_user("feng")?.unwrap().0.id;
+            s.create_api_token(&hash, id, "门户对接", "test")
+        })
+        .await
+        .unwrap();
+    let mut c = server.client();
+    let auth = format!("Bearer {token}");
+    let api = c.send("GET", "/api/requests", &[("Authorization", &auth)], Vec::new()).await;
+    assert_eq!(api.status, 200, "{}", api.text());
+    let page = c.send("GET", "/requests", &[("Authorization", &auth)], Vec::new()).await;
+    assert_eq!(page.status, 303, "a page with a bearer token is a logged-out visit");
+    let admin = c
+        .send(
+            "POST",
+            "/admin/users",
+            &[("Authorization", &auth), ("Content-Type", "application/x-www-form-urlencoded")],
+            b"username=x".to_vec(),
+        )
+        .await;
+    assert_eq!(admin.status, 303);
+    assert!(admin.header("location").unwrap().starts_with("/login"), "treated as logged out");
+    assert!(server.state.read(|s| s.login_user("x")).await.unwrap().is_none(), "no user created");
+}

@@ -94,15 +94,16 @@ fn clerks_day(base: &str, token: &str, downloads: &std::path::Path) {
     assert!(page.contains("已办结") && page.contains("部分公开"), "{page}");
     screenshot(&mut b, "workbench-request.png");
 
-    // Download the 答复告知书 as a Word file.
-    let answer_docx = b
+    // Download the 答复告知书 as a Word file, with the reasons for what was withheld.
+    let answer = b
         .source()
         .split("href=\"")
         .filter_map(|h| h.split('"').next())
-        .find(|h| h.contains("/letters/answer") && h.ends_with(".docx"))
-        .map(str::to_string)
+        .find(|h| h.contains("/letters/answer") && !h.ends_with(".docx"))
+        .map(|h| h.replace("&amp;", "&").replace("&#x2f;", "/"))
         .expect("a link to the answer letter");
-    b.goto(&format!("{base}{}", answer_docx.replace("&amp;", "&")));
+    let reasons = ogi_web::auth::urlencode("其中涉及第三方商业秘密的合同附件不予公开（第十五条）");
+    b.goto(&format!("{base}{answer}.docx?reasons={reasons}"));
     let letter = b.wait_download(".docx");
     let bytes = std::fs::read(&letter).unwrap();
     let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("the letter is a Word file");

@@ -55,3 +55,16 @@ async fn the_register_filters_pages_and_exports() {
     assert!(text.starts_with('\u{feff}'));
     assert_eq!(text.lines().count() as u64, closed + 1);
 }
+
+#[tokio::test]
+async fn an_absurd_page_number_is_an_empty_page_and_exports_are_not_cached() {
+    let server = common::start("bigpage", Some("2025-12-31")).await;
+    common::fill(&server, 2025, 20, 3).await;
+    let mut c = server.login("he", Role::Clerk).await;
+    let r = c.get("/requests?page=999999999999999999").await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert!(r.text().contains("没有符合条件的申请"));
+    let csv = c.get("/requests.csv").await;
+    assert_eq!(csv.header("cache-control"), Some("no-store"));
+    assert_eq!(csv.text().lines().count(), 21);
+}

@@ -197,8 +197,8 @@ pub async fn create_user(
     let Some(role) = role.filter(|_| errors.is_empty()) else {
         return render(&state, &session, refused("create", None, &values, errors)).await;
     };
-    let hash = auth::hash_password(&f.password)?;
-    let (actor, name) = (session.user.display_name.clone(), f.display_name.clone());
+    let hash = auth::hash_password_blocking(f.password.clone()).await?;
+    let (actor, name) = (session.user.username.clone(), f.display_name.clone());
     match state.write(move |s| s.create_user(&username, &name, role, &hash, &actor)).await {
         Ok(_) => Ok(Redirect::to("/admin?ok=user").into_response()),
         Err(e) => render(&state, &session, store_refusal(e, "create", None, &values)?).await,
@@ -229,7 +229,7 @@ pub async fn update_user(
         let extra = refused("update", Some(id), &values, vec![("role", "请选择角色".to_string())]);
         return render(&state, &session, extra).await;
     };
-    let actor = session.user.display_name.clone();
+    let actor = session.user.username.clone();
     match state.write(move |s| s.update_user(id, role, active, &actor)).await {
         Ok(_) => Ok(Redirect::to("/admin?ok=update").into_response()),
         Err(e) => render(&state, &session, store_refusal(e, "update", Some(id), &values)?).await,
@@ -254,8 +254,8 @@ pub async fn reset_password(
     if let Err(m) = auth::check_new_password(&f.password) {
         return render(&state, &session, refused("password", Some(id), &[], vec![("password", m)])).await;
     }
-    let hash = auth::hash_password(&f.password)?;
-    let actor = session.user.display_name.clone();
+    let hash = auth::hash_password_blocking(f.password.clone()).await?;
+    let actor = session.user.username.clone();
     match state.write(move |s| s.set_password(id, &hash, &actor)).await {
         Ok(()) => Ok(Redirect::to("/admin?ok=password").into_response()),
         Err(e) => render(&state, &session, store_refusal(e, "password", Some(id), &[])?).await,
@@ -295,7 +295,7 @@ pub async fn save_settings(
     if !errors.is_empty() {
         return render(&state, &session, refused("settings", None, &values, errors)).await;
     }
-    let actor = session.user.display_name.clone();
+    let actor = session.user.username.clone();
     state
         .write(move |s| {
             // Only what changed, so the audit log says what was done.
@@ -343,9 +343,14 @@ pub async fn issue_token(
         let extra = refused("token", Some(id), &values, vec![("name", "该用户已停用，不能签发令牌".to_string())]);
         return render(&state, &session, extra).await;
     }
+    // A platform's token must not carry an administrator's powers.
+    if user.role == Role::Admin {
+        let m = "不能为管理员签发接口令牌：请为对接平台建立经办人或负责人账号".to_string();
+        return render(&state, &session, refused("token", Some(id), &values, vec![("name", m)])).await;
+    }
     let token = auth::random_token();
     let hash = auth::token_hash(&token);
-    let actor = session.user.display_name.clone();
+    let actor = session.user.username.clone();
     match state.write(move |s| s.create_api_token(&hash, id, &name, &actor)).await {
         Ok(()) => {
             let extra = Extra {

@@ -255,7 +255,7 @@ pub async fn save_text(
     if let Some(error) = problem {
         return render_page(&state, &session, year, Some(RefusedText { section, text, error }), None).await;
     }
-    let actor = session.user.display_name.clone();
+    let actor = session.user.username.clone();
     let saving = text.clone();
     match state.write(move |s| s.set_text(year, section, &saving, &actor)).await {
         Ok(()) => Ok(Redirect::to(&format!("/annual?year={year}&saved={}#text-{}", section.key(), section.key()))
@@ -533,7 +533,7 @@ where
         let view = FormView { errors: errors.0, error: Some("请修改标红的栏目。".into()), ..values };
         return render_records(state, session, year, Some(Refused { form, id, view })).await;
     }
-    let actor = session.user.display_name.clone();
+    let actor = session.user.username.clone();
     match state.write(move |s| save(s, &actor)).await {
         Ok(()) => Ok(Redirect::to(&format!("/annual/records?year={year}#{anchor}")).into_response()),
         Err(StoreError::Invalid(m)) => {

@@ -112,7 +112,8 @@ pub async fn page(
     session: Session,
     Query(query): Query<ListQuery>,
 ) -> Result<Response, AppError> {
-    let page = query.page.unwrap_or(1).max(1);
+    // Far beyond any register: a typed huge page number is just an empty page.
+    let page = query.page.unwrap_or(1).clamp(1, 1_000_000_000);
     let (rows, total, errors) = match query.filter() {
         Ok(filter) => {
             let offset = (page - 1).saturating_mul(PAGE_SIZE);
@@ -157,20 +158,7 @@ pub async fn csv(
         .filter()
         .map_err(|e| AppError::BadRequest(e.into_iter().map(|(_, m)| m).collect::<Vec<_>>().join("；")))?;
     let today = state.today();
-    let rows = state
-        .read(move |s| {
-            let mut all = Vec::new();
-            let mut offset = 0;
-            loop {
-                let (page, total) = s.list(&filter, offset, 1000)?;
-                offset += page.len() as u64;
-                all.extend(page);
-                if offset >= total || all.is_empty() {
-                    return Ok(all);
-                }
-            }
-        })
-        .await?;
+    let rows = state.read(move |s| s.export(&filter)).await?;
     let mut out = String::from("\u{feff}编号,申请人,申请人类型,渠道,收到日期,状态,答复期限,办结日期,办理结果,内容\n");
     for r in &rows {
         let v = RowView::new(r, today, &state.cal);
@@ -192,6 +180,8 @@ pub async fn csv(
     Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            // Names and contacts: never kept in a shared cache.
+            (header::CACHE_CONTROL, "no-store"),
             (header::CONTENT_DISPOSITION, "attachment; filename=\"requests.csv\""),
         ],
         out,
