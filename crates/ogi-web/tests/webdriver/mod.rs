@@ -271,7 +271,13 @@ impl Browser {
                 for e in entries.flatten() {
                     let name = e.file_name().to_string_lossy().into_owned();
                     if name.ends_with(suffix) && !name.ends_with(".crdownload") {
-                        return e.path();
+                        // Complete once its size has stopped changing.
+                        let size = |p: &Path| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
+                        let first = size(&e.path());
+                        std::thread::sleep(Duration::from_millis(300));
+                        if first > 0 && size(&e.path()) == first {
+                            return e.path();
+                        }
                     }
                 }
             }
