@@ -299,6 +299,9 @@ impl Sqlite {
         // Reads through the OS page cache shared by every connection, not a
         // private copy per connection (the workbench keeps a pool of readers).
         conn.pragma_update(None, "mmap_size", MMAP_BYTES)?;
+        // Statistics for the query planner where they are missing or stale
+        // (cheap: bounded sampling, and nothing when they are current).
+        conn.execute_batch("PRAGMA analysis_limit = 1000; PRAGMA optimize = 0x10002;")?;
         Ok(Sqlite { conn, table3_cache: Default::default() })
     }
 

@@ -222,12 +222,14 @@ pub(crate) fn list(
         clauses.push(format!("received <= {}", bind(d.to_string())));
     }
     if let Some(t) = f.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-        match crate::search::query(t) {
-            Some(q) => {
+        match (tracking_code_prefix(t), crate::search::query(t)) {
+            // A tracking code (or its beginning): a range of the unique index.
+            (Some((low, high)), _) => clauses.push(format!("code >= {} AND code < {}", bind(low), bind(high))),
+            (None, Some(q)) => {
                 clauses.push(format!("id IN (SELECT rowid FROM requests_fts WHERE requests_fts MATCH {})", bind(q)))
             }
             // Only punctuation typed: nothing can match it.
-            None => clauses.push("0".into()),
+            (None, None) => clauses.push("0".into()),
         }
     }
     let filter = if clauses.is_empty() { String::new() } else { format!("WHERE {}", clauses.join(" AND ")) };
@@ -235,17 +237,44 @@ pub(crate) fn list(
         conn.query_row(&format!("SELECT COUNT(*) FROM requests {filter}"), params_from_iter(args.iter()), |r| {
             r.get(0)
         })?;
-    // `None`: every matching row in one statement (a consistent snapshot, for exports).
-    let page = match limit {
-        Some(limit) => format!("LIMIT {} OFFSET {}", limit.min(1000), offset.min(i64::MAX as u64)),
-        None => String::new(),
+    const ORDER: &str = "ORDER BY received DESC, id DESC";
+    let sql = match limit {
+        // The page's ids first, from the indexes alone (skipping OFFSET rows
+        // never reads the table), then only those rows.
+        Some(limit) => format!(
+            "SELECT {ROW_COLUMNS} FROM requests WHERE id IN (SELECT id FROM requests {filter} {ORDER} LIMIT {} OFFSET {}) {ORDER}",
+            limit.min(1000),
+            offset.min(i64::MAX as u64)
+        ),
+        // Every matching row in one statement (a consistent snapshot, for exports).
+        None => format!("SELECT {ROW_COLUMNS} FROM requests {filter} {ORDER}"),
     };
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {ROW_COLUMNS} FROM requests {filter} ORDER BY received DESC, id DESC {page}"
-    ))?;
+    let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map(params_from_iter(args.iter()), list_row)?;
     let rows = rows.map(|r| to_list_row(r?)).collect::<Result<Vec<_>, _>>()?;
     Ok((rows, u64::try_from(total).unwrap_or(0)))
+}
+
+/// `YSQ2025-0001` (any case, at least `YSQ` and the year): the codes that
+/// begin with it, as a half-open range `[low, high)`.
+fn tracking_code_prefix(text: &str) -> Option<(String, String)> {
+    let t = text.to_ascii_uppercase();
+    let rest = t.strip_prefix("YSQ")?;
+    let (year, seq) = rest.split_at(rest.len().min(4));
+    if year.len() != 4 || !year.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let seq = seq.strip_prefix('-').unwrap_or(seq);
+    if seq.len() > 6 || !seq.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let low = format!("YSQ{year}-{seq}");
+    // The first string after every string that starts with `low`.
+    let mut high = low.clone().into_bytes();
+    if let Some(last) = high.last_mut() {
+        *last += 1;
+    }
+    Some((low, String::from_utf8(high).ok()?))
 }
 
 /// Not closed, as the states that are not (an `IN` list reads only those

@@ -9,13 +9,15 @@ use rusqlite::{params, Transaction};
 
 use crate::StoreError;
 
-/// The index and the list indexes (migration 5).
+/// The index, and the register's list indexes (migration 5): one per filter
+/// column, in list order, carrying the other filter columns so that counting
+/// and filtering never read the table (only the page's own rows are read).
 pub(crate) const MIGRATION: &str = "
 CREATE VIRTUAL TABLE requests_fts USING fts5(grams, content='', tokenize='unicode61');
-CREATE INDEX requests_state_list ON requests(state, received DESC, id DESC);
-CREATE INDEX requests_applicant_list ON requests(applicant, received DESC, id DESC);
-CREATE INDEX requests_channel_list ON requests(channel, received DESC, id DESC);
-CREATE INDEX requests_outcome_list ON requests(outcome, received DESC, id DESC);
+CREATE INDEX requests_state_list ON requests(state, received DESC, id DESC, applicant, channel, outcome);
+CREATE INDEX requests_applicant_list ON requests(applicant, received DESC, id DESC, state, channel, outcome);
+CREATE INDEX requests_channel_list ON requests(channel, received DESC, id DESC, state, applicant, outcome);
+CREATE INDEX requests_outcome_list ON requests(outcome, received DESC, id DESC, state, applicant, channel);
 ";
 
 /// Characters that make up words (everything else separates runs).

@@ -415,3 +415,18 @@ fn a_register_from_before_the_search_index_is_indexed_when_opened() {
     assert_eq!(found.1, 1);
     assert_eq!(found.0[0].applicant_name, "欧阳明月");
 }
+
+#[test]
+fn a_tracking_code_or_its_beginning_finds_its_requests() {
+    use ogi_store::ListFilter;
+    let cal = Calendar::embedded();
+    let mut s = Sqlite::open_in_memory().unwrap();
+    for _ in 0..12 {
+        s.create(new(ApplicantColumn::Natural, "2024-09-02"), "张三", &cal).unwrap();
+    }
+    let find = |t: &str| s.list(&ListFilter { text: Some(t.into()), ..Default::default() }, 0, 100).unwrap().1;
+    assert_eq!(find("YSQ2024-000012"), 1);
+    assert_eq!(find("ysq2024-00001"), 3, "the prefix 00001 is 000010 … 000019, of which 000010 … 000012 exist");
+    assert_eq!(find("YSQ2024"), 12);
+    assert_eq!(find("YSQ2023"), 0);
+}

@@ -12,6 +12,9 @@ use ogi_store::{Sqlite, StoreError};
 
 use crate::view::Templates;
 
+/// A table's cells, by key.
+pub(crate) type TableCells = std::collections::BTreeMap<ogi_report::CellKey, ogi_report::Number>;
+
 /// The shared state (cheap to clone).
 #[derive(Clone)]
 pub struct AppState(pub(crate) Arc<Inner>);
@@ -23,6 +26,9 @@ pub struct Inner {
     /// The one-time link that creates the first administrator (`None` once used).
     pub setup_token: Mutex<Option<String>>,
     pub(crate) limiter: Limiter,
+    /// The workbench's table 三 as HTML, for the cells it was built from
+    /// (the cells come cached from the store; rebuilding the HTML is the cost).
+    pub(crate) table3_html: Mutex<Option<(TableCells, String)>>,
     /// Password checks cost ~19 MiB and tens of milliseconds each: only a few at once.
     pub(crate) password_checks: tokio::sync::Semaphore,
     /// A fixed "today" (demonstrations, training, tests); else the clock.
@@ -64,6 +70,7 @@ impl AppState {
             setup_token: Mutex::new(None),
             limiter: Limiter::default(),
             password_checks: tokio::sync::Semaphore::new(2),
+            table3_html: Mutex::new(None),
             today,
         })))
     }

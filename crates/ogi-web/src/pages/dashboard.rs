@@ -28,15 +28,7 @@ pub async fn page(State(state): State<AppState>, session: Session) -> Result<Res
         state.read(move |s| Ok((s.dashboard(today, soon)?, s.table3(year, Template::Y2021)?))).await?;
     let rows =
         |list: &[ogi_store::ListRow]| list.iter().map(|r| RowView::new(r, today, &state.cal)).collect::<Vec<_>>();
-    let report = Report {
-        meta: Meta { year: Some(year as u16), template: Some(Template::Y2021), ..Meta::default() },
-        format: SourceFormat::Generated,
-        preamble: String::new(),
-        sections: Vec::new(),
-        cells: table3.into_iter().map(|(k, value)| (k, Cell { value, provenance: None })).collect(),
-        notes: Vec::new(),
-    };
-    let table3_html = ogi_report::render::table_html(&report, &ogi_report::layout::table3(true), &[]);
+    let table3_html = table3_html(&state, year, table3);
     let body = state.templates.render(
         "dashboard.html",
         json!({
@@ -63,4 +55,25 @@ pub async fn page(State(state): State<AppState>, session: Session) -> Result<Res
         }),
     )?;
     Ok(html(body))
+}
+
+/// Table 三 in the national layout, rebuilt only when its cells change.
+fn table3_html(state: &AppState, year: i16, cells: crate::state::TableCells) -> String {
+    let mut cache = state.table3_html.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some((cached, html)) = cache.as_ref() {
+        if *cached == cells {
+            return html.clone();
+        }
+    }
+    let report = Report {
+        meta: Meta { year: Some(year as u16), template: Some(Template::Y2021), ..Meta::default() },
+        format: SourceFormat::Generated,
+        preamble: String::new(),
+        sections: Vec::new(),
+        cells: cells.iter().map(|(k, value)| (*k, Cell { value: *value, provenance: None })).collect(),
+        notes: Vec::new(),
+    };
+    let html = ogi_report::render::table_html(&report, &ogi_report::layout::table3(true), &[]);
+    *cache = Some((cells, html.clone()));
+    html
 }
