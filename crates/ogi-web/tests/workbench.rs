@@ -68,3 +68,27 @@ async fn an_absurd_page_number_is_an_empty_page_and_exports_are_not_cached() {
     assert_eq!(csv.header("cache-control"), Some("no-store"));
     assert_eq!(csv.text().lines().count(), 21);
 }
+
+#[tokio::test]
+async fn everything_a_page_needs_is_served_by_ogi_itself() {
+    let server = common::start("offline", Some("2025-06-16")).await;
+    common::fill(&server, 2025, 30, 2).await;
+    let mut anon = server.client();
+    let css = anon.get("/static/style.css").await;
+    assert_eq!(css.status, 200);
+    assert!(css.header("content-type").unwrap().starts_with("text/css"));
+    assert!(css.text().contains("@media print"), "pages print cleanly");
+    assert_eq!(anon.get("/healthz").await.text(), "ok");
+    let mut c = server.login("tian", Role::Clerk).await;
+    let code = c.get("/requests").await.text().split("/requests/YSQ").nth(1).unwrap()[..11].to_string();
+    // No page refers to anything outside (government intranets are offline).
+    for path in ["/", "/requests", "/requests/new", &format!("/requests/YSQ{code}"), "/annual?year=2025", "/check"] {
+        let page = c.get(path).await;
+        assert_eq!(page.status, 200, "{path}");
+        let t = page.text();
+        for outside in ["src=\"http", "href=\"http", "url(http", "@import", "src=\"//", "href=\"//"] {
+            assert!(!t.contains(outside), "{path} loads {outside}…");
+        }
+        assert!(!css.text().contains("url("), "the stylesheet loads no fonts or images");
+    }
+}
