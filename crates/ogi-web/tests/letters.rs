@@ -140,6 +140,13 @@ async fn letters_take_their_details_from_the_events_or_ask_for_them() {
     let t =
         c.get(&format!("/requests/{code}/letters/fee?fee_method=per_volume&basis=%E5%85%B1120%E9%A1%B5")).await.text();
     assert!(t.contains("按量计收") && t.contains("共120页"), "{t}");
+    // Posted: the 20 working days count from the day it arrives, not the day it was sent.
+    let t = c.get(&format!("/requests/{code}/letters/fee?delivered=2024-11-14")).await.text();
+    let later = cal.add_workdays("2024-11-14".parse().unwrap(), 20).unwrap();
+    assert!(t.contains(&fmt(later)) && !t.contains(&fmt(pay_by)), "{t}");
+    let r = c.get(&format!("/requests/{code}/letters/fee?delivered=2024-11-01")).await;
+    assert_eq!(r.status, 400);
+    assert!(r.text().contains("送达日期不能早于发出日期"));
 
     // A bad letter date is a Chinese message, not a panic.
     let r = c.get(&format!("/requests/{code}/letters/fee?date=2024-99-01")).await;

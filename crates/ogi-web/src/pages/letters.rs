@@ -108,9 +108,25 @@ pub struct LetterQuery {
     pub published: String,
     #[serde(default)]
     pub responsible_agency: String,
+    /// When the letter reaches its addressee (a period the law counts "from
+    /// receipt" starts there); the letter's date if not given.
+    #[serde(default)]
+    pub delivered: String,
 }
 
 impl LetterQuery {
+    /// The day the addressee receives the letter sent on `sent`.
+    fn delivered(&self, sent: Date) -> Result<Date, AppError> {
+        match self.delivered.trim() {
+            "" => Ok(sent),
+            t => match t.parse::<Date>() {
+                Ok(d) if d >= sent => Ok(d),
+                Ok(_) => Err(AppError::BadRequest("送达日期不能早于发出日期".into())),
+                Err(_) => Err(AppError::BadRequest("送达日期格式应为 2025-03-01".into())),
+            },
+        }
+    }
+
     fn check(&self) -> Result<(), AppError> {
         let fields = [
             &self.number,
@@ -226,8 +242,9 @@ pub fn context(
             ctx.extension = Some(Extension { days: *days, new_due, reason: or_fill(&q.reason, "延期理由") });
         }
         Some(Event::ConsultationStarted { on }) => {
+            // 15 working days from the day the third party receives it (第三十二条).
             let reply_by = cal
-                .add_workdays(*on, limits::CONSULTATION)
+                .add_workdays(q.delivered(*on)?, limits::CONSULTATION)
                 .map_err(|e| AppError::BadRequest(format!("无法计算第三方提出意见的期限：{e}")))?;
             ctx.third_party = Some(ThirdParty {
                 name: or_fill(&q.third_party, "第三方名称"),
@@ -239,7 +256,7 @@ pub fn context(
         Some(Event::FeeNoticed { on, yuan }) => {
             // 20 working days from the day after the notice is received.
             let pay_by = cal
-                .add_workdays(*on, limits::FEE_PAYMENT)
+                .add_workdays(q.delivered(*on)?, limits::FEE_PAYMENT)
                 .map_err(|e| AppError::BadRequest(format!("无法计算缴费期限：{e}")))?;
             let method = if q.fee_method == "per_volume" { FeeMethod::PerVolume } else { FeeMethod::PerItem };
             ctx.fee = Some(Fee {
