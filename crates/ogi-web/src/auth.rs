@@ -120,8 +120,14 @@ fn now() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
 }
 
+/// Cookies are marked `Secure` when users reach ogi over HTTPS (`ogi serve
+/// --https`, behind a TLS reverse proxy); on plain HTTP a Secure cookie would
+/// never come back.
+pub static SECURE_COOKIES: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 fn set_cookie(name: &str, value: &str, max_age: i64) -> String {
-    format!("{name}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}")
+    let secure = if SECURE_COOKIES.load(std::sync::atomic::Ordering::Relaxed) { "; Secure" } else { "" };
+    format!("{name}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}")
 }
 
 /// Resolves the session (cookie or `Authorization: Bearer` API token) for every

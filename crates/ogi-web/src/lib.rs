@@ -33,6 +33,8 @@ pub struct Config {
     pub db: PathBuf,
     /// A fixed "today" for demonstrations and training; `None` is the clock.
     pub today: Option<ogi_rules::Date>,
+    /// Users reach ogi over HTTPS (a TLS reverse proxy): cookies are `Secure`.
+    pub https: bool,
 }
 
 /// Largest upload accepted (a published report, or several at once).
@@ -71,6 +73,9 @@ async fn style() -> impl IntoResponse {
 
 /// Opens the register, binds, and serves until Ctrl-C or SIGTERM.
 pub async fn serve(config: Config) -> std::io::Result<()> {
+    if config.https {
+        auth::SECURE_COOKIES.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
     let state = AppState::open(&config.db, config.today)
         .map_err(|e| std::io::Error::other(format!("{}: {e}", config.db.display())))?;
     let listener = tokio::net::TcpListener::bind(config.addr).await?;

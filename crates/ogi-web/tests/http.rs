@@ -36,7 +36,7 @@ async fn serve_creates_the_register_and_prints_nothing_secret_on_failure() {
     let dir = std::env::temp_dir().join(format!("ogi-serve-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let db = dir.join("data").join("ogi.db");
-    let config = ogi_web::Config { addr: "127.0.0.1:0".parse().unwrap(), db: db.clone(), today: None };
+    let config = ogi_web::Config { addr: "127.0.0.1:0".parse().unwrap(), db: db.clone(), today: None, https: false };
     let server = tokio::spawn(ogi_web::serve(config));
     for _ in 0..100 {
         if db.exists() {
@@ -47,4 +47,20 @@ async fn serve_creates_the_register_and_prints_nothing_secret_on_failure() {
     server.abort();
     assert!(db.exists(), "no database at {}", db.display());
     std::fs::remove_dir_all(&dir).ok();
+}
+
+#[tokio::test]
+async fn behind_https_the_session_cookie_is_secure() {
+    // (This binary's other tests do not look at cookies: the switch is process-wide.)
+    ogi_web::auth::SECURE_COOKIES.store(true, std::sync::atomic::Ordering::Relaxed);
+    let server = common::start("https", None).await;
+    server.login("an", ogi_store::Role::Clerk).await;
+    let mut c = server.client();
+    let csrf = c.get("/login").await.csrf();
+    let r = c
+        .post_form("/login", &[("username", "an"), ("password", common::PASSWORD), ("csrf", &csrf), ("next", "/")])
+        .await;
+    let set: Vec<&str> =
+        r.headers.iter().filter(|(k, _)| k.eq_ignore_ascii_case("set-cookie")).map(|(_, v)| v.as_str()).collect();
+    assert!(set.iter().any(|v| v.starts_with("ogi_session=") && v.ends_with("; Secure")), "{set:?}");
 }

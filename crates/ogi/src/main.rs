@@ -29,6 +29,9 @@ enum Command {
         /// 固定“今天”的日期（演示、培训用；默认取系统日期）
         #[arg(long)]
         today: Option<ogi_rules::Date>,
+        /// 用户经 HTTPS（反向代理）访问：会话 Cookie 标记为 Secure
+        #[arg(long)]
+        https: bool,
     },
     /// 年度报告：读取、检查、生成、导出
     Report {
@@ -197,7 +200,7 @@ fn main() -> ExitCode {
     }
     let cli = Cli::parse();
     match cli.command {
-        Command::Serve { bind, db, today } => serve(bind, db, today),
+        Command::Serve { bind, db, today, https } => serve(bind, db, today, https),
         Command::Calendar { load, data_dir, command } => calendar(&load, &data_dir, command),
         Command::Request { db, actor, command } => request::run(&db, &actor, command),
         Command::Records { db, actor, command } => records::run(&db, &actor, command),
@@ -221,7 +224,7 @@ fn main() -> ExitCode {
     }
 }
 
-fn serve(addr: std::net::SocketAddr, db: PathBuf, today: Option<ogi_rules::Date>) -> ExitCode {
+fn serve(addr: std::net::SocketAddr, db: PathBuf, today: Option<ogi_rules::Date>, https: bool) -> ExitCode {
     let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
@@ -229,7 +232,7 @@ fn serve(addr: std::net::SocketAddr, db: PathBuf, today: Option<ogi_rules::Date>
             return ExitCode::FAILURE;
         }
     };
-    match rt.block_on(ogi_web::serve(ogi_web::Config { addr, db, today })) {
+    match rt.block_on(ogi_web::serve(ogi_web::Config { addr, db, today, https })) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("ogi: 服务无法启动（{addr}）：{e}");
