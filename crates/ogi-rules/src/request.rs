@@ -238,8 +238,8 @@ impl Request {
     /// Appends an event if the law allows it in the current state.
     pub fn apply(&mut self, cal: &Calendar, event: Event) -> Result<(), RequestError> {
         let state = self.state();
-        let name = event_name(&event);
-        let illegal = |why: String| RequestError::Illegal { event: name, state: state_name(&state).into(), why };
+        let name = event.label();
+        let illegal = |why: String| RequestError::Illegal { event: name, state: state.label().into(), why };
         let last = self.events.last().map_or(self.received, Event::date);
         if event.date() < last {
             return Err(illegal(format!("日期 {} 早于上一事项（{last}）", event.date())));
@@ -579,29 +579,70 @@ fn next_state(s: &State, e: &Event) -> State {
     }
 }
 
-fn event_name(e: &Event) -> &'static str {
-    match e {
-        Event::CorrectionRequested { .. } => "补正告知",
-        Event::CorrectionReceived { .. } => "收到补正",
-        Event::CorrectionLapsed { .. } => "逾期未补正",
-        Event::ConsultationStarted { .. } => "征求意见",
-        Event::ConsultationEnded { .. } => "收到意见",
-        Event::Extended { .. } => "延期答复",
-        Event::FeeNoticed { .. } => "收费通知",
-        Event::FeePaid { .. } => "缴费",
-        Event::FeeLapsed { .. } => "逾期未缴费",
-        Event::Answered { .. } => "答复",
-        Event::Withdrawn { .. } => "撤回申请",
+impl Event {
+    /// Every kind of event: its key (as stored and in the API) and its Chinese name.
+    pub const KINDS: [(&'static str, &'static str); 11] = [
+        ("correction_requested", "补正告知"),
+        ("correction_received", "收到补正"),
+        ("correction_lapsed", "逾期未补正"),
+        ("consultation_started", "征求意见"),
+        ("consultation_ended", "收到意见"),
+        ("extended", "延期答复"),
+        ("fee_noticed", "收费通知"),
+        ("fee_paid", "缴费"),
+        ("fee_lapsed", "逾期未缴费"),
+        ("answered", "答复"),
+        ("withdrawn", "撤回申请"),
+    ];
+
+    /// The event's kind key, one of [`Event::KINDS`].
+    pub fn key(&self) -> &'static str {
+        Event::KINDS[self.kind_index()].0
+    }
+
+    /// The event's kind in Chinese.
+    pub fn label(&self) -> &'static str {
+        Event::KINDS[self.kind_index()].1
+    }
+
+    fn kind_index(&self) -> usize {
+        match self {
+            Event::CorrectionRequested { .. } => 0,
+            Event::CorrectionReceived { .. } => 1,
+            Event::CorrectionLapsed { .. } => 2,
+            Event::ConsultationStarted { .. } => 3,
+            Event::ConsultationEnded { .. } => 4,
+            Event::Extended { .. } => 5,
+            Event::FeeNoticed { .. } => 6,
+            Event::FeePaid { .. } => 7,
+            Event::FeeLapsed { .. } => 8,
+            Event::Answered { .. } => 9,
+            Event::Withdrawn { .. } => 10,
+        }
     }
 }
 
-fn state_name(s: &State) -> &'static str {
-    match s {
-        State::Open => "办理中",
-        State::AwaitingCorrection { .. } => "等待补正",
-        State::Consulting { .. } => "征求意见中",
-        State::AwaitingPayment { .. } => "等待缴费",
-        State::Closed { .. } => "已办结",
+impl State {
+    /// The state's key (as stored and in lists and the API).
+    pub fn key(&self) -> &'static str {
+        match self {
+            State::Open => "open",
+            State::AwaitingCorrection { .. } => "correction",
+            State::Consulting { .. } => "consulting",
+            State::AwaitingPayment { .. } => "payment",
+            State::Closed { .. } => "closed",
+        }
+    }
+
+    /// The state in Chinese.
+    pub fn label(&self) -> &'static str {
+        match self {
+            State::Open => "办理中",
+            State::AwaitingCorrection { .. } => "等待补正",
+            State::Consulting { .. } => "征求意见中",
+            State::AwaitingPayment { .. } => "等待缴费",
+            State::Closed { .. } => "已办结",
+        }
     }
 }
 
@@ -801,7 +842,7 @@ mod tests {
         for (r, allowed) in cases {
             for e in all(d) {
                 let before = r.clone();
-                let name = event_name(&e);
+                let name = e.label();
                 let mut probe = r.clone();
                 let result = probe.apply(&c, e.clone());
                 assert_eq!(result.is_ok(), allowed.contains(&name), "{name} in {:?}", r.state());

@@ -363,7 +363,7 @@ impl Sqlite {
                     outcome,
                     due,
                     r.channel.needs_confirmation().then(|| r.received.to_string()),
-                    office::state_key(&r.state())
+                    r.state().key()
                 ])?;
                 let id = tx.last_insert_rowid();
                 search::index(&tx, id, &[&code, summary])?;
@@ -580,21 +580,14 @@ fn event_from_row(
 type EventRow = (&'static str, Option<String>, Option<u32>, Option<String>, Option<u64>, Option<String>);
 
 fn event_row(e: &Event) -> EventRow {
-    match e {
-        Event::CorrectionRequested { reply_by, .. } => {
-            ("correction_requested", Some(reply_by.to_string()), None, None, None, None)
-        }
-        Event::CorrectionReceived { .. } => ("correction_received", None, None, None, None, None),
-        Event::CorrectionLapsed { .. } => ("correction_lapsed", None, None, None, None, None),
-        Event::ConsultationStarted { .. } => ("consultation_started", None, None, None, None, None),
-        Event::ConsultationEnded { .. } => ("consultation_ended", None, None, None, None, None),
-        Event::Extended { days, approver, .. } => ("extended", None, Some(*days), Some(approver.clone()), None, None),
-        Event::FeeNoticed { yuan, .. } => ("fee_noticed", None, None, None, Some(*yuan), None),
-        Event::FeePaid { .. } => ("fee_paid", None, None, None, None, None),
-        Event::FeeLapsed { .. } => ("fee_lapsed", None, None, None, None, None),
-        Event::Answered { outcome, .. } => ("answered", None, None, None, None, Some(outcome_key(*outcome))),
-        Event::Withdrawn { .. } => ("withdrawn", None, None, None, None, None),
-    }
+    let (reply_by, days, approver, yuan, outcome) = match e {
+        Event::CorrectionRequested { reply_by, .. } => (Some(reply_by.to_string()), None, None, None, None),
+        Event::Extended { days, approver, .. } => (None, Some(*days), Some(approver.clone()), None, None),
+        Event::FeeNoticed { yuan, .. } => (None, None, None, Some(*yuan), None),
+        Event::Answered { outcome, .. } => (None, None, None, None, Some(outcome_key(*outcome))),
+        _ => (None, None, None, None, None),
+    };
+    (e.key(), reply_by, days, approver, yuan, outcome)
 }
 
 fn describe(s: &Stored, cal: &Calendar) -> String {
@@ -636,7 +629,7 @@ impl Store for Sqlite {
         let due = stored.request.due(cal).ok().flatten().map(|d| d.to_string());
         tx.execute(
             "UPDATE requests SET closed_on = ?1, outcome = ?2, due = ?3, state = ?4 WHERE id = ?5",
-            params![closed_on, outcome, due, office::state_key(&stored.request.state()), id],
+            params![closed_on, outcome, due, stored.request.state().key(), id],
         )?;
         tx.execute(
             "INSERT INTO audit (actor, action, request_id, before, after) VALUES (?1, ?2, ?3, ?4, ?5)",

@@ -4,7 +4,7 @@
 //! for the [`crate::Store`] methods.
 
 use ogi_report::cells::{ApplicantColumn, T3Row};
-use ogi_rules::request::{Channel, State};
+use ogi_rules::request::Channel;
 use ogi_rules::Date;
 use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Transaction};
 
@@ -51,17 +51,6 @@ CREATE TABLE letter_templates (
     text TEXT NOT NULL
 );
 ";
-
-/// The state column: what a list filters on.
-pub(crate) fn state_key(s: &State) -> &'static str {
-    match s {
-        State::Open => "open",
-        State::AwaitingCorrection { .. } => "correction",
-        State::Consulting { .. } => "consulting",
-        State::AwaitingPayment { .. } => "payment",
-        State::Closed { .. } => "closed",
-    }
-}
 
 /// A request's state as lists show and filter it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

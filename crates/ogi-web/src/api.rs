@@ -328,53 +328,11 @@ fn list_item(r: &ListRow) -> Value {
 }
 
 fn state_key(s: &ReqState) -> (&'static str, &'static str) {
-    match s {
-        ReqState::Open => ("open", "办理中"),
-        ReqState::AwaitingCorrection { .. } => ("correction", "等待补正"),
-        ReqState::Consulting { .. } => ("consulting", "征求意见中"),
-        ReqState::AwaitingPayment { .. } => ("payment", "等待缴费"),
-        ReqState::Closed { .. } => ("closed", "已办结"),
-    }
-}
-
-/// The event kinds, their keys and Chinese names.
-const EVENT_KINDS: &[(&str, &str)] = &[
-    ("correction_requested", "补正告知"),
-    ("correction_received", "收到补正"),
-    ("correction_lapsed", "逾期未补正"),
-    ("consultation_started", "征求意见"),
-    ("consultation_ended", "收到意见"),
-    ("extended", "延期答复"),
-    ("fee_noticed", "收费通知"),
-    ("fee_paid", "缴费"),
-    ("fee_lapsed", "逾期未缴费"),
-    ("answered", "答复"),
-    ("withdrawn", "撤回申请"),
-];
-
-fn event_kind(e: &Event) -> &'static str {
-    match e {
-        Event::CorrectionRequested { .. } => "correction_requested",
-        Event::CorrectionReceived { .. } => "correction_received",
-        Event::CorrectionLapsed { .. } => "correction_lapsed",
-        Event::ConsultationStarted { .. } => "consultation_started",
-        Event::ConsultationEnded { .. } => "consultation_ended",
-        Event::Extended { .. } => "extended",
-        Event::FeeNoticed { .. } => "fee_noticed",
-        Event::FeePaid { .. } => "fee_paid",
-        Event::FeeLapsed { .. } => "fee_lapsed",
-        Event::Answered { .. } => "answered",
-        Event::Withdrawn { .. } => "withdrawn",
-    }
-}
-
-fn kind_label(kind: &str) -> &'static str {
-    EVENT_KINDS.iter().find(|(k, _)| *k == kind).map_or("", |(_, l)| l)
+    (s.key(), s.label())
 }
 
 fn event_json(e: &Event) -> Value {
-    let kind = event_kind(e);
-    let mut v = json!({"kind": kind, "kind_label": kind_label(kind), "on": e.date().to_string()});
+    let mut v = json!({"kind": e.key(), "kind_label": e.label(), "on": e.date().to_string()});
     match e {
         Event::CorrectionRequested { reply_by, .. } => v["reply_by"] = json!(reply_by.to_string()),
         Event::Extended { days, approver, .. } => {
@@ -577,11 +535,11 @@ async fn add_event(
     let mut f = Fields::new(&body, &["kind", "on", "reply_by", "days", "yuan", "outcome"]);
     let kind = f.text("kind", true, 40);
     let kind = match kind.as_deref() {
-        Some(k) if EVENT_KINDS.iter().any(|(key, _)| *key == k) => Some(k.to_string()),
+        Some(k) if Event::KINDS.iter().any(|(key, _)| *key == k) => Some(k.to_string()),
         Some(_) => {
             f.fail(
                 "kind",
-                format!("未知的事项，可选：{}", EVENT_KINDS.iter().map(|(k, _)| *k).collect::<Vec<_>>().join("、")),
+                format!("未知的事项，可选：{}", Event::KINDS.iter().map(|(k, _)| *k).collect::<Vec<_>>().join("、")),
             );
             None
         }
