@@ -900,3 +900,19 @@ impl Sqlite {
         Ok(ogi_rules::table3::cells(&counts, template))
     }
 }
+
+/// An audit line for a change that is not about one request (records,
+/// accounts, settings), in the change's own transaction.
+pub(crate) fn audit(
+    tx: &Transaction,
+    actor: &str,
+    action: String,
+    before: Option<String>,
+    after: Option<String>,
+) -> Result<(), StoreError> {
+    tx.execute(
+        "INSERT INTO audit (actor, action, before, after) VALUES (?1, ?2, ?3, ?4)",
+        params![actor, action, before, after],
+    )?;
+    Ok(())
+}

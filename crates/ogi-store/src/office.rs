@@ -8,7 +8,7 @@ use ogi_rules::request::Channel;
 use ogi_rules::Date;
 use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Transaction};
 
-use crate::{corrupt, date, parse_channel, parse_outcome, StoreError};
+use crate::{audit, corrupt, date, parse_channel, parse_outcome, StoreError};
 
 /// The schema (migration 4): request columns for lists and search, accounts,
 /// sessions, API tokens and letter templates.
@@ -399,20 +399,6 @@ fn to_user(
 ) -> Result<User, StoreError> {
     let role = Role::from_key(&role).ok_or_else(|| corrupt("角色", &role))?;
     Ok(User { id, username, display_name, role, active })
-}
-
-fn audit(
-    tx: &Transaction,
-    actor: &str,
-    action: String,
-    before: Option<String>,
-    after: Option<String>,
-) -> Result<(), StoreError> {
-    tx.execute(
-        "INSERT INTO audit (actor, action, before, after) VALUES (?1, ?2, ?3, ?4)",
-        params![actor, action, before, after],
-    )?;
-    Ok(())
 }
 
 fn describe_user(u: &User) -> String {

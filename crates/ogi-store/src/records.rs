@@ -10,7 +10,7 @@ use ogi_rules::annual::{self, Art20Figures, Case, CaseKind, CaseResult, Document
 use ogi_rules::Date;
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
-use crate::{corrupt, date, StoreError};
+use crate::{audit, corrupt, date, StoreError};
 
 /// The schema of the records (migration 3).
 pub(crate) const MIGRATION: &str = "
@@ -51,20 +51,6 @@ CREATE TABLE settings (
 
 /// The setting that names the agency in the report's title and in letters.
 pub const AGENCY_NAME: &str = "agency.name";
-
-fn audit(
-    tx: &Transaction,
-    actor: &str,
-    action: String,
-    before: Option<String>,
-    after: Option<String>,
-) -> Result<(), StoreError> {
-    tx.execute(
-        "INSERT INTO audit (actor, action, before, after) VALUES (?1, ?2, ?3, ?4)",
-        params![actor, action, before, after],
-    )?;
-    Ok(())
-}
 
 fn describe_document(d: &Document) -> String {
     let repealed = d.repealed.map_or(String::new(), |r| format!("，{r} 废止"));

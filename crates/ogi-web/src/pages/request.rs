@@ -211,7 +211,6 @@ pub async fn create(
 /// The events a clerk records, by the keys the store uses.
 struct EventKind {
     key: &'static str,
-    label: &'static str,
     /// Needs a 负责人's decision (第三十三条).
     decide: bool,
     hint: &'static str,
@@ -220,54 +219,43 @@ struct EventKind {
 const EVENTS: &[EventKind] = &[
     EventKind {
         key: "correction_requested",
-        label: "补正告知",
         decide: false,
         hint: "收到申请后 7 个工作日内一次性告知（第三十条）；补正前答复期限中止。",
     },
     EventKind {
-        key: "correction_received",
-        label: "收到补正",
-        decide: false,
-        hint: "答复期限自收到补正之日起重新计算。",
+        key: "correction_received", decide: false, hint: "答复期限自收到补正之日起重新计算。"
     },
-    EventKind {
-        key: "correction_lapsed",
-        label: "逾期未补正",
-        decide: false,
-        hint: "补正期限届满后登记，视为放弃申请。",
-    },
+    EventKind { key: "correction_lapsed", decide: false, hint: "补正期限届满后登记，视为放弃申请。" },
     EventKind {
         key: "consultation_started",
-        label: "征求意见",
         decide: false,
         hint: "征求第三方或其他机关意见（第三十二条、第三十四条），所需时间不计入答复期限（最多 15 个工作日）。",
     },
-    EventKind { key: "consultation_ended", label: "收到意见", decide: false, hint: "答复期限恢复计算。" },
+    EventKind { key: "consultation_ended", decide: false, hint: "答复期限恢复计算。" },
     EventKind {
         key: "extended",
-        label: "延期答复",
         decide: true,
         hint: "经负责人同意，延长一次，最长 20 个工作日，须在答复期限届满前告知申请人（第三十三条第二款）。",
     },
     EventKind {
         key: "fee_noticed",
-        label: "收费通知",
         decide: false,
         hint: "在答复期限内发出；缴费前答复期限中止（信息处理费管理办法）。",
     },
+    EventKind { key: "fee_paid", decide: false, hint: "自收到通知次日起 20 个工作日内缴费。" },
+    EventKind { key: "fee_lapsed", decide: false, hint: "缴费期限届满后登记，不再处理该申请。" },
     EventKind {
-        key: "fee_paid", label: "缴费", decide: false, hint: "自收到通知次日起 20 个工作日内缴费。"
+        key: "answered", decide: true, hint: "登记答复结果（表三的一行），申请随即办结。"
     },
-    EventKind {
-        key: "fee_lapsed", label: "逾期未缴费", decide: false, hint: "缴费期限届满后登记，不再处理该申请。"
-    },
-    EventKind {
-        key: "answered", label: "答复", decide: true, hint: "登记答复结果（表三的一行），申请随即办结。"
-    },
-    EventKind {
-        key: "withdrawn", label: "撤回申请", decide: false, hint: "申请人撤回，计入“其他处理·其他”。"
-    },
+    EventKind { key: "withdrawn", decide: false, hint: "申请人撤回，计入“其他处理·其他”。" },
 ];
+
+impl EventKind {
+    /// The Chinese name, from `Event::KINDS`.
+    fn label(&self) -> &'static str {
+        Event::KINDS.iter().find(|(k, _)| *k == self.key).map_or("", |(_, l)| l)
+    }
+}
 
 fn event_kind(key: &str) -> Option<&'static EventKind> {
     EVENTS.iter().find(|k| k.key == key)
@@ -395,11 +383,11 @@ pub async fn post_event(
         return Err(AppError::BadRequest("未知的事项类型".into()));
     };
     if kind.decide {
-        session.must_decide(kind.label)?;
+        session.must_decide(kind.label())?;
     }
     let current = stored.request.state();
     if !lawful(&current).contains(&kind.key) {
-        let general = Some(format!("当前状态（{}）下不能登记“{}”。", state_label(&current), kind.label));
+        let general = Some(format!("当前状态（{}）下不能登记“{}”。", current.label(), kind.label()));
         let back = Returned { form, errors: Errors::new(), general };
         return page_response(&state, &session, stored, Some(back), StatusCode::BAD_REQUEST).await;
     }
@@ -434,46 +422,21 @@ pub async fn page(
     page_response(&state, &session, stored, None, StatusCode::OK).await
 }
 
-pub fn state_label(s: &RState) -> &'static str {
-    match s {
-        RState::Open => "办理中",
-        RState::AwaitingCorrection { .. } => "等待补正",
-        RState::Consulting { .. } => "征求意见中",
-        RState::AwaitingPayment { .. } => "等待缴费",
-        RState::Closed { .. } => "已办结",
-    }
-}
-
-fn state_css(s: &RState) -> &'static str {
-    match s {
-        RState::Open => "open",
-        RState::AwaitingCorrection { .. } => "correction",
-        RState::Consulting { .. } => "consulting",
-        RState::AwaitingPayment { .. } => "payment",
-        RState::Closed { .. } => "closed",
-    }
-}
-
 /// What an event was and its details, for the timeline.
 pub fn event_line(e: &Event) -> (&'static str, String) {
-    let label = |key: &str| event_kind(key).map_or("", |k| k.label);
-    match e {
-        Event::CorrectionRequested { reply_by, .. } => (label("correction_requested"), format!("补正期限 {reply_by}")),
-        Event::CorrectionReceived { .. } => (label("correction_received"), "答复期限重新计算".into()),
-        Event::CorrectionLapsed { .. } => {
-            (label("correction_lapsed"), outcome_label(Outcome::Other(OtherReason::OverdueCorrection)))
-        }
-        Event::ConsultationStarted { .. } => (label("consultation_started"), "期限中止".into()),
-        Event::ConsultationEnded { .. } => (label("consultation_ended"), "期限恢复计算".into()),
-        Event::Extended { days, approver, .. } => {
-            (label("extended"), format!("延长 {days} 个工作日，批准人：{approver}"))
-        }
-        Event::FeeNoticed { yuan, .. } => (label("fee_noticed"), format!("{yuan} 元，缴费前期限中止")),
-        Event::FeePaid { .. } => (label("fee_paid"), "期限恢复计算".into()),
-        Event::FeeLapsed { .. } => (label("fee_lapsed"), outcome_label(Outcome::Other(OtherReason::OverdueFee))),
-        Event::Answered { outcome, .. } => (label("answered"), outcome_label(*outcome)),
-        Event::Withdrawn { .. } => (label("withdrawn"), outcome_label(Outcome::Other(OtherReason::Other))),
-    }
+    let details = match e {
+        Event::CorrectionRequested { reply_by, .. } => format!("补正期限 {reply_by}"),
+        Event::CorrectionReceived { .. } => "答复期限重新计算".into(),
+        Event::CorrectionLapsed { .. } => outcome_label(Outcome::Other(OtherReason::OverdueCorrection)),
+        Event::ConsultationStarted { .. } => "期限中止".into(),
+        Event::ConsultationEnded { .. } | Event::FeePaid { .. } => "期限恢复计算".into(),
+        Event::Extended { days, approver, .. } => format!("延长 {days} 个工作日，批准人：{approver}"),
+        Event::FeeNoticed { yuan, .. } => format!("{yuan} 元，缴费前期限中止"),
+        Event::FeeLapsed { .. } => outcome_label(Outcome::Other(OtherReason::OverdueFee)),
+        Event::Answered { outcome, .. } => outcome_label(*outcome),
+        Event::Withdrawn { .. } => outcome_label(Outcome::Other(OtherReason::Other)),
+    };
+    (e.label(), details)
 }
 
 fn outcome_label(o: Outcome) -> String {
@@ -483,7 +446,7 @@ fn outcome_label(o: Outcome) -> String {
 /// An audit action as staff read it (event keys in Chinese).
 fn audit_action(action: &str) -> String {
     match action.strip_prefix("登记事项：") {
-        Some(key) => format!("登记事项：{}", event_kind(key).map_or(key, |k| k.label)),
+        Some(key) => format!("登记事项：{}", event_kind(key).map_or(key, |k| k.label())),
         None => action.to_string(),
     }
 }
@@ -607,13 +570,13 @@ pub(crate) async fn page_response(
     for key in lawful(&current) {
         let Some(k) = event_kind(key) else { continue };
         if k.decide && !may_decide {
-            hidden.push(k.label);
+            hidden.push(k.label());
             continue;
         }
         let marked = back.is_some() && back_form.kind == k.key;
         let errors = if marked { back_errors.clone() } else { Errors::new() };
         forms.push(json!({
-            "key": k.key, "label": k.label, "hint": k.hint, "marked": marked,
+            "key": k.key, "label": k.label(), "hint": k.hint, "marked": marked,
             "general": if marked { back_general.clone() } else { None },
             "fields": form_fields(k.key, &back_form, &errors, today, &session.user.display_name),
         }));
@@ -638,7 +601,7 @@ pub(crate) async fn page_response(
                 "kind": r.applicant.label(), "channel": r.channel.label(),
                 "confirmation": r.channel.needs_confirmation(),
                 "received": r.received.to_string(), "summary": stored.summary,
-                "state": state_css(&current), "state_label": state_label(&current),
+                "state": current.key(), "state_label": current.label(),
                 "due": due.map(|d| d.to_string()), "left": left, "late": late, "closed": closed,
             },
             "why": why, "timeline": timeline,
