@@ -31,6 +31,10 @@ pub struct Context {
     pub summary: String,
     /// The answer deadline, when known (受理回执, 延期答复告知书 print it).
     pub due: Option<Date>,
+    /// Years whose holiday notices were not loaded when the letter's
+    /// deadlines were counted: a computed date that runs into one of them is
+    /// printed with 暂定 and the proviso, never as final.
+    pub provisional_years: Vec<i16>,
     /// The date of the letter (成文日期); for an answer, the answer date,
     /// which decides whether the 2024 reconsideration-first rule applies.
     pub date: Date,
@@ -156,6 +160,7 @@ impl Context {
             received: d(3, 4),
             summary: "2024年某路段道路改造工程的立项批复文件".into(),
             due: Some(d(4, 1)),
+            provisional_years: Vec::new(),
             date: d(3, 11),
             correction: Some(Correction {
                 items: vec!["所需文件的名称或者文号".into(), "所涉路段的具体位置".into()],

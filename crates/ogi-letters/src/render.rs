@@ -409,7 +409,15 @@ fn values(kind: LetterKind, ctx: &Context) -> (Value, Option<String>) {
     m.insert("tracking_code", s(&ctx.tracking_code));
     m.insert("received", date(Some(ctx.received)));
     m.insert("summary", s(&ctx.summary));
-    m.insert("due", date(ctx.due));
+    // A deadline counted through a year whose holidays are not loaded.
+    let computed = |d: Option<ogi_rules::Date>| match d {
+        Some(d) if ctx.provisional_years.iter().any(|y| (ctx.received.year()..=d.year()).contains(y)) => {
+            let years = ctx.provisional_years.iter().map(|y| format!("{y}年")).collect::<Vec<_>>().join("、");
+            Value::from(format!("{}（暂定，以国务院办公厅公布的{years}节假日安排重新计算的期限为准）", format_date(d)))
+        }
+        d => date(d),
+    };
+    m.insert("due", computed(ctx.due));
     m.insert("date", date(Some(ctx.date)));
 
     let c = ctx.correction.as_ref();
@@ -422,19 +430,19 @@ fn values(kind: LetterKind, ctx: &Context) -> (Value, Option<String>) {
     let e = ctx.extension.as_ref();
     m.insert("extension_days", e.map_or_else(|| s(""), |e| Value::from(e.days)));
     m.insert("extension_reason", s(e.map_or("", |e| e.reason.as_str())));
-    m.insert("new_due", date(e.map(|e| e.new_due)));
+    m.insert("new_due", computed(e.map(|e| e.new_due)));
 
     let t = ctx.third_party.as_ref();
     m.insert("third_party", s(t.map_or("", |t| t.name.as_str())));
     m.insert("third_party_you", s(if t.is_some_and(|t| t.is_organization) { "你单位" } else { "你" }));
     m.insert("third_party_concern", s(t.map_or("", |t| t.concern.as_str())));
-    m.insert("third_party_reply_by", date(t.map(|t| t.reply_by)));
+    m.insert("third_party_reply_by", computed(t.map(|t| t.reply_by)));
 
     let f = ctx.fee.as_ref();
     m.insert("fee_method", s(f.map_or("", |f| f.method.label())));
     m.insert("fee_basis", s(f.map_or("", |f| f.basis.as_str())));
     m.insert("fee_yuan", s(&f.map(|f| f.yuan.to_string()).unwrap_or_default()));
-    m.insert("fee_pay_by", date(f.map(|f| f.pay_by)));
+    m.insert("fee_pay_by", computed(f.map(|f| f.pay_by)));
     m.insert("fee_how_to_pay", s(f.map_or("", |f| f.how_to_pay.as_str())));
 
     let default_answer = Answer::default();

@@ -299,6 +299,28 @@ fn letters_print_their_details() {
     assert!(t.contains("联系电话：010-12345678。"));
 }
 
+/// A deadline counted through a year whose holidays are not loaded is never
+/// printed as final; a typed date (the correction period) is printed as typed.
+#[test]
+fn provisional_deadlines_are_printed_as_provisional() {
+    let mut ctx = Context::sample();
+    ctx.provisional_years = vec![2025];
+    let t = text(LetterKind::Receipt, &ctx);
+    assert!(
+        t.contains("答复期限截至2025年4月1日（暂定，以国务院办公厅公布的2025年节假日安排重新计算的期限为准）"),
+        "{t}"
+    );
+    let t = text(LetterKind::Extension, &ctx);
+    assert!(t.contains("截至2025年4月30日（暂定"), "{t}");
+    let t = text(LetterKind::Fee, &ctx);
+    assert!(t.contains("2025年4月9日（暂定"), "{t}");
+    let t = text(LetterKind::Correction, &ctx);
+    assert!(t.contains("补正期限截至2025年3月25日") && !t.contains("暂定"), "{t}");
+    // A provisional year before the receipt does not touch its dates.
+    ctx.provisional_years = vec![2024];
+    assert!(!text(LetterKind::Receipt, &ctx).contains("暂定"));
+}
+
 #[test]
 fn letters_that_lack_their_details_say_what_is_missing() {
     let mut ctx = Context::sample();

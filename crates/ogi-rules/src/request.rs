@@ -354,6 +354,12 @@ impl Request {
         }
     }
 
+    /// [`Request::due`] with whether it is provisional (暂定), as every
+    /// screen, letter, list and export shows it.
+    pub fn due_status(&self, cal: &Calendar) -> Result<Option<Due>, CalendarError> {
+        Ok(self.due(cal)?.map(|date| Due::new(cal, self.received, date)))
+    }
+
     fn deadline(&self, cal: &Calendar) -> Result<Date, CalendarError> {
         Ok(self.explain_deadline(cal)?.due)
     }
@@ -467,8 +473,52 @@ impl Request {
         for w in &worked_weekends {
             steps.push(format!("{w} 为调休上班日，计入工作日"));
         }
-        steps.push(format!("答复期限届满日：{d}"));
-        Ok(DueExplanation { due: d, steps })
+        let provisional = cal.provisional_years(start, d);
+        for y in &provisional {
+            let days = cal.statutory(*y).map(|s| s.describe()).unwrap_or_default();
+            steps.push(format!(
+                "{y} 年的节假日安排（国务院办公厅通知）尚未载入：该年暂按《全国年节及纪念日放假办法》规定的法定节假日计算（{days}），不含调休；载入该年安排后自动重新计算"
+            ));
+        }
+        match provisional.is_empty() {
+            true => steps.push(format!("答复期限届满日：{d}")),
+            false => steps.push(format!("答复期限届满日：{d}（暂定）")),
+        }
+        Ok(DueExplanation { due: d, steps, provisional })
+    }
+}
+
+/// A due date, and the years it was counted through provisionally (their
+/// holiday notices not loaded): a provisional date is never final.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Due {
+    pub date: Date,
+    pub provisional: Vec<i16>,
+}
+
+impl Due {
+    /// `date`, counted from `from` with `cal`.
+    pub fn new(cal: &Calendar, from: Date, date: Date) -> Due {
+        Due { date, provisional: cal.provisional_years(from, date) }
+    }
+
+    pub fn is_provisional(&self) -> bool {
+        !self.provisional.is_empty()
+    }
+
+    /// Why the date is provisional, if it is.
+    pub fn reason(&self) -> Option<String> {
+        self.is_provisional().then(|| crate::calendar::provisional_reason(&self.provisional))
+    }
+}
+
+/// "2027-01-04" or "2027-01-04（暂定）".
+impl fmt::Display for Due {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.is_provisional() {
+            false => write!(f, "{}", self.date),
+            true => write!(f, "{}（暂定）", self.date),
+        }
     }
 }
 
@@ -478,6 +528,19 @@ pub struct DueExplanation {
     pub due: Date,
     /// One Chinese sentence per step, in order.
     pub steps: Vec<String>,
+    /// The years counted provisionally (their notices not loaded): the date
+    /// is 暂定 while this is not empty.
+    pub provisional: Vec<i16>,
+}
+
+impl DueExplanation {
+    /// "2027-01-04" or "2027-01-04（暂定）".
+    pub fn due_text(&self) -> String {
+        match self.provisional.is_empty() {
+            true => self.due.to_string(),
+            false => format!("{}（暂定）", self.due),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -19,9 +19,11 @@ use ogi_rules::request::{Channel, Event, Request, RequestError, State};
 use ogi_rules::{Calendar, Date};
 use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 
+mod calendar;
 mod office;
 mod records;
 mod search;
+pub use calendar::{load_calendar, load_files, CalendarYear, DueChange};
 pub use office::{Dashboard, DashboardCounts, ListFilter, ListRow, Role, StateFilter, User, DASHBOARD_CAP};
 pub use records::AGENCY_NAME;
 
@@ -187,6 +189,23 @@ pub trait Store {
     /// Saves an edited template; `None` returns to the default.
     fn set_letter_template(&mut self, kind: &str, text: Option<&str>, actor: &str) -> Result<(), StoreError>;
 
+    // ---- the working-day calendar (see `calendar`) ----
+
+    /// The holiday arrangements saved by administrators, by year.
+    fn calendar_years(&self) -> Result<Vec<CalendarYear>, StoreError>;
+    /// Saves a year's arrangement (replacing an earlier one) and recomputes
+    /// every due date with `cal`, which must already hold it; returns the
+    /// requests whose due date moved. All in one transaction.
+    fn save_calendar_year(
+        &mut self,
+        year: i16,
+        text: &str,
+        actor: &str,
+        cal: &Calendar,
+    ) -> Result<Vec<DueChange>, StoreError>;
+    /// The due dates each year's latest load moved, of requests still not closed.
+    fn due_changes(&self) -> Result<Vec<DueChange>, StoreError>;
+
     /// Everything the year's report is drafted from.
     fn annual_records(&self, year: i16) -> Result<Records, StoreError> {
         Ok(Records {
@@ -247,6 +266,7 @@ CREATE TABLE audit (
     records::MIGRATION,
     office::MIGRATION,
     search::MIGRATION,
+    calendar::MIGRATION,
 ];
 
 /// The migration that creates the search index (its rows are written in Rust).
@@ -498,7 +518,7 @@ fn insert(tx: &Transaction, n: NewRequest, actor: &str, cal: &Calendar) -> Resul
     })
 }
 
-fn load(conn: &Connection, code: &str) -> Result<(i64, Stored), StoreError> {
+pub(crate) fn load(conn: &Connection, code: &str) -> Result<(i64, Stored), StoreError> {
     let row = conn
         .query_row(
             "SELECT id, channel, applicant, arrived, confirmed, summary, applicant_name, contact FROM requests WHERE code = ?1",
@@ -641,6 +661,24 @@ impl Store for Sqlite {
 
     fn get(&self, code: &str) -> Result<Stored, StoreError> {
         load(&self.conn, code).map(|(_, s)| s)
+    }
+
+    fn calendar_years(&self) -> Result<Vec<CalendarYear>, StoreError> {
+        calendar::calendar_years(&self.conn)
+    }
+
+    fn save_calendar_year(
+        &mut self,
+        year: i16,
+        text: &str,
+        actor: &str,
+        cal: &Calendar,
+    ) -> Result<Vec<DueChange>, StoreError> {
+        self.in_write(|tx| calendar::save_year(tx, year, text, actor, cal))
+    }
+
+    fn due_changes(&self) -> Result<Vec<DueChange>, StoreError> {
+        calendar::due_changes(&self.conn)
     }
 
     fn all(&self) -> Result<Vec<Stored>, StoreError> {

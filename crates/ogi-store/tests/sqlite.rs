@@ -406,7 +406,8 @@ fn a_register_from_before_the_search_index_is_indexed_when_opened() {
         let conn = rusqlite_conn(&path);
         conn.execute_batch(
             "DROP TABLE requests_fts; DROP INDEX requests_state_list; DROP INDEX requests_applicant_list;
-             DROP INDEX requests_channel_list; DROP INDEX requests_outcome_list; PRAGMA user_version = 4;",
+             DROP INDEX requests_channel_list; DROP INDEX requests_outcome_list;
+             DROP TABLE due_changes; DROP TABLE calendar_years; PRAGMA user_version = 4;",
         )
         .unwrap();
     }
@@ -429,4 +430,71 @@ fn a_tracking_code_or_its_beginning_finds_its_requests() {
     assert_eq!(find("ysq2024-00001"), 3, "the prefix 00001 is 000010 … 000019, of which 000010 … 000012 exist");
     assert_eq!(find("YSQ2024"), 12);
     assert_eq!(find("YSQ2023"), 0);
+}
+
+/// A year's notice saved in the register: every request whose clock runs
+/// into it is recomputed in the same transaction, the moves are kept for the
+/// workbench and audited, and the next process reads the year from the file.
+#[test]
+fn saving_a_years_notice_recomputes_the_open_requests() {
+    let mut cal = Calendar::embedded();
+    let path = temp_db("calendar");
+    let mut s = Sqlite::open(&path).unwrap();
+    // Due Mon 2027-01-04 provisionally (元旦 alone off).
+    let moved = s.create(new(ApplicantColumn::Natural, "2026-12-04"), "张三", &cal).unwrap();
+    assert!(moved.request.due_status(&cal).unwrap().unwrap().is_provisional());
+    // Due 2026-11-30, entirely in 2026: untouched.
+    let kept = s.create(new(ApplicantColumn::Natural, "2026-11-02"), "张三", &cal).unwrap();
+    // Closed: untouched.
+    let closed = s.create(new(ApplicantColumn::Natural, "2026-12-07"), "张三", &cal).unwrap();
+    s.record(&closed.code, Event::Withdrawn { on: d("2026-12-08") }, "张三", &cal).unwrap();
+
+    // A made-up arrangement: 1月1日 to 4日 off.
+    let text = "# 测试安排\nyear 2027\nholiday 2027-01-01..2027-01-04\n";
+    // Refused: the text is another year, or invalid; nothing changes.
+    assert!(s.save_calendar_year(2028, text, "管理员", &cal).is_err());
+    assert!(s.save_calendar_year(2027, "year 2027\nworkday 2027-01-05\n", "管理员", &cal).is_err());
+    assert!(s.calendar_years().unwrap().is_empty());
+
+    cal.load("2027", text).unwrap();
+    let changes = s.save_calendar_year(2027, text, "管理员", &cal).unwrap();
+    assert_eq!(changes.len(), 1);
+    assert_eq!(
+        (changes[0].code.as_str(), changes[0].before, changes[0].after),
+        (moved.code.as_str(), Some(d("2027-01-04")), Some(d("2027-01-05")))
+    );
+    assert_eq!(s.due_changes().unwrap().len(), 1);
+    let listed = s.list(&ogi_store::ListFilter::default(), 0, 10).unwrap().0;
+    assert_eq!(listed.iter().find(|r| r.code == moved.code).unwrap().due, Some(d("2027-01-05")));
+    assert_eq!(listed.iter().find(|r| r.code == kept.code).unwrap().due, Some(d("2026-11-30")));
+    let audit = s.audit().unwrap();
+    assert!(audit.iter().any(|a| a.action == "载入 2027 年节假日安排" && a.after.as_deref() == Some(text)));
+    assert!(audit
+        .iter()
+        .any(|a| a.code.as_deref() == Some(moved.code.as_str()) && a.after.as_deref() == Some("2027-01-05")));
+
+    // Another process on the same file uses the saved year.
+    let other = Sqlite::open(&path).unwrap();
+    let loaded = ogi_store::load_calendar(path.parent(), &other).unwrap();
+    assert!(!loaded.is_provisional(2027));
+    assert!(!loaded.is_workday(d("2027-01-04")).unwrap());
+    // Saving it again moves nothing; the list of moves stays that of the latest load.
+    let again = s.save_calendar_year(2027, text, "管理员", &cal).unwrap();
+    assert!(again.is_empty());
+    // Once the moved request is closed it leaves the list.
+    s.record(&moved.code, Event::Withdrawn { on: d("2026-12-09") }, "张三", &cal).unwrap();
+    assert!(s.due_changes().unwrap().is_empty());
+}
+
+/// A bad calendar file beside the database is an error naming the file,
+/// for every process, never skipped.
+#[test]
+fn a_bad_calendar_file_is_refused_by_name() {
+    let path = temp_db("badcal");
+    let s = Sqlite::open(&path).unwrap();
+    let dir = path.parent().unwrap().join("calendar");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("2027.txt"), "year 2027\nholiday 2027-02-30\n").unwrap();
+    let e = ogi_store::load_calendar(path.parent(), &s).unwrap_err();
+    assert!(e.contains("2027.txt") && e.contains("第 2 行"), "{e}");
 }

@@ -19,7 +19,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use ogi_report::cells::{ApplicantColumn, T3Row};
-use ogi_rules::request::{Channel, Event, State as ReqState};
+use ogi_rules::request::{Channel, Due, Event, State as ReqState};
 use ogi_rules::{Calendar, Date};
 use ogi_store::{channel_key, ListRow, NewRequest, Store, StoreError, Stored};
 use serde::Deserialize;
@@ -307,7 +307,7 @@ fn outcome_json(o: Option<T3Row>) -> (Value, Value) {
     }
 }
 
-fn list_item(r: &ListRow) -> Value {
+fn list_item(r: &ListRow, cal: &Calendar) -> Value {
     let (outcome, outcome_label) = outcome_json(r.outcome);
     json!({
         "code": r.code,
@@ -320,6 +320,8 @@ fn list_item(r: &ListRow) -> Value {
         "state": r.state,
         "state_label": r.state_label(),
         "due": date_json(r.due),
+        // Why the due date is 暂定 (its year's holidays not loaded), else null.
+        "due_provisional": r.due.and_then(|d| Due::new(cal, r.received, d).reason()),
         "closed_on": date_json(r.closed_on),
         "outcome": outcome,
         "outcome_label": outcome_label,
@@ -373,7 +375,8 @@ fn request_json(s: &Stored, cal: &Calendar) -> Value {
         "state": key,
         "state_label": label,
         "due": date_json(r.due(cal).ok().flatten()),
-        "due_explanation": explanation.map_or(Value::Null, |e| json!({"due": e.due.to_string(), "steps": e.steps})),
+        "due_provisional": r.due_status(cal).ok().flatten().and_then(|d| d.reason()),
+        "due_explanation": explanation.map_or(Value::Null, |e| json!({"due": e.due.to_string(), "steps": e.steps, "provisional": !e.provisional.is_empty()})),
         "closed_on": date_json(closed_on),
         "outcome": outcome,
         "outcome_label": outcome_label,
@@ -440,13 +443,14 @@ async fn list(State(state): State<AppState>, _session: Session, RawQuery(raw): R
     };
     let offset = (page - 1).saturating_mul(per_page);
     let (rows, total) = state.read(move |s| s.list(&filter, offset, per_page)).await?;
+    let cal = state.cal();
     Ok(ok_json(
         StatusCode::OK,
         json!({
             "total": total,
             "page": page,
             "per_page": per_page,
-            "items": rows.iter().map(list_item).collect::<Vec<_>>(),
+            "items": rows.iter().map(|r| list_item(r, &cal)).collect::<Vec<_>>(),
         }),
     ))
 }
@@ -497,7 +501,7 @@ async fn create(State(state): State<AppState>, session: Session, JsonObject(body
         }
         // The deadline must be computable: the calendar covers the year.
         let received = confirmed.filter(|_| c.needs_confirmation()).unwrap_or(a);
-        if state.cal.add_workdays(received, 20).is_err() {
+        if state.cal().add_workdays(received, 20).is_err() {
             f.fail("arrived", format!("{received} 超出工作日历的范围，无法计算答复期限"));
         }
     }
@@ -511,8 +515,8 @@ async fn create(State(state): State<AppState>, session: Session, JsonObject(body
     let new = NewRequest { channel, applicant, arrived, confirmed, summary, applicant_name, contact };
     let actor = session.user.username.clone();
     let st = state.clone();
-    let stored = state.write(move |s| s.create(new, &actor, &st.cal)).await?;
-    let mut resp = ok_json(StatusCode::CREATED, request_json(&stored, &state.cal));
+    let stored = state.write(move |s| s.create(new, &actor, &st.cal())).await?;
+    let mut resp = ok_json(StatusCode::CREATED, request_json(&stored, &state.cal()));
     if let Ok(v) = HeaderValue::from_str(&format!("/api/requests/{}", stored.code)) {
         resp.headers_mut().insert(header::LOCATION, v);
     }
@@ -522,7 +526,7 @@ async fn create(State(state): State<AppState>, session: Session, JsonObject(body
 /// `GET /api/requests/{code}`.
 async fn detail(State(state): State<AppState>, _session: Session, Path(code): Path<String>) -> ApiResult {
     let stored = state.read(move |s| s.get(&code)).await?;
-    Ok(ok_json(StatusCode::OK, request_json(&stored, &state.cal)))
+    Ok(ok_json(StatusCode::OK, request_json(&stored, &state.cal())))
 }
 
 /// `POST /api/requests/{code}/events`: records what happened, if the law allows it.
@@ -601,8 +605,8 @@ async fn add_event(
     };
     let actor = session.user.username.clone();
     let st = state.clone();
-    let stored = state.write(move |s| s.record(&code, event, &actor, &st.cal)).await?;
-    Ok(ok_json(StatusCode::OK, request_json(&stored, &state.cal)))
+    let stored = state.write(move |s| s.record(&code, event, &actor, &st.cal())).await?;
+    Ok(ok_json(StatusCode::OK, request_json(&stored, &state.cal())))
 }
 
 /// `GET /api/reports/{year}`: the year's report drafted from the records, and what the checker says of it.

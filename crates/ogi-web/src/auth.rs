@@ -167,10 +167,9 @@ pub async fn middleware(State(state): State<AppState>, req: Request, next: Next)
     let mut body = body;
     if unsafe_method && !exempt && bearer.is_none() {
         if let Some(s) = &session {
-            let (ok, rebuilt) = csrf_matches(&parts, body, &s.csrf).await;
-            body = rebuilt;
-            if !ok {
-                return AppError::Csrf.into_response();
+            match csrf_matches(&parts, body, &s.csrf).await {
+                Ok(rebuilt) => body = rebuilt,
+                Err(e) => return e.into_response(),
             }
         }
     }
@@ -178,34 +177,77 @@ pub async fn middleware(State(state): State<AppState>, req: Request, next: Next)
     next.run(Request::from_parts(parts, body)).await
 }
 
-/// Whether the request carries `expected`: in `X-CSRF-Token`, in the query
-/// (`?csrf=`, used by upload forms), or as the `csrf` field of a urlencoded
-/// form. Returns the body for the handler (read and put back).
-async fn csrf_matches(parts: &Parts, body: Body, expected: &str) -> (bool, Body) {
+/// Whether the request carries `expected`: in `X-CSRF-Token`, or as the
+/// `csrf` field of a urlencoded or multipart form (upload forms put it
+/// first). Returns the body for the handler (read and put back); a body over
+/// the limit is refused as too large, whatever its token, and never echoed.
+async fn csrf_matches(parts: &Parts, body: Body, expected: &str) -> Result<Body, AppError> {
     let given = |v: &str| !expected.is_empty() && constant_eq(v.as_bytes(), expected.as_bytes());
     if parts.headers.get("x-csrf-token").and_then(|v| v.to_str().ok()).is_some_and(given) {
-        return (true, body);
+        return Ok(body);
     }
     let content_type = parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
-    // In the address only for uploads (the middleware cannot read multipart bodies).
-    if content_type.starts_with("multipart/form-data") {
-        if let Some(q) = parts.uri.query() {
-            if serde_urlencoded_field(q.as_bytes(), "csrf").is_some_and(|v| given(&v)) {
-                return (true, body);
+    if let Ok(boundary) = multer::parse_boundary(content_type) {
+        // The files and the form fields around them.
+        let limit = crate::MAX_UPLOAD + 64 * 1024;
+        let bytes = read_body(body, limit).await.map_err(|_| too_large(limit))?;
+        let mut form = multer::Multipart::new(
+            futures_util::stream::once(std::future::ready(Ok::<_, std::io::Error>(bytes.clone()))),
+            boundary,
+        );
+        let mut ok = false;
+        while let Ok(Some(field)) = form.next_field().await {
+            if field.name() == Some("csrf") {
+                ok = field.text().await.is_ok_and(|v| given(&v));
+                break;
             }
         }
+        return if ok { Ok(Body::from(bytes)) } else { Err(AppError::Csrf) };
     }
-    let is_form = content_type.starts_with("application/x-www-form-urlencoded");
-    if !is_form {
-        return (false, body);
+    if !content_type.starts_with("application/x-www-form-urlencoded") {
+        return Err(AppError::Csrf);
     }
-    match axum::body::to_bytes(body, MAX_FORM).await {
-        Ok(bytes) => {
-            let ok = serde_urlencoded_field(&bytes, "csrf").is_some_and(|v| given(&v));
-            (ok, Body::from(bytes))
+    let bytes = read_body(body, MAX_FORM).await.map_err(|_| too_large(MAX_FORM))?;
+    match serde_urlencoded_field(&bytes, "csrf").is_some_and(|v| given(&v)) {
+        true => Ok(Body::from(bytes)),
+        false => Err(AppError::Csrf),
+    }
+}
+
+fn too_large(limit: usize) -> AppError {
+    AppError::TooLarge(format!(
+        "提交内容过大（上限 {} MB），未保存。请缩短内容或分批提交后重试。",
+        limit.div_ceil(1024 * 1024)
+    ))
+}
+
+/// The body, up to `limit` bytes. Past it, the rest is read and dropped (up
+/// to four times the limit, 30 s) so that the browser sees the answer
+/// rather than a reset connection.
+pub(crate) async fn read_body(body: Body, limit: usize) -> Result<axum::body::Bytes, ()> {
+    use http_body_util::BodyExt;
+    let mut body = body;
+    let mut kept = Vec::new();
+    let mut seen = 0usize;
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
+    while seen <= 4 * limit {
+        match tokio::time::timeout_at(deadline, body.frame()).await {
+            Ok(Some(Ok(frame))) => {
+                if let Some(d) = frame.data_ref() {
+                    seen += d.len();
+                    if seen <= limit {
+                        kept.extend_from_slice(d);
+                    }
+                }
+            }
+            Ok(None) => break,
+            Ok(Some(Err(_))) | Err(_) => return Err(()),
         }
-        Err(_) => (false, Body::empty()),
     }
+    if seen > limit {
+        return Err(());
+    }
+    Ok(kept.into())
 }
 
 fn serde_urlencoded_field(bytes: &[u8], name: &str) -> Option<String> {

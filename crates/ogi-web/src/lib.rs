@@ -57,6 +57,7 @@ pub fn app(state: AppState) -> Router {
         .merge(pages::annual::routes())
         .merge(pages::check::routes())
         .merge(pages::admin::routes())
+        .merge(pages::calendar::routes())
         .route("/static/style.css", get(style))
         .route("/healthz", get(|| async { "ok" }))
         .merge(api::routes())
@@ -80,6 +81,17 @@ pub async fn serve(config: Config) -> std::io::Result<()> {
         .map_err(|e| std::io::Error::other(format!("{}: {e}", config.db.display())))?;
     let listener = tokio::net::TcpListener::bind(config.addr).await?;
     let addr = listener.local_addr()?;
+    // A year loaded by another process (the CLI, a second server) is used
+    // here within seconds.
+    let watched = state.clone();
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+            if let Err(e) = watched.refresh_calendar().await {
+                eprintln!("ogi: 重新载入节假日安排失败：{e}");
+            }
+        }
+    });
     println!("ogi 已启动：http://{addr}/ （数据库 {}）", config.db.display());
     let users = state.read(ogi_store::Store::user_count).await.map_err(|e| std::io::Error::other(e.to_string()))?;
     if users == 0 {

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use ogi_rules::{Calendar, Date};
@@ -21,7 +21,9 @@ pub struct AppState(pub(crate) Arc<Inner>);
 
 pub struct Inner {
     pub(crate) db: Db,
-    pub cal: Calendar,
+    /// The calendar in force; replaced whole when a year is loaded (here or,
+    /// seen by `refresh_calendar`, by another process on the same database).
+    cal: RwLock<(Arc<Calendar>, CalendarStamp)>,
     pub templates: Templates,
     /// The one-time link that creates the first administrator (`None` once used).
     pub setup_token: Mutex<Option<String>>,
@@ -52,20 +54,14 @@ impl AppState {
             readers: Mutex::new(Vec::new()),
             gate: tokio::sync::Semaphore::new(READERS),
         };
-        let mut cal = Calendar::embedded();
-        // Later years' arrangements beside the database (`calendar/2027.txt`).
-        if let Some(dir) = path.parent().map(|p| p.join("calendar")) {
-            if let Ok(entries) = std::fs::read_dir(&dir) {
-                for e in entries.flatten() {
-                    if let Ok(text) = std::fs::read_to_string(e.path()) {
-                        let _ = cal.load(&e.path().display().to_string(), &text);
-                    }
-                }
-            }
-        }
+        let cal = {
+            let store = db.writer.lock().unwrap_or_else(|p| p.into_inner());
+            let cal = ogi_store::load_calendar(path.parent(), &*store).map_err(StoreError::Invalid)?;
+            (Arc::new(cal), calendar_stamp(&store)?)
+        };
         Ok(AppState(Arc::new(Inner {
             db,
-            cal,
+            cal: RwLock::new(cal),
             templates: Templates::new(),
             setup_token: Mutex::new(None),
             limiter: Limiter::default(),
@@ -73,6 +69,45 @@ impl AppState {
             table3_html: Mutex::new(None),
             today,
         })))
+    }
+
+    /// The calendar in force (cheap: a shared pointer).
+    pub fn cal(&self) -> Arc<Calendar> {
+        self.cal.read().unwrap_or_else(|p| p.into_inner()).0.clone()
+    }
+
+    /// Puts a new calendar in force at once (a year was just loaded here).
+    pub(crate) fn set_calendar(&self, cal: Calendar) -> Result<(), StoreError> {
+        let stamp = {
+            let store = self.db.writer.lock().unwrap_or_else(|p| p.into_inner());
+            calendar_stamp(&store)?
+        };
+        *self.cal.write().unwrap_or_else(|p| p.into_inner()) = (Arc::new(cal), stamp);
+        Ok(())
+    }
+
+    /// Reloads the calendar if another process saved a year since it was
+    /// read (the server calls this every few seconds).
+    pub async fn refresh_calendar(&self) -> Result<bool, StoreError> {
+        let known = self.cal.read().unwrap_or_else(|p| p.into_inner()).1.clone();
+        let dir = self.db.path.parent().map(Path::to_path_buf);
+        let fresh = self
+            .read(move |s| {
+                let stamp = calendar_stamp(s)?;
+                if stamp == known {
+                    return Ok(None);
+                }
+                let cal = ogi_store::load_calendar(dir.as_deref(), s).map_err(StoreError::Invalid)?;
+                Ok(Some((cal, stamp)))
+            })
+            .await?;
+        match fresh {
+            Some((cal, stamp)) => {
+                *self.cal.write().unwrap_or_else(|p| p.into_inner()) = (Arc::new(cal), stamp);
+                Ok(true)
+            }
+            None => Ok(false),
+        }
     }
 
     /// Today in China (UTC+8), or the fixed day.
@@ -144,6 +179,14 @@ impl Db {
             idle.push(conn);
         }
     }
+}
+
+/// Which saved years the calendar was built from (year, saved at).
+type CalendarStamp = Vec<(i16, String)>;
+
+fn calendar_stamp(s: &Sqlite) -> Result<CalendarStamp, StoreError> {
+    use ogi_store::Store;
+    Ok(s.calendar_years()?.into_iter().map(|y| (y.year, y.saved_at)).collect())
 }
 
 /// The civil date in China now (no daylight saving: UTC+8 all year).

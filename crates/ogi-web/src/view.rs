@@ -20,6 +20,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("request_new.html", include_str!("../templates/request_new.html")),
     ("request.html", include_str!("../templates/request.html")),
     ("letters_admin.html", include_str!("../templates/letters_admin.html")),
+    ("calendar.html", include_str!("../templates/calendar.html")),
     ("annual.html", include_str!("../templates/annual.html")),
     ("annual_records.html", include_str!("../templates/annual_records.html")),
     ("annual_macros.html", include_str!("../templates/annual_macros.html")),

@@ -111,6 +111,20 @@ async fn a_form_without_its_csrf_token_is_refused() {
     assert!(r.text().contains("CSRF"));
     let r = c.post_form("/logout", &[]).await;
     assert_eq!(r.status, 403);
+    // Uploads carry the token in the form body; in the address it is not accepted.
+    let file = [("reports", "r.txt", "报告".as_bytes())];
+    let csrf = c.csrf.clone();
+    let r = c.post_multipart_with(&format!("/check?csrf={csrf}"), None, &file).await;
+    assert_eq!(r.status, 403);
+    let r = c.post_multipart_with("/check", Some("forged"), &file).await;
+    assert_eq!(r.status, 403);
+    // With the token, the upload is read (and found not to be a report: 422).
+    assert_eq!(c.post_multipart_with("/check", Some(&csrf), &file).await.status, 422);
+    // A form over the limit is refused as too large (not as a CSRF failure), and not echoed.
+    let big = "机".repeat(1024 * 1024);
+    let r = c.post_form("/requests", &[("summary", &big), ("csrf", &csrf)]).await;
+    assert_eq!(r.status, 413);
+    assert!(r.text().contains("提交内容过大（上限 2 MB）") && !r.text().contains("机机机"), "{}", r.text());
     // Still logged in.
     assert_eq!(c.get("/").await.status, 200);
     // The login form itself is protected too (double-submit cookie).

@@ -33,7 +33,7 @@ async fn several_reports_are_checked_each_on_its_own() {
     assert!(diags.iter().all(|d| d.severity != Severity::Error), "the corpus report is consistent");
     let page = c
         .post_multipart(
-            &format!("/check?csrf={}", c.csrf),
+            "/check",
             &[("reports", "liaocheng-gxj-2023.txt", &good), ("reports", "weather.txt", "今天天气很好。".as_bytes())],
         )
         .await;
@@ -68,8 +68,7 @@ async fn the_cells_of_an_arithmetic_error_are_highlighted() {
     let errors: Vec<_> =
         ogi_report::check::check(&report, None).into_iter().filter(|d| d.severity == Severity::Error).collect();
     assert!(!errors.is_empty());
-    let page =
-        c.post_multipart(&format!("/check?csrf={}", c.csrf), &[("reports", "broken.txt", broken.as_bytes())]).await;
+    let page = c.post_multipart("/check", &[("reports", "broken.txt", broken.as_bytes())]).await;
     assert_eq!(page.status, 200, "{}", page.text());
     let t = page.text();
     assert!(t.contains(&format!("错误 {} 处", errors.len())), "{t}");
@@ -98,13 +97,13 @@ async fn an_oversized_upload_gets_a_chinese_413() {
     let mut c = server.login("clerk", Role::Clerk).await;
     c.get("/check").await;
     let big = vec![b'a'; ogi_web::MAX_UPLOAD + 1024];
-    let r = c.post_multipart(&format!("/check?csrf={}", c.csrf), &[("reports", "big.txt", &big)]).await;
+    let r = c.post_multipart("/check", &[("reports", "big.txt", &big)]).await;
     assert_eq!(r.status, 413);
     assert!(r.text().contains("超过 20 MB") && r.text().contains("<html lang=\"zh-CN\">"), "{}", r.text());
     // The server is fine afterwards.
     assert_eq!(c.get("/check").await.status, 200);
     // An upload without the form's token is refused.
-    let forged = c.post_multipart("/check", &[("reports", "r.txt", b"x")]).await;
+    let forged = c.post_multipart_with("/check", None, &[("reports", "r.txt", b"x")]).await;
     assert_eq!(forged.status, 403);
 }
 

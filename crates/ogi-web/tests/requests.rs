@@ -182,7 +182,7 @@ async fn a_correction_stops_the_clock_and_its_arrival_restarts_it() {
     assert!(!page.contains("<strong>2024-10-30</strong>"));
     assert!(page.contains("2024-10-15 收到补正，答复期限自此重新计算（第三十条）"));
     let stored = server.state.read(move |s| s.get(&code)).await.unwrap();
-    assert_eq!(stored.request.due(&server.state.cal).unwrap().unwrap().to_string(), "2024-11-12");
+    assert_eq!(stored.request.due(&server.state.cal()).unwrap().unwrap().to_string(), "2024-11-12");
 }
 
 #[tokio::test]

@@ -45,6 +45,9 @@ enum Command {
         load: Vec<PathBuf>,
         #[arg(long, default_value = "ogi-data", global = true)]
         data_dir: PathBuf,
+        /// 登记簿数据库（其中由管理员载入的年度一并使用；默认 <数据目录>/ogi.db，若存在）
+        #[arg(long, global = true)]
+        db: Option<PathBuf>,
         #[command(subcommand)]
         command: CalendarCommand,
     },
@@ -92,8 +95,15 @@ enum CalendarCommand {
     AddWorkdays { date: ogi_rules::Date, n: u32 },
     /// 打印 DATE 是否为工作日（true / false）
     IsWorkday { date: ogi_rules::Date },
-    /// 列出已载入的年度
+    /// 列出已载入的年度，以及暂按法定节假日计算的年度
     Years,
+    /// 把一年的节假日安排文件存入数据库（记入审计日志；未办结申请的答复期限随即重新计算）
+    Save {
+        file: PathBuf,
+        /// 操作人（记入审计日志）
+        #[arg(long, default_value = "ogi")]
+        actor: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -201,7 +211,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Serve { bind, db, today, https } => serve(bind, db, today, https),
-        Command::Calendar { load, data_dir, command } => calendar(&load, &data_dir, command),
+        Command::Calendar { load, data_dir, db, command } => calendar(&load, &data_dir, db, command),
         Command::Request { db, actor, command } => request::run(&db, &actor, command),
         Command::Records { db, actor, command } => records::run(&db, &actor, command),
         Command::Report { command: ReportCommand::Generate { db, year, to, output, agency } } => {
@@ -320,37 +330,81 @@ fn check_reports(
     }
 }
 
-/// The embedded calendar, then `<data-dir>/calendar/*.txt`, then `--load` files.
-fn calendar(load: &[PathBuf], data_dir: &std::path::Path, command: CalendarCommand) -> ExitCode {
-    let mut cal = ogi_rules::Calendar::embedded();
-    let mut files: Vec<PathBuf> = std::fs::read_dir(data_dir.join("calendar"))
-        .map(|rd| rd.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "txt")).collect())
-        .unwrap_or_default();
-    files.sort();
-    files.extend(load.iter().cloned());
-    for f in &files {
+/// The calendar every command uses (`ogi_store::load_calendar`: embedded,
+/// `<data-dir>/calendar/*.txt`, the years saved in the database), then `--load` files.
+fn calendar(load: &[PathBuf], data_dir: &std::path::Path, db: Option<PathBuf>, command: CalendarCommand) -> ExitCode {
+    let fail = |e: String| {
+        eprintln!("ogi: {e}");
+        ExitCode::from(2)
+    };
+    let db = db.or_else(|| Some(data_dir.join("ogi.db")).filter(|p| p.exists()));
+    let mut store = match db.as_deref().map(ogi_store::Sqlite::open).transpose() {
+        Ok(s) => s,
+        Err(e) => return fail(e.to_string()),
+    };
+    let loaded = match &store {
+        Some(s) => ogi_store::load_calendar(Some(data_dir), s),
+        None => ogi_store::load_files(Some(data_dir)),
+    };
+    let mut cal = match loaded {
+        Ok(c) => c,
+        Err(e) => return fail(e),
+    };
+    for f in load {
         let loaded = std::fs::read_to_string(f)
             .map_err(|e| format!("{}: {e}", f.display()))
             .and_then(|text| cal.load(&f.display().to_string(), &text).map_err(|e| e.to_string()));
         if let Err(e) = loaded {
-            eprintln!("ogi: {e}");
-            return ExitCode::from(2);
+            return fail(e);
         }
     }
     let result = match command {
-        CalendarCommand::AddWorkdays { date, n } => cal.add_workdays(date, n).map(|d| d.to_string()),
-        CalendarCommand::IsWorkday { date } => cal.is_workday(date).map(|b| b.to_string()),
-        CalendarCommand::Years => Ok(cal.years().map(|(y, t)| format!("{y}\t{t}")).collect::<Vec<_>>().join("\n")),
+        CalendarCommand::AddWorkdays { date, n } => {
+            cal.add_workdays(date, n).map(|d| match cal.provisional_years(date, d) {
+                ys if ys.is_empty() => d.to_string(),
+                ys => format!("{d}\t{}", ogi_rules::calendar::provisional_reason(&ys)),
+            })
+        }
+        CalendarCommand::IsWorkday { date } => cal.is_workday(date).map(|b| match cal.is_provisional(date.year()) {
+            false => b.to_string(),
+            true => format!("{b}\t{}", ogi_rules::calendar::provisional_reason(&[date.year()])),
+        }),
+        CalendarCommand::Years => {
+            let mut lines: Vec<String> = cal.years().map(|(y, t)| format!("{y}\t{t}")).collect();
+            lines.extend(cal.provisional().map(|(y, _)| format!("{y}\t暂定（按法定节假日计算，尚未载入当年安排）")));
+            Ok(lines.join("\n"))
+        }
+        CalendarCommand::Save { file, actor } => {
+            let Some(store) = store.as_mut() else {
+                return fail(format!("没有数据库：请用 --db 指定（默认 {}）", data_dir.join("ogi.db").display()));
+            };
+            let text = match std::fs::read_to_string(&file) {
+                Ok(t) => t,
+                Err(e) => return fail(format!("{}: {e}", file.display())),
+            };
+            let year = match cal.load(&file.display().to_string(), &text) {
+                Ok(y) => y,
+                Err(e) => return fail(e.to_string()),
+            };
+            match ogi_store::Store::save_calendar_year(store, year, &text, &actor, &cal) {
+                Ok(changes) => {
+                    for c in &changes {
+                        let d = |d: Option<ogi_rules::Date>| d.map_or("—".into(), |d| d.to_string());
+                        println!("{}\t答复期限 {} → {}", c.code, d(c.before), d(c.after));
+                    }
+                    eprintln!("已载入 {year} 年节假日安排；{} 件申请的答复期限随之变动", changes.len());
+                    return ExitCode::SUCCESS;
+                }
+                Err(e) => return fail(e.to_string()),
+            }
+        }
     };
     match result {
         Ok(s) => {
             println!("{s}");
             ExitCode::SUCCESS
         }
-        Err(e) => {
-            eprintln!("ogi: {e}");
-            ExitCode::from(2)
-        }
+        Err(e) => fail(e.to_string()),
     }
 }
 

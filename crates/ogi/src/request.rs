@@ -91,7 +91,10 @@ pub fn run(db: &Path, actor: &str, command: RequestCommand) -> ExitCode {
         Ok(s) => s,
         Err(e) => return fail(format!("{}: {e}", db.display())),
     };
-    let cal = Calendar::embedded();
+    let cal = match ogi_store::load_calendar(db.parent(), &store) {
+        Ok(c) => c,
+        Err(e) => return fail(e),
+    };
     match command {
         RequestCommand::New { channel, applicant, arrived, confirmed, summary, name, contact } => {
             let Some(channel) = ogi_store::parse_channel(&channel) else {
@@ -222,8 +225,11 @@ pub fn run(db: &Path, actor: &str, command: RequestCommand) -> ExitCode {
 /// State and deadline in one line.
 fn line(s: &Stored, cal: &Calendar) -> String {
     match s.request.state() {
-        State::Open => match s.request.due(cal) {
-            Ok(Some(d)) => format!("办理中\t答复期限 {d}"),
+        State::Open => match s.request.due_status(cal) {
+            Ok(Some(d)) => match d.reason() {
+                None => format!("办理中\t答复期限 {d}"),
+                Some(why) => format!("办理中\t答复期限 {}（{why}）", d.date),
+            },
             Ok(None) => "办理中".into(),
             Err(e) => format!("办理中\t期限无法计算：{e}"),
         },
@@ -248,7 +254,7 @@ fn export(store: &Sqlite, path: &Path, cal: &Calendar) -> Result<usize, String> 
             State::Consulting { .. } => ("consulting", String::new(), String::new()),
             State::AwaitingPayment { .. } => ("awaiting_payment", String::new(), String::new()),
         };
-        let due = s.request.due(cal).ok().flatten().map(|d| d.to_string()).unwrap_or_default();
+        let due = s.request.due_status(cal).ok().flatten().map(|d| d.to_string()).unwrap_or_default();
         w.write_record([
             s.code.as_str(),
             s.request.channel.label(),
@@ -300,7 +306,14 @@ fn import(store: &mut Sqlite, path: &Path, actor: &str, cal: &Calendar) -> Resul
 /// `ogi demo`: a realistic simulated year in a register, with requests from
 /// the end of the year before (so that 上年结转 is not empty).
 pub fn demo(db: &Path, year: i16, n: usize, seed: u64) -> ExitCode {
-    let cal = Calendar::embedded();
+    let mut store = match Sqlite::open(db) {
+        Ok(s) => s,
+        Err(e) => return fail(format!("{}: {e}", db.display())),
+    };
+    let cal = match ogi_store::load_calendar(db.parent(), &store) {
+        Ok(c) => c,
+        Err(e) => return fail(e),
+    };
     let start = |y: i16, m: i8, d: i8| Date::new(y, m, d).map_err(|e| e.to_string());
     let (prev_start, this_start) = match (start(year.saturating_sub(1), 11, 1), start(year, 1, 1)) {
         (Ok(a), Ok(b)) => (a, b),
@@ -312,10 +325,6 @@ pub fn demo(db: &Path, year: i16, n: usize, seed: u64) -> ExitCode {
     let before = n / 10;
     let mut requests = ogi_rules::sim::requests(&cal, seed, before, prev_start, 40);
     requests.extend(ogi_rules::sim::requests(&cal, seed.wrapping_add(1), n - before, this_start, 240));
-    let mut store = match Sqlite::open(db) {
-        Ok(s) => s,
-        Err(e) => return fail(format!("{}: {e}", db.display())),
-    };
     if let Err(e) = store.import_requests(&requests, "模拟申请", "ogi demo", &cal) {
         return fail(e);
     }

@@ -139,10 +139,16 @@ fn calendar_and_fee_commands_print_one_value() {
     assert_eq!(String::from_utf8(out.stdout).unwrap(), "true\n");
     let out = ogi(&["calendar", "is-workday", "2023-10-02"]);
     assert_eq!(String::from_utf8(out.stdout).unwrap(), "false\n");
-    // 2027 is not announced: an error, not a guess — until a file is loaded.
+    // 2027 is not announced: counted provisionally, and said so.
     let out = ogi(&["calendar", "is-workday", "2027-03-01"]);
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(stdout.starts_with("true\t暂定：2027 年节假日安排尚未载入"), "{stdout}");
+    let out = ogi(&["calendar", "add-workdays", "2026-12-04", "20"]);
+    assert!(String::from_utf8(out.stdout).unwrap().starts_with("2027-01-04\t暂定"));
+    // Beyond the statutory table: an error, never a guess.
+    let out = ogi(&["calendar", "is-workday", "2036-03-03"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8(out.stderr).unwrap().contains("2027"));
+    assert!(String::from_utf8(out.stderr).unwrap().contains("2036"));
     let dir = std::env::temp_dir().join(format!("ogi-cal-{}", std::process::id()));
     std::fs::create_dir_all(dir.join("calendar")).unwrap();
     std::fs::write(dir.join("calendar/2027.txt"), "year 2027\nholiday 2027-03-01\n").unwrap();
@@ -152,6 +158,51 @@ fn calendar_and_fee_commands_print_one_value() {
 
     assert_eq!(ogi(&["fee", "item", "11"]).stdout, b"100\n");
     assert_eq!(ogi(&["fee", "volume", "101"]).stdout, b"720\n");
+}
+
+/// A year saved with `ogi calendar save` is used by every later command on
+/// the database, and the due dates it moves are printed.
+#[test]
+fn saving_a_year_recomputes_open_requests() {
+    let dir = std::env::temp_dir().join(format!("ogi-calsave-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = dir.join("ogi.db");
+    let db = db.to_str().unwrap();
+    let out = ogi(&[
+        "request",
+        "--db",
+        db,
+        "new",
+        "--channel",
+        "in_person",
+        "--applicant",
+        "natural",
+        "--arrived",
+        "2026-12-04",
+    ]);
+    let line = String::from_utf8(out.stdout).unwrap();
+    assert!(line.contains("答复期限 2027-01-04（暂定"), "{line}");
+    // The notice gives 1月1日–3日 and has 1月4日 worked... as a made-up
+    // arrangement that moves the date: 1月4日 off.
+    let file = dir.join("2027.txt");
+    std::fs::write(&file, "# 测试用安排\nyear 2027\nholiday 2027-01-01..2027-01-04\n").unwrap();
+    let out = ogi(&["calendar", "--db", db, "save", file.to_str().unwrap(), "--actor", "管理员"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), "YSQ2026-000001\t答复期限 2027-01-04 → 2027-01-05\n");
+    let out = ogi(&["request", "--db", db, "show", "YSQ2026-000001"]);
+    let shown = String::from_utf8(out.stdout).unwrap();
+    assert!(shown.contains("2027-01-05") && !shown.contains("暂定"), "{shown}");
+    let out = ogi(&["calendar", "--db", db, "years"]);
+    assert!(String::from_utf8(out.stdout).unwrap().contains("2027\t测试用安排"));
+    let out = ogi(&["request", "--db", db, "audit"]);
+    assert!(String::from_utf8(out.stdout).unwrap().contains("载入 2027 年节假日安排"));
+    // A bad file is refused and changes nothing.
+    std::fs::write(&file, "year 2027\nworkday 2027-01-06\n").unwrap();
+    let out = ogi(&["calendar", "--db", db, "save", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8(out.stderr).unwrap().contains("不是周末"));
+    std::fs::remove_dir_all(&dir).ok();
 }
 
 #[test]

@@ -8,6 +8,8 @@ mod html;
 mod json;
 mod pdf;
 mod text;
+/// Text bytes as a string: UTF-8 (BOM or not), UTF-16 with BOM, else GB18030.
+pub use text::decode as decode_text;
 mod tree;
 
 use std::fmt;

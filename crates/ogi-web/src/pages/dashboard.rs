@@ -20,14 +20,19 @@ pub async fn page(State(state): State<AppState>, session: Session) -> Result<Res
     let today = state.today();
     // A day beyond the loaded calendar: fall back to calendar days.
     let soon = state
-        .cal
+        .cal()
         .add_workdays(today, SOON_WORKDAYS)
         .unwrap_or_else(|_| today.checked_add(jiff::Span::new().days(5)).unwrap_or(today));
     let year = today.year();
-    let (board, table3) =
-        state.read(move |s| Ok((s.dashboard(today, soon)?, s.table3(year, Template::Y2021)?))).await?;
+    let (board, table3, changes) = state
+        .read(move |s| Ok((s.dashboard(today, soon)?, s.table3(year, Template::Y2021)?, s.due_changes()?)))
+        .await?;
+    // Deadlines of the coming months that run into a year not loaded yet.
+    let cal = state.cal();
+    let horizon = today.checked_add(jiff::Span::new().days(90)).unwrap_or(today);
+    let provisional = cal.provisional_years(today, horizon);
     let rows =
-        |list: &[ogi_store::ListRow]| list.iter().map(|r| RowView::new(r, today, &state.cal)).collect::<Vec<_>>();
+        |list: &[ogi_store::ListRow]| list.iter().map(|r| RowView::new(r, today, &state.cal())).collect::<Vec<_>>();
     let table3_html = table3_html(&state, year, table3);
     let body = state.templates.render(
         "dashboard.html",
@@ -52,6 +57,12 @@ pub async fn page(State(state): State<AppState>, session: Session) -> Result<Res
             "consulting": rows(&board.consulting),
             "payment": rows(&board.awaiting_payment),
             "table3_html": table3_html,
+            "provisional": (!provisional.is_empty()).then(|| ogi_rules::calendar::provisional_reason(&provisional)),
+            "provisional_years": provisional,
+            "changes": changes.iter().map(|c| json!({
+                "code": c.code, "year": c.year,
+                "before": c.before.map(|d| d.to_string()), "after": c.after.map(|d| d.to_string()),
+            })).collect::<Vec<_>>(),
         }),
     )?;
     Ok(html(body))

@@ -216,6 +216,8 @@ pub fn context(
         received: r.received,
         summary: stored.summary.clone(),
         due: due_as_of(r, n, cal),
+        // Only the years not loaded: a letter's dates can run a year past receipt.
+        provisional_years: cal.provisional_years(r.received, r.received.saturating_add(jiff::Span::new().years(1))),
         date,
         correction: None,
         extension: None,
@@ -352,7 +354,7 @@ pub async fn letter(
             Ok((stored, agency, s.letter_template(&tkey)?))
         })
         .await?;
-    let ctx = context(&stored, kind, &q, &agency, &state.cal)?;
+    let ctx = context(&stored, kind, &q, &agency, &state.cal())?;
     let letter = ogi_letters::render(kind, &ctx, template.as_deref()).map_err(|e| match e {
         LetterError::Missing(what) => AppError::BadRequest(format!("文书缺少必要内容：{what}")),
         LetterError::Template(t) => {

@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod annual;
+pub mod calendar;
 pub mod check;
 pub mod dashboard;
 pub mod letters;
@@ -9,6 +10,7 @@ pub mod register;
 pub mod request;
 
 use ogi_report::cells::{ApplicantColumn, T3Row, Template};
+use ogi_rules::request::Due;
 use ogi_rules::{Calendar, Date};
 use ogi_store::ListRow;
 use serde::Serialize;
@@ -23,7 +25,10 @@ pub struct RowView {
     pub received: String,
     pub state: &'static str,
     pub state_label: &'static str,
+    /// "2027-01-04" or "2027-01-04（暂定）".
     pub due: String,
+    /// Why the due date is provisional (its year's holidays not loaded).
+    pub due_note: Option<String>,
     /// "剩 3 个工作日", "今日到期", "逾期 2 个工作日".
     pub left: String,
     pub late: bool,
@@ -37,6 +42,7 @@ impl RowView {
             Some(due) if r.state == "open" => workdays_left(today, due, cal),
             _ => (String::new(), false),
         };
+        let due = r.due.map(|d| Due::new(cal, r.received, d));
         RowView {
             code: r.code.clone(),
             name: r.applicant_name.clone(),
@@ -45,7 +51,8 @@ impl RowView {
             received: r.received.to_string(),
             state: r.state,
             state_label: r.state_label(),
-            due: r.due.map(|d| d.to_string()).unwrap_or_default(),
+            due: due.as_ref().map(|d| d.to_string()).unwrap_or_default(),
+            due_note: due.as_ref().and_then(Due::reason),
             left,
             late,
             outcome: r.outcome.map(T3Row::label).unwrap_or_default(),

@@ -130,7 +130,7 @@ pub async fn page(
         "requests.html",
         json!({
             "chrome": Chrome::new(&session, "申请登记簿", "requests"),
-            "rows": rows.iter().map(|r| RowView::new(r, today, &state.cal)).collect::<Vec<_>>(),
+            "rows": rows.iter().map(|r| RowView::new(r, today, &state.cal())).collect::<Vec<_>>(),
             "total": total,
             "page": page,
             "pages": pages,
@@ -161,7 +161,7 @@ pub async fn csv(
     let rows = state.read(move |s| s.export(&filter)).await?;
     let mut out = String::from("\u{feff}编号,申请人,申请人类型,渠道,收到日期,状态,答复期限,办结日期,办理结果,内容\n");
     for r in &rows {
-        let v = RowView::new(r, today, &state.cal);
+        let v = RowView::new(r, today, &state.cal());
         let fields = [
             v.code,
             v.name,

@@ -146,7 +146,7 @@ pub fn check_date(text: &str, today: Date, state: &AppState) -> Result<Date, Str
     if d > today {
         return Err(format!("日期不能晚于今天（{today}）"));
     }
-    if state.cal.is_workday(d).is_err() {
+    if state.cal().is_workday(d).is_err() {
         return Err(format!("尚未载入 {} 年的节假日安排，无法计算期限；请管理员先载入该年度日历", d.year()));
     }
     Ok(d)
@@ -197,7 +197,7 @@ pub async fn create(
         Err(errors) => return new_page(&state, &session, &form, &errors, None, StatusCode::BAD_REQUEST),
     };
     let (actor, st) = (session.user.username.clone(), state.clone());
-    match state.write(move |s| s.create(new, &actor, &st.cal)).await {
+    match state.write(move |s| s.create(new, &actor, &st.cal())).await {
         Ok(stored) => Ok(Redirect::to(&format!("/requests/{}", stored.code)).into_response()),
         Err(StoreError::Rule(e)) => {
             new_page(&state, &session, &form, &Errors::new(), Some(e.to_string()), StatusCode::BAD_REQUEST)
@@ -399,7 +399,7 @@ pub async fn post_event(
         }
     };
     let (actor, st, c) = (session.user.username.clone(), state.clone(), code.clone());
-    match state.write(move |s| s.record(&c, event, &actor, &st.cal)).await {
+    match state.write(move |s| s.record(&c, event, &actor, &st.cal())).await {
         Ok(_) => Ok(Redirect::to(&format!("/requests/{code}")).into_response()),
         Err(StoreError::Rule(e)) => {
             let back = Returned { form, errors: Errors::new(), general: Some(e.to_string()) };
@@ -528,13 +528,14 @@ pub(crate) async fn page_response(
     let today = state.today();
     let r = &stored.request;
     let current = r.state();
-    let due = r.due(&state.cal).ok().flatten();
-    let (left, late) = match due {
-        Some(d) => workdays_left(today, d, &state.cal),
+    let cal = state.cal();
+    let due = r.due_status(&cal).ok().flatten();
+    let (left, late) = match &due {
+        Some(d) => workdays_left(today, d.date, &cal),
         None => (String::new(), false),
     };
     // "Why this due date": shown in every state, labelled when the clock is not running.
-    let why = match r.explain_deadline(&state.cal) {
+    let why = match r.explain_deadline(&cal) {
         Ok(e) => {
             let note = match &current {
                 RState::Open => None,
@@ -549,7 +550,7 @@ pub(crate) async fn page_response(
                 )),
                 RState::Closed { on, .. } => Some(format!("已于 {on} 办结；以下为办结前的答复期限计算。")),
             };
-            json!({"due": e.due.to_string(), "steps": e.steps, "note": note})
+            json!({"due": e.due_text(), "steps": e.steps, "note": note})
         }
         Err(e) => json!({"error": format!("无法计算答复期限：{e}")}),
     };
@@ -602,7 +603,8 @@ pub(crate) async fn page_response(
                 "confirmation": r.channel.needs_confirmation(),
                 "received": r.received.to_string(), "summary": stored.summary,
                 "state": current.key(), "state_label": current.label(),
-                "due": due.map(|d| d.to_string()), "left": left, "late": late, "closed": closed,
+                "due": due.as_ref().map(|d| d.to_string()), "due_note": due.as_ref().and_then(|d| d.reason()),
+                "left": left, "late": late, "closed": closed,
             },
             "why": why, "timeline": timeline,
             "audit": audit.iter().map(audit_view).collect::<Vec<_>>(),

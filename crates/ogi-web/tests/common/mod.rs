@@ -126,14 +126,27 @@ impl Client {
         self.send("POST", path, &h, serde_json::to_vec(json).unwrap()).await
     }
 
+    /// An upload form as the pages send it: the CSRF token as the first field, then the files.
     pub async fn post_multipart(&mut self, path: &str, files: &[(&str, &str, &[u8])]) -> Resp {
+        let csrf = self.csrf.clone();
+        self.post_multipart_with(path, Some(&csrf), files).await
+    }
+
+    pub async fn post_multipart_with(&mut self, path: &str, csrf: Option<&str>, files: &[(&str, &str, &[u8])]) -> Resp {
         let boundary = "XogiTestBoundary";
         let mut body = Vec::new();
-        for (field, filename, content) in files {
+        if let Some(csrf) = csrf {
             body.extend_from_slice(
-                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{filename}\"\r\nContent-Type: application/octet-stream\r\n\r\n")
-                    .as_bytes(),
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n").as_bytes(),
             );
+        }
+        for (field, filename, content) in files {
+            // An empty file name is a plain text field.
+            let head = match filename.is_empty() {
+                true => format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"\r\n\r\n"),
+                false => format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{filename}\"\r\nContent-Type: application/octet-stream\r\n\r\n"),
+            };
+            body.extend_from_slice(head.as_bytes());
             body.extend_from_slice(content);
             body.extend_from_slice(b"\r\n");
         }
