@@ -6,6 +6,7 @@ use ogi_letters::{
 use ogi_report::cells::{
     ApplicantColumn, DenialReason, NotProcessedReason, OtherReason, Outcome, T3Row, Template, UnavailableReason,
 };
+use ogi_rules::request::Consulted;
 use ogi_rules::request::{Channel, Event, Request};
 use ogi_rules::{Calendar, Date};
 
@@ -383,10 +384,18 @@ fn suggested_letters_follow_the_events() {
     let mut r = new();
     r.apply(&cal, Event::CorrectionRequested { on: date(2024, 3, 5), reply_by: date(2024, 3, 20) }).unwrap();
     r.apply(&cal, Event::CorrectionReceived { on: date(2024, 3, 11) }).unwrap();
-    r.apply(&cal, Event::ConsultationStarted { on: date(2024, 3, 12) }).unwrap();
+    r.apply(
+        &cal,
+        Event::ConsultationStarted {
+            on: date(2024, 3, 12),
+            delivered: date(2024, 3, 12),
+            party: Consulted::ThirdParty,
+        },
+    )
+    .unwrap();
     r.apply(&cal, Event::ConsultationEnded { on: date(2024, 3, 20) }).unwrap();
     r.apply(&cal, Event::Extended { on: date(2024, 3, 25), days: 10, approver: "李四".into() }).unwrap();
-    r.apply(&cal, Event::FeeNoticed { on: date(2024, 3, 26), yuan: 100 }).unwrap();
+    r.apply(&cal, Event::FeeNoticed { on: date(2024, 3, 26), yuan: 100, delivered: date(2024, 3, 26) }).unwrap();
     r.apply(&cal, Event::FeePaid { on: date(2024, 3, 28) }).unwrap();
     let denied = Outcome::Denied(DenialReason::ThirdPartyRights);
     r.apply(&cal, Event::Answered { on: date(2024, 4, 2), outcome: denied }).unwrap();
@@ -415,7 +424,7 @@ fn suggested_letters_follow_the_events() {
     );
 
     let mut r = new();
-    r.apply(&cal, Event::FeeNoticed { on: date(2024, 3, 8), yuan: 100 }).unwrap();
+    r.apply(&cal, Event::FeeNoticed { on: date(2024, 3, 8), yuan: 100, delivered: date(2024, 3, 8) }).unwrap();
     r.apply(&cal, Event::FeeLapsed { on: date(2024, 4, 9) }).unwrap();
     assert_eq!(
         suggested(&r),

@@ -8,7 +8,7 @@
 use std::fmt;
 
 use jiff::civil::Date;
-use ogi_report::cells::{ApplicantColumn, OtherReason, Outcome};
+use ogi_report::cells::{ApplicantColumn, OtherReason, Outcome, UnavailableReason};
 
 use crate::calendar::{Calendar, CalendarError};
 
@@ -91,9 +91,14 @@ pub enum Event {
     CorrectionLapsed {
         on: Date,
     },
-    /// 第三方/其他机关意见征询 (第三十二条、第三十四条): the clock pauses.
+    /// 第三方/其他机关意见征询 (第三十二条、第三十四条): the clock pauses from
+    /// the day the letter is sent until the opinion arrives, at most until
+    /// 15 working days after the letter `delivered` (then it runs again).
     ConsultationStarted {
         on: Date,
+        /// The day the letter reached them (default: the day it was sent).
+        delivered: Date,
+        party: Consulted,
     },
     ConsultationEnded {
         on: Date,
@@ -104,10 +109,14 @@ pub enum Event {
         days: u32,
         approver: String,
     },
-    /// 收费通知: the clock pauses until payment.
+    /// 收费通知: the clock pauses until payment. The applicant pays within 20
+    /// working days from the day after `delivered` (国办函〔2020〕109号).
     FeeNoticed {
         on: Date,
         yuan: u64,
+        /// The day the applicant received the notice (default: the sending
+        /// day for in-person, online and e-mail delivery; entered for post).
+        delivered: Date,
     },
     FeePaid {
         on: Date,
@@ -127,13 +136,65 @@ pub enum Event {
     },
 }
 
+/// Whom a request's consultation asks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Consulted {
+    /// 第三十二条: a third party whose rights the information may touch; the
+    /// agency decides if it does not answer in time.
+    ThirdParty,
+    /// 第三十四条: another agency that made the information with this one;
+    /// silence within the window counts as consent.
+    Agency,
+}
+
+impl Consulted {
+    pub const ALL: [Consulted; 2] = [Consulted::ThirdParty, Consulted::Agency];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Consulted::ThirdParty => "third_party",
+            Consulted::Agency => "agency",
+        }
+    }
+
+    pub fn from_key(s: &str) -> Option<Consulted> {
+        Consulted::ALL.into_iter().find(|c| c.key() == s)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Consulted::ThirdParty => "第三方",
+            Consulted::Agency => "其他机关",
+        }
+    }
+
+    /// The article, and what silence within the window means.
+    pub fn silence(self) -> &'static str {
+        match self {
+            Consulted::ThirdParty => "第三方逾期未提出意见的，由本机关依照条例决定是否公开（第三十二条）",
+            Consulted::Agency => "其他机关逾期未提出意见的，视为同意公开（第三十四条）",
+        }
+    }
+}
+
 impl Event {
+    /// Whether recording the event needs a 负责人's decision (第三十三条:
+    /// an extension; the answer is the agency's decision).
+    pub fn needs_head(&self) -> bool {
+        Event::kind_needs_head(self.key())
+    }
+
+    /// [`Event::needs_head`] by kind key.
+    pub fn kind_needs_head(key: &str) -> bool {
+        matches!(key, "extended" | "answered")
+    }
+
     pub fn date(&self) -> Date {
         match self {
             Event::CorrectionRequested { on, .. }
             | Event::CorrectionReceived { on }
             | Event::CorrectionLapsed { on }
-            | Event::ConsultationStarted { on }
+            | Event::ConsultationStarted { on, .. }
             | Event::ConsultationEnded { on }
             | Event::Extended { on, .. }
             | Event::FeeNoticed { on, .. }
@@ -237,6 +298,14 @@ impl Request {
 
     /// Appends an event if the law allows it in the current state.
     pub fn apply(&mut self, cal: &Calendar, event: Event) -> Result<(), RequestError> {
+        self.check(cal, &event)?;
+        self.events.push(event);
+        Ok(())
+    }
+
+    /// Whether the law allows `event` now (what [`Request::apply`] decides,
+    /// without applying it).
+    pub fn check(&self, cal: &Calendar, event: &Event) -> Result<(), RequestError> {
         let state = self.state();
         let name = event.label();
         let illegal = |why: String| RequestError::Illegal { event: name, state: state.label().into(), why };
@@ -248,14 +317,27 @@ impl Request {
             return Err(illegal("申请已办结".into()));
         }
         let count = |f: fn(&Event) -> bool| self.events.iter().filter(|e| f(e)).count();
-        match (&state, &event) {
+        // A consultation whose window has run out: the clock runs again and
+        // the agency goes on as if the request were open (第三十二条、第三十四条).
+        let window = self.consultation_window(cal)?;
+        let open_again = matches!(state, State::Consulting { .. }) && window.is_some_and(|w| event.date() > w);
+        let open = matches!(state, State::Open) || open_again;
+        let due_check = |what: &str| -> Result<(), RequestError> {
+            if let Some(due) = self.due(cal)? {
+                if event.date() > due {
+                    return Err(illegal(format!("{what}应在答复期限（最迟 {due}）内")));
+                }
+            }
+            Ok(())
+        };
+        match (&state, event) {
             (State::Open, Event::CorrectionRequested { on, reply_by }) => {
                 if count(|e| matches!(e, Event::CorrectionRequested { .. })) > 0 {
                     return Err(illegal("补正只能一次性告知".into()));
                 }
                 let limit = cal.add_workdays(self.received, limits::CORRECTION_NOTICE)?;
                 if *on > limit {
-                    return Err(illegal(format!("补正告知应在收到申请后 7 个工作日内（{limit} 前）发出")));
+                    return Err(illegal(format!("补正告知应在收到申请后 7 个工作日内发出（最迟 {limit}）")));
                 }
                 if reply_by <= on {
                     return Err(illegal("补正期限须晚于告知日期".into()));
@@ -263,24 +345,23 @@ impl Request {
             }
             (State::AwaitingCorrection { reply_by }, Event::CorrectionReceived { on }) => {
                 if on > reply_by {
-                    return Err(illegal(format!("补正期限 {reply_by} 已过，应登记“逾期未补正”")));
+                    return Err(illegal(format!("补正期限（最迟 {reply_by}）已过，应登记“逾期未补正”")));
                 }
             }
             (State::AwaitingCorrection { reply_by }, Event::CorrectionLapsed { on }) => {
                 if on <= reply_by {
-                    return Err(illegal(format!("补正期限 {reply_by} 尚未届满")));
+                    return Err(illegal(format!("补正期限尚未届满（最迟 {reply_by}）")));
                 }
             }
             (State::AwaitingCorrection { .. }, Event::Withdrawn { .. }) => {}
-            (State::Open, Event::ConsultationStarted { on }) => {
-                if let Some(due) = self.due(cal)? {
-                    if *on > due {
-                        return Err(illegal(format!("答复期限 {due} 已过，不能再征求意见")));
-                    }
+            (State::Open, Event::ConsultationStarted { on, delivered, .. }) => {
+                if delivered < on {
+                    return Err(illegal("送达日期不能早于发出日期".into()));
                 }
+                due_check("征求意见")?;
             }
             (State::Consulting { .. }, Event::ConsultationEnded { .. }) => {}
-            (State::Open, Event::Extended { on, days, approver }) => {
+            (_, Event::Extended { days, approver, .. }) if open => {
                 if count(|e| matches!(e, Event::Extended { .. })) > 0 {
                     return Err(illegal("延期只能一次".into()));
                 }
@@ -290,36 +371,30 @@ impl Request {
                 if approver.trim().is_empty() {
                     return Err(illegal("延期须经政府信息公开工作机构负责人同意，须登记批准人".into()));
                 }
-                if let Some(due) = self.due(cal)? {
-                    if *on > due {
-                        return Err(illegal(format!("延期应在答复期限（{due}）届满前告知申请人")));
-                    }
-                }
+                due_check("延期告知")?;
             }
-            (State::Open, Event::FeeNoticed { on, yuan }) => {
+            (_, Event::FeeNoticed { yuan, on, delivered }) if open => {
                 if *yuan == 0 {
                     return Err(illegal("收费金额须大于 0".into()));
                 }
-                if let Some(due) = self.due(cal)? {
-                    if *on > due {
-                        return Err(illegal(format!("收费通知应在答复期限（{due}）内发出")));
-                    }
+                if delivered < on {
+                    return Err(illegal("送达日期不能早于发出日期".into()));
                 }
+                due_check("收费通知")?;
             }
-            (State::AwaitingPayment { since, .. }, Event::FeePaid { on }) => {
-                let limit = cal.add_workdays(*since, limits::FEE_PAYMENT)?;
+            (State::AwaitingPayment { .. }, Event::FeePaid { on }) => {
+                let limit = self.payment_window(cal)?.unwrap_or(*on);
                 if on > &limit {
-                    return Err(illegal(format!("缴费期限 {limit} 已过，应登记“逾期未缴费”")));
+                    return Err(illegal(format!("缴费期限（最迟 {limit}）已过，应登记“逾期未缴费”")));
                 }
             }
-            (State::AwaitingPayment { since, .. }, Event::FeeLapsed { on }) => {
-                // From the day after the notice: 20 working days to pay.
-                let limit = cal.add_workdays(*since, limits::FEE_PAYMENT)?;
+            (State::AwaitingPayment { .. }, Event::FeeLapsed { on }) => {
+                let limit = self.payment_window(cal)?.unwrap_or(*on);
                 if on <= &limit {
-                    return Err(illegal(format!("缴费期限 {limit} 尚未届满")));
+                    return Err(illegal(format!("缴费期限尚未届满（最迟 {limit}）")));
                 }
             }
-            (State::Open, Event::Answered { outcome, .. }) => {
+            (_, Event::Answered { outcome, .. }) if open => {
                 if matches!(outcome, Outcome::Other(OtherReason::OverdueCorrection | OtherReason::OverdueFee)) {
                     return Err(illegal("逾期未补正、逾期未缴费由相应事项登记，不作为答复结果".into()));
                 }
@@ -328,12 +403,118 @@ impl Request {
                 if *outcome == Outcome::OtherUnsplit {
                     return Err(illegal("“其他处理”须登记具体结果（如 other.other）".into()));
                 }
+                // 第三十条: only a request asked to correct can still be unclear after it.
+                if *outcome == Outcome::Unavailable(UnavailableReason::StillUnclear)
+                    && count(|e| matches!(e, Event::CorrectionRequested { .. })) == 0
+                {
+                    return Err(illegal("未告知补正的申请不能答复“补正后申请内容仍不明确”：请先登记补正告知".into()));
+                }
+            }
+            (State::Consulting { .. }, Event::Answered { .. } | Event::Extended { .. } | Event::FeeNoticed { .. }) => {
+                let w = window.map_or(String::new(), |w| format!("（最迟 {w}）"));
+                return Err(illegal(format!("征求意见期限{w}届满前，请先登记“收到意见”")));
             }
             (State::Open | State::Consulting { .. } | State::AwaitingPayment { .. }, Event::Withdrawn { .. }) => {}
             _ => return Err(illegal("此状态下不能发生该事项".into())),
         }
-        self.events.push(event);
         Ok(())
+    }
+
+    /// The open consultation's last day for an opinion: 15 working days from
+    /// the day the letter reached the party (第三十二条、第三十四条).
+    pub fn consultation_window(&self, cal: &Calendar) -> Result<Option<Date>, CalendarError> {
+        if !matches!(self.state(), State::Consulting { .. }) {
+            return Ok(None);
+        }
+        match self.events.iter().rev().find_map(|e| match e {
+            Event::ConsultationStarted { delivered, .. } => Some(*delivered),
+            _ => None,
+        }) {
+            Some(d) => Ok(Some(cal.add_workdays(d, limits::CONSULTATION)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// The open fee notice's last day to pay: 20 working days from the day
+    /// after the applicant received it (国办函〔2020〕109号).
+    pub fn payment_window(&self, cal: &Calendar) -> Result<Option<Date>, CalendarError> {
+        if !matches!(self.state(), State::AwaitingPayment { .. }) {
+            return Ok(None);
+        }
+        match self.events.iter().rev().find_map(|e| match e {
+            Event::FeeNoticed { delivered, .. } => Some(*delivered),
+            _ => None,
+        }) {
+            Some(d) => Ok(Some(cal.add_workdays(d, limits::FEE_PAYMENT)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Every kind of event (as [`Event::KINDS`]) and whether the law allows
+    /// it `on` that day, with the reason when it does not. Pages and the API
+    /// offer exactly the allowed ones.
+    pub fn allowed_events(&self, cal: &Calendar, on: Date) -> Vec<AllowedEvent> {
+        let last = self.events.last().map_or(self.received, Event::date);
+        let on = on.max(last);
+        let later = on.checked_add(jiff::Span::new().days(15)).unwrap_or(on);
+        Event::KINDS
+            .iter()
+            .map(|(key, label)| {
+                let probe = match *key {
+                    "correction_requested" => Event::CorrectionRequested { on, reply_by: later },
+                    "correction_received" => Event::CorrectionReceived { on },
+                    "correction_lapsed" => Event::CorrectionLapsed { on },
+                    "consultation_started" => {
+                        Event::ConsultationStarted { on, delivered: on, party: Consulted::ThirdParty }
+                    }
+                    "consultation_ended" => Event::ConsultationEnded { on },
+                    "extended" => Event::Extended { on, days: 1, approver: "负责人".into() },
+                    "fee_noticed" => Event::FeeNoticed { on, yuan: 1, delivered: on },
+                    "fee_paid" => Event::FeePaid { on },
+                    "fee_lapsed" => Event::FeeLapsed { on },
+                    "answered" => Event::Answered { on, outcome: Outcome::Granted },
+                    _ => Event::Withdrawn { on },
+                };
+                let refused = match self.check(cal, &probe) {
+                    Ok(()) => None,
+                    Err(RequestError::Illegal { why, .. }) if why == "此状态下不能发生该事项" => {
+                        Some(format!("当前状态（{}）下不能登记", self.state().label()))
+                    }
+                    Err(RequestError::Illegal { why, .. }) => Some(why),
+                    Err(RequestError::Calendar(e)) => Some(e.to_string()),
+                };
+                AllowedEvent { key, label, refused }
+            })
+            .collect()
+    }
+
+    /// The outcomes an answer may record now: table 三's 2021 rows, less
+    /// those recorded by their own events (逾期未补正, 逾期未缴费), the old
+    /// single 其他处理 row, and 补正后仍不明确 for a request never asked to correct.
+    pub fn allowed_outcomes(&self) -> Vec<Outcome> {
+        let corrected = self.events.iter().any(|e| matches!(e, Event::CorrectionRequested { .. }));
+        ogi_report::cells::T3Row::outcomes(ogi_report::cells::Template::Y2021)
+            .into_iter()
+            .filter(|o| {
+                !matches!(
+                    o,
+                    Outcome::Other(OtherReason::OverdueCorrection | OtherReason::OverdueFee) | Outcome::OtherUnsplit
+                ) && (corrected || *o != Outcome::Unavailable(UnavailableReason::StillUnclear))
+            })
+            .collect()
+    }
+
+    /// An answer given after its due date: the due date it missed and by how
+    /// many working days (what evaluators count first).
+    pub fn late_answer(&self, cal: &Calendar) -> Result<Option<LateAnswer>, CalendarError> {
+        let Some((Event::Answered { on, .. }, before)) = self.events.split_last() else { return Ok(None) };
+        let mut earlier = self.clone();
+        earlier.events = before.to_vec();
+        let due = earlier.explain_deadline(cal)?.due;
+        match *on > due {
+            true => Ok(Some(LateAnswer { due, workdays: cal.workdays_between(due, *on)? })),
+            false => Ok(None),
+        }
     }
 
     /// Appends an event that was checked when it was first recorded (loading
@@ -345,11 +526,13 @@ impl Request {
     /// The answer deadline, computed from the receipt and the events: 20
     /// working days (plus an extension) from receipt, or from the day a
     /// correction arrived; days waiting for a consultation or a fee are not
-    /// counted. `None` while the clock is stopped (awaiting correction,
-    /// consultation or payment) and once the request is closed.
+    /// counted. While a consultation is open, the date it would be if no
+    /// opinion came within the window. `None` while the clock is stopped
+    /// (awaiting correction or payment) and once the request is closed.
     pub fn due(&self, cal: &Calendar) -> Result<Option<Date>, CalendarError> {
         match self.state() {
-            State::Open => Ok(Some(self.deadline(cal)?)),
+            // A consultation stops the clock only until its window ends.
+            State::Open | State::Consulting { .. } => Ok(Some(self.deadline(cal)?)),
             _ => Ok(None),
         }
     }
@@ -383,27 +566,47 @@ impl Request {
         let mut budget = limits::ANSWER;
         // Stopped intervals (from, to]: working days in them are not counted.
         let mut stopped: Vec<(Date, Date)> = Vec::new();
-        let mut pause: Option<(Date, &'static str)> = None;
+        // An open consultation: (sent, last day for an opinion, whom).
+        let mut consult: Option<(Date, Date, Consulted)> = None;
+        let mut fee: Option<Date> = None;
         for e in &self.events {
             match e {
-                Event::CorrectionRequested { on, reply_by } => {
-                    steps.push(format!("{on} 告知补正，补正期限 {reply_by}；补正前答复期限中止（第三十条）"))
-                }
+                Event::CorrectionRequested { on, reply_by } => steps.push(format!(
+                    "{on} 告知补正，补正期限最迟 {reply_by}；答复期限自收到补正之日起重新计算（第三十条）"
+                )),
                 Event::CorrectionReceived { on } => {
                     start = *on;
                     stopped.clear();
                     steps.push(format!("{on} 收到补正，答复期限自此重新计算（第三十条）"));
                 }
-                Event::ConsultationStarted { on } => pause = Some((*on, "征求第三方或其他机关意见")),
-                Event::FeeNoticed { on, yuan } => {
-                    pause = Some((*on, "收费通知"));
-                    steps.push(format!("{on} 发出收费通知 {yuan} 元，缴费前答复期限中止（信息处理费管理办法）"));
+                Event::ConsultationStarted { on, delivered, party } => {
+                    let cap = cal.add_workdays(*delivered, limits::CONSULTATION)?;
+                    let received = match delivered == on {
+                        true => String::new(),
+                        false => format!("，{delivered} 送达"),
+                    };
+                    steps.push(format!(
+                        "{on} 发出征求{}意见书{received}，{}应在送达后 15 个工作日内（最迟 {cap}）提出意见；所需时间不计算在答复期限内（{}）",
+                        party.label(),
+                        party.label(),
+                        if *party == Consulted::ThirdParty { "第三十二条" } else { "第三十四条" }
+                    ));
+                    consult = Some((*on, cap, *party));
+                }
+                Event::FeeNoticed { on, yuan, delivered } => {
+                    if let Some((p, cap, party)) = consult.take() {
+                        steps.push(lapsed_consultation(cal, p, cap, party)?);
+                        stopped.push((p, cap));
+                    }
+                    fee = Some(*on);
+                    let pay_by = cal.add_workdays(*delivered, limits::FEE_PAYMENT)?;
+                    steps.push(format!(
+                        "{on} 发出收费通知 {yuan} 元，{delivered} 送达申请人，自送达次日起 20 个工作日内缴费（最迟 {pay_by}）；缴费前答复期限中止（国办函〔2020〕109号）"
+                    ));
                 }
                 Event::ConsultationEnded { on } => {
-                    // The third party has 15 working days (第三十二条); waiting
-                    // longer is not a reason to stop the clock.
-                    if let Some((p, why)) = pause.take() {
-                        let cap = cal.add_workdays(p, limits::CONSULTATION)?;
+                    // Waiting past the window is not a reason to stop the clock.
+                    if let Some((p, cap, party)) = consult.take() {
                         let until = (*on).min(cap);
                         let n = cal.workdays_between(p, until)?;
                         let capped = if *on > cap {
@@ -412,13 +615,14 @@ impl Request {
                             String::new()
                         };
                         steps.push(format!(
-                            "{p} 至 {on} {why}，所需时间不计算在答复期限内，共 {n} 个工作日{capped}（第三十二条、第三十四条）"
+                            "{on} 收到{}意见：{p} 至 {until} 不计算在答复期限内，共 {n} 个工作日{capped}",
+                            party.label()
                         ));
                         stopped.push((p, until));
                     }
                 }
                 Event::FeePaid { on } => {
-                    if let Some((p, _)) = pause.take() {
+                    if let Some(p) = fee.take() {
                         let n = cal.workdays_between(p, *on)?;
                         steps.push(format!("{on} 缴费，{p} 至 {on} 不计算在答复期限内，共 {n} 个工作日"));
                         stopped.push((p, *on));
@@ -430,6 +634,11 @@ impl Request {
                 }
                 _ => {}
             }
+        }
+        // Still consulting: the clock runs again after the window.
+        if let Some((p, cap, party)) = consult {
+            steps.push(lapsed_consultation(cal, p, cap, party)?);
+            stopped.push((p, cap));
         }
         steps.push(match budget - limits::ANSWER {
             0 => format!("答复期限为 {} 个工作日，自 {start} 的次日起算", limits::ANSWER),
@@ -520,6 +729,33 @@ impl fmt::Display for Due {
             true => write!(f, "{}（暂定）", self.date),
         }
     }
+}
+
+/// The step of a consultation whose window ran out without an opinion.
+fn lapsed_consultation(cal: &Calendar, p: Date, cap: Date, party: Consulted) -> Result<String, CalendarError> {
+    let n = cal.workdays_between(p, cap)?;
+    Ok(format!(
+        "{p} 至 {cap} 征求{}意见，不计算在答复期限内，共 {n} 个工作日；期满未收到意见的，答复期限自 {cap} 的次日起恢复计算，{}",
+        party.label(),
+        party.silence()
+    ))
+}
+
+/// One kind of event and whether it may be recorded now (see [`Request::allowed_events`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AllowedEvent {
+    pub key: &'static str,
+    pub label: &'static str,
+    /// Why the law does not allow it now; `None` when it does.
+    pub refused: Option<String>,
+}
+
+/// An answer after its due date (see [`Request::late_answer`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LateAnswer {
+    pub due: Date,
+    /// Working days after the due date, the answer day counted.
+    pub workdays: u32,
 }
 
 /// The answer deadline and how it was reached (see [`Request::explain_deadline`]).
@@ -633,9 +869,9 @@ fn next_state(s: &State, e: &Event) -> State {
             };
             State::Closed { on: ended, outcome: Outcome::Other(OtherReason::OverdueCorrection) }
         }
-        Event::ConsultationStarted { on } => State::Consulting { since: *on },
+        Event::ConsultationStarted { on, .. } => State::Consulting { since: *on },
         Event::Extended { .. } => s.clone(),
-        Event::FeeNoticed { on, yuan } => State::AwaitingPayment { since: *on, yuan: *yuan },
+        Event::FeeNoticed { on, yuan, .. } => State::AwaitingPayment { since: *on, yuan: *yuan },
         Event::FeeLapsed { on } => State::Closed { on: *on, outcome: Outcome::Other(OtherReason::OverdueFee) },
         Event::Answered { on, outcome } => State::Closed { on: *on, outcome: *outcome },
         Event::Withdrawn { on } => State::Closed { on: *on, outcome: Outcome::Other(OtherReason::Other) },
@@ -657,6 +893,30 @@ impl Event {
         ("answered", "答复"),
         ("withdrawn", "撤回申请"),
     ];
+
+    /// What the event recorded, in Chinese, as the timeline and `ogi request
+    /// show` print it ("补正期限 2025-03-25", "延长 10 个工作日，批准人：王主任").
+    pub fn details(&self) -> String {
+        let outcome = |o: Outcome| ogi_report::cells::T3Row::Outcome(o).label();
+        match self {
+            Event::CorrectionRequested { reply_by, .. } => format!("补正期限 {reply_by}"),
+            Event::CorrectionReceived { .. } => "答复期限重新计算".into(),
+            Event::CorrectionLapsed { .. } => outcome(Outcome::Other(OtherReason::OverdueCorrection)),
+            Event::ConsultationStarted { on, delivered, party } => match on == delivered {
+                true => format!("征求{}意见，期限中止", party.label()),
+                false => format!("征求{}意见，{delivered} 送达，期限中止", party.label()),
+            },
+            Event::ConsultationEnded { .. } | Event::FeePaid { .. } => "期限恢复计算".into(),
+            Event::Extended { days, approver, .. } => format!("延长 {days} 个工作日，批准人：{approver}"),
+            Event::FeeNoticed { yuan, on, delivered } => match on == delivered {
+                true => format!("{yuan} 元，缴费前期限中止"),
+                false => format!("{yuan} 元，{delivered} 送达，缴费前期限中止"),
+            },
+            Event::FeeLapsed { .. } => outcome(Outcome::Other(OtherReason::OverdueFee)),
+            Event::Answered { outcome: o, .. } => outcome(*o),
+            Event::Withdrawn { .. } => outcome(Outcome::Other(OtherReason::Other)),
+        }
+    }
 
     /// The event's kind key, one of [`Event::KINDS`].
     pub fn key(&self) -> &'static str {
@@ -770,8 +1030,18 @@ mod tests {
         let c = cal();
         let mut r = counter(date(2024, 3, 1));
         assert_eq!(r.due(&c).unwrap(), Some(date(2024, 3, 29)));
-        r.apply(&c, Event::ConsultationStarted { on: date(2024, 3, 8) }).unwrap();
-        assert_eq!(r.due(&c).unwrap(), None);
+        r.apply(
+            &c,
+            Event::ConsultationStarted {
+                on: date(2024, 3, 8),
+                delivered: date(2024, 3, 8),
+                party: Consulted::ThirdParty,
+            },
+        )
+        .unwrap();
+        // While it lasts, the date if no opinion came in the 15 working days
+        // (to 3/29): 3/4–8 (5), 4/1–3 (8), 4/7 Sun worked (9), 4/8–12 (14), 4/15–19 (19), 4/22 (20).
+        assert_eq!(r.due(&c).unwrap(), Some(date(2024, 4, 22)));
         r.apply(&c, Event::ConsultationEnded { on: date(2024, 3, 15) }).unwrap();
         // 3/11–15 (5 working days) not counted: 3/29 + 5 = 4/1, 4/2, 4/3, (清明 4/4–6) 4/7 worked, 4/8.
         assert_eq!(r.due(&c).unwrap(), Some(date(2024, 4, 8)));
@@ -796,13 +1066,13 @@ mod tests {
     fn fee_wait_is_not_counted_and_not_paying_ends_the_request() {
         let c = cal();
         let mut r = counter(date(2024, 3, 1));
-        r.apply(&c, Event::FeeNoticed { on: date(2024, 3, 8), yuan: 100 }).unwrap();
+        r.apply(&c, Event::FeeNoticed { on: date(2024, 3, 8), yuan: 100, delivered: date(2024, 3, 8) }).unwrap();
         assert_eq!(r.due(&c).unwrap(), None);
         r.apply(&c, Event::FeePaid { on: date(2024, 3, 15) }).unwrap();
         assert_eq!(r.due(&c).unwrap(), Some(date(2024, 4, 8)));
 
         let mut r = counter(date(2024, 3, 1));
-        r.apply(&c, Event::FeeNoticed { on: date(2024, 3, 8), yuan: 100 }).unwrap();
+        r.apply(&c, Event::FeeNoticed { on: date(2024, 3, 8), yuan: 100, delivered: date(2024, 3, 8) }).unwrap();
         // 20 working days after 3/8 is 4/8 (清明 4/4–6, 4/7 worked): lapse only after it.
         assert!(r.apply(&c, Event::FeeLapsed { on: date(2024, 4, 8) }).is_err());
         r.apply(&c, Event::FeeLapsed { on: date(2024, 4, 9) }).unwrap();
@@ -813,7 +1083,15 @@ mod tests {
     fn a_consultation_stops_the_clock_for_at_most_fifteen_working_days() {
         let c = cal();
         let mut r = counter(date(2024, 3, 1));
-        r.apply(&c, Event::ConsultationStarted { on: date(2024, 3, 4) }).unwrap();
+        r.apply(
+            &c,
+            Event::ConsultationStarted {
+                on: date(2024, 3, 4),
+                delivered: date(2024, 3, 4),
+                party: Consulted::ThirdParty,
+            },
+        )
+        .unwrap();
         r.apply(&c, Event::ConsultationEnded { on: date(2024, 9, 30) }).unwrap();
         // Paused 3/5–3/25 (15 working days): 3/29 + 15 = 4/22 (清明 4/4–6, 4/7 worked).
         assert_eq!(r.due(&c).unwrap(), Some(date(2024, 4, 22)));
@@ -823,9 +1101,12 @@ mod tests {
     fn fees_are_noticed_within_the_period_for_money_and_paid_in_time() {
         let c = cal();
         let mut r = counter(date(2024, 3, 1));
-        assert!(r.apply(&c, Event::FeeNoticed { on: date(2024, 3, 8), yuan: 0 }).is_err());
-        assert!(r.apply(&c, Event::FeeNoticed { on: date(2024, 4, 1), yuan: 100 }).is_err(), "after the 3/29 deadline");
-        r.apply(&c, Event::FeeNoticed { on: date(2024, 3, 8), yuan: 100 }).unwrap();
+        assert!(r.apply(&c, Event::FeeNoticed { on: date(2024, 3, 8), yuan: 0, delivered: date(2024, 3, 8) }).is_err());
+        assert!(
+            r.apply(&c, Event::FeeNoticed { on: date(2024, 4, 1), yuan: 100, delivered: date(2024, 4, 1) }).is_err(),
+            "after the 3/29 deadline"
+        );
+        r.apply(&c, Event::FeeNoticed { on: date(2024, 3, 8), yuan: 100, delivered: date(2024, 3, 8) }).unwrap();
         assert!(r.apply(&c, Event::FeePaid { on: date(2024, 8, 1) }).is_err(), "paid after 4/8");
         r.apply(&c, Event::FeePaid { on: date(2024, 4, 8) }).unwrap();
     }
@@ -875,10 +1156,10 @@ mod tests {
                 Event::CorrectionRequested { on, reply_by: date(2024, 3, 29) },
                 Event::CorrectionReceived { on },
                 Event::CorrectionLapsed { on },
-                Event::ConsultationStarted { on },
+                Event::ConsultationStarted { on, delivered: on, party: Consulted::ThirdParty },
                 Event::ConsultationEnded { on },
                 Event::Extended { on, days: 5, approver: "李四".into() },
-                Event::FeeNoticed { on, yuan: 100 },
+                Event::FeeNoticed { on, yuan: 100, delivered: on },
                 Event::FeePaid { on },
                 Event::FeeLapsed { on },
                 Event::Answered { on, outcome: Outcome::Denied(DenialReason::StateSecret) },
@@ -888,9 +1169,18 @@ mod tests {
         // From each state, the events the law allows there; every other is refused.
         let mut open = counter(date(2024, 3, 1));
         let mut consulting = counter(date(2024, 3, 1));
-        consulting.apply(&c, Event::ConsultationStarted { on: date(2024, 3, 2) }).unwrap();
+        consulting
+            .apply(
+                &c,
+                Event::ConsultationStarted {
+                    on: date(2024, 3, 2),
+                    delivered: date(2024, 3, 2),
+                    party: Consulted::ThirdParty,
+                },
+            )
+            .unwrap();
         let mut paying = counter(date(2024, 3, 1));
-        paying.apply(&c, Event::FeeNoticed { on: date(2024, 3, 2), yuan: 100 }).unwrap();
+        paying.apply(&c, Event::FeeNoticed { on: date(2024, 3, 2), yuan: 100, delivered: date(2024, 3, 2) }).unwrap();
         let mut correcting = counter(date(2024, 3, 1));
         correcting.apply(&c, Event::CorrectionRequested { on: date(2024, 3, 2), reply_by: date(2024, 3, 20) }).unwrap();
         let mut closed = counter(date(2024, 3, 1));
@@ -935,16 +1225,22 @@ mod tests {
         assert!(text.contains("2024-10-12 为调休上班日"), "{text}");
         assert!(text.ends_with("答复期限届满日：2024-10-30"), "{text}");
         // An extension and a consultation are named with their articles and day counts.
-        r.apply(&cal, Event::ConsultationStarted { on: date(2024, 10, 8) }).unwrap();
+        r.apply(
+            &cal,
+            Event::ConsultationStarted {
+                on: date(2024, 10, 8),
+                delivered: date(2024, 10, 8),
+                party: Consulted::ThirdParty,
+            },
+        )
+        .unwrap();
         r.apply(&cal, Event::ConsultationEnded { on: date(2024, 10, 15) }).unwrap();
         r.apply(&cal, Event::Extended { on: date(2024, 10, 20), days: 10, approver: "王主任".into() }).unwrap();
         let e = r.explain_deadline(&cal).unwrap();
         assert_eq!(Some(e.due), r.due(&cal).unwrap());
         let text = e.steps.join("\n");
         assert!(
-            text.contains(
-                "2024-10-08 至 2024-10-15 征求第三方或其他机关意见，所需时间不计算在答复期限内，共 6 个工作日"
-            ),
+            text.contains("2024-10-15 收到第三方意见：2024-10-08 至 2024-10-15 不计算在答复期限内，共 6 个工作日"),
             "{text}"
         );
         assert!(text.contains("经 王主任 同意延期 10 个工作日（第三十三条第二款）"), "{text}");

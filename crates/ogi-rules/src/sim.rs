@@ -9,7 +9,7 @@ use ogi_report::Number;
 
 use crate::annual::{Art20Figures, Case, CaseKind, CaseResult, Document, DocumentKind};
 use crate::calendar::Calendar;
-use crate::request::{Channel, Event, Request, State};
+use crate::request::{Channel, Consulted, Event, Request, State};
 
 /// A small deterministic generator (no dependency, reproducible by seed).
 pub struct Rng(u64);
@@ -38,51 +38,128 @@ fn outcome(rng: &mut Rng) -> Outcome {
     }
 }
 
+/// A random outcome the request may be answered with (补正后仍不明确 only after a 补正).
+fn lawful_outcome(r: &Request, rng: &mut Rng) -> Outcome {
+    let o = outcome(rng);
+    if r.allowed_outcomes().contains(&o) {
+        o
+    } else {
+        Outcome::Unavailable(UnavailableReason::NotHeld)
+    }
+}
+
 /// A random lawful life for a request that arrived on `day`.
 pub fn request(cal: &Calendar, rng: &mut Rng, day: Date) -> Request {
+    request_until(cal, rng, day, None)
+}
+
+/// A random lawful life that stops at `today` (nothing recorded after it);
+/// a request whose answer would be due before `today` is closed by then, as
+/// an office's register would be (a few are still answered late).
+pub fn request_until(cal: &Calendar, rng: &mut Rng, day: Date, today: Option<Date>) -> Request {
     let channel = Channel::ALL[rng.below(7) as usize];
     // Most requesters are natural persons.
     let applicant =
         if rng.below(10) < 7 { ApplicantColumn::Natural } else { ApplicantColumn::KINDS[1 + rng.below(5) as usize] };
     let confirmed = channel.needs_confirmation().then(|| cal.add_workdays(day, rng.below(2) as u32).unwrap_or(day));
     let mut r = Request::receive(channel, applicant, day, confirmed).expect("a valid receipt");
-    let mut today = r.received;
+    let mut on = r.received;
     let step = |d: Date, n: u32| cal.add_workdays(d, n).unwrap_or(d);
+    let until = today.unwrap_or(Date::MAX);
     for _ in 0..5 {
         let choice = rng.below(12);
-        today = step(today, 1 + rng.below(8) as u32);
+        on = step(on, 1 + rng.below(8) as u32);
         let e = match (r.state(), choice) {
-            (State::Open, 0) => Event::CorrectionRequested { on: today, reply_by: step(today, 10) },
-            (State::Open, 1) => Event::ConsultationStarted { on: today },
+            (State::Open, 0) => Event::CorrectionRequested { on, reply_by: step(on, 10) },
+            (State::Open, 1) => Event::ConsultationStarted {
+                on,
+                delivered: step(on, rng.below(3) as u32),
+                party: Consulted::ALL[rng.below(2) as usize],
+            },
             (State::Open, 2) => {
-                Event::Extended { on: today, days: 1 + rng.below(20) as u32, approver: "公开办负责人".into() }
+                Event::Extended { on, days: 1 + rng.below(20) as u32, approver: "公开办负责人".into() }
             }
-            (State::Open, 3) => Event::FeeNoticed { on: today, yuan: 100 * (1 + rng.below(3)) },
-            (State::Open, 4) => Event::Withdrawn { on: today },
-            (State::Open, _) => Event::Answered { on: today, outcome: outcome(rng) },
-            (State::AwaitingCorrection { reply_by }, c) if c < 8 => {
-                Event::CorrectionReceived { on: today.min(reply_by) }
+            (State::Open, 3) => {
+                Event::FeeNoticed { on, yuan: 100 * (1 + rng.below(3)), delivered: step(on, rng.below(2) as u32) }
             }
+            (State::Open, 4) => Event::Withdrawn { on },
+            (State::Open, _) => Event::Answered { on, outcome: lawful_outcome(&r, rng) },
+            (State::AwaitingCorrection { reply_by }, c) if c < 8 => Event::CorrectionReceived { on: on.min(reply_by) },
             (State::AwaitingCorrection { reply_by }, _) => Event::CorrectionLapsed { on: step(reply_by, 1) },
-            (State::Consulting { .. }, _) => Event::ConsultationEnded { on: today },
-            (State::AwaitingPayment { since, .. }, c) if c < 9 => Event::FeePaid { on: today.min(step(since, 20)) },
-            (State::AwaitingPayment { since, .. }, _) => Event::FeeLapsed { on: step(since, 21) },
+            (State::Consulting { .. }, _) => Event::ConsultationEnded { on },
+            (State::AwaitingPayment { .. }, c) if c < 9 => {
+                Event::FeePaid { on: on.min(r.payment_window(cal).ok().flatten().unwrap_or(on)) }
+            }
+            (State::AwaitingPayment { .. }, _) => {
+                Event::FeeLapsed { on: step(r.payment_window(cal).ok().flatten().unwrap_or(on), 1) }
+            }
             (State::Closed { .. }, _) => break,
         };
+        if e.date() > until {
+            break;
+        }
         // A draw the law does not allow (e.g. an extension after the deadline) is refused.
         let _ = r.apply(cal, e);
+    }
+    // Before `today`, what was due has been done: answered (on time mostly,
+    // late now and then), lapsed corrections and fees recorded.
+    if let Some(today) = today {
+        for _ in 0..4 {
+            let last = r.events().last().map_or(r.received, Event::date);
+            let next = match r.state() {
+                State::AwaitingCorrection { reply_by } => Some(Event::CorrectionLapsed { on: step(reply_by, 1) }),
+                State::AwaitingPayment { .. } => {
+                    r.payment_window(cal).ok().flatten().map(|w| Event::FeeLapsed { on: step(w, 1) })
+                }
+                State::Open | State::Consulting { .. } => r.due(cal).ok().flatten().map(|due| {
+                    let on = match rng.below(20) {
+                        0 => step(due, 1 + rng.below(5) as u32),
+                        _ => due.min(step(last, 1 + rng.below(5) as u32)),
+                    };
+                    Event::Answered { on: on.max(last), outcome: lawful_outcome(&r, rng) }
+                }),
+                State::Closed { .. } => None,
+            };
+            match next {
+                Some(e) if e.date() < today => {
+                    if r.apply(cal, e).is_err() {
+                        break;
+                    }
+                }
+                _ => break,
+            }
+        }
     }
     r
 }
 
 /// `n` requests arriving on working days from `first` over `span` working days.
 pub fn requests(cal: &Calendar, seed: u64, n: usize, first: Date, span: u32) -> Vec<Request> {
+    requests_until(cal, seed, n, first, span, None)
+}
+
+/// [`requests`] as an office's register stands on `today`: nothing arrives
+/// or happens after it (arrivals are spread over the working days up to it).
+pub fn requests_until(
+    cal: &Calendar,
+    seed: u64,
+    n: usize,
+    first: Date,
+    span: u32,
+    today: Option<Date>,
+) -> Vec<Request> {
     let mut rng = Rng::new(seed);
+    let span = match today {
+        Some(t) if t >= first => span.min(cal.workdays_between(first, t).unwrap_or(span)),
+        Some(_) => 0,
+        None => span,
+    };
     (0..n)
         .map(|_| {
             let day = cal.add_workdays(first, rng.below(u64::from(span)) as u32).unwrap_or(first);
-            request(cal, &mut rng, day)
+            request_until(cal, &mut rng, day, today)
         })
+        .filter(|r| today.is_none_or(|t| r.received <= t))
         .collect()
 }
 

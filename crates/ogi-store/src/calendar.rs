@@ -129,7 +129,7 @@ pub(crate) fn save_year(
             continue;
         }
         let new_text = new.map(|d| d.to_string());
-        tx.execute("UPDATE requests SET due = ?1 WHERE id = ?2", params![new_text, id])?;
+        crate::write_derived(tx, id, &crate::derived(&stored.request, cal))?;
         tx.execute(
             "INSERT INTO due_changes (request_id, year, before, after) VALUES (?1, ?2, ?3, ?4)",
             params![id, year, old.map(|d| d.to_string()), new_text],

@@ -15,7 +15,7 @@ use std::path::Path;
 use ogi_report::cells::{ApplicantColumn, CellKey, Outcome, T3Row, Template};
 use ogi_report::Number;
 use ogi_rules::annual::{Art20Figures, Case, CaseResult, Document, EditableSection, Records};
-use ogi_rules::request::{Channel, Event, Request, RequestError, State};
+use ogi_rules::request::{Channel, Consulted, Event, Request, RequestError, State};
 use ogi_rules::{Calendar, Date};
 use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 
@@ -267,10 +267,23 @@ CREATE TABLE audit (
     office::MIGRATION,
     search::MIGRATION,
     calendar::MIGRATION,
+    // The law's corners (issue 16): when a consultation's letter and a fee
+    // notice reached their addressee, whom a consultation asked, and the
+    // columns the workbench lists by (an open consultation's last day, an
+    // answer's working days past its due date). Filled in Rust (`backfill`).
+    "
+ALTER TABLE events ADD COLUMN delivered TEXT;
+ALTER TABLE events ADD COLUMN party TEXT;
+ALTER TABLE requests ADD COLUMN late_days INTEGER;
+ALTER TABLE requests ADD COLUMN consult_until TEXT;
+CREATE INDEX requests_late ON requests(closed_on) WHERE late_days IS NOT NULL;
+",
 ];
 
 /// The migration that creates the search index (its rows are written in Rust).
 const SEARCH_MIGRATION: usize = 5;
+/// The migration whose derived columns are computed in Rust.
+const LAW_MIGRATION: usize = 7;
 
 /// The embedded store: one SQLite file.
 pub struct Sqlite {
@@ -313,6 +326,9 @@ impl Sqlite {
             if i + 1 == SEARCH_MIGRATION {
                 search::backfill(&tx)?;
             }
+            if i + 1 == LAW_MIGRATION {
+                backfill_derived(&tx)?;
+            }
             tx.pragma_update(None, "user_version", i + 1)?;
         }
         tx.commit()?;
@@ -352,11 +368,11 @@ impl Sqlite {
         {
             let mut next: BTreeMap<i16, i64> = BTreeMap::new();
             let mut req_stmt = tx.prepare_cached(
-                "INSERT INTO requests (code, channel, applicant, arrived, confirmed, received, summary, closed_on, outcome, due, state) \
-                 VALUES (?1, ?2, ?3, ?4, ?9, ?4, ?5, ?6, ?7, ?8, ?10)",
+                "INSERT INTO requests (code, channel, applicant, arrived, confirmed, received, summary, closed_on, outcome, due, state, consult_until, late_days) \
+                 VALUES (?1, ?2, ?3, ?4, ?9, ?4, ?5, ?6, ?7, ?8, ?10, ?11, ?12)",
             )?;
             let mut ev_stmt = tx.prepare_cached(
-                "INSERT INTO events (request_id, seq, kind, on_date, reply_by, days, approver, yuan, outcome) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                "INSERT INTO events (request_id, seq, kind, on_date, reply_by, days, approver, yuan, outcome, delivered, party) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
             )?;
             for r in requests {
                 let year = r.received.year();
@@ -365,11 +381,7 @@ impl Sqlite {
                     None => next_code_number(&tx, year)?,
                 };
                 next.insert(year, seq);
-                let (closed_on, outcome) = match r.state() {
-                    State::Closed { on, outcome } => (Some(on.to_string()), Some(outcome_key(outcome))),
-                    _ => (None, None),
-                };
-                let due = r.due(cal).ok().flatten().map(|d| d.to_string());
+                let d = derived(r, cal);
                 // The receipt date is stored as both arrival and receipt: the
                 // life was already computed from it.
                 let code = format!("YSQ{year}-{seq:06}");
@@ -379,26 +391,30 @@ impl Sqlite {
                     r.applicant.key(),
                     r.received.to_string(),
                     summary,
-                    closed_on,
-                    outcome,
-                    due,
+                    d.closed_on,
+                    d.outcome,
+                    d.due,
                     r.channel.needs_confirmation().then(|| r.received.to_string()),
-                    r.state().key()
+                    d.state,
+                    d.consult_until,
+                    d.late_days
                 ])?;
                 let id = tx.last_insert_rowid();
                 search::index(&tx, id, &[&code, summary])?;
                 for (i, e) in r.events().iter().enumerate() {
-                    let (kind, reply_by, days, approver, yuan, outcome) = event_row(e);
+                    let row = event_row(e);
                     ev_stmt.execute(params![
                         id,
                         i as i64 + 1,
-                        kind,
+                        row.kind,
                         e.date().to_string(),
-                        reply_by,
-                        days,
-                        approver,
-                        yuan,
-                        outcome
+                        row.reply_by,
+                        row.days,
+                        row.approver,
+                        row.yuan,
+                        row.outcome,
+                        row.delivered,
+                        row.party
                     ])?;
                 }
             }
@@ -426,6 +442,56 @@ impl Sqlite {
         tx.commit()?;
         Ok(codes)
     }
+}
+
+/// The columns that repeat what a request's events imply (lists and table 三
+/// are SQL over them): closed_on, outcome, due, state, consult_until, late_days.
+struct Derived {
+    closed_on: Option<String>,
+    outcome: Option<String>,
+    due: Option<String>,
+    state: &'static str,
+    consult_until: Option<String>,
+    late_days: Option<u32>,
+}
+
+fn derived(r: &Request, cal: &Calendar) -> Derived {
+    let (closed_on, outcome) = match r.state() {
+        State::Closed { on, outcome } => (Some(on.to_string()), Some(outcome_key(outcome))),
+        _ => (None, None),
+    };
+    Derived {
+        closed_on,
+        outcome,
+        due: r.due(cal).ok().flatten().map(|d| d.to_string()),
+        state: r.state().key(),
+        consult_until: r.consultation_window(cal).ok().flatten().map(|d| d.to_string()),
+        late_days: r.late_answer(cal).ok().flatten().map(|l| l.workdays),
+    }
+}
+
+fn write_derived(tx: &Transaction, id: i64, d: &Derived) -> Result<(), StoreError> {
+    tx.execute(
+        "UPDATE requests SET closed_on = ?1, outcome = ?2, due = ?3, state = ?4, consult_until = ?5, late_days = ?6 WHERE id = ?7",
+        params![d.closed_on, d.outcome, d.due, d.state, d.consult_until, d.late_days, id],
+    )?;
+    Ok(())
+}
+
+/// Migration 7: the new derived columns of every stored request, with the
+/// embedded calendar (answered requests lie in its years).
+fn backfill_derived(tx: &Transaction) -> Result<(), StoreError> {
+    let cal = Calendar::embedded();
+    let codes: Vec<String> = {
+        let mut stmt = tx.prepare("SELECT code FROM requests")?;
+        let rows = stmt.query_map([], |r| r.get(0))?;
+        rows.collect::<Result<_, _>>()?
+    };
+    for code in codes {
+        let (id, stored) = load(tx, &code)?;
+        write_derived(tx, id, &derived(&stored.request, &cal))?;
+    }
+    Ok(())
 }
 
 pub fn channel_key(c: Channel) -> &'static str {
@@ -487,7 +553,7 @@ fn insert(tx: &Transaction, n: NewRequest, actor: &str, cal: &Calendar) -> Resul
     // 依申请公开 tracking code: year and sequence, e.g. YSQ2024-000042.
     let seq = next_code_number(tx, year)?;
     let code = format!("YSQ{year}-{seq:06}");
-    let due = request.due(cal).ok().flatten().map(|d| d.to_string());
+    let due = derived(&request, cal).due;
     tx.execute(
         "INSERT INTO requests (code, channel, applicant, arrived, confirmed, received, summary, due, applicant_name, contact) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
         params![
@@ -544,70 +610,109 @@ pub(crate) fn load(conn: &Connection, code: &str) -> Result<(i64, Stored), Store
     let confirmed = confirmed.as_deref().map(date).transpose()?;
     let mut request = Request::receive(channel, applicant, date(&arrived)?, confirmed)?;
     let mut stmt = conn.prepare_cached(
-        "SELECT kind, on_date, reply_by, days, approver, yuan, outcome FROM events WHERE request_id = ?1 ORDER BY seq",
+        "SELECT kind, on_date, reply_by, days, approver, yuan, outcome, delivered, party FROM events WHERE request_id = ?1 ORDER BY seq",
     )?;
     let rows = stmt.query_map(params![id], |r| {
         Ok((
             r.get::<_, String>(0)?,
             r.get::<_, String>(1)?,
-            r.get::<_, Option<String>>(2)?,
-            r.get::<_, Option<u32>>(3)?,
-            r.get::<_, Option<String>>(4)?,
-            r.get::<_, Option<u64>>(5)?,
-            r.get::<_, Option<String>>(6)?,
+            EventRow {
+                kind: "",
+                reply_by: r.get(2)?,
+                days: r.get(3)?,
+                approver: r.get(4)?,
+                yuan: r.get(5)?,
+                outcome: r.get(6)?,
+                delivered: r.get(7)?,
+                party: r.get(8)?,
+            },
         ))
     })?;
     for row in rows {
-        let (kind, on, reply_by, days, approver, yuan, outcome) = row?;
-        let event = event_from_row(&kind, date(&on)?, reply_by, days, approver, yuan, outcome)?;
+        let (kind, on, fields) = row?;
+        let event = event_from_row(&kind, date(&on)?, fields)?;
         // Stored events were lawful when recorded; replay them as they are.
         request.replay(event);
     }
     Ok((id, Stored { code: code.to_string(), summary, applicant_name, contact, request }))
 }
 
-fn event_from_row(
-    kind: &str,
-    on: Date,
-    reply_by: Option<String>,
-    days: Option<u32>,
-    approver: Option<String>,
-    yuan: Option<u64>,
-    outcome: Option<String>,
-) -> Result<Event, StoreError> {
+fn event_from_row(kind: &str, on: Date, row: EventRow) -> Result<Event, StoreError> {
     let need = |v: Option<String>| v.ok_or_else(|| corrupt("事项缺少字段", kind));
+    // Before migration 7 a letter was taken as delivered the day it was sent.
+    let delivered = row.delivered.as_deref().map(date).transpose()?.unwrap_or(on);
     Ok(match kind {
-        "correction_requested" => Event::CorrectionRequested { on, reply_by: date(&need(reply_by)?)? },
+        "correction_requested" => Event::CorrectionRequested { on, reply_by: date(&need(row.reply_by)?)? },
         "correction_received" => Event::CorrectionReceived { on },
         "correction_lapsed" => Event::CorrectionLapsed { on },
-        "consultation_started" => Event::ConsultationStarted { on },
+        "consultation_started" => Event::ConsultationStarted {
+            on,
+            delivered,
+            party: match row.party.as_deref() {
+                None => Consulted::ThirdParty,
+                Some(p) => Consulted::from_key(p).ok_or_else(|| corrupt("征求意见对象", p))?,
+            },
+        },
         "consultation_ended" => Event::ConsultationEnded { on },
-        "extended" => {
-            Event::Extended {
-                on, days: days.ok_or_else(|| corrupt("延期缺少天数", kind))?, approver: need(approver)?
+        "extended" => Event::Extended {
+            on,
+            days: row.days.ok_or_else(|| corrupt("延期缺少天数", kind))?,
+            approver: need(row.approver)?,
+        },
+        "fee_noticed" => {
+            Event::FeeNoticed {
+                on, yuan: row.yuan.ok_or_else(|| corrupt("收费通知缺少金额", kind))?, delivered
             }
         }
-        "fee_noticed" => Event::FeeNoticed { on, yuan: yuan.ok_or_else(|| corrupt("收费通知缺少金额", kind))? },
         "fee_paid" => Event::FeePaid { on },
         "fee_lapsed" => Event::FeeLapsed { on },
-        "answered" => Event::Answered { on, outcome: parse_outcome(&need(outcome)?)? },
+        "answered" => Event::Answered { on, outcome: parse_outcome(&need(row.outcome)?)? },
         "withdrawn" => Event::Withdrawn { on },
         _ => return Err(corrupt("事项", kind)),
     })
 }
 
-/// (kind, reply_by, days, approver, yuan, outcome) of an event.
-type EventRow = (&'static str, Option<String>, Option<u32>, Option<String>, Option<u64>, Option<String>);
+/// An event's columns beside its kind and date.
+struct EventRow {
+    kind: &'static str,
+    reply_by: Option<String>,
+    days: Option<u32>,
+    approver: Option<String>,
+    yuan: Option<u64>,
+    outcome: Option<String>,
+    delivered: Option<String>,
+    party: Option<String>,
+}
 
 fn event_row(e: &Event) -> EventRow {
-    let (reply_by, days, approver, yuan, outcome) = match e {
-        Event::CorrectionRequested { reply_by, .. } => (Some(reply_by.to_string()), None, None, None, None),
-        Event::Extended { days, approver, .. } => (None, Some(*days), Some(approver.clone()), None, None),
-        Event::FeeNoticed { yuan, .. } => (None, None, None, Some(*yuan), None),
-        Event::Answered { outcome, .. } => (None, None, None, None, Some(outcome_key(*outcome))),
-        _ => (None, None, None, None, None),
+    let mut row = EventRow {
+        kind: e.key(),
+        reply_by: None,
+        days: None,
+        approver: None,
+        yuan: None,
+        outcome: None,
+        delivered: None,
+        party: None,
     };
-    (e.key(), reply_by, days, approver, yuan, outcome)
+    match e {
+        Event::CorrectionRequested { reply_by, .. } => row.reply_by = Some(reply_by.to_string()),
+        Event::Extended { days, approver, .. } => {
+            row.days = Some(*days);
+            row.approver = Some(approver.clone());
+        }
+        Event::FeeNoticed { yuan, delivered, .. } => {
+            row.yuan = Some(*yuan);
+            row.delivered = Some(delivered.to_string());
+        }
+        Event::ConsultationStarted { delivered, party, .. } => {
+            row.delivered = Some(delivered.to_string());
+            row.party = Some(party.key().to_string());
+        }
+        Event::Answered { outcome, .. } => row.outcome = Some(outcome_key(*outcome)),
+        _ => {}
+    }
+    row
 }
 
 fn describe(s: &Stored, cal: &Calendar) -> String {
@@ -636,24 +741,28 @@ impl Store for Sqlite {
         let (id, mut stored) = load(&tx, code)?;
         let before = describe(&stored, cal);
         stored.request.apply(cal, event.clone())?;
-        let (kind, reply_by, days, approver, yuan, outcome) = event_row(&event);
+        let row = event_row(&event);
         let seq = stored.request.events().len() as i64;
         tx.execute(
-            "INSERT INTO events (request_id, seq, kind, on_date, reply_by, days, approver, yuan, outcome) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-            params![id, seq, kind, event.date().to_string(), reply_by, days, approver, yuan, outcome],
+            "INSERT INTO events (request_id, seq, kind, on_date, reply_by, days, approver, yuan, outcome, delivered, party) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            params![
+                id,
+                seq,
+                row.kind,
+                event.date().to_string(),
+                row.reply_by,
+                row.days,
+                row.approver,
+                row.yuan,
+                row.outcome,
+                row.delivered,
+                row.party
+            ],
         )?;
-        let (closed_on, outcome) = match stored.request.state() {
-            State::Closed { on, outcome } => (Some(on.to_string()), Some(outcome_key(outcome))),
-            _ => (None, None),
-        };
-        let due = stored.request.due(cal).ok().flatten().map(|d| d.to_string());
-        tx.execute(
-            "UPDATE requests SET closed_on = ?1, outcome = ?2, due = ?3, state = ?4 WHERE id = ?5",
-            params![closed_on, outcome, due, stored.request.state().key(), id],
-        )?;
+        write_derived(&tx, id, &derived(&stored.request, cal))?;
         tx.execute(
             "INSERT INTO audit (actor, action, request_id, before, after) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![actor, format!("登记事项：{kind}"), id, before, describe(&stored, cal)],
+            params![actor, format!("登记事项：{}", row.kind), id, before, describe(&stored, cal)],
         )?;
         tx.commit()?;
         Ok(stored)

@@ -115,6 +115,8 @@ pub struct ListFilter {
     pub to: Option<Date>,
     /// Words in the applicant's name, contact, summary or tracking code.
     pub text: Option<String>,
+    /// Only requests answered after their due date (逾期答复).
+    pub late: bool,
 }
 
 /// One line of a list of requests.
@@ -132,6 +134,10 @@ pub struct ListRow {
     /// The outcome row of table 三 (closed requests).
     pub outcome: Option<T3Row>,
     pub summary: String,
+    /// Answered this many working days after the due date (逾期答复).
+    pub late_days: Option<u32>,
+    /// An open consultation's last day for an opinion.
+    pub consult_until: Option<Date>,
 }
 
 impl ListRow {
@@ -140,18 +146,19 @@ impl ListRow {
     }
 }
 
-const ROW_COLUMNS: &str = "code, applicant_name, applicant, channel, received, state, due, closed_on, outcome, summary";
+const ROW_COLUMNS: &str =
+    "code, applicant_name, applicant, channel, received, state, due, closed_on, outcome, summary, CAST(late_days AS TEXT), consult_until";
 
-fn list_row(r: &rusqlite::Row) -> rusqlite::Result<[Option<String>; 10]> {
-    let mut out: [Option<String>; 10] = Default::default();
+fn list_row(r: &rusqlite::Row) -> rusqlite::Result<[Option<String>; 12]> {
+    let mut out: [Option<String>; 12] = Default::default();
     for (i, slot) in out.iter_mut().enumerate() {
         *slot = r.get(i)?;
     }
     Ok(out)
 }
 
-fn to_list_row(raw: [Option<String>; 10]) -> Result<ListRow, StoreError> {
-    let [code, name, applicant, channel, received, state, due, closed_on, outcome, summary] = raw;
+fn to_list_row(raw: [Option<String>; 12]) -> Result<ListRow, StoreError> {
+    let [code, name, applicant, channel, received, state, due, closed_on, outcome, summary, late, until] = raw;
     let text = |v: Option<String>| v.unwrap_or_default();
     let applicant = text(applicant);
     let channel = text(channel);
@@ -172,6 +179,8 @@ fn to_list_row(raw: [Option<String>; 10]) -> Result<ListRow, StoreError> {
         closed_on: closed_on.as_deref().map(date).transpose()?,
         outcome: outcome.as_deref().map(parse_outcome).transpose()?.map(T3Row::Outcome),
         summary: text(summary),
+        late_days: late.as_deref().map(|l| l.parse().map_err(|_| corrupt("逾期天数", l))).transpose()?,
+        consult_until: until.as_deref().map(date).transpose()?,
     })
 }
 
@@ -203,6 +212,9 @@ pub(crate) fn list(
         // A family (`denied`) matches each of its reasons (`denied.state_secret`).
         let (exact, family) = (bind(o.into()), bind(format!("{o}.%")));
         clauses.push(format!("(outcome = {exact} OR outcome LIKE {family})"));
+    }
+    if f.late {
+        clauses.push("late_days IS NOT NULL".into());
     }
     if let Some(d) = f.from {
         clauses.push(format!("received >= {}", bind(d.to_string())));
@@ -271,6 +283,9 @@ fn tracking_code_prefix(text: &str) -> Option<(String, String)> {
 /// workbench's load test).
 const NOT_CLOSED: &str = "state IN ('open', 'correction', 'consulting', 'payment')";
 
+/// The states whose answer period is running (a consultation's window ends by itself).
+const RUNNING: &str = "('open', 'consulting')";
+
 /// The workbench's lists: what needs doing now.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Dashboard {
@@ -293,6 +308,8 @@ pub struct DashboardCounts {
     pub consulting: u64,
     pub awaiting_payment: u64,
     pub open: u64,
+    /// Answered after the due date, this year (逾期答复).
+    pub answered_late: u64,
 }
 
 /// The longest list the workbench shows in one box.
@@ -312,10 +329,19 @@ pub(crate) fn dashboard(conn: &Connection, today: Date, soon: Date) -> Result<Da
         let rows = rows.map(|r| to_list_row(r?)).collect::<Result<Vec<_>, _>>()?;
         Ok((rows, u64::try_from(count).unwrap_or(0)))
     };
-    let (overdue, n_overdue) = fetch("state = 'open' AND due < ?1", "due, id", &[&today])?;
-    let (due_soon, n_soon) = fetch("state = 'open' AND due >= ?1 AND due <= ?2", "due, id", &[&today, &soon])?;
+    // A consultation stops the clock only until its window ends: those
+    // requests can be due and overdue too.
+    let (overdue, n_overdue) = fetch(&format!("state IN {RUNNING} AND due < ?1"), "due, id", &[&today])?;
+    let (due_soon, n_soon) =
+        fetch(&format!("state IN {RUNNING} AND due >= ?1 AND due <= ?2"), "due, id", &[&today, &soon])?;
     let (correction, n_correction) = fetch("state = 'correction'", "received, id", &[])?;
-    let (consulting, n_consulting) = fetch("state = 'consulting'", "received, id", &[])?;
+    let (consulting, n_consulting) = fetch("state = 'consulting'", "consult_until, id", &[])?;
+    let year = &today[..4];
+    let late: i64 = conn.query_row(
+        "SELECT COUNT(*) FROM requests WHERE late_days IS NOT NULL AND closed_on >= ?1 AND closed_on <= ?2",
+        params![format!("{year}-01-01"), format!("{year}-12-31")],
+        |r| r.get(0),
+    )?;
     let (payment, n_payment) = fetch("state = 'payment'", "received, id", &[])?;
     let open: i64 = conn.query_row(&format!("SELECT COUNT(*) FROM requests WHERE {NOT_CLOSED}"), [], |r| r.get(0))?;
     Ok(Dashboard {
@@ -331,6 +357,7 @@ pub(crate) fn dashboard(conn: &Connection, today: Date, soon: Date) -> Result<Da
             consulting: n_consulting,
             awaiting_payment: n_payment,
             open: u64::try_from(open).unwrap_or(0),
+            answered_late: u64::try_from(late).unwrap_or(0),
         },
     })
 }

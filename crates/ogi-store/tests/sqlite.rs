@@ -267,10 +267,22 @@ fn fees_collected_are_the_fees_paid_in_the_year() {
     let cal = Calendar::embedded();
     let mut s = Sqlite::open_in_memory().unwrap();
     let paid = s.create(new(ApplicantColumn::Natural, "2024-12-02"), "张三", &cal).unwrap();
-    s.record(&paid.code, Event::FeeNoticed { on: d("2024-12-05"), yuan: 100 }, "张三", &cal).unwrap();
+    s.record(
+        &paid.code,
+        Event::FeeNoticed { on: d("2024-12-05"), yuan: 100, delivered: d("2024-12-05") },
+        "张三",
+        &cal,
+    )
+    .unwrap();
     s.record(&paid.code, Event::FeePaid { on: d("2025-01-02") }, "张三", &cal).unwrap();
     let lapsed = s.create(new(ApplicantColumn::Natural, "2025-03-03"), "张三", &cal).unwrap();
-    s.record(&lapsed.code, Event::FeeNoticed { on: d("2025-03-04"), yuan: 300 }, "张三", &cal).unwrap();
+    s.record(
+        &lapsed.code,
+        Event::FeeNoticed { on: d("2025-03-04"), yuan: 300, delivered: d("2025-03-04") },
+        "张三",
+        &cal,
+    )
+    .unwrap();
     assert_eq!(s.processing_fees(2024).unwrap(), 0);
     assert_eq!(s.processing_fees(2025).unwrap(), 100);
 }
@@ -407,7 +419,10 @@ fn a_register_from_before_the_search_index_is_indexed_when_opened() {
         conn.execute_batch(
             "DROP TABLE requests_fts; DROP INDEX requests_state_list; DROP INDEX requests_applicant_list;
              DROP INDEX requests_channel_list; DROP INDEX requests_outcome_list;
-             DROP TABLE due_changes; DROP TABLE calendar_years; PRAGMA user_version = 4;",
+             DROP TABLE due_changes; DROP TABLE calendar_years; DROP INDEX requests_late;
+             ALTER TABLE events DROP COLUMN delivered; ALTER TABLE events DROP COLUMN party;
+             ALTER TABLE requests DROP COLUMN late_days; ALTER TABLE requests DROP COLUMN consult_until;
+             PRAGMA user_version = 4;",
         )
         .unwrap();
     }

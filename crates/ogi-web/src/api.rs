@@ -19,7 +19,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use ogi_report::cells::{ApplicantColumn, T3Row};
-use ogi_rules::request::{Channel, Due, Event, State as ReqState};
+use ogi_rules::request::{Channel, Consulted, Due, Event, State as ReqState};
 use ogi_rules::{Calendar, Date};
 use ogi_store::{channel_key, ListRow, NewRequest, Store, StoreError, Stored};
 use serde::Deserialize;
@@ -341,7 +341,14 @@ fn event_json(e: &Event) -> Value {
             v["days"] = json!(days);
             v["approver"] = json!(approver);
         }
-        Event::FeeNoticed { yuan, .. } => v["yuan"] = json!(yuan),
+        Event::FeeNoticed { yuan, delivered, .. } => {
+            v["yuan"] = json!(yuan);
+            v["delivered"] = json!(delivered.to_string());
+        }
+        Event::ConsultationStarted { delivered, party, .. } => {
+            v["delivered"] = json!(delivered.to_string());
+            v["party"] = json!(party.key());
+        }
         Event::Answered { outcome, .. } => {
             v["outcome"] = json!(T3Row::Outcome(*outcome).key());
             v["outcome_label"] = json!(T3Row::Outcome(*outcome).label());
@@ -376,6 +383,9 @@ fn request_json(s: &Stored, cal: &Calendar) -> Value {
         "state_label": label,
         "due": date_json(r.due(cal).ok().flatten()),
         "due_provisional": r.due_status(cal).ok().flatten().and_then(|d| d.reason()),
+        // An open consultation's last day for an opinion (then the clock runs again).
+        "consultation_until": date_json(r.consultation_window(cal).ok().flatten()),
+        "late_answer": r.late_answer(cal).ok().flatten().map_or(Value::Null, |l| json!({"due": l.due.to_string(), "workdays": l.workdays})),
         "due_explanation": explanation.map_or(Value::Null, |e| json!({"due": e.due.to_string(), "steps": e.steps, "provisional": !e.provisional.is_empty()})),
         "closed_on": date_json(closed_on),
         "outcome": outcome,
@@ -536,7 +546,7 @@ async fn add_event(
     Path(code): Path<String>,
     JsonObject(body): JsonObject,
 ) -> ApiResult {
-    let mut f = Fields::new(&body, &["kind", "on", "reply_by", "days", "yuan", "outcome"]);
+    let mut f = Fields::new(&body, &["kind", "on", "reply_by", "days", "yuan", "outcome", "delivered", "party"]);
     let kind = f.text("kind", true, 40);
     let kind = match kind.as_deref() {
         Some(k) if Event::KINDS.iter().any(|(key, _)| *key == k) => Some(k.to_string()),
@@ -551,10 +561,8 @@ async fn add_event(
     };
     // The role rule before anything else is judged: a clerk learns that they
     // may not, not what else was wrong.
-    match kind.as_deref() {
-        Some("extended") => session.must_decide("延期答复")?,
-        Some("answered") => session.must_decide("答复")?,
-        _ => {}
+    if let Some(k) = kind.as_deref().filter(|k| Event::kind_needs_head(k)) {
+        session.must_decide(Event::KINDS.iter().find(|(key, _)| *key == k).map_or(k, |(_, l)| l))?;
     }
     let on = f.date("on", true);
     let today = state.today();
@@ -576,12 +584,37 @@ async fn add_event(
     } else {
         None
     };
-    for (name, applies) in
-        [("reply_by", "correction_requested"), ("days", "extended"), ("yuan", "fee_noticed"), ("outcome", "answered")]
-    {
+    // When the letter reached its addressee (default: the day it was sent).
+    let delivered = if matches!(k, "consultation_started" | "fee_noticed") { f.date("delivered", false) } else { None };
+    if let (Some(d), Some(on)) = (delivered, on) {
+        if d < on {
+            f.fail("delivered", "送达日期不能早于发出日期");
+        }
+    }
+    let party = if k == "consultation_started" {
+        match f.text("party", false, 20).as_deref() {
+            None => Some(Consulted::ThirdParty),
+            Some(p) => Consulted::from_key(p).or_else(|| {
+                f.fail("party", "征求意见对象应为 third_party（第三方）或 agency（其他机关）");
+                None
+            }),
+        }
+    } else {
+        None
+    };
+    for (name, applies) in [
+        ("reply_by", "correction_requested"),
+        ("days", "extended"),
+        ("yuan", "fee_noticed"),
+        ("outcome", "answered"),
+        ("party", "consultation_started"),
+    ] {
         if kind.is_some() && k != applies {
             f.forbid(name, &format!("只用于 {applies} 事项"));
         }
+    }
+    if kind.is_some() && !matches!(k, "consultation_started" | "fee_noticed") {
+        f.forbid("delivered", "只用于 consultation_started、fee_noticed 事项");
     }
     let approver = session.user.display_name.clone();
     let event = match (k, on) {
@@ -589,10 +622,14 @@ async fn add_event(
         ("correction_requested", Some(on)) => reply_by.map(|reply_by| Event::CorrectionRequested { on, reply_by }),
         ("correction_received", Some(on)) => Some(Event::CorrectionReceived { on }),
         ("correction_lapsed", Some(on)) => Some(Event::CorrectionLapsed { on }),
-        ("consultation_started", Some(on)) => Some(Event::ConsultationStarted { on }),
+        ("consultation_started", Some(on)) => {
+            party.map(|party| Event::ConsultationStarted { on, delivered: delivered.unwrap_or(on), party })
+        }
         ("consultation_ended", Some(on)) => Some(Event::ConsultationEnded { on }),
         ("extended", Some(on)) => days.map(|d| Event::Extended { on, days: d as u32, approver }),
-        ("fee_noticed", Some(on)) => yuan.map(|yuan| Event::FeeNoticed { on, yuan }),
+        ("fee_noticed", Some(on)) => {
+            yuan.map(|yuan| Event::FeeNoticed { on, yuan, delivered: delivered.unwrap_or(on) })
+        }
         ("fee_paid", Some(on)) => Some(Event::FeePaid { on }),
         ("fee_lapsed", Some(on)) => Some(Event::FeeLapsed { on }),
         ("answered", Some(on)) => outcome.map(|outcome| Event::Answered { on, outcome }),

@@ -338,7 +338,10 @@ async fn events_follow_the_law_and_only_a_head_extends_or_answers() {
     assert_eq!(r.status, 200, "{}", r.text());
     let v = r.json();
     assert_eq!((v["state"].as_str(), v["paused_since"].as_str()), (Some("consulting"), Some("2024-12-04")));
-    assert_eq!(v["due"], Value::Null);
+    // The window: 15 working days from delivery (the day it was sent: no `delivered` given).
+    let window = ogi_rules::Calendar::embedded().add_workdays("2024-12-04".parse().unwrap(), 15).unwrap();
+    assert_eq!(v["consultation_until"].as_str(), Some(window.to_string().as_str()));
+    assert!(v["due"].as_str().is_some_and(|d| d > window.to_string().as_str()), "{v}");
     let r = clerk.post(&events, &json!({"kind": "consultation_ended", "on": "2024-12-06"})).await;
     assert_eq!(r.status, 200, "{}", r.text());
 

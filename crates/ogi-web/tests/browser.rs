@@ -25,7 +25,8 @@ fn screenshot(b: &mut Browser, name: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn setup_and_a_clerks_day_in_a_real_browser() {
-    let server = common::start("browser", Some("2025-11-20")).await;
+    // The 7th working day after the request below arrived: the last day to ask for 补正.
+    let server = common::start("browser", Some("2025-11-12")).await;
     // A register with history: last year's requests and this year's so far.
     common::fill(&server, 2024, 120, 5).await;
     common::fill(&server, 2025, 300, 11).await;
@@ -86,7 +87,7 @@ fn clerks_day(base: &str, token: &str, downloads: &std::path::Path) {
     assert!(b.text().contains("2025-12-08"), "20 working days after the correction arrived on 2025-11-10");
 
     // Answer: partly disclosed.
-    b.fill("#form-answered input[name=on]", "2025-11-18");
+    b.fill("#form-answered input[name=on]", "2025-11-12");
     b.select("#form-answered select[name=outcome]", "partial");
     b.click("#form-answered button[type=submit]");
     b.wait_for("a[href$='.docx']");

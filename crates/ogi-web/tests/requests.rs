@@ -166,10 +166,12 @@ async fn a_correction_stops_the_clock_and_its_arrival_restarts_it() {
         .await;
     assert_eq!(r.status, 303, "{}", r.text());
     let page = c.get(&format!("/requests/{code}")).await.text();
-    assert!(page.contains("等待补正") && page.contains("期限中止"), "{page}");
+    assert!(page.contains("等待补正") && page.contains("自收到补正之日起重新计算"), "{page}");
     assert!(page.contains("补正期限 2024-10-22"));
-    // Only the events lawful while waiting for the correction.
-    assert!(page.contains("id=\"form-correction_received\"") && page.contains("id=\"form-correction_lapsed\""));
+    // Only the events lawful today (2024-11-15) while waiting for the
+    // correction: its period ended 10-22, so 逾期未补正, not 收到补正 (with why).
+    assert!(page.contains("id=\"form-correction_lapsed\"") && !page.contains("id=\"form-correction_received\""));
+    assert!(page.contains("不能登记“收到补正”：补正期限（最迟 2024-10-22）已过"), "{page}");
     assert!(!page.contains("id=\"form-extended\"") && !page.contains("id=\"form-correction_requested\""));
 
     let r = event(&mut c, &code, &[("kind", "correction_received"), ("on", "2024-10-15")]).await;
@@ -193,7 +195,7 @@ async fn extensions_and_answers_need_a_head() {
     let page = clerk.get(&format!("/requests/{code}")).await.text();
     assert!(!page.contains("id=\"form-extended\"") && !page.contains("id=\"form-answered\""), "{page}");
     assert!(page.contains("延期答复、答复须经负责人同意"));
-    assert!(page.contains("id=\"form-correction_requested\""));
+    assert!(page.contains("id=\"form-consultation_started\""));
     let r = event(&mut clerk, &code, &[("kind", "extended"), ("on", "2024-11-05"), ("days", "10")]).await;
     assert_eq!(r.status, 403);
     assert!(r.text().contains("须经负责人同意"));
@@ -220,7 +222,13 @@ async fn extensions_and_answers_need_a_head() {
     assert_eq!(r.status, 400);
     let t = r.text();
     assert!(t.contains("延期只能一次"), "{t}");
-    assert!(t.contains("class=\"panel field-error\" id=\"form-extended\""));
+    // No longer offered: the refusal on top, and why in the list of what is not offered.
+    assert!(
+        !t.contains("id=\"form-extended\"")
+            && t.contains("<p class=\"err\">不能在“办理中”状态下登记“延期答复”：延期只能一次"),
+        "{t}"
+    );
+    assert!(t.contains("不能登记“延期答复”：延期只能一次"), "{t}");
     assert_eq!(events_of(&server, &code).await, 1);
 
     // Bad values on a form: marked, typed values kept.
@@ -245,11 +253,11 @@ async fn unlawful_events_are_refused_with_the_reason() {
     // An extension after the deadline (2024-10-30) passed.
     let r = event(&mut head, &code, &[("kind", "extended"), ("on", "2024-11-01"), ("days", "10")]).await;
     assert_eq!(r.status, 400);
-    assert!(r.text().contains("延期应在答复期限（2024-10-30）届满前告知申请人"), "{}", r.text());
+    assert!(r.text().contains("延期告知应在答复期限（最迟 2024-10-30）内"), "{}", r.text());
     // An event the state does not allow.
     let r = event(&mut head, &code, &[("kind", "fee_paid"), ("on", "2024-10-10")]).await;
     assert_eq!(r.status, 400);
-    assert!(r.text().contains("当前状态（办理中）下不能登记“缴费”"), "{}", r.text());
+    assert!(r.text().contains("不能在“办理中”状态下登记“缴费”"), "{}", r.text());
     // A correction notice later than 7 working days after receipt (第三十条).
     let r =
         event(&mut head, &code, &[("kind", "correction_requested"), ("on", "2024-10-21"), ("reply_by", "2024-10-30")])
@@ -326,9 +334,11 @@ async fn the_audit_lines_show_who_did_what() {
     assert!(audit.contains("<td>li</td><td>登记事项：征求意见</td>"), "{audit}");
     assert!(audit.contains("征求意见中（自 2024-11-05）"), "the state after the change: {audit}");
     assert!(audit.contains("北京时间") && !audit.contains("Z</td>"), "times in Beijing time: {audit}");
-    // Stopped clock: still explained, labelled so.
-    assert!(page.contains("自 2024-11-05 起征求意见，答复期限中止"));
-    assert!(page.contains("期限中止中"));
+    // The consultation's window (15 working days from delivery, 11-06 to
+    // 11-26) and the date the clock gives if no opinion comes: 11/4, 11/5
+    // (2), 11/27–29 (5), 12/2–6 (10), 12/9–13 (15), 12/16–20 (20).
+    assert!(page.contains("自 2024-11-05 起征求意见，对方最迟于 2024-11-26 提出意见"), "{page}");
+    assert!(page.contains("<strong>2024-12-20</strong>"), "{page}");
 }
 
 #[tokio::test]

@@ -81,6 +81,9 @@ enum Command {
         requests: usize,
         #[arg(long, default_value_t = 1)]
         seed: u64,
+        /// 模拟到这一天为止（与 ogi serve --today 相同）：此后不收到申请、不发生事项，此前到期的已答复
+        #[arg(long)]
+        today: Option<ogi_rules::Date>,
     },
     /// 信息处理费（国办函〔2020〕109号）
     Fee {
@@ -217,7 +220,7 @@ fn main() -> ExitCode {
         Command::Report { command: ReportCommand::Generate { db, year, to, output, agency } } => {
             records::generate(&db, year, to, &output, agency.as_deref())
         }
-        Command::Demo { db, year, requests, seed } => request::demo(&db, year, requests, seed),
+        Command::Demo { db, year, requests, seed, today } => request::demo(&db, year, requests, seed, today),
         Command::Fee { command: FeeCommand::Item { n } } => {
             println!("{}", ogi_rules::fees::per_item(n));
             ExitCode::SUCCESS

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::Subcommand;
 use ogi_report::cells::{ApplicantColumn, CellKey, T3Row, Template};
-use ogi_rules::request::{Event, State};
+use ogi_rules::request::{Consulted, Event, State};
 use ogi_rules::{Calendar, Date};
 use ogi_store::{NewRequest, Sqlite, Store, Stored};
 
@@ -54,6 +54,12 @@ pub enum RequestCommand {
         /// 收费金额（元，fee-noticed）
         #[arg(long)]
         yuan: Option<u64>,
+        /// 送达日期（consultation-started、fee-noticed；默认为 --on 当日）
+        #[arg(long)]
+        delivered: Option<Date>,
+        /// 征求意见对象：third_party（第三方，第三十二条）或 agency（其他机关，第三十四条）
+        #[arg(long, default_value = "third_party")]
+        party: String,
         /// 办理结果，表三的行键，如 granted、partial、denied.state_secret（answered）
         #[arg(long)]
         outcome: Option<String>,
@@ -115,7 +121,8 @@ pub fn run(db: &Path, actor: &str, command: RequestCommand) -> ExitCode {
                 Err(e) => fail(e),
             }
         }
-        RequestCommand::Event { code, kind, on, reply_by, days, approver, yuan, outcome } => {
+        RequestCommand::Event { code, kind, on, reply_by, days, approver, yuan, outcome, delivered, party } => {
+            let delivered = delivered.unwrap_or(on);
             let need = |v: Option<String>, what: &str| v.ok_or_else(|| format!("{kind} 需要 --{what}"));
             let event = match kind.as_str() {
                 "correction-requested" => reply_by
@@ -123,14 +130,16 @@ pub fn run(db: &Path, actor: &str, command: RequestCommand) -> ExitCode {
                     .ok_or_else(|| "correction-requested 需要 --reply-by".to_string()),
                 "correction-received" => Ok(Event::CorrectionReceived { on }),
                 "correction-lapsed" => Ok(Event::CorrectionLapsed { on }),
-                "consultation-started" => Ok(Event::ConsultationStarted { on }),
+                "consultation-started" => Consulted::from_key(&party)
+                    .map(|party| Event::ConsultationStarted { on, delivered, party })
+                    .ok_or_else(|| format!("未知的征求意见对象 {party:?}（third_party 或 agency）")),
                 "consultation-ended" => Ok(Event::ConsultationEnded { on }),
                 "extended" => need(approver, "approver").and_then(|approver| {
                     days.map(|days| Event::Extended { on, days, approver }).ok_or_else(|| "extended 需要 --days".into())
                 }),
-                "fee-noticed" => {
-                    yuan.map(|yuan| Event::FeeNoticed { on, yuan }).ok_or_else(|| "fee-noticed 需要 --yuan".into())
-                }
+                "fee-noticed" => yuan
+                    .map(|yuan| Event::FeeNoticed { on, yuan, delivered })
+                    .ok_or_else(|| "fee-noticed 需要 --yuan".into()),
                 "fee-paid" => Ok(Event::FeePaid { on }),
                 "fee-lapsed" => Ok(Event::FeeLapsed { on }),
                 "answered" => need(outcome, "outcome").and_then(|o| match T3Row::from_key(&o) {
@@ -169,7 +178,10 @@ pub fn run(db: &Path, actor: &str, command: RequestCommand) -> ExitCode {
                 println!("收到申请之日\t{}", s.request.received);
                 println!("内容\t{}", s.summary);
                 for e in s.request.events() {
-                    println!("事项\t{}\t{e:?}", e.date());
+                    println!("事项\t{}\t{}\t{}", e.date(), e.label(), e.details());
+                }
+                if let Ok(Some(late)) = s.request.late_answer(&cal) {
+                    println!("逾期答复\t{} 个工作日（答复期限 {}）", late.workdays, late.due);
                 }
                 println!("状态\t{}", line(&s, &cal));
                 ExitCode::SUCCESS
@@ -305,7 +317,7 @@ fn import(store: &mut Sqlite, path: &Path, actor: &str, cal: &Calendar) -> Resul
 
 /// `ogi demo`: a realistic simulated year in a register, with requests from
 /// the end of the year before (so that 上年结转 is not empty).
-pub fn demo(db: &Path, year: i16, n: usize, seed: u64) -> ExitCode {
+pub fn demo(db: &Path, year: i16, n: usize, seed: u64, today: Option<Date>) -> ExitCode {
     let mut store = match Sqlite::open(db) {
         Ok(s) => s,
         Err(e) => return fail(format!("{}: {e}", db.display())),
@@ -323,8 +335,9 @@ pub fn demo(db: &Path, year: i16, n: usize, seed: u64) -> ExitCode {
         return fail(format!("{} 年或 {year} 年的节假日安排未载入", year - 1));
     }
     let before = n / 10;
-    let mut requests = ogi_rules::sim::requests(&cal, seed, before, prev_start, 40);
-    requests.extend(ogi_rules::sim::requests(&cal, seed.wrapping_add(1), n - before, this_start, 240));
+    let mut requests = ogi_rules::sim::requests_until(&cal, seed, before, prev_start, 40, today);
+    requests.extend(ogi_rules::sim::requests_until(&cal, seed.wrapping_add(1), n - before, this_start, 240, today));
+    let n = requests.len();
     if let Err(e) = store.import_requests(&requests, "模拟申请", "ogi demo", &cal) {
         return fail(e);
     }

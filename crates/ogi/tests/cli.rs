@@ -278,6 +278,39 @@ fn the_register_from_the_terminal() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
+/// A training register "as of" a day: nothing received or done after it,
+/// and what fell due well before it has been dealt with.
+#[test]
+fn a_demo_year_respects_the_chosen_today() {
+    let dir = std::env::temp_dir().join(format!("ogi-demo-today-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = dir.join("demo.db");
+    let out =
+        ogi(&["demo", "--db", db.to_str().unwrap(), "--year", "2025", "--requests", "600", "--today", "2025-06-30"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let store = ogi_store::Sqlite::open(&db).unwrap();
+    let cal = ogi_rules::Calendar::embedded();
+    let today: ogi_rules::Date = "2025-06-30".parse().unwrap();
+    let all = ogi_store::Store::all(&store).unwrap();
+    assert!(all.len() > 500, "{}", all.len());
+    let mut open = 0;
+    for s in &all {
+        assert!(s.request.received <= today, "{} received {}", s.code, s.request.received);
+        assert!(s.request.events().iter().all(|e| e.date() <= today), "{}: {:?}", s.code, s.request.events());
+        // Nothing left waiting more than a month past its deadline.
+        if let Ok(Some(due)) = s.request.due(&cal) {
+            assert!(cal.workdays_between(due, today).unwrap() < 20, "{} was due {due}", s.code);
+        }
+        if !matches!(s.request.state(), ogi_rules::request::State::Closed { .. }) {
+            open += 1;
+        }
+    }
+    // Those received in the last weeks are still being handled.
+    assert!(open > 10 && open < all.len() / 4, "{open} open of {}", all.len());
+    std::fs::remove_dir_all(&dir).ok();
+}
+
 #[test]
 fn a_demo_year_derives_a_consistent_table_three_with_carry_over() {
     let dir = std::env::temp_dir().join(format!("ogi-demo-{}", std::process::id()));

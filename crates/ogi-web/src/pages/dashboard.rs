@@ -50,6 +50,7 @@ pub async fn page(State(state): State<AppState>, session: Session) -> Result<Res
                 "consulting": board.counts.consulting,
                 "payment": board.counts.awaiting_payment,
                 "open": board.counts.open,
+                "late": board.counts.answered_late,
             },
             "overdue": rows(&board.overdue),
             "due_soon": rows(&board.due_soon),

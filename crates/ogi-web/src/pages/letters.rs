@@ -115,10 +115,11 @@ pub struct LetterQuery {
 }
 
 impl LetterQuery {
-    /// The day the addressee receives the letter sent on `sent`.
-    fn delivered(&self, sent: Date) -> Result<Date, AppError> {
+    /// The day the addressee receives the letter sent on `sent`: as typed
+    /// for this letter, else as the register recorded it.
+    fn delivered(&self, sent: Date, recorded: Date) -> Result<Date, AppError> {
         match self.delivered.trim() {
-            "" => Ok(sent),
+            "" => Ok(recorded),
             t => match t.parse::<Date>() {
                 Ok(d) if d >= sent => Ok(d),
                 Ok(_) => Err(AppError::BadRequest("送达日期不能早于发出日期".into())),
@@ -243,10 +244,10 @@ pub fn context(
             })?;
             ctx.extension = Some(Extension { days: *days, new_due, reason: or_fill(&q.reason, "延期理由") });
         }
-        Some(Event::ConsultationStarted { on }) => {
+        Some(Event::ConsultationStarted { on, delivered, .. }) => {
             // 15 working days from the day the third party receives it (第三十二条).
             let reply_by = cal
-                .add_workdays(q.delivered(*on)?, limits::CONSULTATION)
+                .add_workdays(q.delivered(*on, *delivered)?, limits::CONSULTATION)
                 .map_err(|e| AppError::BadRequest(format!("无法计算第三方提出意见的期限：{e}")))?;
             ctx.third_party = Some(ThirdParty {
                 name: or_fill(&q.third_party, "第三方名称"),
@@ -255,10 +256,10 @@ pub fn context(
                 reply_by,
             });
         }
-        Some(Event::FeeNoticed { on, yuan }) => {
+        Some(Event::FeeNoticed { on, yuan, delivered }) => {
             // 20 working days from the day after the notice is received.
             let pay_by = cal
-                .add_workdays(q.delivered(*on)?, limits::FEE_PAYMENT)
+                .add_workdays(q.delivered(*on, *delivered)?, limits::FEE_PAYMENT)
                 .map_err(|e| AppError::BadRequest(format!("无法计算缴费期限：{e}")))?;
             let method = if q.fee_method == "per_volume" { FeeMethod::PerVolume } else { FeeMethod::PerItem };
             ctx.fee = Some(Fee {

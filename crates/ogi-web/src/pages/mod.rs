@@ -34,12 +34,16 @@ pub struct RowView {
     pub late: bool,
     pub outcome: String,
     pub summary: String,
+    /// "逾期答复 3 个工作日" for an answer after its due date.
+    pub late_answer: String,
+    /// An open consultation's last day for an opinion.
+    pub consult_until: String,
 }
 
 impl RowView {
     pub fn new(r: &ListRow, today: Date, cal: &Calendar) -> RowView {
         let (left, late) = match r.due {
-            Some(due) if r.state == "open" => workdays_left(today, due, cal),
+            Some(due) if matches!(r.state, "open" | "consulting") => workdays_left(today, due, cal),
             _ => (String::new(), false),
         };
         let due = r.due.map(|d| Due::new(cal, r.received, d));
@@ -57,6 +61,8 @@ impl RowView {
             late,
             outcome: r.outcome.map(T3Row::label).unwrap_or_default(),
             summary: shorten(&r.summary, 40),
+            late_answer: r.late_days.map(|d| format!("逾期答复 {d} 个工作日")).unwrap_or_default(),
+            consult_until: r.consult_until.map(|d| d.to_string()).unwrap_or_default(),
         }
     }
 }

@@ -35,8 +35,12 @@ pub struct ListQuery {
     pub to: String,
     #[serde(default)]
     pub q: String,
-    #[serde(default)]
-    pub page: Option<u64>,
+    /// `1`: only requests answered after their due date (逾期答复).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub late: String,
+    /// Typed in the address bar too: validated, never a framework error.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub page: String,
 }
 
 impl ListQuery {
@@ -82,6 +86,11 @@ impl ListQuery {
                 errors.push(("to", "截止日期早于起始日期".to_string()));
             }
         }
+        match self.late.as_str() {
+            "" | "0" => {}
+            "1" => f.late = true,
+            _ => errors.push(("late", "“逾期答复”筛选应为 1 或留空".to_string())),
+        }
         if self.q.chars().count() > 100 {
             errors.push(("q", "搜索词过长（最多 100 字）".to_string()));
         } else if !self.q.trim().is_empty() {
@@ -94,15 +103,26 @@ impl ListQuery {
         }
     }
 
+    /// The page asked for (1 when none); a page that is not a number is an error.
+    pub fn page_number(&self) -> Result<u64, (&'static str, String)> {
+        match self.page.trim() {
+            "" => Ok(1),
+            // Far beyond any register: a typed huge page number is just an empty page.
+            t => {
+                t.parse::<u64>().map(|p| p.clamp(1, 1_000_000_000)).map_err(|_| ("page", "页码应为正整数".to_string()))
+            }
+        }
+    }
+
     fn link(&self, page: u64) -> String {
         let mut q = self.clone();
-        q.page = Some(page);
+        q.page = page.to_string();
         format!("/requests?{}", serde_urlencoded::to_string(&q).unwrap_or_default())
     }
 
     fn csv_link(&self) -> String {
         let mut q = self.clone();
-        q.page = None;
+        q.page = String::new();
         format!("/requests.csv?{}", serde_urlencoded::to_string(&q).unwrap_or_default())
     }
 }
@@ -112,9 +132,15 @@ pub async fn page(
     session: Session,
     Query(query): Query<ListQuery>,
 ) -> Result<Response, AppError> {
-    // Far beyond any register: a typed huge page number is just an empty page.
-    let page = query.page.unwrap_or(1).clamp(1, 1_000_000_000);
-    let (rows, total, errors) = match query.filter() {
+    let (page, page_error) = match query.page_number() {
+        Ok(p) => (p, None),
+        Err(e) => (1, Some(e)),
+    };
+    let filter = query.filter().and_then(|f| match page_error {
+        None => Ok(f),
+        Some(e) => Err(vec![e]),
+    });
+    let (rows, total, errors) = match filter {
         Ok(filter) => {
             let offset = (page - 1).saturating_mul(PAGE_SIZE);
             let (rows, total) = state.read(move |s| s.list(&filter, offset, PAGE_SIZE)).await?;
@@ -159,7 +185,9 @@ pub async fn csv(
         .map_err(|e| AppError::BadRequest(e.into_iter().map(|(_, m)| m).collect::<Vec<_>>().join("；")))?;
     let today = state.today();
     let rows = state.read(move |s| s.export(&filter)).await?;
-    let mut out = String::from("\u{feff}编号,申请人,申请人类型,渠道,收到日期,状态,答复期限,办结日期,办理结果,内容\n");
+    let mut out = String::from(
+        "\u{feff}编号,申请人,申请人类型,渠道,收到日期,状态,答复期限,办结日期,办理结果,逾期答复（工作日）,内容\n",
+    );
     for r in &rows {
         let v = RowView::new(r, today, &state.cal());
         let fields = [
@@ -172,6 +200,7 @@ pub async fn csv(
             v.due,
             r.closed_on.map(|d| d.to_string()).unwrap_or_default(),
             v.outcome,
+            r.late_days.map(|d| d.to_string()).unwrap_or_default(),
             r.summary.clone(),
         ];
         out.push_str(&fields.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(","));

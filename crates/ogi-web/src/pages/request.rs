@@ -10,8 +10,8 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
-use ogi_report::cells::{ApplicantColumn, OtherReason, Outcome, T3Row, Template};
-use ogi_rules::request::{Channel, Event, Request, State as RState};
+use ogi_report::cells::{ApplicantColumn, Outcome, T3Row, Template};
+use ogi_rules::request::{Channel, Consulted, Event, Request, State as RState};
 use ogi_rules::Date;
 use ogi_store::{AuditEntry, NewRequest, Store, StoreError, Stored};
 use serde::{Deserialize, Serialize};
@@ -208,70 +208,27 @@ pub async fn create(
 
 // ------------------------------------------------------------------ events
 
-/// The events a clerk records, by the keys the store uses.
-struct EventKind {
-    key: &'static str,
-    /// Needs a 负责人's decision (第三十三条).
-    decide: bool,
-    hint: &'static str,
-}
-
-const EVENTS: &[EventKind] = &[
-    EventKind {
-        key: "correction_requested",
-        decide: false,
-        hint: "收到申请后 7 个工作日内一次性告知（第三十条）；补正前答复期限中止。",
-    },
-    EventKind {
-        key: "correction_received", decide: false, hint: "答复期限自收到补正之日起重新计算。"
-    },
-    EventKind { key: "correction_lapsed", decide: false, hint: "补正期限届满后登记，视为放弃申请。" },
-    EventKind {
-        key: "consultation_started",
-        decide: false,
-        hint: "征求第三方或其他机关意见（第三十二条、第三十四条），所需时间不计入答复期限（最多 15 个工作日）。",
-    },
-    EventKind { key: "consultation_ended", decide: false, hint: "答复期限恢复计算。" },
-    EventKind {
-        key: "extended",
-        decide: true,
-        hint: "经负责人同意，延长一次，最长 20 个工作日，须在答复期限届满前告知申请人（第三十三条第二款）。",
-    },
-    EventKind {
-        key: "fee_noticed",
-        decide: false,
-        hint: "在答复期限内发出；缴费前答复期限中止（信息处理费管理办法）。",
-    },
-    EventKind { key: "fee_paid", decide: false, hint: "自收到通知次日起 20 个工作日内缴费。" },
-    EventKind { key: "fee_lapsed", decide: false, hint: "缴费期限届满后登记，不再处理该申请。" },
-    EventKind {
-        key: "answered", decide: true, hint: "登记答复结果（表三的一行），申请随即办结。"
-    },
-    EventKind { key: "withdrawn", decide: false, hint: "申请人撤回，计入“其他处理·其他”。" },
-];
-
-impl EventKind {
-    /// The Chinese name, from `Event::KINDS`.
-    fn label(&self) -> &'static str {
-        Event::KINDS.iter().find(|(k, _)| *k == self.key).map_or("", |(_, l)| l)
+/// What the form of each event says about it (the law itself is in
+/// `ogi_rules::request`: which events are allowed now, which need a 负责人).
+fn event_hint(key: &str) -> &'static str {
+    match key {
+        "correction_requested" => "收到申请后 7 个工作日内一次性告知（第三十条）；答复期限自收到补正之日起重新计算。",
+        "correction_received" => "答复期限自收到补正之日起重新计算（第三十条）。",
+        "correction_lapsed" => "补正期限届满仍未补正的，视为放弃申请。",
+        "consultation_started" => "征求第三方（第三十二条）或其他机关（第三十四条）意见：自送达之日起 15 个工作日内提出意见，所需时间不计入答复期限；期满未提出意见的，答复期限恢复计算（第三方：由本机关决定；其他机关：视为同意）。",
+        "consultation_ended" => "收到意见，答复期限恢复计算（征求意见期满后收到的，超出部分照常计算）。",
+        "extended" => "经负责人同意，延长一次，最长 20 个工作日，须在答复期限届满前告知申请人（第三十三条第二款）。",
+        "fee_noticed" => "在答复期限内发出；申请人自收到通知次日起 20 个工作日内缴费，缴费前答复期限中止（国办函〔2020〕109号）。",
+        "fee_paid" => "自收到收费通知次日起 20 个工作日内缴费，答复期限恢复计算。",
+        "fee_lapsed" => "缴费期限届满仍未缴费的，不再处理该申请。",
+        "answered" => "登记答复结果（表三的一行），申请随即办结。",
+        "withdrawn" => "申请人撤回，计入“其他处理·其他”。",
+        _ => "",
     }
 }
 
-fn event_kind(key: &str) -> Option<&'static EventKind> {
-    EVENTS.iter().find(|k| k.key == key)
-}
-
-/// The events the law allows in `state` (see `Request::apply`).
-fn lawful(state: &RState) -> &'static [&'static str] {
-    match state {
-        RState::Open => {
-            &["correction_requested", "consultation_started", "extended", "fee_noticed", "answered", "withdrawn"]
-        }
-        RState::AwaitingCorrection { .. } => &["correction_received", "correction_lapsed", "withdrawn"],
-        RState::Consulting { .. } => &["consultation_ended", "withdrawn"],
-        RState::AwaitingPayment { .. } => &["fee_paid", "fee_lapsed", "withdrawn"],
-        RState::Closed { .. } => &[],
-    }
+fn event_label(key: &str) -> &'static str {
+    Event::KINDS.iter().find(|(k, _)| *k == key).map_or("", |(_, l)| l)
 }
 
 /// An event form as typed.
@@ -289,6 +246,12 @@ pub struct EventForm {
     pub yuan: String,
     #[serde(default)]
     pub outcome: String,
+    /// The day a consultation letter or a fee notice reached its addressee.
+    #[serde(default)]
+    pub delivered: String,
+    /// Whom a consultation asks: `third_party` or `agency`.
+    #[serde(default)]
+    pub party: String,
 }
 
 impl EventForm {
@@ -335,7 +298,23 @@ impl EventForm {
                         None
                     }
                 };
-                on.zip(yuan).map(|(on, yuan)| Event::FeeNoticed { on, yuan })
+                let delivered = self.delivered(on, &mut errors);
+                on.zip(yuan).zip(delivered).map(|((on, yuan), delivered)| Event::FeeNoticed { on, yuan, delivered })
+            }
+            "consultation_started" => {
+                let party = match self.party.trim() {
+                    "" => Some(Consulted::ThirdParty),
+                    p => Consulted::from_key(p),
+                };
+                if party.is_none() {
+                    errors.insert("party", "请选择征求意见的对象".into());
+                }
+                let delivered = self.delivered(on, &mut errors);
+                on.zip(delivered).zip(party).map(|((on, delivered), party)| Event::ConsultationStarted {
+                    on,
+                    delivered,
+                    party,
+                })
             }
             "answered" => {
                 let outcome = T3Row::outcomes(Template::Y2021)
@@ -349,7 +328,6 @@ impl EventForm {
             simple => on.and_then(|on| match simple {
                 "correction_received" => Some(Event::CorrectionReceived { on }),
                 "correction_lapsed" => Some(Event::CorrectionLapsed { on }),
-                "consultation_started" => Some(Event::ConsultationStarted { on }),
                 "consultation_ended" => Some(Event::ConsultationEnded { on }),
                 "fee_paid" => Some(Event::FeePaid { on }),
                 "fee_lapsed" => Some(Event::FeeLapsed { on }),
@@ -360,6 +338,26 @@ impl EventForm {
         match event {
             Some(e) if errors.is_empty() => Ok(e),
             _ => Err(errors),
+        }
+    }
+}
+
+impl EventForm {
+    /// The delivery date: as typed, else the sending day (in person, online, e-mail).
+    fn delivered(&self, on: Option<Date>, errors: &mut Errors) -> Option<Date> {
+        match self.delivered.trim() {
+            "" => on,
+            t => match t.parse::<Date>() {
+                Ok(d) if on.is_some_and(|on| d < on) => {
+                    errors.insert("delivered", "送达日期不能早于发出日期".into());
+                    None
+                }
+                Ok(d) => Some(d),
+                Err(_) => {
+                    errors.insert("delivered", "日期格式应为 2025-03-01".into());
+                    None
+                }
+            },
         }
     }
 }
@@ -379,17 +377,12 @@ pub async fn post_event(
 ) -> Result<Response, AppError> {
     let c = code.clone();
     let stored = state.read(move |s| s.get(&c)).await?;
-    let Some(kind) = event_kind(&form.kind) else {
+    let label = event_label(&form.kind);
+    if label.is_empty() {
         return Err(AppError::BadRequest("未知的事项类型".into()));
-    };
-    if kind.decide {
-        session.must_decide(kind.label())?;
     }
-    let current = stored.request.state();
-    if !lawful(&current).contains(&kind.key) {
-        let general = Some(format!("当前状态（{}）下不能登记“{}”。", current.label(), kind.label()));
-        let back = Returned { form, errors: Errors::new(), general };
-        return page_response(&state, &session, stored, Some(back), StatusCode::BAD_REQUEST).await;
+    if Event::kind_needs_head(&form.kind) {
+        session.must_decide(label)?;
     }
     let event = match form.event(&session.user.display_name, state.today(), &state) {
         Ok(e) => e,
@@ -424,19 +417,7 @@ pub async fn page(
 
 /// What an event was and its details, for the timeline.
 pub fn event_line(e: &Event) -> (&'static str, String) {
-    let details = match e {
-        Event::CorrectionRequested { reply_by, .. } => format!("补正期限 {reply_by}"),
-        Event::CorrectionReceived { .. } => "答复期限重新计算".into(),
-        Event::CorrectionLapsed { .. } => outcome_label(Outcome::Other(OtherReason::OverdueCorrection)),
-        Event::ConsultationStarted { .. } => "期限中止".into(),
-        Event::ConsultationEnded { .. } | Event::FeePaid { .. } => "期限恢复计算".into(),
-        Event::Extended { days, approver, .. } => format!("延长 {days} 个工作日，批准人：{approver}"),
-        Event::FeeNoticed { yuan, .. } => format!("{yuan} 元，缴费前期限中止"),
-        Event::FeeLapsed { .. } => outcome_label(Outcome::Other(OtherReason::OverdueFee)),
-        Event::Answered { outcome, .. } => outcome_label(*outcome),
-        Event::Withdrawn { .. } => outcome_label(Outcome::Other(OtherReason::Other)),
-    };
-    (e.label(), details)
+    (e.label(), e.details())
 }
 
 fn outcome_label(o: Outcome) -> String {
@@ -446,7 +427,7 @@ fn outcome_label(o: Outcome) -> String {
 /// An audit action as staff read it (event keys in Chinese).
 fn audit_action(action: &str) -> String {
     match action.strip_prefix("登记事项：") {
-        Some(key) => format!("登记事项：{}", event_kind(key).map_or(key, |k| k.label())),
+        Some(key) => format!("登记事项：{}", Some(event_label(key)).filter(|l| !l.is_empty()).unwrap_or(key)),
         None => action.to_string(),
     }
 }
@@ -470,7 +451,14 @@ fn audit_view(a: &AuditEntry) -> Value {
 }
 
 /// The fields of one event form, as the template lays them out.
-fn form_fields(key: &str, values: &EventForm, errors: &Errors, today: Date, approver: &str) -> Vec<Value> {
+fn form_fields(
+    key: &str,
+    values: &EventForm,
+    errors: &Errors,
+    today: Date,
+    approver: &str,
+    outcomes: &[Outcome],
+) -> Vec<Value> {
     let field = |name: &'static str, label: &str, kind: &str, value: &str, extra: Value| {
         json!({
             "name": name,
@@ -502,11 +490,40 @@ fn form_fields(key: &str, values: &EventForm, errors: &Errors, today: Date, appr
             v.push(field("days", "延长工作日数（1–20）", "number", &typed(&values.days), json!({"min": 1, "max": 20})));
             v.push(field("approver", "批准人", "fixed", approver, Value::Null));
         }
-        "fee_noticed" => v.push(field("yuan", "金额（元）", "number", &typed(&values.yuan), json!({"min": 1}))),
+        "fee_noticed" => {
+            v.push(field("yuan", "金额（元）", "number", &typed(&values.yuan), json!({"min": 1})));
+            v.push(field(
+                "delivered",
+                "申请人收到通知日期（邮寄送达的填写签收日；当面、网上、电子邮件送达的可不填，即发出当日）",
+                "date",
+                &typed(&values.delivered),
+                json!({"optional": true}),
+            ));
+        }
+        "consultation_started" => {
+            let parties: Vec<Value> = Consulted::ALL
+                .iter()
+                .map(|c| {
+                    json!({"key": c.key(), "label": match c {
+                        Consulted::ThirdParty => "第三方（第三十二条）",
+                        Consulted::Agency => "其他机关（第三十四条，共同制作）",
+                    }})
+                })
+                .collect();
+            let party = if values.kind == key { values.party.clone() } else { "third_party".into() };
+            v.push(field("party", "征求意见对象", "select", &party, json!(parties)));
+            v.push(field(
+                "delivered",
+                "对方收到征求意见书日期（不填即发出当日）",
+                "date",
+                &typed(&values.delivered),
+                json!({"optional": true}),
+            ));
+        }
         "answered" => {
-            let options: Vec<Value> = T3Row::outcomes(Template::Y2021)
-                .into_iter()
-                .map(|o| json!({"key": T3Row::Outcome(o).key(), "label": T3Row::Outcome(o).label()}))
+            let options: Vec<Value> = outcomes
+                .iter()
+                .map(|o| json!({"key": T3Row::Outcome(*o).key(), "label": T3Row::Outcome(*o).label()}))
                 .collect();
             v.push(field("outcome", "答复结果（表三）", "select", &typed(&values.outcome), json!(options)));
         }
@@ -540,11 +557,17 @@ pub(crate) async fn page_response(
             let note = match &current {
                 RState::Open => None,
                 RState::AwaitingCorrection { reply_by } => Some(format!(
-                    "等待补正（补正期限 {reply_by}），答复期限中止；收到补正后自收到之日起重新计算 20 个工作日。以下为中止前的计算。"
+                    "等待补正（补正期限最迟 {reply_by}）：收到补正后，答复期限自收到补正之日起重新计算 20 个工作日（第三十条）。以下为告知补正前的计算。"
                 )),
-                RState::Consulting { since } => Some(format!(
-                    "自 {since} 起征求意见，答复期限中止（最多 15 个工作日不计入）；以下为中止前的计算，收到意见后顺延。"
-                )),
+                RState::Consulting { since } => Some(match r.consultation_window(&cal).ok().flatten() {
+                    Some(w) if w < today => format!(
+                        "自 {since} 起征求意见，意见期限已于 {w} 届满：答复期限已恢复计算，请依法决定并答复。"
+                    ),
+                    Some(w) => format!(
+                        "自 {since} 起征求意见，对方最迟于 {w} 提出意见；期满未提出的，答复期限自次日起恢复计算。以下按期满计算，提前收到意见的随之提前。"
+                    ),
+                    None => format!("自 {since} 起征求意见。"),
+                }),
                 RState::AwaitingPayment { since, yuan } => Some(format!(
                     "自 {since} 起等待缴费 {yuan} 元，答复期限中止；以下为中止前的计算，缴费后顺延。"
                 )),
@@ -568,25 +591,35 @@ pub(crate) async fn page_response(
     };
     let mut forms = Vec::new();
     let mut hidden = Vec::new();
-    for key in lawful(&current) {
-        let Some(k) = event_kind(key) else { continue };
-        if k.decide && !may_decide {
-            hidden.push(k.label());
+    let mut refused = Vec::new();
+    let allowed = r.allowed_events(&cal, today);
+    let outcomes = r.allowed_outcomes();
+    for a in &allowed {
+        if let Some(why) = &a.refused {
+            // What the state rules out entirely is not listed; a time limit or a rule is.
+            if !why.starts_with("当前状态") && !matches!(current, RState::Closed { .. }) {
+                refused.push(json!({"label": a.label, "why": why}));
+            }
             continue;
         }
-        let marked = back.is_some() && back_form.kind == k.key;
+        if Event::kind_needs_head(a.key) && !may_decide {
+            hidden.push(a.label);
+            continue;
+        }
+        let marked = back.is_some() && back_form.kind == a.key;
         let errors = if marked { back_errors.clone() } else { Errors::new() };
         forms.push(json!({
-            "key": k.key, "label": k.label(), "hint": k.hint, "marked": marked,
+            "key": a.key, "label": a.label, "hint": event_hint(a.key), "marked": marked,
             "general": if marked { back_general.clone() } else { None },
-            "fields": form_fields(k.key, &back_form, &errors, today, &session.user.display_name),
+            "fields": form_fields(a.key, &back_form, &errors, today, &session.user.display_name, &outcomes),
         }));
     }
-    // A form for an event that is no longer lawful (the state moved on): say so on top.
+    // A form for an event that is not allowed (the state moved on, or its time ran out): say so on top.
     let orphan = back
         .as_ref()
-        .filter(|b| !lawful(&current).contains(&b.form.kind.as_str()))
+        .filter(|b| !allowed.iter().any(|a| a.key == b.form.kind && a.refused.is_none()))
         .and_then(|b| b.general.clone().or_else(|| Some(b.errors.values().cloned().collect::<Vec<_>>().join("；"))));
+    let late_answer = r.late_answer(&cal).ok().flatten().map(|l| json!({"due": l.due.to_string(), "days": l.workdays}));
     let letters = super::letters::suggested_views(&stored);
     let closed = match &current {
         RState::Closed { on, outcome } => Some(json!({"on": on.to_string(), "outcome": outcome_label(*outcome)})),
@@ -608,7 +641,7 @@ pub(crate) async fn page_response(
             },
             "why": why, "timeline": timeline,
             "audit": audit.iter().map(audit_view).collect::<Vec<_>>(),
-            "forms": forms, "hidden": hidden, "orphan": orphan,
+            "forms": forms, "hidden": hidden, "orphan": orphan, "refused": refused, "late_answer": late_answer,
             "letters": letters,
         }),
     )?;
