@@ -208,6 +208,9 @@ async fn csrf_matches(parts: &Parts, body: Body, expected: &str) -> Result<Body,
         return Err(AppError::Csrf);
     }
     let bytes = read_body(body, MAX_FORM).await.map_err(|_| too_large(MAX_FORM))?;
+    if !crate::view::decodes_as_utf8(&bytes) {
+        return Err(AppError::BadRequest("提交的内容含有无法识别的字符（不是 UTF-8 编码），未保存。".into()));
+    }
     match serde_urlencoded_field(&bytes, "csrf").is_some_and(|v| given(&v)) {
         true => Ok(Body::from(bytes)),
         false => Err(AppError::Csrf),

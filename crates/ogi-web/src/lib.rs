@@ -62,6 +62,7 @@ pub fn app(state: AppState) -> Router {
         .route("/healthz", get(|| async { "ok" }))
         .merge(api::routes())
         .fallback(|| async { view::AppError::NotFound })
+        .layer(axum::middleware::from_fn_with_state(state.clone(), view::error_pages))
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::middleware))
         .layer(DefaultBodyLimit::max(MAX_UPLOAD))
         .layer(axum::middleware::from_fn(api::json_errors))

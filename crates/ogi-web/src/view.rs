@@ -21,6 +21,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("request.html", include_str!("../templates/request.html")),
     ("letters_admin.html", include_str!("../templates/letters_admin.html")),
     ("calendar.html", include_str!("../templates/calendar.html")),
+    ("error.html", include_str!("../templates/error.html")),
     ("annual.html", include_str!("../templates/annual.html")),
     ("annual_records.html", include_str!("../templates/annual_records.html")),
     ("annual_macros.html", include_str!("../templates/annual_macros.html")),
@@ -183,8 +184,128 @@ impl IntoResponse for AppError {
              <h1>{title}</h1><p class=\"err\">{}</p><p><a href=\"/\">返回工作台</a></p></main></body></html>",
             escape(&self.message())
         );
-        (status, [(header::CACHE_CONTROL, "no-store")], Html(body)).into_response()
+        let mut resp = (status, [(header::CACHE_CONTROL, "no-store")], Html(body)).into_response();
+        // `error_pages` shows it again in the workbench's layout when a user is logged in.
+        resp.extensions_mut().insert(ErrorPage { title, message: self.message() });
+        resp
     }
+}
+
+/// What an error page says, kept on the response for `error_pages`.
+#[derive(Clone)]
+pub struct ErrorPage {
+    title: &'static str,
+    message: String,
+}
+
+/// Every rejection of a page request as a Chinese page in the workbench's
+/// layout: the handlers' own errors, and what the framework refuses before a
+/// handler runs (a query or form it cannot read, a method a route does not
+/// take, a body too large), which would otherwise be English text or empty.
+/// A query string that is not UTF-8 is refused here too. Runs inside
+/// `auth::middleware` (it needs the session); `/api/` is `api::json_errors`'s.
+pub async fn error_pages(
+    axum::extract::State(state): axum::extract::State<crate::AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let path = req.uri().path().to_string();
+    if path.starts_with("/api/") {
+        return next.run(req).await;
+    }
+    let session = req.extensions().get::<Option<crate::auth::Session>>().cloned().flatten();
+    if req.uri().query().is_some_and(|q| !decodes_as_utf8(q.as_bytes())) {
+        return page(
+            &state,
+            session.as_ref(),
+            StatusCode::BAD_REQUEST,
+            "无法处理",
+            "地址中含有无法识别的字符（不是 UTF-8 编码）。".into(),
+        );
+    }
+    let get_logout = path == "/logout" && req.method() == axum::http::Method::GET;
+    let resp = next.run(req).await;
+    let status = resp.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return resp;
+    }
+    if let Some(e) = resp.extensions().get::<ErrorPage>().cloned() {
+        return match session {
+            Some(s) => page(&state, Some(&s), status, e.title, e.message),
+            None => resp,
+        };
+    }
+    let html = resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if html {
+        return resp;
+    }
+    // A rejection by the framework (plain English text, or nothing at all).
+    let (status, message) = match status {
+        StatusCode::METHOD_NOT_ALLOWED if get_logout => (status, "退出登录请使用页面右上角的“退出”按钮。".to_string()),
+        StatusCode::METHOD_NOT_ALLOWED => {
+            (status, "此页面不接受这种请求方式：请从页面上的链接或按钮进入。".to_string())
+        }
+        StatusCode::PAYLOAD_TOO_LARGE => {
+            (status, format!("提交内容过大（上限 {} MB），未保存。", crate::MAX_UPLOAD / (1024 * 1024)))
+        }
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+            (StatusCode::BAD_REQUEST, "提交的内容格式不正确：请使用页面上的表单提交。".to_string())
+        }
+        // Query strings and forms the handler's types cannot hold (a
+        // duplicated field, a word where a number belongs).
+        s if s.is_client_error() => (
+            StatusCode::BAD_REQUEST,
+            "地址或表单的内容无法识别（例如栏目重复、数字栏填了文字），未保存：请返回页面重新填写。".to_string(),
+        ),
+        s => (s, "服务器内部错误，请稍后再试；如果问题持续，请联系管理员查看日志。".to_string()),
+    };
+    let title = if status == StatusCode::INTERNAL_SERVER_ERROR { "出错了" } else { "无法处理" };
+    let mut out = page(&state, session.as_ref(), status, title, message);
+    if let Some(allow) = resp.headers().get(header::ALLOW).cloned() {
+        out.headers_mut().insert(header::ALLOW, allow);
+    }
+    out
+}
+
+/// An error page: in the layout (with the menu) for a logged-in user, else standalone.
+fn page(
+    state: &crate::AppState,
+    session: Option<&crate::auth::Session>,
+    status: StatusCode,
+    title: &'static str,
+    message: String,
+) -> Response {
+    let rendered = session.and_then(|s| {
+        state
+            .templates
+            .render(
+                "error.html",
+                serde_json::json!({"chrome": Chrome::new(s, title, ""), "title": title, "message": message}),
+            )
+            .ok()
+    });
+    let body = rendered.unwrap_or_else(|| {
+        format!(
+            "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>{title} - ogi</title>\
+             <link rel=\"stylesheet\" href=\"/static/style.css\"></head><body class=\"plain\"><main>\
+             <h1>{title}</h1><p class=\"err\">{}</p><p><a href=\"/\">返回工作台</a></p></main></body></html>",
+            escape(&message)
+        )
+    });
+    (status, [(header::CACHE_CONTROL, "no-store")], Html(body)).into_response()
+}
+
+/// Whether a urlencoded string's percent-escapes decode to UTF-8 (a form or
+/// query from a page always does; `%FF` is refused rather than stored as "�").
+pub fn decodes_as_utf8(bytes: &[u8]) -> bool {
+    bytes.split(|b| *b == b'&').all(|pair| {
+        let spaced: Vec<u8> = pair.iter().map(|b| if *b == b'+' { b' ' } else { *b }).collect();
+        percent_encoding::percent_decode(&spaced).decode_utf8().is_ok()
+    })
 }
 
 pub fn escape(s: &str) -> String {

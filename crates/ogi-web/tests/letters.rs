@@ -228,3 +228,30 @@ async fn the_administrator_edits_templates_and_a_clerk_may_not() {
     let r = admin.submit("/admin/letters", &[("kind", "nonsense"), ("text", "x"), ("action", "save")]).await;
     assert_eq!(r.status, 400);
 }
+
+/// The 部分公开 letter needs the reasons for what is withheld: its links
+/// without them lead back to its form, open, with the field marked; with
+/// them the letter prints the provision under its own name, and 该信息已主动公开
+/// changes the wording.
+#[tokio::test]
+async fn a_partial_answer_without_its_reasons_sends_the_clerk_to_its_form() {
+    let (_server, mut c) = setup("letters-partial").await;
+    let code = counter(&mut c, "张三", "natural", "2024-11-11").await;
+    event(&mut c, &code, &[("kind", "answered"), ("on", "2024-11-12"), ("outcome", "partial")]).await;
+    for link in ["answer.partial", "answer.partial.docx"] {
+        let r = c.get(&format!("/requests/{code}/letters/{link}")).await;
+        assert_eq!(r.status, 303, "{link}: {}", r.text());
+        let to = r.header("location").unwrap().to_string();
+        assert_eq!(to, format!("/requests/{code}?letter=answer.partial#letter-answer.partial"));
+        let page = c.get(to.split('#').next().unwrap()).await.text();
+        assert!(page.contains("<details id=\"letter-answer.partial\" open>"), "{page}");
+        assert!(page.contains("部分公开") && page.contains("请在下面填写后再打印或下载"), "{page}");
+        assert!(page.contains("<label class=\"field-error\">理由或说明"), "{page}");
+    }
+    let q = "reasons=%E6%B6%89%E5%8F%8A%E5%95%86%E4%B8%9A%E7%A7%98%E5%AF%86&provision=%E9%82%AE%E5%AF%84%E7%BA%B8%E8%B4%A8%E4%BB%B6";
+    let t = c.get(&format!("/requests/{code}/letters/answer.partial?{q}")).await.text();
+    assert!(t.contains("可以公开内容的提供方式或者获取途径：邮寄纸质件") && !t.contains("可以公开的内容："), "{t}");
+    assert!(t.contains("涉及商业秘密"), "{t}");
+    let t = c.get(&format!("/requests/{code}/letters/answer.partial?{q}&published=1")).await.text();
+    assert!(t.contains("其中可以公开的内容本机关已经主动公开，获取方式、途径：邮寄纸质件"), "{t}");
+}

@@ -54,7 +54,9 @@ fn family(kind: LetterKind) -> &'static str {
 }
 
 /// The letters a request's events call for (each once), for its page.
-pub fn suggested_views(stored: &Stored) -> Vec<Value> {
+/// `opened`: a letter whose link was followed without what it must contain
+/// (its details form is shown open, with the message and the field marked).
+pub fn suggested_views(stored: &Stored, opened: Option<(&str, &str)>) -> Vec<Value> {
     let mut seen = Vec::new();
     for k in ogi_letters::suggested(&stored.request) {
         if !seen.contains(&k) {
@@ -69,9 +71,11 @@ pub fn suggested_views(stored: &Stored) -> Vec<Value> {
                 LetterKind::Answer(Outcome::Unavailable(UnavailableReason::NotHeld)) => (false, true),
                 _ => (false, false),
             };
+            let missing = opened.filter(|(k, _)| *k == key).map(|(_, m)| m.to_string());
             json!({
                 "key": key, "label": kind_label(k), "family": family(k),
                 "granted_like": granted_like, "not_held": not_held,
+                "open": missing.is_some(), "missing": missing,
             })
         })
         .collect()
@@ -179,6 +183,18 @@ fn event_of(r: &Request, kind: LetterKind) -> Result<Option<usize>, AppError> {
 /// The answer deadline as it stood after the first `n` events.
 fn due_as_of(r: &Request, n: usize, cal: &Calendar) -> Option<Date> {
     as_of(r, n).and_then(|x| x.explain_deadline(cal).ok()).map(|e| e.due)
+}
+
+/// What the letter `key` of this request lacks when nothing is typed for it
+/// (the message of `ogi_letters`), if anything.
+pub fn missing(stored: &Stored, key: &str, cal: &Calendar) -> Option<String> {
+    let kind = LetterKind::from_key(key)?;
+    let agency = Agency { name: String::new(), address: String::new(), phone: String::new() };
+    let ctx = context(stored, kind, &LetterQuery::default(), &agency, cal).ok()?;
+    match ogi_letters::render(kind, &ctx, None) {
+        Err(LetterError::Missing(m)) => Some(format!("{m}：请在下面填写后再打印或下载。")),
+        _ => None,
+    }
 }
 
 /// The agency's details from the settings.
@@ -356,12 +372,19 @@ pub async fn letter(
         })
         .await?;
     let ctx = context(&stored, kind, &q, &agency, &state.cal())?;
-    let letter = ogi_letters::render(kind, &ctx, template.as_deref()).map_err(|e| match e {
-        LetterError::Missing(what) => AppError::BadRequest(format!("文书缺少必要内容：{what}")),
-        LetterError::Template(t) => {
-            AppError::BadRequest(format!("本机关修改后的文书模板无法使用：{t}。请管理员在“文书模板”中修改或恢复默认。"))
+    let letter = match ogi_letters::render(kind, &ctx, template.as_deref()) {
+        Ok(l) => l,
+        // Back to the request, with the letter's form open and what it lacks marked.
+        Err(LetterError::Missing(_)) => {
+            let to = format!("/requests/{}?letter={key}#letter-{key}", stored.code);
+            return Ok(Redirect::to(&to).into_response());
         }
-    })?;
+        Err(LetterError::Template(t)) => {
+            return Err(AppError::BadRequest(format!(
+                "本机关修改后的文书模板无法使用：{t}。请管理员在“文书模板”中修改或恢复默认。"
+            )))
+        }
+    };
     if docx {
         let ascii = format!("{}-{key}.docx", stored.code);
         let name = format!("{}-{}.docx", stored.code, kind_label(kind).replace('：', "-"));

@@ -406,13 +406,22 @@ pub async fn post_event(
 
 // ------------------------------------------------------------------ the page
 
+#[derive(Deserialize, Default)]
+pub struct PageQuery {
+    /// A letter sent back here because it lacks what it must contain.
+    #[serde(default)]
+    letter: String,
+}
+
 pub async fn page(
     State(state): State<AppState>,
     session: Session,
     Path(code): Path<String>,
+    axum::extract::Query(q): axum::extract::Query<PageQuery>,
 ) -> Result<Response, AppError> {
     let stored = state.read(move |s| s.get(&code)).await?;
-    page_response(&state, &session, stored, None, StatusCode::OK).await
+    let opened = super::letters::missing(&stored, &q.letter, &state.cal()).map(|m| (q.letter.clone(), m));
+    page_with(&state, &session, stored, None, StatusCode::OK, opened).await
 }
 
 /// What an event was and its details, for the timeline.
@@ -539,6 +548,17 @@ pub(crate) async fn page_response(
     back: Option<Returned>,
     status: StatusCode,
 ) -> Result<Response, AppError> {
+    page_with(state, session, stored, back, status, None).await
+}
+
+async fn page_with(
+    state: &AppState,
+    session: &Session,
+    stored: Stored,
+    back: Option<Returned>,
+    status: StatusCode,
+    opened: Option<(String, String)>,
+) -> Result<Response, AppError> {
     let code = stored.code.clone();
     let c = code.clone();
     let audit = state.read(move |s| s.audit_for(&c)).await?;
@@ -620,7 +640,7 @@ pub(crate) async fn page_response(
         .filter(|b| !allowed.iter().any(|a| a.key == b.form.kind && a.refused.is_none()))
         .and_then(|b| b.general.clone().or_else(|| Some(b.errors.values().cloned().collect::<Vec<_>>().join("；"))));
     let late_answer = r.late_answer(&cal).ok().flatten().map(|l| json!({"due": l.due.to_string(), "days": l.workdays}));
-    let letters = super::letters::suggested_views(&stored);
+    let letters = super::letters::suggested_views(&stored, opened.as_ref().map(|(k, m)| (k.as_str(), m.as_str())));
     let closed = match &current {
         RState::Closed { on, outcome } => Some(json!({"on": on.to_string(), "outcome": outcome_label(*outcome)})),
         _ => None,
