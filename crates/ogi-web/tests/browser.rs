@@ -60,6 +60,28 @@ fn clerks_day(base: &str, token: &str, downloads: &std::path::Path) {
     assert!(text.contains("工作台") && text.contains("王管理（管理员）") && text.contains("已逾期"), "{text}");
     screenshot(&mut b, "workbench-dashboard.png");
 
+    // A request by post whose third party is consulted: the letter reached
+    // it two days after it was sent; the dashboard shows the window's end.
+    b.goto(&format!("{base}/requests/new"));
+    b.select("select[name=channel]", "registered_post");
+    b.select("select[name=applicant]", "commercial");
+    b.fill("input[name=applicant_name]", "某建设工程有限公司");
+    b.fill("input[name=arrived]", "2025-11-10");
+    b.fill("textarea[name=summary], input[name=summary]", "某路段改造工程的中标通知书");
+    b.click("main form button[type=submit]");
+    b.wait_for("#form-consultation_started");
+    assert!(b.text().contains("不能登记“收到意见”") || !b.exists("#form-consultation_ended"));
+    b.fill("#form-consultation_started input[name=on]", "2025-11-11");
+    b.fill("#form-consultation_started input[name=delivered]", "2025-11-12");
+    b.click("#form-consultation_started button[type=submit]");
+    b.wait_for("#form-consultation_ended");
+    let consulting = b.url().rsplit('/').next().unwrap().to_string();
+    // 15 working days from 11-12: 11/13 … 12/03.
+    assert!(b.text().contains("对方最迟于 2025-12-03 提出意见"), "{}", b.text());
+    b.goto(&format!("{base}/"));
+    b.wait_for("#consulting");
+    assert!(b.text().contains("意见最迟 2025-12-03"));
+
     // Register a request handed in at the counter.
     b.goto(&format!("{base}/requests/new"));
     b.select("select[name=channel]", "in_person");
@@ -95,6 +117,12 @@ fn clerks_day(base: &str, token: &str, downloads: &std::path::Path) {
     assert!(page.contains("已办结") && page.contains("部分公开"), "{page}");
     screenshot(&mut b, "workbench-request.png");
 
+    // Its letter without the reasons for what was withheld: back to the form, marked.
+    // (The page's link opens a new tab; the same address here.)
+    b.goto(&format!("{base}/requests/{code}/letters/answer.partial"));
+    b.wait_for("details#letter-answer\\.partial[open] .field-error");
+    assert!(b.text().contains("请在下面填写后再打印或下载"));
+
     // Download the 答复告知书 as a Word file, with the reasons for what was withheld.
     let answer = b
         .source()
@@ -129,4 +157,92 @@ fn clerks_day(base: &str, token: &str, downloads: &std::path::Path) {
     // Our answer is in it: a natural person's request, partly disclosed this year.
     let partial = read.value("t3.partial.natural".parse().unwrap()).and_then(|v| v.as_int()).unwrap();
     assert!(partial >= 1, "t3.partial.natural = {partial}");
+
+    // The next year's calendar: loaded by the administrator, checked as a
+    // month calendar before it is saved.
+    b.goto(&format!("{base}/admin/calendar"));
+    b.wait_for("#calendar-form");
+    b.fill("#calendar-form input[name=year]", "2027");
+    b.fill("#calendar-form textarea[name=text]", NOTICE_2027);
+    b.click("#calendar-form button[type=submit]");
+    b.wait_for("#calendar-save");
+    assert!(b.text().contains("核对 2027 年安排（尚未保存）"));
+    screenshot(&mut b, "workbench-calendar.png");
+    b.click("#calendar-save button[type=submit]");
+    b.wait_for("#saved");
+    assert!(b.text().contains("已载入 2027 年节假日安排"));
+
+    // Every page at both screen sizes: no English error text, and no code,
+    // date or short table heading broken over two lines.
+    let pages = [
+        "/".to_string(),
+        "/requests".into(),
+        "/requests?state=closed".into(),
+        format!("/requests/{code}"),
+        format!("/requests/{consulting}"),
+        "/requests/new".into(),
+        "/annual?year=2025".into(),
+        "/annual/records?year=2025".into(),
+        "/check".into(),
+        "/admin".into(),
+        "/admin/letters".into(),
+        "/admin/calendar".into(),
+        "/requests?page=abc".into(),
+        "/no-such-page".into(),
+    ];
+    for (w, h) in [(1366, 768), (1920, 1080)] {
+        b.viewport(w, h);
+        for path in &pages {
+            b.goto(&format!("{base}{path}"));
+            b.wait_for("main");
+            let text = b.text();
+            for english in ["Failed to", "deserialize", "Method Not Allowed", "Internal Server Error", "Not Found"] {
+                assert!(!text.contains(english), "{path} at {w}×{h} says {english:?}");
+            }
+            let wrapped = b.script(WRAPPED);
+            assert_eq!(wrapped, serde_json::json!([]), "{path} at {w}×{h}: broken over two lines");
+        }
+    }
 }
+
+/// Codes, dates and short table headings broken over lines: each match's
+/// client rectangles on more than one line.
+const WRAPPED: &str = r#"
+const out = [];
+const lines = (range) => new Set([...range.getClientRects()].filter(r => r.width > 0).map(r => Math.round(r.top))).size;
+const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+const re = /YSQ\d{4}-\d{6}|\d{4}-\d{2}-\d{2}/g;
+let n;
+while ((n = walker.nextNode())) {
+  const el = n.parentElement;
+  if (!el || el.closest('script,style,textarea,select,pre,details:not([open]),.steps,.timeline .muted,.note,.err,.msg')) continue;
+  re.lastIndex = 0;
+  let m;
+  while ((m = re.exec(n.textContent))) {
+    const r = document.createRange();
+    r.setStart(n, m.index);
+    r.setEnd(n, m.index + m[0].length);
+    if (lines(r) > 1) out.push(m[0] + ' in ' + el.tagName + '.' + el.className);
+  }
+}
+for (const th of document.querySelectorAll('th, td:not([data-key]):not(.summary)')) {
+  // A cell of several parts (a tag, a line break, a note) is several lines by design.
+  if (th.children.length > 0) continue;
+  const t = th.textContent.trim();
+  if (t.length === 0 || t.length > 6) continue;
+  const r = document.createRange();
+  r.selectNodeContents(th);
+  if (lines(r) > 1) out.push('heading ' + t);
+}
+return out;
+"#;
+
+/// A made-up 2027 notice (the real one is not out yet).
+const NOTICE_2027: &str = "国务院办公厅关于2027年部分节假日安排的通知（测试用，虚构）
+一、元旦：1月1日（周五）至4日（周一）放假调休，共4天。1月9日（周六）上班。
+二、春节：2月5日（农历除夕、周五）至11日（周四）放假调休，共7天。2月20日（周六）上班。
+三、清明节：4月3日（周六）至5日（周一）放假，共3天。
+四、劳动节：5月1日（周六）至5日（周三）放假调休，共5天。4月25日（周日）上班。
+五、端午节：6月9日（周三）放假，共1天。
+六、中秋节：9月15日（周三）放假，共1天。
+七、国庆节：10月1日（周五）至7日（周四）放假调休，共7天。9月26日（周日）、10月9日（周六）上班。";

@@ -245,6 +245,18 @@ impl Browser {
         self.call("POST", &p, Some(json!({"script": js, "args": []})))
     }
 
+    /// Sets the viewport to exactly `width`×`height` CSS pixels (what a
+    /// screen of that size shows), through Chromium's device emulation.
+    pub fn viewport(&mut self, width: u32, height: u32) {
+        let p = self.s("/goog/cdp/execute");
+        self.call(
+            "POST",
+            &p,
+            Some(json!({"cmd": "Emulation.setDeviceMetricsOverride",
+                        "params": {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": false}})),
+        );
+    }
+
     /// A PNG of the viewport.
     pub fn screenshot(&mut self) -> Vec<u8> {
         let p = self.s("/screenshot");
