@@ -212,68 +212,223 @@ fn paragraphs(doc: &mut Document, text: &str) {
     }
 }
 
-/// Markdown: pipe tables cannot merge cells, so every table row is printed
-/// with its full label (group and item) followed by its values.
+/// Markdown: the title, the preamble, the six sections and tables 二/三/四.
+/// Every piece of user text (title, headings, paragraphs) is escaped so that
+/// a Markdown viewer shows it as typed ([`md_line`]). Pipe tables cannot merge
+/// cells: each table's header rows are flattened into the one header row
+/// (a column's header cells joined by "·", [`md_tables`]), and every data row
+/// carries its full label (group and item).
 pub fn markdown(report: &Report) -> String {
-    let mut out = format!("# {}\n\n", title(report));
+    let mut out = format!("# {}\n\n", md_heading(&title(report)));
     if !report.preamble.is_empty() {
-        out.push_str(&format!("{}\n\n", report.preamble));
+        out.push_str(&format!("{}\n\n", md_text(&report.preamble)));
     }
     let tables = tables(report);
     for (i, heading) in layout::headings().iter().enumerate() {
         let section = report.sections.iter().find(|s| s.kind == SectionKind::ALL[i]);
-        out.push_str(&format!("## {}\n\n", section.map_or(*heading, |s| s.heading.as_str())));
+        out.push_str(&format!("## {}\n\n", md_heading(section.map_or(*heading, |s| s.heading.as_str()))));
         if let Some(s) = section.filter(|s| !s.text.is_empty()) {
-            out.push_str(&format!("{}\n\n", s.text));
+            out.push_str(&format!("{}\n\n", md_text(&s.text)));
         }
-        for (at, grid) in tables.iter().filter(|(at, _)| *at == i) {
-            // One header row naming every value column, as Markdown requires.
-            let width = grid
-                .iter()
-                .map(|r| r.iter().filter(|c| matches!(c, GridCell::Value { .. })).count())
-                .max()
-                .unwrap_or(0);
-            let names: Vec<String> = match at {
-                2 => crate::cells::ApplicantColumn::ALL.iter().map(|c| c.label().to_string()).collect(),
-                3 => crate::cells::T4Group::ALL
-                    .iter()
-                    .flat_map(|g| {
-                        crate::cells::T4Column::ALL.iter().map(move |c| format!("{}·{}", g.label(), c.label()))
-                    })
-                    .collect(),
-                _ => (1..=width).map(|n| format!("第{n}栏")).collect(),
-            };
-            out.push_str(&format!("| 项目 | {} |\n|{}\n", names.join(" | "), "---|".repeat(names.len() + 1)));
-            // Carry row-spanning labels down so each row reads alone; the
-            // header rows of tables 三 and 四 are in the header row above.
-            let mut carried: Vec<(u16, String)> = Vec::new();
-            for row in grid {
-                let mut labels: Vec<String> = Vec::new();
-                let mut values: Vec<String> = Vec::new();
-                carried.retain(|(left, _)| *left > 0);
-                labels.extend(carried.iter().map(|(_, t)| t.clone()));
-                for (left, _) in carried.iter_mut() {
-                    *left -= 1;
-                }
-                for cell in row {
-                    match cell {
-                        GridCell::Text { text, rowspan, .. } => {
-                            if *rowspan > 1 {
-                                carried.push((*rowspan - 1, text.clone()));
-                            }
-                            labels.push(text.clone());
-                        }
-                        GridCell::Value { key, .. } => values.push(shown(report, *key)),
-                    }
-                }
-                if values.is_empty() && *at != 1 {
-                    continue;
-                }
-                values.resize(names.len(), String::new());
-                out.push_str(&format!("| {} | {} |\n", labels.join(" "), values.join(" | ")));
+        for (_, grid) in tables.iter().filter(|(at, _)| *at == i) {
+            for table in md_tables(report, grid) {
+                out.push_str(&table);
+                out.push('\n');
             }
-            out.push('\n');
         }
     }
     out
+}
+
+/// A grid cell placed on the table's column grid.
+struct Placed<'a> {
+    row: usize,
+    col: usize,
+    rowspan: usize,
+    colspan: usize,
+    cell: &'a GridCell,
+}
+
+/// Places every cell of a grid in its columns, as a browser lays out
+/// `rowspan`/`colspan` (a cell goes to the first column not covered by a
+/// cell spanning down from a row above).
+fn place(grid: &[Vec<GridCell>]) -> Vec<Placed<'_>> {
+    let mut covered: Vec<usize> = Vec::new(); // rows still covered, per column
+    let mut out = Vec::new();
+    for (r, row) in grid.iter().enumerate() {
+        let mut col = 0;
+        for cell in row {
+            while covered.get(col).is_some_and(|&n| n > 0) {
+                col += 1;
+            }
+            let (rowspan, colspan) = match cell {
+                GridCell::Text { rowspan, colspan, .. } => ((*rowspan).max(1) as usize, (*colspan).max(1) as usize),
+                GridCell::Value { colspan, .. } => (1, (*colspan).max(1) as usize),
+            };
+            if covered.len() < col + colspan {
+                covered.resize(col + colspan, 0);
+            }
+            for c in &mut covered[col..col + colspan] {
+                *c = rowspan;
+            }
+            out.push(Placed { row: r, col, rowspan, colspan, cell });
+            col += colspan;
+        }
+        for c in covered.iter_mut().filter(|c| **c > 0) {
+            *c -= 1;
+        }
+    }
+    out
+}
+
+/// One grid as Markdown pipe tables: one table per run of header rows and
+/// the data rows under them (table 二 prints a header per 第二十条 item, so
+/// it becomes one table per item; 三 and 四 one table each). The header rows
+/// become the table's header row: the label columns are one column (headed
+/// by the header cells above them), each value column is headed by the
+/// header cells above it, top to bottom, joined by "·"; a header cell as wide
+/// as the whole table (table 二's 第二十条第（一）项) heads the first column
+/// only. Data rows are only data rows: their labels (spanning rows carried
+/// down, so each row reads alone), then their values.
+fn md_tables(report: &Report, grid: &[Vec<GridCell>]) -> Vec<String> {
+    let placed = place(grid);
+    let width = placed.iter().map(|p| p.col + p.colspan).max().unwrap_or(0);
+    let is_data = |r: usize| grid[r].iter().any(|c| matches!(c, GridCell::Value { .. }));
+    // Runs of header rows followed by data rows: (first row, first data row, end).
+    let mut runs: Vec<(usize, usize, usize)> = Vec::new();
+    let mut r = 0;
+    while r < grid.len() {
+        let start = r;
+        while r < grid.len() && !is_data(r) {
+            r += 1;
+        }
+        let data = r;
+        while r < grid.len() && is_data(r) {
+            r += 1;
+        }
+        if data < r {
+            runs.push((start, data, r));
+        }
+    }
+    let mut tables = Vec::new();
+    for (start, data, end) in runs {
+        let in_data = |p: &&Placed| p.row >= data && p.row < end;
+        let values: Vec<&Placed> =
+            placed.iter().filter(in_data).filter(|p| matches!(p.cell, GridCell::Value { .. })).collect();
+        let label_end = values.iter().map(|p| p.col).min().unwrap_or(width);
+        // The table's columns: the labels, then each value column.
+        let mut columns: Vec<(usize, usize)> = Vec::new();
+        if label_end > 0 {
+            columns.push((0, label_end));
+        }
+        let mut value_columns: Vec<(usize, usize)> = values.iter().map(|p| (p.col, p.col + p.colspan)).collect();
+        value_columns.sort();
+        value_columns.dedup();
+        columns.extend(value_columns);
+        let headers: Vec<&Placed> = placed.iter().filter(|p| p.row >= start && p.row < data).collect();
+        let head: Vec<String> = columns
+            .iter()
+            .enumerate()
+            .map(|(i, &(from, to))| {
+                let parts: Vec<String> = headers
+                    .iter()
+                    .filter(|p| p.col < to && p.col + p.colspan > from)
+                    .filter(|p| i == 0 || columns.len() == 1 || !(p.col == 0 && p.colspan >= width))
+                    .filter_map(|p| match p.cell {
+                        GridCell::Text { text, .. } => Some(md_cell(text)),
+                        GridCell::Value { .. } => None,
+                    })
+                    .collect();
+                parts.join("·")
+            })
+            .collect();
+        let mut out = format!("| {} |\n|{}\n", head.join(" | "), "---|".repeat(columns.len()));
+        for row in data..end {
+            let mut line: Vec<String> = Vec::new();
+            if label_end > 0 {
+                // The labels covering this row: its own and those spanning down to it.
+                let labels: Vec<String> = placed
+                    .iter()
+                    .filter(|p| p.row <= row && row < p.row + p.rowspan && p.col < label_end)
+                    .filter_map(|p| match p.cell {
+                        GridCell::Text { text, .. } => Some(md_cell(text)),
+                        GridCell::Value { .. } => None,
+                    })
+                    .collect();
+                line.push(labels.join(" "));
+            }
+            for &(from, _) in columns.iter().skip(usize::from(label_end > 0)) {
+                let value = placed.iter().find(|p| p.row == row && p.col == from).and_then(|p| match p.cell {
+                    GridCell::Value { key, .. } => Some(shown(report, *key)),
+                    GridCell::Text { .. } => None,
+                });
+                line.push(value.unwrap_or_default());
+            }
+            out.push_str(&format!("| {} |\n", line.join(" | ")));
+        }
+        tables.push(out);
+    }
+    tables
+}
+
+/// Text as Markdown that shows as typed: each line escaped ([`md_line`]).
+fn md_text(s: &str) -> String {
+    s.lines().map(md_line).collect::<Vec<_>>().join("\n")
+}
+
+/// A heading's text: one line, escaped.
+fn md_heading(s: &str) -> String {
+    md_line(&s.replace(['\n', '\r'], " "))
+}
+
+/// One line of user text as Markdown that shows as typed: `<`, `>` and `&`
+/// as HTML entities (no tag, comment or entity of the text survives);
+/// Markdown's inline punctuation (emphasis, code, links, table cells,
+/// strikethrough, headings' `#`, the backslash itself) backslash-escaped; and
+/// what would start a block at the line's start (a list's `-`/`+`/`1.`, a
+/// setext underline's `=`, an indented code block's spaces) neutralized.
+fn md_line(line: &str) -> String {
+    let line = line.trim_start_matches([' ', '\t']);
+    let digits = line.bytes().take_while(u8::is_ascii_digit).count();
+    let mut out = String::with_capacity(line.len() + 8);
+    for (i, c) in line.char_indices() {
+        match c {
+            '-' | '+' | '=' if i == 0 => {
+                out.push('\\');
+                out.push(c);
+            }
+            '.' | ')' if digits > 0 && i == digits => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => push_inline(&mut out, c),
+        }
+    }
+    out
+}
+
+/// A table cell's text: inline escapes only (numbers such as `-3` stay as
+/// they are), and on one line.
+fn md_cell(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\n' | '\r' => out.push(' '),
+            c => push_inline(&mut out, c),
+        }
+    }
+    out
+}
+
+fn push_inline(out: &mut String, c: char) {
+    match c {
+        '&' => out.push_str("&amp;"),
+        '<' => out.push_str("&lt;"),
+        '>' => out.push_str("&gt;"),
+        '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '#' | '~' => {
+            out.push('\\');
+            out.push(c);
+        }
+        c => out.push(c),
+    }
 }

@@ -91,6 +91,71 @@ async fn the_cells_of_an_arithmetic_error_are_highlighted() {
     assert!(t.contains(&format!("data-key=\"{quiet}\">{value}</td>")), "{quiet}: {t}");
 }
 
+/// A value cell of the first file's tables: the rest of its opening tag after
+/// its `id` (its attributes) and its content.
+fn td<'a>(page: &'a str, key: &str) -> (&'a str, &'a str) {
+    let at = page.find(&format!(" id=\"f1-cell-{key}\"")).unwrap_or_else(|| panic!("no cell {key}"));
+    let rest = &page[at..];
+    let open = rest.find('>').unwrap();
+    let close = rest.find("</td>").unwrap();
+    (&rest[..open], &rest[open + 1..close])
+}
+
+/// A published report (平潭 农业农村局 2024, flattened by an archive) whose
+/// table 三 rows are glued digits no split reads ("3000000": the 总计 column
+/// printed 0), whose 规范性文件 row reads six ways, and whose 规章 row is not
+/// printed at all.
+#[tokio::test]
+async fn cells_the_reader_could_not_read_say_so_and_why_not_unreported() {
+    let server = common::start("check-unread", None).await;
+    let mut c = server.login("clerk", Role::Clerk).await;
+    c.get("/check").await;
+    let bytes = corpus("real/pingtan/2024_nyncj.txt");
+    let report = ogi_report::read(&bytes, Some("2024_nyncj.txt")).unwrap();
+    let key = |k: &str| k.parse::<ogi_report::CellKey>().unwrap();
+    let note_of = |k: &str| {
+        report.notes.iter().position(|n| n.cells.contains(&key(k))).unwrap_or_else(|| panic!("no note names {k}"))
+    };
+    let glued = &report.notes[note_of("t3.new.natural")];
+    assert_eq!(glued.code, "read.unreadable-row");
+    assert!(glued.message.contains("3000000") && glued.message.contains("无法与 7 个单元格对应"), "{}", glued.message);
+    assert_eq!(report.notes[note_of("t2.normative.issued")].code, "read.ambiguous");
+    assert!(report.value(key("t2.regulation.issued")).is_none());
+    assert!(report.notes.iter().all(|n| !n.cells.contains(&key("t2.regulation.issued"))), "规章 is simply not printed");
+
+    let page = c.post_multipart("/check", &[("reports", "2024_nyncj.txt", &bytes)]).await;
+    assert_eq!(page.status, 200, "{}", page.text());
+    let t = page.text();
+    let f = section(&t, 1);
+    // Every cell a note left out says 未能读取, with its note's reason, linked to the note.
+    let mut unread = 0;
+    for (i, note) in report.notes.iter().enumerate().filter(|(_, n)| n.cells_left_out()) {
+        let anchor = format!("f1-note-{}", i + 1);
+        let listed = format!("<p class=\"note\" id=\"{anchor}\">注{}：{}</p>", i + 1, note.message);
+        assert!(f.contains(&listed), "{listed}: {f}");
+        for k in &note.cells {
+            let (attrs, content) = td(f, &k.to_string());
+            assert_eq!(content, format!("未能读取<sup><a href=\"#{anchor}\">注{}</a></sup>", i + 1), "{k}");
+            assert!(attrs.contains(&format!("title=\"未能读取：{}\"", note.message)), "{k}: {attrs}");
+            unread += 1;
+        }
+    }
+    assert!(unread >= 4 * 7 + 3, "four table 三 rows and the 规范性文件 row: {unread}");
+    let (attrs, content) = td(f, "t3.new.total");
+    assert!(content.starts_with("未能读取") && attrs.contains("3000000") && attrs.contains("无法与 7 个单元格对应"));
+    let (attrs, content) = td(f, "t2.normative.in_force");
+    assert!(content.starts_with("未能读取") && attrs.contains("有 6 种读法"), "{attrs}");
+    // The row the report does not print is 未填报, without a reason.
+    for k in ["t2.regulation.issued", "t2.regulation.repealed", "t2.regulation.in_force"] {
+        let (attrs, content) = td(f, k);
+        assert_eq!(content, "未填报", "{k}");
+        assert!(!attrs.contains("title="), "{k}: {attrs}");
+    }
+    // A cell the report does print stays its number.
+    assert_eq!(td(f, "t3.carried_over.natural").1, "0");
+    assert_eq!(f.matches("未填报</td>").count(), 3, "only the 规章 row is unreported: {f}");
+}
+
 #[tokio::test]
 async fn an_oversized_upload_gets_a_chinese_413() {
     let server = common::start("check-big", None).await;

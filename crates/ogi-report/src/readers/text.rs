@@ -2,7 +2,8 @@
 //! as text (cells between `|`), archives that glued cells together, and
 //! Markdown pipe tables. Every line is a piece; `|` becomes a cell boundary
 //! in the extractor, so Markdown needs nothing of its own but dropping its
-//! `|---|` rule lines.
+//! `|---|` rule lines and undoing its escapes (`\*`, `&lt;`), so that a
+//! piece holds the text a Markdown viewer shows.
 
 use crate::flat::Flat;
 
@@ -44,12 +45,71 @@ pub fn read(bytes: &[u8], markdown: bool) -> Result<Flat, String> {
         if line.trim().is_empty() {
             continue;
         }
-        flat.line(i as u32 + 1, line);
+        if markdown {
+            flat.line(i as u32 + 1, unescape_markdown(line));
+        } else {
+            flat.line(i as u32 + 1, line);
+        }
     }
     if flat.pieces.is_empty() {
         return Err("文件是空的".into());
     }
     Ok(flat)
+}
+
+/// A Markdown line's text as shown: backslash escapes of ASCII punctuation
+/// (`\*` → `*`) and character references (`&amp;`, `&lt;`, `&#124;`, `&#x7C;`)
+/// undone, in one pass (`&amp;lt;` is `&lt;`). Anything else stays as written.
+fn unescape_markdown(line: &str) -> String {
+    if !line.contains(['\\', '&']) {
+        return line.to_string();
+    }
+    let mut out = String::with_capacity(line.len());
+    let mut rest = line;
+    while let Some(c) = rest.chars().next() {
+        if c == '\\' {
+            if let Some(next) = rest[1..].chars().next().filter(char::is_ascii_punctuation) {
+                out.push(next);
+                rest = &rest[1 + next.len_utf8()..];
+                continue;
+            }
+        } else if c == '&' {
+            if let Some((decoded, len)) = char_reference(rest) {
+                out.push(decoded);
+                rest = &rest[len..];
+                continue;
+            }
+        }
+        out.push(c);
+        rest = &rest[c.len_utf8()..];
+    }
+    out
+}
+
+/// The character reference at the start of `s` (`&lt;`, `&#60;`, `&#x3C;`)
+/// and its length in bytes.
+fn char_reference(s: &str) -> Option<(char, usize)> {
+    let end = s.bytes().take(12).position(|b| b == b';')?;
+    let name = &s[1..end];
+    let c = match name {
+        "amp" => '&',
+        "lt" => '<',
+        "gt" => '>',
+        "quot" => '"',
+        "apos" => '\'',
+        _ => {
+            let number = name.strip_prefix('#')?;
+            let n = match number.strip_prefix(['x', 'X']) {
+                Some(hex) if !hex.is_empty() && hex.bytes().all(|b| b.is_ascii_hexdigit()) => {
+                    u32::from_str_radix(hex, 16).ok()?
+                }
+                None if !number.is_empty() && number.bytes().all(|b| b.is_ascii_digit()) => number.parse().ok()?,
+                _ => return None,
+            };
+            char::from_u32(n).filter(|&c| c != '\0')?
+        }
+    };
+    Some((c, end + 1))
 }
 
 /// A Markdown table rule: `|---|:---:|`.
@@ -83,6 +143,19 @@ mod tests {
         // A file cut inside a character keeps what is whole.
         let s = "规章".as_bytes();
         assert_eq!(decode(&s[..4]).unwrap(), "规");
+    }
+
+    #[test]
+    fn markdown_escapes_are_undone() {
+        let f = read(
+            "# 某局&lt;b&gt;&amp;lt;\\*x\\*\\_y\\_\\\\&#124;&#x7C;&bogus;&#;\\中 &\n| a |\n|---|".as_bytes(),
+            true,
+        )
+        .unwrap();
+        assert_eq!(f.pieces[0].text, "# 某局<b>&lt;*x*_y_\\||&bogus;&#;\\中 &");
+        // Plain text keeps every character as printed.
+        let f = read("某局&lt;\\*".as_bytes(), false).unwrap();
+        assert_eq!(f.pieces[0].text, "某局&lt;\\*");
     }
 
     #[test]

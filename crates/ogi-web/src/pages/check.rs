@@ -7,6 +7,7 @@
 //! Also the helpers the year's report page shares: diagnostics as the page
 //! shows them, and the report's tables with an anchor on every cell.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use axum::body::HttpBody;
@@ -23,7 +24,7 @@ use serde_json::json;
 
 use crate::auth::Session;
 use crate::state::AppState;
-use crate::view::{html, AppError, Chrome};
+use crate::view::{escape, html, AppError, Chrome};
 use crate::MAX_UPLOAD;
 
 /// 报告检查, and the old reader page's address.
@@ -120,10 +121,53 @@ pub fn named_cells(diags: &[Diagnostic]) -> Vec<CellKey> {
     cells
 }
 
+/// A note of the reader as the page lists it: numbered, with an anchor the
+/// cells it left out link to.
+#[derive(Serialize)]
+pub struct NoteView {
+    pub number: usize,
+    pub anchor: String,
+    pub message: String,
+}
+
+/// The anchor id of the `number`-th (1-based) reader note in the page part with prefix `prefix`.
+pub fn note_anchor(prefix: &str, number: usize) -> String {
+    format!("{prefix}note-{number}")
+}
+
+/// The report's reader notes as the page lists them (`id` = [`note_anchor`]).
+pub fn note_views(report: &Report, prefix: &str) -> Vec<NoteView> {
+    report
+        .notes
+        .iter()
+        .enumerate()
+        .map(|(i, n)| NoteView { number: i + 1, anchor: note_anchor(prefix, i + 1), message: n.message.clone() })
+        .collect()
+}
+
+/// The cells the report prints but the reader could not read with certainty:
+/// left out of the report with a note saying why (`ReadNote::cells_left_out`).
+/// Each maps to its note's number (1-based, as [`note_views`] numbers them).
+/// A cell that is absent without such a note is really blank or missing in
+/// the report.
+pub fn unread_cells(report: &Report) -> BTreeMap<CellKey, usize> {
+    let mut out = BTreeMap::new();
+    for (i, note) in report.notes.iter().enumerate().filter(|(_, n)| n.cells_left_out()) {
+        for key in note.cells.iter().filter(|k| !report.cells.contains_key(k)) {
+            out.entry(*key).or_insert(i + 1);
+        }
+    }
+    out
+}
+
 /// The report's text and tables (`render::body_html`) with an `id` on every
-/// value cell, so that a finding can link to the cells it names.
+/// value cell, so that a finding can link to the cells it names. A cell the
+/// reader left out as uncertain says 未能读取 (not 未填报, which `render`
+/// prints for every absent cell) with the reason as its title and a link to
+/// the note (the page lists the notes with [`note_views`]).
 pub fn anchored_body(report: &Report, highlight: &[CellKey], prefix: &str) -> String {
     let body = ogi_report::render::body_html(report, highlight);
+    let unread = unread_cells(report);
     let marker = " data-key=\"";
     let mut out = String::with_capacity(body.len() + body.len() / 4);
     let mut rest = body.as_str();
@@ -134,6 +178,22 @@ pub fn anchored_body(report: &Report, highlight: &[CellKey], prefix: &str) -> St
         let key = &after[..end];
         out.push_str(&format!(" id=\"{prefix}cell-{key}\" data-key=\"{key}\""));
         rest = after.get(end + 1..).unwrap_or_default();
+        let note =
+            key.parse::<CellKey>().ok().and_then(|k| unread.get(&k)).and_then(|&n| Some((n, report.notes.get(n - 1)?)));
+        if let Some((n, note)) = note {
+            // The rest of the tag (` class="hl"`), then the printed 未填报.
+            let Some(close) = rest.find('>') else { continue };
+            let absent = "未填报</td>";
+            if rest[close + 1..].starts_with(absent) {
+                out.push_str(&rest[..close]);
+                out.push_str(&format!(
+                    " title=\"未能读取：{}\">未能读取<sup><a href=\"#{}\">注{n}</a></sup></td>",
+                    escape(&note.message),
+                    note_anchor(prefix, n)
+                ));
+                rest = &rest[close + 1 + absent.len()..];
+            }
+        }
     }
     out.push_str(rest);
     out
@@ -152,7 +212,7 @@ struct FileView {
     warnings: usize,
     infos: usize,
     diagnostics: Vec<DiagView>,
-    notes: Vec<String>,
+    notes: Vec<NoteView>,
     cells: usize,
     body_html: String,
     anchor: String,
@@ -297,7 +357,7 @@ async fn check_file(n: usize, name: Option<String>, bytes: Vec<u8>) -> FileView 
         warnings: count(Severity::Warning),
         infos: count(Severity::Info),
         diagnostics: diag_views(&diags, &prefix),
-        notes: report.notes.iter().map(|n| n.message.clone()).collect(),
+        notes: note_views(&report, &prefix),
         cells: report.cells.len(),
         body_html: anchored_body(&report, &highlight, &prefix),
         anchor: format!("f{n}"),
