@@ -423,29 +423,34 @@ impl Request {
     /// The open consultation's last day for an opinion: 15 working days from
     /// the day the letter reached the party (第三十二条、第三十四条).
     pub fn consultation_window(&self, cal: &Calendar) -> Result<Option<Date>, CalendarError> {
-        if !matches!(self.state(), State::Consulting { .. }) {
-            return Ok(None);
-        }
-        match self.events.iter().rev().find_map(|e| match e {
+        let delivered = |e: &Event| match e {
             Event::ConsultationStarted { delivered, .. } => Some(*delivered),
             _ => None,
-        }) {
-            Some(d) => Ok(Some(cal.add_workdays(d, limits::CONSULTATION)?)),
-            None => Ok(None),
-        }
+        };
+        self.open_window(cal, matches!(self.state(), State::Consulting { .. }), delivered, limits::CONSULTATION)
     }
 
     /// The open fee notice's last day to pay: 20 working days from the day
     /// after the applicant received it (国办函〔2020〕109号).
     pub fn payment_window(&self, cal: &Calendar) -> Result<Option<Date>, CalendarError> {
-        if !matches!(self.state(), State::AwaitingPayment { .. }) {
-            return Ok(None);
-        }
-        match self.events.iter().rev().find_map(|e| match e {
+        let delivered = |e: &Event| match e {
             Event::FeeNoticed { delivered, .. } => Some(*delivered),
             _ => None,
-        }) {
-            Some(d) => Ok(Some(cal.add_workdays(d, limits::FEE_PAYMENT)?)),
+        };
+        self.open_window(cal, matches!(self.state(), State::AwaitingPayment { .. }), delivered, limits::FEE_PAYMENT)
+    }
+
+    /// `days` working days from the delivery of the latest letter `delivered`
+    /// picks out, while the state it opened (`open`) lasts.
+    fn open_window(
+        &self,
+        cal: &Calendar,
+        open: bool,
+        delivered: impl Fn(&Event) -> Option<Date>,
+        days: u32,
+    ) -> Result<Option<Date>, CalendarError> {
+        match self.events.iter().rev().find_map(delivered).filter(|_| open) {
+            Some(d) => Ok(Some(cal.add_workdays(d, days)?)),
             None => Ok(None),
         }
     }

@@ -371,9 +371,6 @@ impl Sqlite {
                 "INSERT INTO requests (code, channel, applicant, arrived, confirmed, received, summary, closed_on, outcome, due, state, consult_until, late_days) \
                  VALUES (?1, ?2, ?3, ?4, ?9, ?4, ?5, ?6, ?7, ?8, ?10, ?11, ?12)",
             )?;
-            let mut ev_stmt = tx.prepare_cached(
-                "INSERT INTO events (request_id, seq, kind, on_date, reply_by, days, approver, yuan, outcome, delivered, party) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-            )?;
             for r in requests {
                 let year = r.received.year();
                 let seq = match next.get(&year) {
@@ -402,20 +399,7 @@ impl Sqlite {
                 let id = tx.last_insert_rowid();
                 search::index(&tx, id, &[&code, summary])?;
                 for (i, e) in r.events().iter().enumerate() {
-                    let row = event_row(e);
-                    ev_stmt.execute(params![
-                        id,
-                        i as i64 + 1,
-                        row.kind,
-                        e.date().to_string(),
-                        row.reply_by,
-                        row.days,
-                        row.approver,
-                        row.yuan,
-                        row.outcome,
-                        row.delivered,
-                        row.party
-                    ])?;
+                    insert_event(&tx, id, i as i64 + 1, e)?;
                 }
             }
         }
@@ -672,6 +656,29 @@ fn event_from_row(kind: &str, on: Date, row: EventRow) -> Result<Event, StoreErr
     })
 }
 
+/// Stores event number `seq` (from 1) of request `id`.
+fn insert_event(tx: &Transaction, id: i64, seq: i64, e: &Event) -> Result<(), StoreError> {
+    let row = event_row(e);
+    tx.prepare_cached(
+        "INSERT INTO events (request_id, seq, kind, on_date, reply_by, days, approver, yuan, outcome, delivered, party) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+    )?
+    .execute(params![
+        id,
+        seq,
+        row.kind,
+        e.date().to_string(),
+        row.reply_by,
+        row.days,
+        row.approver,
+        row.yuan,
+        row.outcome,
+        row.delivered,
+        row.party
+    ])?;
+    Ok(())
+}
+
 /// An event's columns beside its kind and date.
 struct EventRow {
     kind: &'static str,
@@ -741,28 +748,11 @@ impl Store for Sqlite {
         let (id, mut stored) = load(&tx, code)?;
         let before = describe(&stored, cal);
         stored.request.apply(cal, event.clone())?;
-        let row = event_row(&event);
-        let seq = stored.request.events().len() as i64;
-        tx.execute(
-            "INSERT INTO events (request_id, seq, kind, on_date, reply_by, days, approver, yuan, outcome, delivered, party) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-            params![
-                id,
-                seq,
-                row.kind,
-                event.date().to_string(),
-                row.reply_by,
-                row.days,
-                row.approver,
-                row.yuan,
-                row.outcome,
-                row.delivered,
-                row.party
-            ],
-        )?;
+        insert_event(&tx, id, stored.request.events().len() as i64, &event)?;
         write_derived(&tx, id, &derived(&stored.request, cal))?;
         tx.execute(
             "INSERT INTO audit (actor, action, request_id, before, after) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![actor, format!("登记事项：{}", row.kind), id, before, describe(&stored, cal)],
+            params![actor, format!("登记事项：{}", event.key()), id, before, describe(&stored, cal)],
         )?;
         tx.commit()?;
         Ok(stored)

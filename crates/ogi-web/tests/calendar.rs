@@ -5,18 +5,8 @@
 
 mod common;
 
+use common::NOTICE_2027;
 use ogi_store::Role;
-
-/// A made-up 2027 notice (the real one is not out): every statutory day off,
-/// as many working days as the statutory count, 元旦 through Monday 1月4日.
-const NOTICE_2027: &str = "国务院办公厅关于2027年部分节假日安排的通知（测试用，虚构）
-一、元旦：1月1日（周五）至4日（周一）放假调休，共4天。1月9日（周六）上班。
-二、春节：2月5日（农历除夕、周五）至11日（周四）放假调休，共7天。2月20日（周六）上班。
-三、清明节：4月3日（周六）至5日（周一）放假，共3天。
-四、劳动节：5月1日（周六）至5日（周三）放假调休，共5天。4月25日（周日）上班。
-五、端午节：6月9日（周三）放假，共1天。
-六、中秋节：9月15日（周三）放假，共1天。
-七、国庆节：10月1日（周五）至7日（周四）放假调休，共7天。9月26日（周日）、10月9日（周六）上班。";
 
 #[tokio::test]
 async fn the_next_years_due_dates_are_provisional_until_its_notice_is_loaded() {

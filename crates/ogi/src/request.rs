@@ -92,13 +92,16 @@ fn fail(msg: impl std::fmt::Display) -> ExitCode {
     ExitCode::from(2)
 }
 
+/// The register at `db` and the calendar every command uses with it.
+fn open(db: &Path) -> Result<(Sqlite, Calendar), String> {
+    let store = Sqlite::open(db).map_err(|e| format!("{}: {e}", db.display()))?;
+    let cal = ogi_store::load_calendar(db.parent(), &store)?;
+    Ok((store, cal))
+}
+
 pub fn run(db: &Path, actor: &str, command: RequestCommand) -> ExitCode {
-    let mut store = match Sqlite::open(db) {
-        Ok(s) => s,
-        Err(e) => return fail(format!("{}: {e}", db.display())),
-    };
-    let cal = match ogi_store::load_calendar(db.parent(), &store) {
-        Ok(c) => c,
+    let (mut store, cal) = match open(db) {
+        Ok(opened) => opened,
         Err(e) => return fail(e),
     };
     match command {
@@ -318,12 +321,8 @@ fn import(store: &mut Sqlite, path: &Path, actor: &str, cal: &Calendar) -> Resul
 /// `ogi demo`: a realistic simulated year in a register, with requests from
 /// the end of the year before (so that 上年结转 is not empty).
 pub fn demo(db: &Path, year: i16, n: usize, seed: u64, today: Option<Date>) -> ExitCode {
-    let mut store = match Sqlite::open(db) {
-        Ok(s) => s,
-        Err(e) => return fail(format!("{}: {e}", db.display())),
-    };
-    let cal = match ogi_store::load_calendar(db.parent(), &store) {
-        Ok(c) => c,
+    let (mut store, cal) = match open(db) {
+        Ok(opened) => opened,
         Err(e) => return fail(e),
     };
     let start = |y: i16, m: i8, d: i8| Date::new(y, m, d).map_err(|e| e.to_string());

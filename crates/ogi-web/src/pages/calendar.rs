@@ -98,10 +98,7 @@ async fn render(state: &AppState, session: &Session, shown: Shown) -> Result<Res
             "form": {"year": shown.year, "text": shown.text, "error": shown.error},
             "preview": preview,
             "saved": shown.saved,
-            "changes": changes.iter().map(|c| json!({
-                "code": c.code, "year": c.year,
-                "before": c.before.map(|d| d.to_string()), "after": c.after.map(|d| d.to_string()),
-            })).collect::<Vec<_>>(),
+            "changes": super::due_changes_view(&changes),
         }),
     )?;
     Ok((status, html(body)).into_response())

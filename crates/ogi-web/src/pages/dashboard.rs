@@ -60,10 +60,7 @@ pub async fn page(State(state): State<AppState>, session: Session) -> Result<Res
             "table3_html": table3_html,
             "provisional": (!provisional.is_empty()).then(|| ogi_rules::calendar::provisional_reason(&provisional)),
             "provisional_years": provisional,
-            "changes": changes.iter().map(|c| json!({
-                "code": c.code, "year": c.year,
-                "before": c.before.map(|d| d.to_string()), "after": c.after.map(|d| d.to_string()),
-            })).collect::<Vec<_>>(),
+            "changes": super::due_changes_view(&changes),
         }),
     )?;
     Ok(html(body))

@@ -84,6 +84,15 @@ pub fn workdays_left(today: Date, due: Date, cal: &Calendar) -> (String, bool) {
     }
 }
 
+/// The due dates a calendar load moved, as the dashboard and the calendar page list them.
+pub fn due_changes_view(changes: &[ogi_store::DueChange]) -> Vec<serde_json::Value> {
+    let date = |d: Option<Date>| d.map(|d| d.to_string());
+    changes
+        .iter()
+        .map(|c| serde_json::json!({"code": c.code, "year": c.year, "before": date(c.before), "after": date(c.after)}))
+        .collect()
+}
+
 pub fn shorten(s: &str, max: usize) -> String {
     if s.chars().count() <= max {
         s.to_string()
