@@ -2,8 +2,8 @@
 //! articles of the 条例 cited for each outcome, and the remedies paragraph
 //! (第五十一条; 行政复议法第二十三条 since 2024-01-01).
 
-use ogi_report::cells::{DenialReason, NotProcessedReason, OtherReason, Outcome, UnavailableReason};
 use ogi_rules::Date;
+use ogi_vocab::cells::{DenialReason, NotProcessedReason, OtherReason, Outcome, UnavailableReason};
 
 use crate::context::{Answer, Context};
 

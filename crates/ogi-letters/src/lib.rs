@@ -2,7 +2,8 @@
 //! about a request ([`Context`]), write the letter an agency sends — the
 //! 受理回执, 补正告知书, 延期答复告知书, 第三方征求意见书, 收费通知书, and the
 //! 答复告知书 of each outcome — as a structured [`Letter`] (title, 文号,
-//! recipient, paragraphs, signature, date) and as a printable HTML page.
+//! recipient, paragraphs, signature, date), as a printable HTML page and as
+//! a Word file.
 //!
 //! Each answer names its outcome, cites the articles of the
 //! 《中华人民共和国政府信息公开条例》 it relies on ([`law::articles`]) and states
@@ -18,7 +19,7 @@
 //!
 //! ```
 //! use ogi_letters::{render, to_html, Context, LetterKind};
-//! use ogi_report::cells::{DenialReason, Outcome};
+//! use ogi_vocab::cells::{DenialReason, Outcome};
 //!
 //! let ctx = Context::sample();
 //! let letter = render(LetterKind::Answer(Outcome::Denied(DenialReason::StateSecret)), &ctx, None).unwrap();
@@ -27,12 +28,14 @@
 //! ```
 
 mod context;
+mod docx;
 mod html;
 pub mod law;
 mod render;
 mod suggest;
 
 pub use context::{format_date, Answer, Context, Correction, Extension, Fee, FeeMethod, ThirdParty};
+pub use docx::to_docx;
 pub use html::to_html;
 pub use render::{render, validate, Letter, LetterError, LetterKind, TemplateError, PLACEHOLDERS};
 pub use suggest::suggested;

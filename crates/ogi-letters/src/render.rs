@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use minijinja::{Environment, ErrorKind, UndefinedBehavior, Value};
-use ogi_report::cells::{OtherReason, Outcome, T3Row};
+use ogi_vocab::cells::{OtherReason, Outcome, T3Row};
 
 use crate::context::{format_date, Answer, Context};
 use crate::law;
@@ -39,7 +39,7 @@ impl LetterKind {
             LetterKind::ThirdParty,
             LetterKind::Fee,
         ];
-        v.extend(T3Row::outcomes(ogi_report::cells::Template::Y2021).into_iter().map(LetterKind::Answer));
+        v.extend(T3Row::outcomes(ogi_vocab::cells::Template::Y2021).into_iter().map(LetterKind::Answer));
         v
     }
 
@@ -86,7 +86,7 @@ impl LetterKind {
 
     /// The embedded default template.
     pub fn default_template(self) -> &'static str {
-        use ogi_report::cells::{DenialReason as D, NotProcessedReason as N, UnavailableReason as U};
+        use ogi_vocab::cells::{DenialReason as D, NotProcessedReason as N, UnavailableReason as U};
         macro_rules! t {
             ($f:literal) => {
                 include_str!(concat!("../templates/", $f, ".txt"))

@@ -1,7 +1,7 @@
 //! Which letters a request's events call for.
 
-use ogi_report::cells::{OtherReason, Outcome};
 use ogi_rules::request::{Event, Request};
+use ogi_vocab::cells::{OtherReason, Outcome};
 
 use crate::render::LetterKind;
 

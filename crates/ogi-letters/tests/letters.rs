@@ -3,12 +3,12 @@ use ogi_letters::{
     format_date, render, suggested, to_html, validate, Answer, Context, LetterError, LetterKind, TemplateError,
     PLACEHOLDERS,
 };
-use ogi_report::cells::{
-    ApplicantColumn, DenialReason, NotProcessedReason, OtherReason, Outcome, T3Row, Template, UnavailableReason,
-};
 use ogi_rules::request::Consulted;
 use ogi_rules::request::{Channel, Event, Request};
 use ogi_rules::{Calendar, Date};
+use ogi_vocab::cells::{
+    ApplicantColumn, DenialReason, NotProcessedReason, OtherReason, Outcome, T3Row, Template, UnavailableReason,
+};
 
 fn date(y: i16, m: i8, d: i8) -> Date {
     Date::new(y, m, d).unwrap()

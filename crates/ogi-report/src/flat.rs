@@ -5,20 +5,7 @@
 //! the annual report's tables in that text is the extractor's job
 //! (`crate::extract`), shared by all formats.
 
-use serde::{Deserialize, Serialize};
-
-/// Where a piece of text was found in the source document.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum Origin {
-    /// A table cell (HTML `<td>`/`<th>`, DOCX `w:tc`): 0-based table index in
-    /// the document, row index in that table, cell index in that row (as
-    /// printed, i.e. before expanding colspan/rowspan).
-    Cell { table: u32, row: u32, col: u32 },
-    /// A line of text (plain text, PDF text layer, HTML/DOCX paragraph):
-    /// 1-based line number in the reader's output.
-    Line { line: u32 },
-}
+pub use ogi_vocab::Origin;
 
 /// One piece of text.
 #[derive(Debug, Clone, PartialEq, Eq)]

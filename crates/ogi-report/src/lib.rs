@@ -13,13 +13,14 @@
 //! assert_eq!(report.value("t3.new.natural".parse().unwrap()).unwrap().to_string(), "5");
 //! ```
 
-pub mod cells;
+// The vocabulary and the Word writer live in their own crates (so that the
+// crates needing an `Outcome` do not compile the parsers); their old paths stay.
+pub use ogi_docx as docx_out;
+pub use ogi_vocab::{cells, layout, model};
+
 pub mod check;
-pub mod docx_out;
 mod extract;
 pub mod flat;
-pub mod layout;
-pub mod model;
 mod norm;
 pub mod readers;
 pub mod render;

@@ -21,10 +21,10 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use jiff::civil::Date;
-use ogi_report::cells::{ApplicantColumn, CellKey, Outcome, T2Column, T2Row, T3Row, T4Column, T4Group, Template};
-use ogi_report::flat::Origin;
-use ogi_report::model::{Cell, Meta, Report, Section, SectionKind, SourceFormat};
-use ogi_report::Number;
+use ogi_vocab::cells::{ApplicantColumn, CellKey, Outcome, T2Column, T2Row, T3Row, T4Column, T4Group, Template};
+use ogi_vocab::model::{Cell, Meta, Report, Section, SectionKind, SourceFormat};
+use ogi_vocab::Number;
+use ogi_vocab::Origin;
 
 use crate::request::{Event, Request};
 

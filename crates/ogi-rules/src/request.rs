@@ -8,7 +8,7 @@
 use std::fmt;
 
 use jiff::civil::Date;
-use ogi_report::cells::{ApplicantColumn, OtherReason, Outcome, UnavailableReason};
+use ogi_vocab::cells::{ApplicantColumn, OtherReason, Outcome, UnavailableReason};
 
 use crate::calendar::{Calendar, CalendarError};
 
@@ -498,7 +498,7 @@ impl Request {
     /// single 其他处理 row, and 补正后仍不明确 for a request never asked to correct.
     pub fn allowed_outcomes(&self) -> Vec<Outcome> {
         let corrected = self.events.iter().any(|e| matches!(e, Event::CorrectionRequested { .. }));
-        ogi_report::cells::T3Row::outcomes(ogi_report::cells::Template::Y2021)
+        ogi_vocab::cells::T3Row::outcomes(ogi_vocab::cells::Template::Y2021)
             .into_iter()
             .filter(|o| {
                 !matches!(
@@ -902,7 +902,7 @@ impl Event {
     /// What the event recorded, in Chinese, as the timeline and `ogi request
     /// show` print it ("补正期限 2025-03-25", "延长 10 个工作日，批准人：王主任").
     pub fn details(&self) -> String {
-        let outcome = |o: Outcome| ogi_report::cells::T3Row::Outcome(o).label();
+        let outcome = |o: Outcome| ogi_vocab::cells::T3Row::Outcome(o).label();
         match self {
             Event::CorrectionRequested { reply_by, .. } => format!("补正期限 {reply_by}"),
             Event::CorrectionReceived { .. } => "答复期限重新计算".into(),
@@ -978,7 +978,7 @@ impl State {
 mod tests {
     use super::*;
     use jiff::civil::date;
-    use ogi_report::cells::DenialReason;
+    use ogi_vocab::cells::DenialReason;
 
     fn cal() -> Calendar {
         Calendar::embedded()

@@ -4,8 +4,8 @@
 //! `ogi demo`, tests and benchmarks. Deterministic for a seed.
 
 use jiff::civil::Date;
-use ogi_report::cells::{ApplicantColumn, DenialReason, NotProcessedReason, OtherReason, Outcome, UnavailableReason};
-use ogi_report::Number;
+use ogi_vocab::cells::{ApplicantColumn, DenialReason, NotProcessedReason, OtherReason, Outcome, UnavailableReason};
+use ogi_vocab::Number;
 
 use crate::annual::{Art20Figures, Case, CaseKind, CaseResult, Document, DocumentKind};
 use crate::calendar::Calendar;

@@ -10,8 +10,8 @@
 
 use std::collections::BTreeMap;
 
-use ogi_report::cells::{ApplicantColumn, CellKey, OtherReason, Outcome, T3Row, Template};
-use ogi_report::Number;
+use ogi_vocab::cells::{ApplicantColumn, CellKey, OtherReason, Outcome, T3Row, Template};
+use ogi_vocab::Number;
 
 use crate::request::{Request, State};
 
@@ -84,11 +84,11 @@ mod tests {
     use crate::request::{Channel, Event};
     use crate::sim;
     use jiff::civil::date;
-    use ogi_report::model::{Report, SourceFormat};
+    use ogi_vocab::model::{Report, SourceFormat};
 
     fn report(cells: BTreeMap<CellKey, Number>, year: i16) -> Report {
         Report {
-            meta: ogi_report::model::Meta {
+            meta: ogi_vocab::model::Meta {
                 agency: None,
                 year: Some(year as u16),
                 template: Some(Template::Y2021),
@@ -97,10 +97,7 @@ mod tests {
             format: SourceFormat::Generated,
             preamble: String::new(),
             sections: Vec::new(),
-            cells: cells
-                .into_iter()
-                .map(|(k, v)| (k, ogi_report::model::Cell { value: v, provenance: None }))
-                .collect(),
+            cells: cells.into_iter().map(|(k, v)| (k, ogi_vocab::model::Cell { value: v, provenance: None })).collect(),
             notes: Vec::new(),
         }
     }

@@ -5,10 +5,10 @@
 use std::collections::BTreeMap;
 
 use jiff::civil::date;
-use ogi_report::cells::{ApplicantColumn, CellKey, T3Row};
 use ogi_report::{render, Report};
 use ogi_rules::annual::{self, Records};
 use ogi_rules::{sim, table3, Calendar};
+use ogi_vocab::cells::{ApplicantColumn, CellKey, T3Row};
 
 fn drafted(seed: u64, year: i16) -> Report {
     let cal = Calendar::embedded();
@@ -19,7 +19,7 @@ fn drafted(seed: u64, year: i16) -> Report {
     let records = Records {
         agency: "模拟市数据局".into(),
         year,
-        table3: table3::derive(&requests, year, ogi_report::Template::Y2021),
+        table3: table3::derive(&requests, year, ogi_vocab::Template::Y2021),
         documents,
         art20: Some(art20),
         cases,

@@ -2,9 +2,9 @@
 //! holiday notices: consultations that are never answered, 补正后仍不明确,
 //! late answers, and the payment window from the day the notice arrived.
 
-use ogi_report::cells::{ApplicantColumn, Outcome, UnavailableReason};
 use ogi_rules::request::{Channel, Consulted, Event, Request, State};
 use ogi_rules::{Calendar, Date};
+use ogi_vocab::cells::{ApplicantColumn, Outcome, UnavailableReason};
 
 fn d(s: &str) -> Date {
     s.parse().unwrap()
@@ -157,7 +157,7 @@ fn allowed_events_say_what_is_not_allowed_and_why() {
     let offered = r.allowed_outcomes();
     assert!(offered.iter().all(|o| !matches!(
         o,
-        Outcome::Other(ogi_report::cells::OtherReason::OverdueCorrection | ogi_report::cells::OtherReason::OverdueFee)
+        Outcome::Other(ogi_vocab::cells::OtherReason::OverdueCorrection | ogi_vocab::cells::OtherReason::OverdueFee)
             | Outcome::OtherUnsplit
     )));
     // 21 outcome rows of the 2021 template, less 逾期未补正, 逾期未缴费 and (no 补正 yet) 补正后仍不明确.

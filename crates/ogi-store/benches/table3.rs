@@ -3,9 +3,9 @@
 
 use std::time::Instant;
 
-use ogi_report::Template;
 use ogi_rules::Calendar;
 use ogi_store::{Sqlite, Store};
+use ogi_vocab::Template;
 
 fn main() {
     let n: usize = std::env::var("OGI_BENCH_REQUESTS").ok().and_then(|s| s.parse().ok()).unwrap_or(1_000_000);

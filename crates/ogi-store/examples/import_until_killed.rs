@@ -1,9 +1,9 @@
 //! The child process of the kill test (`tests/sqlite.rs`): imports batches of
 //! 200 requests into the database named by its argument until it is killed,
 //! printing the count after each committed batch.
-use ogi_report::cells::ApplicantColumn;
 use ogi_rules::request::Channel;
 use ogi_store::{NewRequest, Sqlite};
+use ogi_vocab::cells::ApplicantColumn;
 
 fn main() {
     let path = std::env::args().nth(1).expect("usage: import_until_killed DB");

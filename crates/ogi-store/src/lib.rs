@@ -12,11 +12,11 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use ogi_report::cells::{ApplicantColumn, CellKey, Outcome, T3Row, Template};
-use ogi_report::Number;
 use ogi_rules::annual::{Art20Figures, Case, CaseResult, Document, EditableSection, Records};
 use ogi_rules::request::{Channel, Consulted, Event, Request, RequestError, State};
 use ogi_rules::{Calendar, Date};
+use ogi_vocab::cells::{ApplicantColumn, CellKey, Outcome, T3Row, Template};
+use ogi_vocab::Number;
 use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 
 mod calendar;

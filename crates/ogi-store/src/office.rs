@@ -3,9 +3,9 @@
 //! paged, searched; the week's due and overdue requests). SQLite statements
 //! for the [`crate::Store`] methods.
 
-use ogi_report::cells::{ApplicantColumn, T3Row};
 use ogi_rules::request::Channel;
 use ogi_rules::Date;
+use ogi_vocab::cells::{ApplicantColumn, T3Row};
 use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Transaction};
 
 use crate::{audit, corrupt, date, parse_channel, parse_outcome, StoreError};

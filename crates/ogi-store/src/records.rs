@@ -5,9 +5,9 @@
 
 use std::collections::BTreeMap;
 
-use ogi_report::Number;
 use ogi_rules::annual::{self, Art20Figures, Case, CaseKind, CaseResult, Document, DocumentKind, EditableSection};
 use ogi_rules::Date;
+use ogi_vocab::Number;
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
 use crate::{audit, corrupt, date, StoreError};

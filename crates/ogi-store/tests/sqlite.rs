@@ -4,10 +4,10 @@
 
 use std::path::PathBuf;
 
-use ogi_report::cells::{ApplicantColumn, DenialReason, Outcome, Template};
 use ogi_rules::request::{Channel, Event, State};
 use ogi_rules::{Calendar, Date};
 use ogi_store::{NewRequest, Sqlite, Store};
+use ogi_vocab::cells::{ApplicantColumn, DenialReason, Outcome, Template};
 
 fn d(s: &str) -> Date {
     s.parse().unwrap()
@@ -209,8 +209,8 @@ fn kill_9_mid_import_loses_nothing_committed() {
 
 #[test]
 fn the_records_of_the_annual_report_are_kept_audited_and_checked() {
-    use ogi_report::Number;
     use ogi_rules::annual::{Art20Figures, Case, CaseKind, CaseResult, Document, DocumentKind, EditableSection};
+    use ogi_vocab::Number;
     let path = temp_db("records");
     {
         let mut s = Sqlite::open(&path).unwrap();
@@ -378,7 +378,7 @@ fn accounts_sessions_and_the_last_administrator() {
 
 #[test]
 fn a_cached_table3_follows_changes_made_by_this_and_other_connections() {
-    use ogi_report::cells::{CellKey, T3Row};
+    use ogi_vocab::cells::{CellKey, T3Row};
     let cal = Calendar::embedded();
     let path = temp_db("t3cache");
     let mut writer = Sqlite::open(&path).unwrap();

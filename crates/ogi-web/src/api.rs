@@ -18,10 +18,10 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use ogi_report::cells::{ApplicantColumn, T3Row};
 use ogi_rules::request::{Channel, Consulted, Due, Event, State as ReqState};
 use ogi_rules::{Calendar, Date};
 use ogi_store::{channel_key, ListRow, NewRequest, Store, StoreError, Stored};
+use ogi_vocab::cells::{ApplicantColumn, T3Row};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 

@@ -13,7 +13,7 @@ use ogi_store::{Sqlite, StoreError};
 use crate::view::Templates;
 
 /// A table's cells, by key.
-pub(crate) type TableCells = std::collections::BTreeMap<ogi_report::CellKey, ogi_report::Number>;
+pub(crate) type TableCells = std::collections::BTreeMap<ogi_vocab::CellKey, ogi_vocab::Number>;
 
 /// The shared state (cheap to clone).
 #[derive(Clone)]

@@ -409,7 +409,7 @@ async fn the_years_report_is_drafted_and_checked() {
         licensing: 10,
         penalty: 2,
         enforcement: 0,
-        fees_wan: ogi_report::Number::int(0),
+        fees_wan: ogi_vocab::Number::int(0),
     };
     server.state.write(move |s| s.set_art20(2024, &figures, "test")).await.unwrap();
     let v = api.get("/api/reports/2024").await.json();

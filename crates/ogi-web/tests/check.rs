@@ -112,7 +112,7 @@ async fn cells_the_reader_could_not_read_say_so_and_why_not_unreported() {
     c.get("/check").await;
     let bytes = corpus("real/pingtan/2024_nyncj.txt");
     let report = ogi_report::read(&bytes, Some("2024_nyncj.txt")).unwrap();
-    let key = |k: &str| k.parse::<ogi_report::CellKey>().unwrap();
+    let key = |k: &str| k.parse::<ogi_vocab::CellKey>().unwrap();
     let note_of = |k: &str| {
         report.notes.iter().position(|n| n.cells.contains(&key(k))).unwrap_or_else(|| panic!("no note names {k}"))
     };

@@ -5,10 +5,10 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Subcommand;
-use ogi_report::Number;
 use ogi_rules::annual::{self, Art20Figures, Case, CaseKind, CaseResult, Document, DocumentKind, EditableSection};
 use ogi_rules::Date;
 use ogi_store::{Sqlite, Store, AGENCY_NAME};
+use ogi_vocab::Number;
 
 #[derive(Subcommand)]
 pub enum RecordsCommand {

@@ -4,10 +4,10 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Subcommand;
-use ogi_report::cells::{ApplicantColumn, CellKey, T3Row, Template};
 use ogi_rules::request::{Consulted, Event, State};
 use ogi_rules::{Calendar, Date};
 use ogi_store::{NewRequest, Sqlite, Store, Stored};
+use ogi_vocab::cells::{ApplicantColumn, CellKey, T3Row, Template};
 
 #[derive(Subcommand)]
 pub enum RequestCommand {

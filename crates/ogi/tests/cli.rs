@@ -321,12 +321,12 @@ fn a_demo_year_derives_a_consistent_table_three_with_carry_over() {
     assert!(ogi(&["demo", "--db", db, "--year", "2025", "--requests", "1500", "--seed", "9"]).status.success());
     let out = ogi(&["request", "--db", db, "table3", "--year", "2025"]);
     let mut report = ogi_report::Report {
-        meta: ogi_report::model::Meta {
+        meta: ogi_vocab::model::Meta {
             year: Some(2025),
-            template: Some(ogi_report::Template::Y2021),
+            template: Some(ogi_vocab::Template::Y2021),
             ..Default::default()
         },
-        format: ogi_report::model::SourceFormat::Generated,
+        format: ogi_vocab::model::SourceFormat::Generated,
         preamble: String::new(),
         sections: Vec::new(),
         cells: Default::default(),
@@ -334,9 +334,7 @@ fn a_demo_year_derives_a_consistent_table_three_with_carry_over() {
     };
     for line in String::from_utf8(out.stdout).unwrap().lines() {
         let (k, v) = line.split_once('\t').unwrap();
-        report
-            .cells
-            .insert(k.parse().unwrap(), ogi_report::model::Cell { value: v.parse().unwrap(), provenance: None });
+        report.cells.insert(k.parse().unwrap(), ogi_vocab::model::Cell { value: v.parse().unwrap(), provenance: None });
     }
     assert_eq!(report.cells.len(), 25 * 7);
     let errors: Vec<_> =

@@ -14,15 +14,15 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
-use ogi_report::cells::Template;
 use ogi_report::check::Severity;
-use ogi_report::model::{Cell, Meta, Report, SourceFormat};
-use ogi_report::Number;
 use ogi_rules::annual::{
     self, Art20Figures, Case, CaseKind, CaseResult, Document, DocumentKind, DraftError, EditableSection, Records,
 };
 use ogi_rules::Date;
 use ogi_store::{Store, StoreError};
+use ogi_vocab::cells::Template;
+use ogi_vocab::model::{Cell, Meta, Report, SourceFormat};
+use ogi_vocab::Number;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -423,8 +423,8 @@ async fn render_records(
         cells: t4.into_iter().map(|(k, value)| (k, Cell { value, provenance: None })).collect(),
         ..t2_report.clone()
     };
-    let table2_html = ogi_report::render::table_html(&t2_report, &ogi_report::layout::table2(Template::Y2021), &[]);
-    let table4_html = ogi_report::render::table_html(&t4_report, &ogi_report::layout::table4(), &[]);
+    let table2_html = ogi_report::render::table_html(&t2_report, &ogi_vocab::layout::table2(Template::Y2021), &[]);
+    let table4_html = ogi_report::render::table_html(&t4_report, &ogi_vocab::layout::table4(), &[]);
     let status = if refused.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
     let today = state.today();
     let years = year_choices(today, year);

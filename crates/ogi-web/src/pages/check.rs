@@ -16,9 +16,9 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::Router;
-use ogi_report::cells::CellKey;
 use ogi_report::check::{Diagnostic, Severity};
 use ogi_report::Report;
+use ogi_vocab::cells::CellKey;
 use serde::Serialize;
 use serde_json::json;
 

@@ -3,9 +3,9 @@
 
 use axum::extract::State;
 use axum::response::Response;
-use ogi_report::cells::Template;
-use ogi_report::model::{Cell, Meta, Report, SourceFormat};
 use ogi_store::Store;
+use ogi_vocab::cells::Template;
+use ogi_vocab::model::{Cell, Meta, Report, SourceFormat};
 use serde_json::json;
 
 use super::RowView;
@@ -82,7 +82,7 @@ fn table3_html(state: &AppState, year: i16, cells: crate::state::TableCells) -> 
         cells: cells.iter().map(|(k, value)| (*k, Cell { value: *value, provenance: None })).collect(),
         notes: Vec::new(),
     };
-    let html = ogi_report::render::table_html(&report, &ogi_report::layout::table3(true), &[]);
+    let html = ogi_report::render::table_html(&report, &ogi_vocab::layout::table3(true), &[]);
     *cache = Some((cells, html.clone()));
     html
 }

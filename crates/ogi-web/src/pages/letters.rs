@@ -9,13 +9,12 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use ogi_letters::{
-    format_date, Answer, Context, Correction, Extension, Fee, FeeMethod, Letter, LetterError, LetterKind, ThirdParty,
+    format_date, Answer, Context, Correction, Extension, Fee, FeeMethod, LetterError, LetterKind, ThirdParty,
 };
-use ogi_report::cells::{ApplicantColumn, OtherReason, Outcome, T3Row, UnavailableReason};
-use ogi_report::docx_out::{Block, Document};
 use ogi_rules::request::{limits, Event, Request};
 use ogi_rules::{Calendar, Date};
 use ogi_store::{Store, Stored};
+use ogi_vocab::cells::{ApplicantColumn, OtherReason, Outcome, T3Row, UnavailableReason};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -311,29 +310,6 @@ pub fn context(
     Ok(ctx)
 }
 
-/// The letter as a Word file in the look of an official letter: title,
-/// 文号 under it on the right, the recipient, the body, signature and date
-/// on the right.
-pub fn to_docx(letter: &Letter) -> Vec<u8> {
-    let mut doc = Document::new(&letter.title);
-    doc.creator = letter.signature.clone();
-    // A letter of a page or two: no page numbers (GB/T 9704 信函格式).
-    doc.page_numbers = false;
-    doc.blocks.push(Block::Title(letter.title.clone()));
-    if !letter.number.trim().is_empty() {
-        doc.blocks.push(Block::Right(letter.number.clone()));
-    }
-    doc.blocks.push(Block::Paragraph(format!("{}：", letter.recipient)));
-    for p in &letter.paragraphs {
-        doc.blocks.push(Block::Paragraph(p.clone()));
-    }
-    // 发文机关署名 two lines below the body, 成文日期 under it.
-    doc.blocks.push(Block::Paragraph(String::new()));
-    doc.blocks.push(Block::Right(letter.signature.clone()));
-    doc.blocks.push(Block::Right(letter.date.clone()));
-    ogi_report::docx_out::to_bytes(&doc)
-}
-
 /// `attachment` with an ASCII fallback and the Chinese name (RFC 5987/6266).
 pub fn attachment(ascii: &str, name: &str) -> String {
     let encoded: String = name
@@ -394,7 +370,7 @@ pub async fn letter(
                 (header::CONTENT_DISPOSITION, attachment(&ascii, &name)),
                 (header::CACHE_CONTROL, "no-store".to_string()),
             ],
-            to_docx(&letter),
+            ogi_letters::to_docx(&letter),
         )
             .into_response());
     }

@@ -9,10 +9,10 @@ pub mod letters;
 pub mod register;
 pub mod request;
 
-use ogi_report::cells::{ApplicantColumn, T3Row, Template};
 use ogi_rules::request::Due;
 use ogi_rules::{Calendar, Date};
 use ogi_store::ListRow;
+use ogi_vocab::cells::{ApplicantColumn, T3Row, Template};
 use serde::Serialize;
 
 /// A request as a line of a list.

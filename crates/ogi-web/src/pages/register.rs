@@ -5,9 +5,9 @@
 use axum::extract::{Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
-use ogi_report::cells::ApplicantColumn;
 use ogi_rules::Date;
 use ogi_store::{ListFilter, StateFilter, Store};
+use ogi_vocab::cells::ApplicantColumn;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 

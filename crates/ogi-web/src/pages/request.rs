@@ -10,10 +10,10 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
-use ogi_report::cells::{ApplicantColumn, Outcome, T3Row, Template};
 use ogi_rules::request::{Channel, Consulted, Event, Request, State as RState};
 use ogi_rules::Date;
 use ogi_store::{AuditEntry, NewRequest, Store, StoreError, Stored};
+use ogi_vocab::cells::{ApplicantColumn, Outcome, T3Row, Template};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 

@@ -9,7 +9,7 @@
 //! [`Block`]s (title, headings, paragraphs, tables, page breaks).
 //!
 //! ```
-//! use ogi_report::docx_out::{to_bytes, Block, Cell, Document, Table};
+//! use ogi_docx::{to_bytes, Block, Cell, Document, Table};
 //! let mut doc = Document::new("受理回执");
 //! doc.blocks.push(Block::Title("受理回执".into()));
 //! doc.blocks.push(Block::Paragraph("您的申请已收到。".into()));

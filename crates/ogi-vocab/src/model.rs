@@ -8,7 +8,6 @@ use std::str::FromStr;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::cells::{CellKey, Template};
-use crate::flat::Origin;
 
 /// A number as a report prints it: an integer count or a decimal amount,
 /// exact (no floating point: fees are printed with up to 6 decimals).
@@ -303,6 +302,19 @@ impl Report {
     pub fn section(&self, kind: SectionKind) -> Option<&Section> {
         self.sections.iter().find(|s| s.kind == kind)
     }
+}
+
+/// Where a piece of text was found in the source document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Origin {
+    /// A table cell (HTML `<td>`/`<th>`, DOCX `w:tc`): 0-based table index in
+    /// the document, row index in that table, cell index in that row (as
+    /// printed, i.e. before expanding colspan/rowspan).
+    Cell { table: u32, row: u32, col: u32 },
+    /// A line of text (plain text, PDF text layer, HTML/DOCX paragraph):
+    /// 1-based line number in the reader's output.
+    Line { line: u32 },
 }
 
 #[cfg(test)]
