@@ -22,7 +22,7 @@ use std::fmt;
 
 use jiff::civil::Date;
 use ogi_vocab::cells::{ApplicantColumn, CellKey, Outcome, T2Column, T2Row, T3Row, T4Column, T4Group, Template};
-use ogi_vocab::model::{Cell, Meta, Report, Section, SectionKind, SourceFormat};
+use ogi_vocab::model::{Meta, Report, Section, SectionKind};
 use ogi_vocab::Number;
 use ogi_vocab::Origin;
 
@@ -40,6 +40,38 @@ pub struct Document {
     pub number: String,
     pub issued: Date,
     pub repealed: Option<Date>,
+}
+
+impl Document {
+    /// 本年制发: issued in `year`.
+    pub fn issued_in(&self, year: i16) -> bool {
+        self.issued.year() == year
+    }
+
+    /// 本年废止: repealed in `year`.
+    pub fn repealed_in(&self, year: i16) -> bool {
+        self.repealed.is_some_and(|r| r.year() == year)
+    }
+
+    /// 现行有效 at the end of `year`: issued by then and not repealed by then.
+    pub fn in_force_after(&self, year: i16) -> bool {
+        self.issued.year() <= year && self.repealed.is_none_or(|r| r.year() > year)
+    }
+
+    /// What the document is in `year`'s report, as the records page says it.
+    pub fn status_in(&self, year: i16) -> &'static str {
+        if self.issued.year() > year {
+            "本年以后印发"
+        } else if self.repealed_in(year) {
+            "本年废止"
+        } else if !self.in_force_after(year) {
+            "已废止"
+        } else if self.issued_in(year) {
+            "本年制发，现行有效"
+        } else {
+            "现行有效"
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -104,6 +136,14 @@ pub struct Case {
     pub received: Date,
     pub summary: String,
     pub decided: Option<(Date, CaseResult)>,
+}
+
+impl Case {
+    /// Whether the case is in `year`'s table 四: received by the end of the
+    /// year and not decided before it (decided in it, or still pending).
+    pub fn counts_in(&self, year: i16) -> bool {
+        self.received.year() <= year && self.decided.is_none_or(|(d, _)| d.year() >= year)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -356,10 +396,9 @@ pub fn table2(year: i16, documents: &[Document], art20: Option<&Art20Figures>) -
     let mut cells = BTreeMap::new();
     for kind in DocumentKind::ALL {
         let of_kind = || documents.iter().filter(move |d| d.kind == kind);
-        let issued = of_kind().filter(|d| d.issued.year() == year).count();
-        let repealed = of_kind().filter(|d| d.repealed.is_some_and(|r| r.year() == year)).count();
-        let in_force =
-            of_kind().filter(|d| d.issued.year() <= year && d.repealed.is_none_or(|r| r.year() > year)).count();
+        let issued = of_kind().filter(|d| d.issued_in(year)).count();
+        let repealed = of_kind().filter(|d| d.repealed_in(year)).count();
+        let in_force = of_kind().filter(|d| d.in_force_after(year)).count();
         for (column, n) in [(T2Column::Issued, issued), (T2Column::Repealed, repealed), (T2Column::InForce, in_force)] {
             cells.insert(CellKey::T2(kind.row(), column), Number::int(n as i64));
         }
@@ -375,6 +414,13 @@ pub fn table2(year: i16, documents: &[Document], art20: Option<&Art20Figures>) -
     cells
 }
 
+/// Tables 二 and 四 of `year` as the records give them, as a report to render.
+pub fn records_tables(year: i16, documents: &[Document], art20: Option<&Art20Figures>, cases: &[Case]) -> Report {
+    let mut cells = table2(year, documents, art20);
+    cells.extend(table4(year, cases));
+    Report::of_cells(year, Template::Y2021, cells)
+}
+
 /// Table 四 of `year` (see the module doc for which cases count).
 pub fn table4(year: i16, cases: &[Case]) -> BTreeMap<CellKey, Number> {
     let mut counts: BTreeMap<CellKey, i64> = BTreeMap::new();
@@ -383,11 +429,7 @@ pub fn table4(year: i16, cases: &[Case]) -> BTreeMap<CellKey, Number> {
             counts.insert(CellKey::T4(*group, *column), 0);
         }
     }
-    for c in cases {
-        let decided_before = c.decided.is_some_and(|(d, _)| d.year() < year);
-        if c.received.year() > year || decided_before {
-            continue;
-        }
+    for c in cases.iter().filter(|c| c.counts_in(year)) {
         let column = match c.decided {
             Some((d, result)) if d.year() == year => result.column(),
             _ => T4Column::Pending,
@@ -537,11 +579,9 @@ pub fn draft(records: &Records) -> Result<Report, DraftError> {
             template: Some(Template::Y2021),
             title: Some(format!("{agency}{}年政府信息公开工作年度报告", records.year)),
         },
-        format: SourceFormat::Generated,
         preamble: text(EditableSection::Preamble)?,
         sections,
-        cells: cells.into_iter().map(|(k, value)| (k, Cell { value, provenance: None })).collect(),
-        notes: Vec::new(),
+        ..Report::of_cells(records.year, Template::Y2021, cells)
     })
 }
 

@@ -7,9 +7,20 @@
 pub mod annual;
 pub mod calendar;
 pub mod fees;
+pub mod input;
 pub mod request;
 pub mod sim;
 pub mod table3;
 
 pub use calendar::{Calendar, CalendarError};
 pub use jiff::civil::Date;
+
+/// Today in China (UTC+8, no daylight saving), the day every deadline counts from.
+pub fn china_today() -> Date {
+    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
+    let days = (secs + 8 * 3600).div_euclid(86_400);
+    Date::new(1970, 1, 1)
+        .ok()
+        .and_then(|epoch| epoch.checked_add(jiff::Span::new().days(days)).ok())
+        .unwrap_or(Date::constant(2026, 1, 1))
+}

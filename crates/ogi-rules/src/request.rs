@@ -42,6 +42,24 @@ impl Channel {
         Channel::Other,
     ];
 
+    /// The key stored and typed (`in_person`, `registered_post`, …).
+    pub fn key(self) -> &'static str {
+        match self {
+            Channel::InPerson => "in_person",
+            Channel::RegisteredPost => "registered_post",
+            Channel::OrdinaryPost => "ordinary_post",
+            Channel::Online => "online",
+            Channel::Fax => "fax",
+            Channel::Email => "email",
+            Channel::Other => "other",
+        }
+    }
+
+    /// A channel by its key or its Chinese label.
+    pub fn from_key(s: &str) -> Option<Channel> {
+        Channel::ALL.into_iter().find(|c| c.key() == s || c.label() == s)
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             Channel::InPerson => "当面",

@@ -84,22 +84,10 @@ mod tests {
     use crate::request::{Channel, Event};
     use crate::sim;
     use jiff::civil::date;
-    use ogi_vocab::model::{Report, SourceFormat};
+    use ogi_vocab::model::Report;
 
     fn report(cells: BTreeMap<CellKey, Number>, year: i16) -> Report {
-        Report {
-            meta: ogi_vocab::model::Meta {
-                agency: None,
-                year: Some(year as u16),
-                template: Some(Template::Y2021),
-                title: None,
-            },
-            format: SourceFormat::Generated,
-            preamble: String::new(),
-            sections: Vec::new(),
-            cells: cells.into_iter().map(|(k, v)| (k, ogi_vocab::model::Cell { value: v, provenance: None })).collect(),
-            notes: Vec::new(),
-        }
+        Report::of_cells(year, Template::Y2021, cells)
     }
 
     #[test]

@@ -20,6 +20,7 @@ use ogi_vocab::Number;
 use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 
 mod calendar;
+pub mod export;
 mod office;
 mod records;
 mod search;
@@ -71,20 +72,7 @@ impl From<RequestError> for StoreError {
     }
 }
 
-/// A new request as registered.
-#[derive(Debug, Clone)]
-pub struct NewRequest {
-    pub channel: Channel,
-    pub applicant: ApplicantColumn,
-    pub arrived: Date,
-    pub confirmed: Option<Date>,
-    /// What the requester asked for, in their words.
-    pub summary: String,
-    /// The requester's name (a person or an organization).
-    pub applicant_name: String,
-    /// Address, phone or e-mail for the letters.
-    pub contact: String,
-}
+pub use ogi_rules::input::NewRequest;
 
 /// A stored request: its tracking code and its life.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -384,7 +372,7 @@ impl Sqlite {
                 let code = format!("YSQ{year}-{seq:06}");
                 req_stmt.execute(params![
                     code,
-                    channel_key(r.channel),
+                    r.channel.key(),
                     r.applicant.key(),
                     r.received.to_string(),
                     summary,
@@ -478,22 +466,6 @@ fn backfill_derived(tx: &Transaction) -> Result<(), StoreError> {
     Ok(())
 }
 
-pub fn channel_key(c: Channel) -> &'static str {
-    match c {
-        Channel::InPerson => "in_person",
-        Channel::RegisteredPost => "registered_post",
-        Channel::OrdinaryPost => "ordinary_post",
-        Channel::Online => "online",
-        Channel::Fax => "fax",
-        Channel::Email => "email",
-        Channel::Other => "other",
-    }
-}
-
-pub fn parse_channel(s: &str) -> Option<Channel> {
-    Channel::ALL.into_iter().find(|c| channel_key(*c) == s || c.label() == s)
-}
-
 pub(crate) fn corrupt(what: &str, v: &str) -> StoreError {
     StoreError::Corrupt(format!("{what} {v:?}"))
 }
@@ -542,7 +514,7 @@ fn insert(tx: &Transaction, n: NewRequest, actor: &str, cal: &Calendar) -> Resul
         "INSERT INTO requests (code, channel, applicant, arrived, confirmed, received, summary, due, applicant_name, contact) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
         params![
             code,
-            channel_key(n.channel),
+            n.channel.key(),
             n.applicant.key(),
             n.arrived.to_string(),
             n.confirmed.map(|d| d.to_string()),
@@ -589,7 +561,7 @@ pub(crate) fn load(conn: &Connection, code: &str) -> Result<(i64, Stored), Store
         .optional()?
         .ok_or_else(|| StoreError::NotFound(code.to_string()))?;
     let (id, channel, applicant, arrived, confirmed, summary, applicant_name, contact) = row;
-    let channel = parse_channel(&channel).ok_or_else(|| corrupt("渠道", &channel))?;
+    let channel = Channel::from_key(&channel).ok_or_else(|| corrupt("渠道", &channel))?;
     let applicant = ApplicantColumn::from_key(&applicant).ok_or_else(|| corrupt("申请人类型", &applicant))?;
     let confirmed = confirmed.as_deref().map(date).transpose()?;
     let mut request = Request::receive(channel, applicant, date(&arrived)?, confirmed)?;

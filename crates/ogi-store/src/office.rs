@@ -8,7 +8,7 @@ use ogi_rules::Date;
 use ogi_vocab::cells::{ApplicantColumn, T3Row};
 use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Transaction};
 
-use crate::{audit, corrupt, date, parse_channel, parse_outcome, StoreError};
+use crate::{audit, corrupt, date, parse_outcome, StoreError};
 
 /// The schema (migration 4): request columns for lists and search, accounts,
 /// sessions, API tokens and letter templates.
@@ -172,7 +172,7 @@ fn to_list_row(raw: [Option<String>; 12]) -> Result<ListRow, StoreError> {
         code: text(code),
         applicant_name: text(name),
         applicant: ApplicantColumn::from_key(&applicant).ok_or_else(|| corrupt("申请人类型", &applicant))?,
-        channel: parse_channel(&channel).ok_or_else(|| corrupt("渠道", &channel))?,
+        channel: Channel::from_key(&channel).ok_or_else(|| corrupt("渠道", &channel))?,
         received: date(&text(received))?,
         state,
         due: due.as_deref().map(date).transpose()?,
@@ -206,7 +206,7 @@ pub(crate) fn list(
         clauses.push(format!("applicant = {}", bind(a.key().into())));
     }
     if let Some(c) = f.channel {
-        clauses.push(format!("channel = {}", bind(crate::channel_key(c).into())));
+        clauses.push(format!("channel = {}", bind(c.key().into())));
     }
     if let Some(o) = f.outcome.as_deref().filter(|o| !o.is_empty()) {
         // A family (`denied`) matches each of its reasons (`denied.state_secret`).

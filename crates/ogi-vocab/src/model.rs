@@ -295,6 +295,19 @@ pub struct Report {
 }
 
 impl Report {
+    /// A report made by ogi holding only `cells` (a table drafted from the
+    /// records, a sum): what renderers and the checker take.
+    pub fn of_cells(year: i16, template: Template, cells: impl IntoIterator<Item = (CellKey, Number)>) -> Report {
+        Report {
+            meta: Meta { year: u16::try_from(year).ok(), template: Some(template), ..Meta::default() },
+            format: SourceFormat::Generated,
+            preamble: String::new(),
+            sections: Vec::new(),
+            cells: cells.into_iter().map(|(k, value)| (k, Cell { value, provenance: None })).collect(),
+            notes: Vec::new(),
+        }
+    }
+
     pub fn value(&self, key: CellKey) -> Option<Number> {
         self.cells.get(&key).map(|c| c.value)
     }

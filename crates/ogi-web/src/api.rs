@@ -18,15 +18,15 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use ogi_rules::request::{Channel, Consulted, Due, Event, State as ReqState};
+use ogi_rules::input::{self, EventInput, NewRequestInput};
+use ogi_rules::request::{Due, Event, State as ReqState};
 use ogi_rules::{Calendar, Date};
-use ogi_store::{channel_key, ListRow, NewRequest, Store, StoreError, Stored};
-use ogi_vocab::cells::{ApplicantColumn, T3Row};
+use ogi_store::{ListRow, Store, StoreError, Stored};
+use ogi_vocab::cells::T3Row;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
 use crate::auth::Session;
-use crate::pages::register::ListQuery;
 use crate::state::AppState;
 use crate::view::AppError;
 
@@ -203,97 +203,6 @@ fn too_large() -> ApiError {
     ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, format!("请求体过大（上限 {} MB）", crate::MAX_UPLOAD / 1024 / 1024))
 }
 
-/// Reads the fields of a JSON object, collecting a Chinese message per bad field.
-struct Fields<'a> {
-    body: &'a Map<String, Value>,
-    errors: BTreeMap<String, String>,
-}
-
-impl<'a> Fields<'a> {
-    fn new(body: &'a Map<String, Value>, known: &[&str]) -> Fields<'a> {
-        let mut errors = BTreeMap::new();
-        for k in body.keys() {
-            if !known.contains(&k.as_str()) {
-                errors.insert(k.clone(), "未知字段".to_string());
-            }
-        }
-        Fields { body, errors }
-    }
-
-    fn fail(&mut self, name: &str, message: impl Into<String>) {
-        self.errors.entry(name.to_string()).or_insert_with(|| message.into());
-    }
-
-    /// A present, non-null value.
-    fn value(&self, name: &str) -> Option<&'a Value> {
-        self.body.get(name).filter(|v| !v.is_null())
-    }
-
-    fn require(&mut self, name: &str) -> Option<&'a Value> {
-        let v = self.value(name);
-        if v.is_none() {
-            self.fail(name, "必填");
-        }
-        v
-    }
-
-    /// A trimmed string of at most `max` characters; `None` if absent or bad.
-    fn text(&mut self, name: &str, required: bool, max: usize) -> Option<String> {
-        let v = if required { self.require(name)? } else { self.value(name)? };
-        let Some(s) = v.as_str() else {
-            self.fail(name, "应为字符串");
-            return None;
-        };
-        let s = s.trim();
-        if required && s.is_empty() {
-            self.fail(name, "不能为空");
-            return None;
-        }
-        if s.chars().count() > max {
-            self.fail(name, format!("过长（最多 {max} 字）"));
-            return None;
-        }
-        Some(s.to_string())
-    }
-
-    fn date(&mut self, name: &str, required: bool) -> Option<Date> {
-        let s = self.text(name, required, 20)?;
-        match s.parse::<Date>() {
-            Ok(d) => Some(d),
-            Err(_) => {
-                self.fail(name, "日期格式应为 2025-03-01");
-                None
-            }
-        }
-    }
-
-    fn uint(&mut self, name: &str, required: bool, max: u64) -> Option<u64> {
-        let v = if required { self.require(name)? } else { self.value(name)? };
-        match v.as_u64() {
-            Some(n) if n <= max => Some(n),
-            _ => {
-                self.fail(name, format!("应为 0 到 {max} 之间的整数"));
-                None
-            }
-        }
-    }
-
-    /// Refuses a field this request does not take.
-    fn forbid(&mut self, name: &str, why: &str) {
-        if self.value(name).is_some() {
-            self.fail(name, why);
-        }
-    }
-
-    fn finish(self) -> Result<(), ApiError> {
-        if self.errors.is_empty() {
-            Ok(())
-        } else {
-            Err(ApiError::fields(StatusCode::UNPROCESSABLE_ENTITY, "提交的内容有误，请按 fields 修改", self.errors))
-        }
-    }
-}
-
 // ---- views ----
 
 fn date_json(d: Option<Date>) -> Value {
@@ -314,7 +223,7 @@ fn list_item(r: &ListRow, cal: &Calendar) -> Value {
         "applicant_name": r.applicant_name,
         "applicant": r.applicant.key(),
         "applicant_label": r.applicant.label(),
-        "channel": channel_key(r.channel),
+        "channel": r.channel.key(),
         "channel_label": r.channel.label(),
         "received": r.received.to_string(),
         "state": r.state,
@@ -375,7 +284,7 @@ fn request_json(s: &Stored, cal: &Calendar) -> Value {
         "contact": s.contact,
         "applicant": r.applicant.key(),
         "applicant_label": r.applicant.label(),
-        "channel": channel_key(r.channel),
+        "channel": r.channel.key(),
         "channel_label": r.channel.label(),
         "received": r.received.to_string(),
         "summary": s.summary,
@@ -414,7 +323,7 @@ fn ok_json(status: StatusCode, v: Value) -> Response {
 async fn list(State(state): State<AppState>, _session: Session, RawQuery(raw): RawQuery) -> ApiResult {
     let pairs: Vec<(String, String)> = serde_urlencoded::from_str(raw.as_deref().unwrap_or_default())
         .map_err(|_| ApiError::new(StatusCode::BAD_REQUEST, "查询字符串无法解析"))?;
-    let mut query = ListQuery::default();
+    let mut query = ogi_store::export::FilterInput::default();
     let mut errors: BTreeMap<String, String> = BTreeMap::new();
     let (mut page, mut per_page) = (1u64, DEFAULT_PER_PAGE);
     for (k, v) in pairs {
@@ -426,6 +335,7 @@ async fn list(State(state): State<AppState>, _session: Session, RawQuery(raw): R
             "from" => query.from = v,
             "to" => query.to = v,
             "q" => query.q = v,
+            "late" => query.late = v,
             "page" => match v.parse::<u64>() {
                 Ok(n) if n >= 1 => page = n,
                 _ => {
@@ -467,62 +377,9 @@ async fn list(State(state): State<AppState>, _session: Session, RawQuery(raw): R
 
 /// `POST /api/requests`: registers one request.
 async fn create(State(state): State<AppState>, session: Session, JsonObject(body): JsonObject) -> ApiResult {
-    let mut f =
-        Fields::new(&body, &["channel", "applicant", "applicant_name", "contact", "arrived", "confirmed", "summary"]);
-    let channel = f.text("channel", true, 40).and_then(|c| {
-        let found = ogi_store::parse_channel(&c);
-        if found.is_none() {
-            f.fail("channel", format!("未知的渠道，可选：{}", Channel::ALL.map(channel_key).join("、")));
-        }
-        found
-    });
-    let applicant = f.text("applicant", true, 40).and_then(|a| {
-        let found = ApplicantColumn::KINDS.into_iter().find(|k| k.key() == a);
-        if found.is_none() {
-            f.fail(
-                "applicant",
-                format!("未知的申请人类型，可选：{}", ApplicantColumn::KINDS.map(|k| k.key()).join("、")),
-            );
-        }
-        found
-    });
-    let applicant_name = f.text("applicant_name", true, 200);
-    let contact = f.text("contact", true, 500);
-    let summary = f.text("summary", true, 10_000);
-    let arrived = f.date("arrived", true);
-    let confirmed = f.date("confirmed", false);
-    let today = state.today();
-    for (name, d) in [("arrived", arrived), ("confirmed", confirmed)] {
-        if d.is_some_and(|d| d > today) {
-            f.fail(name, format!("不能晚于今天（{today}）"));
-        }
-    }
-    if let (Some(c), Some(a)) = (channel, arrived) {
-        if c.needs_confirmation() {
-            match confirmed {
-                None => {
-                    f.fail("confirmed", format!("{}提交的申请以双方确认之日为收到申请之日，须填写确认日期", c.label()))
-                }
-                Some(d) if d < a => f.fail("confirmed", "确认日期早于收到日期"),
-                Some(_) => {}
-            }
-        } else if confirmed.is_some() {
-            f.fail("confirmed", format!("{}提交的申请以收到之日为准，不填确认日期", c.label()));
-        }
-        // The deadline must be computable: the calendar covers the year.
-        let received = confirmed.filter(|_| c.needs_confirmation()).unwrap_or(a);
-        if state.cal().add_workdays(received, 20).is_err() {
-            f.fail("arrived", format!("{received} 超出工作日历的范围，无法计算答复期限"));
-        }
-    }
-    let (Some(channel), Some(applicant), Some(applicant_name), Some(contact), Some(summary), Some(arrived)) =
-        (channel, applicant, applicant_name, contact, summary, arrived)
-    else {
-        f.finish()?;
-        return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "提交的内容有误"));
-    };
-    f.finish()?;
-    let new = NewRequest { channel, applicant, arrived, confirmed, summary, applicant_name, contact };
+    let (typed, mut errors): (NewRequestInput, _) = typed_fields(&body, NEW_REQUEST_FIELDS, &[]);
+    let new = input::new_request(&typed, state.today(), &state.cal());
+    let new = checked(new, &mut errors)?;
     let actor = session.user.username.clone();
     let st = state.clone();
     let stored = state.write(move |s| s.create(new, &actor, &st.cal())).await?;
@@ -531,6 +388,61 @@ async fn create(State(state): State<AppState>, session: Session, JsonObject(body
         resp.headers_mut().insert(header::LOCATION, v);
     }
     Ok(resp)
+}
+
+const NEW_REQUEST_FIELDS: &[&str] =
+    &["channel", "applicant", "applicant_name", "contact", "arrived", "confirmed", "summary"];
+const EVENT_FIELDS: &[&str] = &["kind", "on", "reply_by", "days", "yuan", "outcome", "delivered", "party"];
+
+/// A JSON object as the text fields every door checks alike (`ogi_rules::input`):
+/// strings as they are, whole numbers (for `numeric` fields) as digits, `null`
+/// as absent; and what JSON alone can get wrong (an unknown field, a value of
+/// the wrong type), to be reported with the rest.
+fn typed_fields<T: serde::de::DeserializeOwned + Default>(
+    body: &Map<String, Value>,
+    known: &[&str],
+    numeric: &[&str],
+) -> (T, BTreeMap<String, String>) {
+    let mut errors = BTreeMap::new();
+    let mut fields = Map::new();
+    for (k, v) in body {
+        if !known.contains(&k.as_str()) {
+            errors.insert(k.clone(), "未知字段".to_string());
+            continue;
+        }
+        let text = match v {
+            Value::Null => continue,
+            Value::String(s) => s.clone(),
+            Value::Number(n) if numeric.contains(&k.as_str()) && n.is_u64() => n.to_string(),
+            _ if numeric.contains(&k.as_str()) => {
+                errors.insert(k.clone(), "应为整数".to_string());
+                continue;
+            }
+            _ => {
+                errors.insert(k.clone(), "应为字符串".to_string());
+                continue;
+            }
+        };
+        fields.insert(k.clone(), Value::String(text));
+    }
+    (serde_json::from_value(Value::Object(fields)).unwrap_or_default(), errors)
+}
+
+/// The checked value, or every wrong field: the JSON's own and the rules'.
+fn checked<T>(checked: Result<T, input::FieldErrors>, errors: &mut BTreeMap<String, String>) -> Result<T, ApiError> {
+    if let Err(rules) = &checked {
+        for (k, v) in rules {
+            errors.entry(k.to_string()).or_insert_with(|| v.clone());
+        }
+    }
+    match checked {
+        Ok(v) if errors.is_empty() => Ok(v),
+        _ => Err(ApiError::fields(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "提交的内容有误，请按 fields 修改",
+            std::mem::take(errors),
+        )),
+    }
 }
 
 /// `GET /api/requests/{code}`.
@@ -546,100 +458,15 @@ async fn add_event(
     Path(code): Path<String>,
     JsonObject(body): JsonObject,
 ) -> ApiResult {
-    let mut f = Fields::new(&body, &["kind", "on", "reply_by", "days", "yuan", "outcome", "delivered", "party"]);
-    let kind = f.text("kind", true, 40);
-    let kind = match kind.as_deref() {
-        Some(k) if Event::KINDS.iter().any(|(key, _)| *key == k) => Some(k.to_string()),
-        Some(_) => {
-            f.fail(
-                "kind",
-                format!("未知的事项，可选：{}", Event::KINDS.iter().map(|(k, _)| *k).collect::<Vec<_>>().join("、")),
-            );
-            None
-        }
-        None => None,
-    };
+    let (typed, mut errors): (EventInput, _) = typed_fields(&body, EVENT_FIELDS, &["days", "yuan"]);
     // The role rule before anything else is judged: a clerk learns that they
     // may not, not what else was wrong.
-    if let Some(k) = kind.as_deref().filter(|k| Event::kind_needs_head(k)) {
-        session.must_decide(Event::KINDS.iter().find(|(key, _)| *key == k).map_or(k, |(_, l)| l))?;
+    let kind = typed.kind.trim().replace('-', "_");
+    if let Some((_, label)) = Event::KINDS.iter().find(|(k, _)| *k == kind && Event::kind_needs_head(k)) {
+        session.must_decide(label)?;
     }
-    let on = f.date("on", true);
-    let today = state.today();
-    if on.is_some_and(|d| d > today) {
-        f.fail("on", format!("不能晚于今天（{today}）"));
-    }
-    let k = kind.as_deref().unwrap_or_default();
-    let reply_by = if k == "correction_requested" { f.date("reply_by", true) } else { None };
-    let days = if k == "extended" { f.uint("days", true, 20) } else { None };
-    let yuan = if k == "fee_noticed" { f.uint("yuan", true, 1_000_000_000) } else { None };
-    let outcome = if k == "answered" {
-        f.text("outcome", true, 80).and_then(|o| match T3Row::from_key(&o) {
-            Some(T3Row::Outcome(o)) => Some(o),
-            _ => {
-                f.fail("outcome", "未知的办理结果（如 granted、denied.state_secret、other.other）");
-                None
-            }
-        })
-    } else {
-        None
-    };
-    // When the letter reached its addressee (default: the day it was sent).
-    let delivered = if matches!(k, "consultation_started" | "fee_noticed") { f.date("delivered", false) } else { None };
-    if let (Some(d), Some(on)) = (delivered, on) {
-        if d < on {
-            f.fail("delivered", "送达日期不能早于发出日期");
-        }
-    }
-    let party = if k == "consultation_started" {
-        match f.text("party", false, 20).as_deref() {
-            None => Some(Consulted::ThirdParty),
-            Some(p) => Consulted::from_key(p).or_else(|| {
-                f.fail("party", "征求意见对象应为 third_party（第三方）或 agency（其他机关）");
-                None
-            }),
-        }
-    } else {
-        None
-    };
-    for (name, applies) in [
-        ("reply_by", "correction_requested"),
-        ("days", "extended"),
-        ("yuan", "fee_noticed"),
-        ("outcome", "answered"),
-        ("party", "consultation_started"),
-    ] {
-        if kind.is_some() && k != applies {
-            f.forbid(name, &format!("只用于 {applies} 事项"));
-        }
-    }
-    if kind.is_some() && !matches!(k, "consultation_started" | "fee_noticed") {
-        f.forbid("delivered", "只用于 consultation_started、fee_noticed 事项");
-    }
-    let approver = session.user.display_name.clone();
-    let event = match (k, on) {
-        (_, None) => None,
-        ("correction_requested", Some(on)) => reply_by.map(|reply_by| Event::CorrectionRequested { on, reply_by }),
-        ("correction_received", Some(on)) => Some(Event::CorrectionReceived { on }),
-        ("correction_lapsed", Some(on)) => Some(Event::CorrectionLapsed { on }),
-        ("consultation_started", Some(on)) => {
-            party.map(|party| Event::ConsultationStarted { on, delivered: delivered.unwrap_or(on), party })
-        }
-        ("consultation_ended", Some(on)) => Some(Event::ConsultationEnded { on }),
-        ("extended", Some(on)) => days.map(|d| Event::Extended { on, days: d as u32, approver }),
-        ("fee_noticed", Some(on)) => {
-            yuan.map(|yuan| Event::FeeNoticed { on, yuan, delivered: delivered.unwrap_or(on) })
-        }
-        ("fee_paid", Some(on)) => Some(Event::FeePaid { on }),
-        ("fee_lapsed", Some(on)) => Some(Event::FeeLapsed { on }),
-        ("answered", Some(on)) => outcome.map(|outcome| Event::Answered { on, outcome }),
-        ("withdrawn", Some(on)) => Some(Event::Withdrawn { on }),
-        _ => None,
-    };
-    f.finish()?;
-    let Some(event) = event else {
-        return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "提交的内容有误"));
-    };
+    let event = input::event(&typed, &session.user.display_name, state.today(), &state.cal());
+    let event = checked(event, &mut errors)?;
     let actor = session.user.username.clone();
     let st = state.clone();
     let stored = state.write(move |s| s.record(&code, event, &actor, &st.cal())).await?;

@@ -112,7 +112,7 @@ impl AppState {
 
     /// Today in China (UTC+8), or the fixed day.
     pub fn today(&self) -> Date {
-        self.today.unwrap_or_else(china_today)
+        self.today.unwrap_or_else(ogi_rules::china_today)
     }
 
     /// Runs `f` with a read connection, off the async workers.
@@ -187,16 +187,6 @@ type CalendarStamp = Vec<(i16, String)>;
 fn calendar_stamp(s: &Sqlite) -> Result<CalendarStamp, StoreError> {
     use ogi_store::Store;
     Ok(s.calendar_years()?.into_iter().map(|y| (y.year, y.saved_at)).collect())
-}
-
-/// The civil date in China now (no daylight saving: UTC+8 all year).
-fn china_today() -> Date {
-    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
-    let days = (secs + 8 * 3600).div_euclid(86_400);
-    Date::new(1970, 1, 1)
-        .ok()
-        .and_then(|epoch| epoch.checked_add(jiff::Span::new().days(days)).ok())
-        .unwrap_or(Date::constant(2026, 1, 1))
 }
 
 /// Login attempts per key (user name or address) in a window; a successful

@@ -58,6 +58,9 @@ enum Command {
         /// 操作人（记入审计日志）
         #[arg(long, default_value = "ogi", global = true)]
         actor: String,
+        /// 以此日期为“今天”（培训、演示；默认为北京时间今天）
+        #[arg(long, global = true)]
+        today: Option<ogi_rules::Date>,
         #[command(subcommand)]
         command: request::RequestCommand,
     },
@@ -215,7 +218,7 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Serve { bind, db, today, https } => serve(bind, db, today, https),
         Command::Calendar { load, data_dir, db, command } => calendar(&load, &data_dir, db, command),
-        Command::Request { db, actor, command } => request::run(&db, &actor, command),
+        Command::Request { db, actor, today, command } => request::run(&db, &actor, today, command),
         Command::Records { db, actor, command } => records::run(&db, &actor, command),
         Command::Report { command: ReportCommand::Generate { db, year, to, output, agency } } => {
             records::generate(&db, year, to, &output, agency.as_deref())

@@ -4,27 +4,29 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Subcommand;
-use ogi_rules::request::{Consulted, Event, State};
+use ogi_rules::input::{self, EventInput, NewRequestInput};
+use ogi_rules::request::State;
 use ogi_rules::{Calendar, Date};
-use ogi_store::{NewRequest, Sqlite, Store, Stored};
-use ogi_vocab::cells::{ApplicantColumn, CellKey, T3Row, Template};
+use ogi_store::export::FilterInput;
+use ogi_store::{Sqlite, Store, Stored};
+use ogi_vocab::cells::{CellKey, T3Row, Template};
 
 #[derive(Subcommand)]
 pub enum RequestCommand {
     /// 登记一件新申请，打印其编号
     New {
         /// 渠道：in_person（当面）、registered_post（挂号信）、ordinary_post（平信）、online（网络）、fax（传真）、email（电子邮件）、other
-        #[arg(long)]
+        #[arg(long, default_value = "")]
         channel: String,
         /// 申请人类型：natural、commercial、research、nonprofit、legal_service、other_org
-        #[arg(long)]
+        #[arg(long, default_value = "")]
         applicant: String,
         /// 收到日期
-        #[arg(long)]
-        arrived: Date,
+        #[arg(long, default_value = "")]
+        arrived: String,
         /// 与申请人确认的日期（平信、网络、传真、电子邮件以此为收到申请之日）
-        #[arg(long)]
-        confirmed: Option<Date>,
+        #[arg(long, default_value = "")]
+        confirmed: String,
         #[arg(long, default_value = "")]
         summary: String,
         /// 申请人姓名或名称
@@ -40,29 +42,29 @@ pub enum RequestCommand {
         /// correction-requested | correction-received | correction-lapsed | consultation-started |
         /// consultation-ended | extended | fee-noticed | fee-paid | fee-lapsed | answered | withdrawn
         kind: String,
-        #[arg(long)]
-        on: Date,
+        #[arg(long, default_value = "")]
+        on: String,
         /// 补正期限（correction-requested）
-        #[arg(long)]
-        reply_by: Option<Date>,
+        #[arg(long, default_value = "")]
+        reply_by: String,
         /// 延长的工作日数（extended）
-        #[arg(long)]
-        days: Option<u32>,
+        #[arg(long, default_value = "")]
+        days: String,
         /// 批准人（extended）
-        #[arg(long)]
-        approver: Option<String>,
+        #[arg(long, default_value = "")]
+        approver: String,
         /// 收费金额（元，fee-noticed）
-        #[arg(long)]
-        yuan: Option<u64>,
+        #[arg(long, default_value = "")]
+        yuan: String,
         /// 送达日期（consultation-started、fee-noticed；默认为 --on 当日）
-        #[arg(long)]
-        delivered: Option<Date>,
-        /// 征求意见对象：third_party（第三方，第三十二条）或 agency（其他机关，第三十四条）
-        #[arg(long, default_value = "third_party")]
+        #[arg(long, default_value = "")]
+        delivered: String,
+        /// 征求意见对象：third_party（第三方，第三十二条，默认）或 agency（其他机关，第三十四条）
+        #[arg(long, default_value = "")]
         party: String,
         /// 办理结果，表三的行键，如 granted、partial、denied.state_secret（answered）
-        #[arg(long)]
-        outcome: Option<String>,
+        #[arg(long, default_value = "")]
+        outcome: String,
     },
     /// 列出申请（编号、状态、期限）
     List {
@@ -79,12 +81,57 @@ pub enum RequestCommand {
         #[arg(long, default_value = "2021")]
         template: Template,
     },
-    /// 导出登记簿为 CSV
-    Export { csv: PathBuf },
+    /// 导出登记簿为 CSV（与工作台“导出 CSV”相同的列和筛选条件）
+    Export {
+        csv: PathBuf,
+        #[command(flatten)]
+        filter: FilterArgs,
+    },
     /// 从 CSV 导入新申请（channel,applicant,arrived,confirmed,summary[,name,contact]；全部成功或全部不导入）
     Import { csv: PathBuf },
     /// 审计日志
     Audit,
+}
+
+/// The flag of each field whose flag is not its name with `-` for `_`.
+const NEW_FLAGS: &[(&str, &str)] = &[("applicant_name", "name")];
+
+/// One line per wrong field, `--flag：message`, as the page shows them beside the fields.
+fn field_errors(errors: &input::FieldErrors, flags: &[(&str, &str)]) -> ExitCode {
+    for (field, message) in errors {
+        let flag = flags.iter().find(|(f, _)| f == field).map_or(*field, |(_, flag)| flag);
+        eprintln!("ogi: --{}：{message}", flag.replace('_', "-"));
+    }
+    ExitCode::from(2)
+}
+
+/// The register's filters as flags, checked as the workbench checks its query string.
+#[derive(clap::Args, Default)]
+pub struct FilterArgs {
+    /// 状态：not_closed、open、correction、consulting、payment、closed
+    #[arg(long, default_value = "")]
+    state: String,
+    /// 申请人类型
+    #[arg(long, default_value = "")]
+    applicant: String,
+    /// 渠道
+    #[arg(long, default_value = "")]
+    channel: String,
+    /// 办理结果（表三的行键或其大类，如 denied）
+    #[arg(long, default_value = "")]
+    outcome: String,
+    /// 收到日期不早于
+    #[arg(long, default_value = "")]
+    from: String,
+    /// 收到日期不晚于
+    #[arg(long, default_value = "")]
+    to: String,
+    /// 在申请人、联系方式、内容、编号中搜索
+    #[arg(long, default_value = "")]
+    q: String,
+    /// 只导出逾期答复的
+    #[arg(long)]
+    late: bool,
 }
 
 fn fail(msg: impl std::fmt::Display) -> ExitCode {
@@ -99,24 +146,21 @@ fn open(db: &Path) -> Result<(Sqlite, Calendar), String> {
     Ok((store, cal))
 }
 
-pub fn run(db: &Path, actor: &str, command: RequestCommand) -> ExitCode {
+pub fn run(db: &Path, actor: &str, today: Option<Date>, command: RequestCommand) -> ExitCode {
+    let today = today.unwrap_or_else(ogi_rules::china_today);
     let (mut store, cal) = match open(db) {
         Ok(opened) => opened,
         Err(e) => return fail(e),
     };
     match command {
         RequestCommand::New { channel, applicant, arrived, confirmed, summary, name, contact } => {
-            let Some(channel) = ogi_store::parse_channel(&channel) else {
-                return fail(format!("未知渠道 {channel:?}"));
+            let typed =
+                NewRequestInput { channel, applicant, applicant_name: name, contact, arrived, confirmed, summary };
+            let new = match input::new_request(&typed, today, &cal) {
+                Ok(new) => new,
+                Err(errors) => return field_errors(&errors, NEW_FLAGS),
             };
-            let Some(applicant) = ApplicantColumn::from_key(&applicant).filter(|a| *a != ApplicantColumn::Total) else {
-                return fail(format!("未知申请人类型 {applicant:?}"));
-            };
-            match store.create(
-                NewRequest { channel, applicant, arrived, confirmed, summary, applicant_name: name, contact },
-                actor,
-                &cal,
-            ) {
+            match store.create(new, actor, &cal) {
                 Ok(s) => {
                     println!("{}\t{}", s.code, line(&s, &cal));
                     ExitCode::SUCCESS
@@ -125,36 +169,10 @@ pub fn run(db: &Path, actor: &str, command: RequestCommand) -> ExitCode {
             }
         }
         RequestCommand::Event { code, kind, on, reply_by, days, approver, yuan, outcome, delivered, party } => {
-            let delivered = delivered.unwrap_or(on);
-            let need = |v: Option<String>, what: &str| v.ok_or_else(|| format!("{kind} 需要 --{what}"));
-            let event = match kind.as_str() {
-                "correction-requested" => reply_by
-                    .map(|reply_by| Event::CorrectionRequested { on, reply_by })
-                    .ok_or_else(|| "correction-requested 需要 --reply-by".to_string()),
-                "correction-received" => Ok(Event::CorrectionReceived { on }),
-                "correction-lapsed" => Ok(Event::CorrectionLapsed { on }),
-                "consultation-started" => Consulted::from_key(&party)
-                    .map(|party| Event::ConsultationStarted { on, delivered, party })
-                    .ok_or_else(|| format!("未知的征求意见对象 {party:?}（third_party 或 agency）")),
-                "consultation-ended" => Ok(Event::ConsultationEnded { on }),
-                "extended" => need(approver, "approver").and_then(|approver| {
-                    days.map(|days| Event::Extended { on, days, approver }).ok_or_else(|| "extended 需要 --days".into())
-                }),
-                "fee-noticed" => yuan
-                    .map(|yuan| Event::FeeNoticed { on, yuan, delivered })
-                    .ok_or_else(|| "fee-noticed 需要 --yuan".into()),
-                "fee-paid" => Ok(Event::FeePaid { on }),
-                "fee-lapsed" => Ok(Event::FeeLapsed { on }),
-                "answered" => need(outcome, "outcome").and_then(|o| match T3Row::from_key(&o) {
-                    Some(T3Row::Outcome(outcome)) => Ok(Event::Answered { on, outcome }),
-                    _ => Err(format!("未知办理结果 {o:?}（表三的行键，如 granted、denied.state_secret）")),
-                }),
-                "withdrawn" => Ok(Event::Withdrawn { on }),
-                _ => Err(format!("未知事项 {kind:?}")),
-            };
-            let event = match event {
+            let typed = EventInput { kind, on, reply_by, days, yuan, outcome, delivered, party };
+            let event = match input::event(&typed, &approver, today, &cal) {
                 Ok(e) => e,
-                Err(m) => return fail(m),
+                Err(errors) => return field_errors(&errors, &[]),
             };
             match store.record(&code, event, actor, &cal) {
                 Ok(s) => {
@@ -203,14 +221,14 @@ pub fn run(db: &Path, actor: &str, command: RequestCommand) -> ExitCode {
             }
             Err(e) => fail(e),
         },
-        RequestCommand::Export { csv } => match export(&store, &csv, &cal) {
+        RequestCommand::Export { csv, filter } => match export(&store, &csv, filter, &cal) {
             Ok(n) => {
                 eprintln!("已导出 {n} 件申请到 {}", csv.display());
                 ExitCode::SUCCESS
             }
             Err(e) => fail(e),
         },
-        RequestCommand::Import { csv } => match import(&mut store, &csv, actor, &cal) {
+        RequestCommand::Import { csv } => match import(&mut store, &csv, actor, today, &cal) {
             Ok(n) => {
                 eprintln!("已导入 {n} 件申请");
                 ExitCode::SUCCESS
@@ -255,63 +273,46 @@ fn line(s: &Stored, cal: &Calendar) -> String {
     }
 }
 
-fn export(store: &Sqlite, path: &Path, cal: &Calendar) -> Result<usize, String> {
-    let all = store.all().map_err(|e| e.to_string())?;
-    let mut w = csv::Writer::from_path(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let err = |e: csv::Error| e.to_string();
-    w.write_record(["code", "channel", "applicant", "received", "summary", "state", "due", "closed_on", "outcome"])
-        .map_err(err)?;
-    for s in &all {
-        let (state, closed_on, outcome) = match s.request.state() {
-            State::Closed { on, outcome } => ("closed", on.to_string(), T3Row::Outcome(outcome).key()),
-            State::Open => ("open", String::new(), String::new()),
-            State::AwaitingCorrection { .. } => ("awaiting_correction", String::new(), String::new()),
-            State::Consulting { .. } => ("consulting", String::new(), String::new()),
-            State::AwaitingPayment { .. } => ("awaiting_payment", String::new(), String::new()),
-        };
-        let due = s.request.due_status(cal).ok().flatten().map(|d| d.to_string()).unwrap_or_default();
-        w.write_record([
-            s.code.as_str(),
-            s.request.channel.label(),
-            s.request.applicant.key(),
-            &s.request.received.to_string(),
-            &s.summary,
-            state,
-            &due,
-            &closed_on,
-            &outcome,
-        ])
-        .map_err(err)?;
-    }
-    w.flush().map_err(|e| e.to_string())?;
-    Ok(all.len())
+fn export(store: &Sqlite, path: &Path, f: FilterArgs, cal: &Calendar) -> Result<usize, String> {
+    let typed = FilterInput {
+        state: f.state,
+        applicant: f.applicant,
+        channel: f.channel,
+        outcome: f.outcome,
+        from: f.from,
+        to: f.to,
+        q: f.q,
+        late: if f.late { "1".into() } else { String::new() },
+    };
+    let filter = typed
+        .filter()
+        .map_err(|errors| errors.iter().map(|(k, m)| format!("--{k}：{m}")).collect::<Vec<_>>().join("；"))?;
+    let rows = store.export(&filter).map_err(|e| e.to_string())?;
+    std::fs::write(path, ogi_store::export::register_csv(&rows, cal))
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(rows.len())
 }
 
-fn import(store: &mut Sqlite, path: &Path, actor: &str, cal: &Calendar) -> Result<usize, String> {
+fn import(store: &mut Sqlite, path: &Path, actor: &str, today: Date, cal: &Calendar) -> Result<usize, String> {
     let mut r = csv::Reader::from_path(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let mut news = Vec::new();
     for (i, rec) in r.records().enumerate() {
         let rec = rec.map_err(|e| format!("第 {} 行：{e}", i + 2))?;
-        let field = |n: usize| rec.get(n).unwrap_or("").trim();
-        let bad = |what: &str| format!("第 {} 行：{what}", i + 2);
-        let channel = ogi_store::parse_channel(field(0)).ok_or_else(|| bad("渠道无效"))?;
-        let applicant = ApplicantColumn::from_key(field(1))
-            .filter(|a| *a != ApplicantColumn::Total)
-            .ok_or_else(|| bad("申请人类型无效"))?;
-        let arrived: Date = field(2).parse().map_err(|_| bad("收到日期无效"))?;
-        let confirmed = match field(3) {
-            "" => None,
-            s => Some(s.parse::<Date>().map_err(|_| bad("确认日期无效"))?),
+        let field = |n: usize| rec.get(n).unwrap_or("").to_string();
+        let typed = NewRequestInput {
+            channel: field(0),
+            applicant: field(1),
+            arrived: field(2),
+            confirmed: field(3),
+            summary: field(4),
+            applicant_name: field(5),
+            contact: field(6),
         };
-        news.push(NewRequest {
-            channel,
-            applicant,
-            arrived,
-            confirmed,
-            summary: field(4).to_string(),
-            applicant_name: field(5).to_string(),
-            contact: field(6).to_string(),
-        });
+        let new = input::new_request(&typed, today, cal).map_err(|errors| {
+            let list: Vec<_> = errors.iter().map(|(k, m)| format!("{k}：{m}")).collect();
+            format!("第 {} 行：{}", i + 2, list.join("；"))
+        })?;
+        news.push(new);
     }
     let n = news.len();
     store.create_many(news, actor, cal).map_err(|e| e.to_string())?;

@@ -180,6 +180,12 @@ fn saving_a_year_recomputes_open_requests() {
         "natural",
         "--arrived",
         "2026-12-04",
+        "--name",
+        "张三",
+        "--summary",
+        "某文件",
+        "--today",
+        "2026-12-07",
     ]);
     let line = String::from_utf8(out.stdout).unwrap();
     assert!(line.contains("答复期限 2027-01-04（暂定"), "{line}");
@@ -227,11 +233,29 @@ fn the_register_from_the_terminal() {
         "2024-09-26",
         "--confirmed",
         "2024-09-27",
+        "--name",
+        "张三",
+        "--summary",
+        "某文件",
     ]);
     assert_eq!(String::from_utf8(out.stdout).unwrap(), "YSQ2024-000001\t办理中\t答复期限 2024-10-30\n");
     // A channel that needs a confirmation date refuses a request without one.
     assert_eq!(
-        run(&["new", "--channel", "email", "--applicant", "natural", "--arrived", "2024-09-26"]).status.code(),
+        run(&[
+            "new",
+            "--channel",
+            "email",
+            "--applicant",
+            "natural",
+            "--arrived",
+            "2024-09-26",
+            "--name",
+            "张三",
+            "--summary",
+            "某文件"
+        ])
+        .status
+        .code(),
         Some(2)
     );
     let out =
@@ -257,21 +281,26 @@ fn the_register_from_the_terminal() {
     assert!(t.contains("t3.denied.third_party_rights.natural\t1\n") && t.contains("t3.new.total\t1\n"), "{t}");
     // CSV out and in.
     let csv_in = dir.join("in.csv");
-    std::fs::write(&csv_in, "channel,applicant,arrived,confirmed,summary\nin_person,research,2025-01-06,,复印件\n")
-        .unwrap();
+    std::fs::write(
+        &csv_in,
+        "channel,applicant,arrived,confirmed,summary,name\nin_person,research,2025-01-06,,复印件,王五\n",
+    )
+    .unwrap();
     assert!(run(&["import", csv_in.to_str().unwrap()]).status.success());
     let csv_out = dir.join("out.csv");
     assert!(run(&["export", csv_out.to_str().unwrap()]).status.success());
     let text = std::fs::read_to_string(&csv_out).unwrap();
     assert_eq!(text.lines().count(), 3, "{text}");
-    assert!(text.contains("YSQ2025-000001,当面,research,2025-01-06,复印件,open,2025-02-08"), "{text}");
+    assert!(text.contains("YSQ2025-000001,王五,科研机构,当面,2025-01-06,办理中,2025-02-08,,,,复印件"), "{text}");
     // A bad CSV imports nothing.
     std::fs::write(
         &csv_in,
-        "channel,applicant,arrived,confirmed,summary\nin_person,research,2025-01-07,,a\nnope,research,2025-01-07,,b\n",
+        "channel,applicant,arrived,confirmed,summary,name\nin_person,research,2025-01-07,,a,甲\nnope,research,2025-01-07,,b,乙\n",
     )
     .unwrap();
-    assert_eq!(run(&["import", csv_in.to_str().unwrap()]).status.code(), Some(2));
+    let out = run(&["import", csv_in.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8(out.stderr).unwrap().contains("第 3 行：channel：未知的提交渠道"));
     assert_eq!(String::from_utf8(run(&["list"]).stdout).unwrap().lines().count(), 2);
     let audit = String::from_utf8(run(&["audit"]).stdout).unwrap();
     assert_eq!(audit.lines().count(), 4, "{audit}");

@@ -21,7 +21,7 @@ use ogi_rules::annual::{
 use ogi_rules::Date;
 use ogi_store::{Store, StoreError};
 use ogi_vocab::cells::Template;
-use ogi_vocab::model::{Cell, Meta, Report, SourceFormat};
+use ogi_vocab::model::Report;
 use ogi_vocab::Number;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -359,17 +359,6 @@ async fn render_records(
     let doc_rows: Vec<serde_json::Value> = documents
         .iter()
         .map(|(id, d)| {
-            let status = if d.issued.year() > year {
-                "本年以后印发"
-            } else if d.repealed.is_some_and(|r| r.year() == year) {
-                "本年废止"
-            } else if d.repealed.is_some_and(|r| r.year() < year) {
-                "已废止"
-            } else if d.issued.year() == year {
-                "本年制发，现行有效"
-            } else {
-                "现行有效"
-            };
             json!({
                 "id": id,
                 "kind": d.kind.label(),
@@ -377,7 +366,7 @@ async fn render_records(
                 "number": d.number,
                 "issued": d.issued.to_string(),
                 "repealed": d.repealed.map(|r| r.to_string()),
-                "status": status,
+                "status": d.status_in(year),
                 "form": form_for("repeal", Some(*id)).unwrap_or_default(),
             })
         })
@@ -385,7 +374,6 @@ async fn render_records(
     let case_rows: Vec<serde_json::Value> = cases
         .iter()
         .map(|(id, c)| {
-            let counts = c.received.year() <= year && c.decided.is_none_or(|(d, _)| d.year() >= year);
             json!({
                 "id": id,
                 "kind": c.kind.label(),
@@ -393,7 +381,7 @@ async fn render_records(
                 "summary": c.summary,
                 "decided": c.decided.map(|(d, _)| d.to_string()),
                 "result": c.decided.map(|(_, r)| r.label()),
-                "counts": counts,
+                "counts": c.counts_in(year),
                 "form": form_for("decide", Some(*id)).unwrap_or_default(),
             })
         })
@@ -407,24 +395,12 @@ async fn render_records(
         ]),
         None => FormView::default(),
     });
-    // The year's table 二 as these records give it.
+    // The year's tables 二 and 四 as these records give them.
     let docs: Vec<Document> = documents.iter().map(|(_, d)| d.clone()).collect();
-    let t2 = annual::table2(year, &docs, art20.as_ref());
-    let t2_report = Report {
-        meta: Meta { year: Some(year.max(0) as u16), template: Some(Template::Y2021), ..Meta::default() },
-        format: SourceFormat::Generated,
-        preamble: String::new(),
-        sections: Vec::new(),
-        cells: t2.into_iter().map(|(k, value)| (k, Cell { value, provenance: None })).collect(),
-        notes: Vec::new(),
-    };
-    let t4 = annual::table4(year, &cases.iter().map(|(_, c)| c.clone()).collect::<Vec<_>>());
-    let t4_report = Report {
-        cells: t4.into_iter().map(|(k, value)| (k, Cell { value, provenance: None })).collect(),
-        ..t2_report.clone()
-    };
-    let table2_html = ogi_report::render::table_html(&t2_report, &ogi_vocab::layout::table2(Template::Y2021), &[]);
-    let table4_html = ogi_report::render::table_html(&t4_report, &ogi_vocab::layout::table4(), &[]);
+    let case_list: Vec<_> = cases.iter().map(|(_, c)| c.clone()).collect();
+    let tables = annual::records_tables(year, &docs, art20.as_ref(), &case_list);
+    let table2_html = ogi_report::render::table_html(&tables, &ogi_vocab::layout::table2(Template::Y2021), &[]);
+    let table4_html = ogi_report::render::table_html(&tables, &ogi_vocab::layout::table4(), &[]);
     let status = if refused.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
     let today = state.today();
     let years = year_choices(today, year);

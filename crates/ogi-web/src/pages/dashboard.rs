@@ -5,7 +5,7 @@ use axum::extract::State;
 use axum::response::Response;
 use ogi_store::Store;
 use ogi_vocab::cells::Template;
-use ogi_vocab::model::{Cell, Meta, Report, SourceFormat};
+use ogi_vocab::model::Report;
 use serde_json::json;
 
 use super::RowView;
@@ -74,14 +74,7 @@ fn table3_html(state: &AppState, year: i16, cells: crate::state::TableCells) -> 
             return html.clone();
         }
     }
-    let report = Report {
-        meta: Meta { year: Some(year as u16), template: Some(Template::Y2021), ..Meta::default() },
-        format: SourceFormat::Generated,
-        preamble: String::new(),
-        sections: Vec::new(),
-        cells: cells.iter().map(|(k, value)| (*k, Cell { value: *value, provenance: None })).collect(),
-        notes: Vec::new(),
-    };
+    let report = Report::of_cells(year, Template::Y2021, cells.iter().map(|(k, v)| (*k, *v)));
     let html = ogi_report::render::table_html(&report, &ogi_vocab::layout::table3(true), &[]);
     *cache = Some((cells, html.clone()));
     html

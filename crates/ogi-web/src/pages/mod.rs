@@ -12,7 +12,7 @@ pub mod request;
 use ogi_rules::request::Due;
 use ogi_rules::{Calendar, Date};
 use ogi_store::ListRow;
-use ogi_vocab::cells::{ApplicantColumn, T3Row, Template};
+use ogi_vocab::cells::{ApplicantColumn, T3Row};
 use serde::Serialize;
 
 /// A request as a line of a list.
@@ -108,19 +108,5 @@ pub fn applicant_options() -> Vec<(&'static str, &'static str)> {
 
 /// (key, label) of each outcome family and each outcome row of the 2021 template.
 pub fn outcome_options() -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    let mut last_family = String::new();
-    for o in T3Row::outcomes(Template::Y2021) {
-        let key = T3Row::Outcome(o).key();
-        let label = T3Row::Outcome(o).label();
-        if let Some((family, _)) = key.split_once('.') {
-            if family != last_family {
-                let family_label = label.split('·').next().unwrap_or_default().to_string();
-                out.push((family.to_string(), format!("{family_label}（全部）")));
-                last_family = family.to_string();
-            }
-        }
-        out.push((key, label));
-    }
-    out
+    ogi_store::export::outcome_filters()
 }

@@ -4,17 +4,16 @@
 //! 延期 and 答复 need a 负责人 (第三十三条); the law's refusals come back on the
 //! form that asked, nothing saved.
 
-use std::collections::BTreeMap;
-
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
+use ogi_rules::input::{self, EventInput, NewRequestInput};
 use ogi_rules::request::{Channel, Consulted, Event, Request, State as RState};
 use ogi_rules::Date;
-use ogi_store::{AuditEntry, NewRequest, Store, StoreError, Stored};
-use ogi_vocab::cells::{ApplicantColumn, Outcome, T3Row, Template};
-use serde::{Deserialize, Serialize};
+use ogi_store::{AuditEntry, Store, StoreError, Stored};
+use ogi_vocab::cells::{Outcome, T3Row};
+use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::{applicant_options, workdays_left};
@@ -23,139 +22,22 @@ use crate::state::AppState;
 use crate::view::{html, AppError, Chrome};
 
 /// Field errors of a form: field name → Chinese message.
-type Errors = BTreeMap<&'static str, String>;
+type Errors = input::FieldErrors;
 
 // ------------------------------------------------------------------ 新建申请
 
 /// The registration form as typed (every field kept on an error).
-#[derive(Debug, Default, Deserialize, Serialize, Clone)]
-pub struct NewForm {
-    #[serde(default)]
-    pub channel: String,
-    #[serde(default)]
-    pub applicant: String,
-    #[serde(default)]
-    pub applicant_name: String,
-    #[serde(default)]
-    pub contact: String,
-    #[serde(default)]
-    pub arrived: String,
-    #[serde(default)]
-    pub confirmed: String,
-    #[serde(default)]
-    pub summary: String,
-}
+pub type NewForm = NewRequestInput;
 
-const MAX_NAME: usize = 100;
-const MAX_CONTACT: usize = 200;
-const MAX_SUMMARY: usize = 2000;
-
-impl NewForm {
-    fn validate(&self, today: Date, state: &AppState) -> Result<NewRequest, Errors> {
-        let mut errors = Errors::new();
-        let channel = match self.channel.trim() {
-            "" => {
-                errors.insert("channel", "请选择提交渠道".into());
-                None
-            }
-            c => {
-                let found = ogi_store::parse_channel(c);
-                if found.is_none() {
-                    errors.insert("channel", "未知的提交渠道".into());
-                }
-                found
-            }
-        };
-        let applicant = match self.applicant.trim() {
-            "" => {
-                errors.insert("applicant", "请选择申请人类型".into());
-                None
-            }
-            a => {
-                let found = ApplicantColumn::from_key(a).filter(|k| ApplicantColumn::KINDS.contains(k));
-                if found.is_none() {
-                    errors.insert("applicant", "未知的申请人类型".into());
-                }
-                found
-            }
-        };
-        let name = self.applicant_name.trim();
-        if name.is_empty() {
-            errors.insert("applicant_name", "请填写申请人姓名或者名称".into());
-        } else if name.chars().count() > MAX_NAME {
-            errors.insert("applicant_name", format!("申请人姓名或者名称过长（最多 {MAX_NAME} 字）"));
-        }
-        if self.contact.trim().chars().count() > MAX_CONTACT {
-            errors.insert("contact", format!("联系方式过长（最多 {MAX_CONTACT} 字）"));
-        }
-        let summary = self.summary.trim();
-        if summary.is_empty() {
-            errors.insert("summary", "请填写申请内容".into());
-        } else if summary.chars().count() > MAX_SUMMARY {
-            errors.insert("summary", format!("申请内容过长（最多 {MAX_SUMMARY} 字）"));
-        }
-        let arrived = match self.arrived.trim() {
-            "" => {
-                errors.insert("arrived", "请填写收到日期".into());
-                None
-            }
-            t => check_date(t, today, state).map_err(|m| errors.insert("arrived", m)).ok(),
-        };
-        // 第三十一条: for these channels the receipt date is the day of confirmation.
-        let needs = channel.is_some_and(Channel::needs_confirmation);
-        let confirmed = match (needs, self.confirmed.trim()) {
-            (true, "") => {
-                errors
-                    .insert("confirmed", "该渠道以双方确认之日为收到申请之日（条例第三十一条），请填写确认日期".into());
-                None
-            }
-            (true, t) => match check_date(t, today, state) {
-                Ok(d) if arrived.is_some_and(|a| d < a) => {
-                    errors.insert("confirmed", "确认日期不能早于收到日期".into());
-                    None
-                }
-                Ok(d) => Some(d),
-                Err(m) => {
-                    errors.insert("confirmed", m);
-                    None
-                }
-            },
-            // Other channels: the day it arrived is the receipt date; a typed
-            // confirmation date means nothing and is not stored.
-            (false, _) => None,
-        };
-        match (channel, applicant, arrived) {
-            (Some(channel), Some(applicant), Some(arrived)) if errors.is_empty() => Ok(NewRequest {
-                channel,
-                applicant,
-                arrived,
-                confirmed,
-                summary: summary.to_string(),
-                applicant_name: name.to_string(),
-                contact: self.contact.trim().to_string(),
-            }),
-            _ => Err(errors),
-        }
-    }
-}
-
-/// A date typed into a form: well-formed, not in the future, and in a year
-/// whose holiday arrangement is loaded (else no deadline can be counted).
+/// A date typed into a form, checked as every door checks it.
 pub fn check_date(text: &str, today: Date, state: &AppState) -> Result<Date, String> {
-    let d: Date = text.trim().parse().map_err(|_| "日期格式应为 2025-03-01".to_string())?;
-    if d > today {
-        return Err(format!("日期不能晚于今天（{today}）"));
-    }
-    if state.cal().is_workday(d).is_err() {
-        return Err(format!("尚未载入 {} 年的节假日安排，无法计算期限；请管理员先载入该年度日历", d.year()));
-    }
-    Ok(d)
+    input::past_date(text, today, &state.cal())
 }
 
 fn channel_options() -> Vec<Value> {
     Channel::ALL
         .iter()
-        .map(|c| json!({"key": ogi_store::channel_key(*c), "label": c.label(), "confirm": c.needs_confirmation()}))
+        .map(|c| json!({"key": c.key(), "label": c.label(), "confirm": c.needs_confirmation()}))
         .collect()
 }
 
@@ -177,6 +59,11 @@ fn new_page(
             "channels": channel_options(),
             "applicants": applicant_options(),
             "today": state.today().to_string(),
+            "max": {
+                "applicant_name": input::max::APPLICANT_NAME,
+                "contact": input::max::CONTACT,
+                "summary": input::max::SUMMARY,
+            },
         }),
     )?;
     Ok((status, html(body)).into_response())
@@ -192,7 +79,7 @@ pub async fn create(
     session: Session,
     Form(form): Form<NewForm>,
 ) -> Result<Response, AppError> {
-    let new = match form.validate(state.today(), &state) {
+    let new = match input::new_request(&form, state.today(), &state.cal()) {
         Ok(n) => n,
         Err(errors) => return new_page(&state, &session, &form, &errors, None, StatusCode::BAD_REQUEST),
     };
@@ -232,135 +119,7 @@ fn event_label(key: &str) -> &'static str {
 }
 
 /// An event form as typed.
-#[derive(Debug, Default, Deserialize, Serialize, Clone)]
-pub struct EventForm {
-    #[serde(default)]
-    pub kind: String,
-    #[serde(default)]
-    pub on: String,
-    #[serde(default)]
-    pub reply_by: String,
-    #[serde(default)]
-    pub days: String,
-    #[serde(default)]
-    pub yuan: String,
-    #[serde(default)]
-    pub outcome: String,
-    /// The day a consultation letter or a fee notice reached its addressee.
-    #[serde(default)]
-    pub delivered: String,
-    /// Whom a consultation asks: `third_party` or `agency`.
-    #[serde(default)]
-    pub party: String,
-}
-
-impl EventForm {
-    fn event(&self, approver: &str, today: Date, state: &AppState) -> Result<Event, Errors> {
-        let mut errors = Errors::new();
-        let on = match self.on.trim() {
-            "" => {
-                errors.insert("on", "请填写日期".into());
-                None
-            }
-            t => check_date(t, today, state).map_err(|m| errors.insert("on", m)).ok(),
-        };
-        let event = match self.kind.as_str() {
-            "correction_requested" => {
-                // The reply date lies ahead: parsed, not limited to today.
-                let reply_by = match self.reply_by.trim().parse::<Date>() {
-                    Ok(d) => Some(d),
-                    Err(_) if self.reply_by.trim().is_empty() => {
-                        errors.insert("reply_by", "请填写补正期限".into());
-                        None
-                    }
-                    Err(_) => {
-                        errors.insert("reply_by", "日期格式应为 2025-03-01".into());
-                        None
-                    }
-                };
-                on.zip(reply_by).map(|(on, reply_by)| Event::CorrectionRequested { on, reply_by })
-            }
-            "extended" => {
-                let days = match self.days.trim().parse::<u32>() {
-                    Ok(d) if (1..=ogi_rules::request::limits::MAX_EXTENSION).contains(&d) => Some(d),
-                    _ => {
-                        errors.insert("days", "延长的期限应为 1 至 20 个工作日".into());
-                        None
-                    }
-                };
-                on.zip(days).map(|(on, days)| Event::Extended { on, days, approver: approver.to_string() })
-            }
-            "fee_noticed" => {
-                let yuan = match self.yuan.trim().parse::<u64>() {
-                    Ok(y) if y > 0 && y <= 10_000_000 => Some(y),
-                    _ => {
-                        errors.insert("yuan", "请填写收费金额（大于 0 的整数元）".into());
-                        None
-                    }
-                };
-                let delivered = self.delivered(on, &mut errors);
-                on.zip(yuan).zip(delivered).map(|((on, yuan), delivered)| Event::FeeNoticed { on, yuan, delivered })
-            }
-            "consultation_started" => {
-                let party = match self.party.trim() {
-                    "" => Some(Consulted::ThirdParty),
-                    p => Consulted::from_key(p),
-                };
-                if party.is_none() {
-                    errors.insert("party", "请选择征求意见的对象".into());
-                }
-                let delivered = self.delivered(on, &mut errors);
-                on.zip(delivered).zip(party).map(|((on, delivered), party)| Event::ConsultationStarted {
-                    on,
-                    delivered,
-                    party,
-                })
-            }
-            "answered" => {
-                let outcome = T3Row::outcomes(Template::Y2021)
-                    .into_iter()
-                    .find(|o| T3Row::Outcome(*o).key() == self.outcome.trim());
-                if outcome.is_none() {
-                    errors.insert("outcome", "请选择答复结果".into());
-                }
-                on.zip(outcome).map(|(on, outcome)| Event::Answered { on, outcome })
-            }
-            simple => on.and_then(|on| match simple {
-                "correction_received" => Some(Event::CorrectionReceived { on }),
-                "correction_lapsed" => Some(Event::CorrectionLapsed { on }),
-                "consultation_ended" => Some(Event::ConsultationEnded { on }),
-                "fee_paid" => Some(Event::FeePaid { on }),
-                "fee_lapsed" => Some(Event::FeeLapsed { on }),
-                "withdrawn" => Some(Event::Withdrawn { on }),
-                _ => None,
-            }),
-        };
-        match event {
-            Some(e) if errors.is_empty() => Ok(e),
-            _ => Err(errors),
-        }
-    }
-}
-
-impl EventForm {
-    /// The delivery date: as typed, else the sending day (in person, online, e-mail).
-    fn delivered(&self, on: Option<Date>, errors: &mut Errors) -> Option<Date> {
-        match self.delivered.trim() {
-            "" => on,
-            t => match t.parse::<Date>() {
-                Ok(d) if on.is_some_and(|on| d < on) => {
-                    errors.insert("delivered", "送达日期不能早于发出日期".into());
-                    None
-                }
-                Ok(d) => Some(d),
-                Err(_) => {
-                    errors.insert("delivered", "日期格式应为 2025-03-01".into());
-                    None
-                }
-            },
-        }
-    }
-}
+pub type EventForm = EventInput;
 
 /// A form that came back: which one, as typed, what is wrong.
 pub(crate) struct Returned {
@@ -384,7 +143,7 @@ pub async fn post_event(
     if Event::kind_needs_head(&form.kind) {
         session.must_decide(label)?;
     }
-    let event = match form.event(&session.user.display_name, state.today(), &state) {
+    let event = match input::event(&form, &session.user.display_name, state.today(), &state.cal()) {
         Ok(e) => e,
         Err(errors) => {
             let back = Returned { form, errors, general: None };
