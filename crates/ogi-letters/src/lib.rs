@@ -31,11 +31,13 @@ mod context;
 mod docx;
 mod html;
 pub mod law;
+mod register;
 mod render;
 mod suggest;
 
 pub use context::{format_date, Answer, Context, Correction, Extension, Fee, FeeMethod, ThirdParty};
 pub use docx::to_docx;
 pub use html::to_html;
+pub use register::{context, missing, Agency, ContextError, LetterDetails, Registered, MAX_DETAIL};
 pub use render::{render, validate, Letter, LetterError, LetterKind, TemplateError, PLACEHOLDERS};
 pub use suggest::suggested;

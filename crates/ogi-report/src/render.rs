@@ -76,7 +76,7 @@ fn printed(report: &Report, cell: &GridCell) -> (String, u16, u16) {
 }
 
 fn esc(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    html_escape::encode_double_quoted_attribute(s).into_owned()
 }
 
 /// The report's content as HTML to embed in a page (title excluded): the

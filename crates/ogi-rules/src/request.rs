@@ -531,13 +531,19 @@ impl Request {
     /// many working days (what evaluators count first).
     pub fn late_answer(&self, cal: &Calendar) -> Result<Option<LateAnswer>, CalendarError> {
         let Some((Event::Answered { on, .. }, before)) = self.events.split_last() else { return Ok(None) };
-        let mut earlier = self.clone();
-        earlier.events = before.to_vec();
-        let due = earlier.explain_deadline(cal)?.due;
+        let due = self.as_of(before.len()).explain_deadline(cal)?.due;
         match *on > due {
             true => Ok(Some(LateAnswer { due, workdays: cal.workdays_between(due, *on)? })),
             false => Ok(None),
         }
+    }
+
+    /// The request as it stood after its first `n` events (for a letter
+    /// written then, or the deadline an answer was given against).
+    pub fn as_of(&self, n: usize) -> Request {
+        let mut earlier = self.clone();
+        earlier.events.truncate(n);
+        earlier
     }
 
     /// Appends an event that was checked when it was first recorded (loading

@@ -283,14 +283,7 @@ impl FromRequestParts<AppState> for Session {
     }
 }
 
-pub fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
+pub use crate::view::urlencode;
 
 /// Only paths of this site (never `//evil.example`).
 fn safe_next(next: Option<&str>) -> String {

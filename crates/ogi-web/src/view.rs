@@ -309,5 +309,39 @@ pub fn decodes_as_utf8(bytes: &[u8]) -> bool {
 }
 
 pub fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
+    html_escape::encode_double_quoted_attribute(s).into_owned()
+}
+
+/// Characters left as they are in a URL's query value or path (RFC 3986 unreserved, and `/`).
+const URL_SAFE: &percent_encoding::AsciiSet =
+    &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~').remove(b'/');
+
+/// Characters allowed unencoded in `filename*` (RFC 5987 `attr-char`).
+const ATTR_CHAR: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'!')
+    .remove(b'#')
+    .remove(b'$')
+    .remove(b'&')
+    .remove(b'+')
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'^')
+    .remove(b'_')
+    .remove(b'`')
+    .remove(b'|')
+    .remove(b'~');
+
+/// Percent-encodes a query value or a path.
+pub fn urlencode(s: &str) -> String {
+    percent_encoding::utf8_percent_encode(s, URL_SAFE).to_string()
+}
+
+/// `Content-Disposition: attachment` for a download named `name.ext` in
+/// Chinese, with `fallback.ext` for clients that only read ASCII (RFC 6266).
+/// Characters a file system refuses become `_`.
+pub fn attachment(name: &str, fallback: &str, ext: &str) -> String {
+    let clean: String =
+        name.chars().map(|c| if c.is_control() || "/\\:*?\"<>|".contains(c) { '_' } else { c }).collect();
+    let encoded = percent_encoding::utf8_percent_encode(&format!("{clean}.{ext}"), ATTR_CHAR).to_string();
+    format!("attachment; filename=\"{fallback}.{ext}\"; filename*=UTF-8''{encoded}")
 }

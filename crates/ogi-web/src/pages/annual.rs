@@ -304,28 +304,12 @@ pub async fn export(
     .await
     .map_err(|e| AppError::Internal(e.to_string()))?;
     let title = d.records.agency.trim().to_string() + &format!("{year}年政府信息公开工作年度报告");
-    let disposition = content_disposition(&title, &format!("annual-report-{year}"), ext);
+    let disposition = crate::view::attachment(&title, &format!("annual-report-{year}"), ext);
     let mut resp = ([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "no-store")], bytes).into_response();
     if let Ok(v) = HeaderValue::from_str(&disposition) {
         resp.headers_mut().insert(header::CONTENT_DISPOSITION, v);
     }
     Ok(resp)
-}
-
-/// `attachment` with an ASCII fallback name and the Chinese one (RFC 5987/6266).
-pub fn content_disposition(name: &str, fallback: &str, ext: &str) -> String {
-    let clean: String =
-        name.chars().map(|c| if c.is_control() || "/\\:*?\"<>|".contains(c) { '_' } else { c }).collect();
-    let full = format!("{clean}.{ext}");
-    let mut encoded = String::new();
-    for b in full.bytes() {
-        if b.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&b) {
-            encoded.push(b as char);
-        } else {
-            encoded.push_str(&format!("%{b:02X}"));
-        }
-    }
-    format!("attachment; filename=\"{fallback}.{ext}\"; filename*=UTF-8''{encoded}")
 }
 
 // ---- the records ----

@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use ogi_rules::input::{self, EventInput, NewRequestInput};
-use ogi_rules::request::{Channel, Consulted, Event, Request, State as RState};
+use ogi_rules::request::{Channel, Consulted, Event, State as RState};
 use ogi_rules::Date;
 use ogi_store::{AuditEntry, Store, StoreError, Stored};
 use ogi_vocab::cells::{Outcome, T3Row};
@@ -179,7 +179,8 @@ pub async fn page(
     axum::extract::Query(q): axum::extract::Query<PageQuery>,
 ) -> Result<Response, AppError> {
     let stored = state.read(move |s| s.get(&code)).await?;
-    let opened = super::letters::missing(&stored, &q.letter, &state.cal()).map(|m| (q.letter.clone(), m));
+    let opened = ogi_letters::missing(&super::letters::registered(&stored), &q.letter, &state.cal())
+        .map(|m| (q.letter.clone(), m));
     page_with(&state, &session, stored, None, StatusCode::OK, opened).await
 }
 
@@ -425,14 +426,4 @@ async fn page_with(
         }),
     )?;
     Ok((status, html(body)).into_response())
-}
-
-/// The request as it stood after its first `n` events (for a letter written then).
-pub fn as_of(r: &Request, n: usize) -> Option<Request> {
-    let confirmed = r.channel.needs_confirmation().then_some(r.received);
-    let mut out = Request::receive(r.channel, r.applicant, r.received, confirmed).ok()?;
-    for e in r.events().iter().take(n) {
-        out.replay(e.clone());
-    }
-    Some(out)
 }
