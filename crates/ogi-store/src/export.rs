@@ -131,31 +131,39 @@ pub const CSV_HEADER: [&str; 11] = [
     "内容",
 ];
 
-/// The rows as CSV: UTF-8 with a BOM (so that Excel opens it in Chinese),
-/// CRLF line ends, and every field that a spreadsheet would take for a
-/// formula (`=`, `+`, `-`, `@`, tab, CR) defused with a leading `'`.
+/// The register's rows as CSV (see [`csv_bytes`]).
 pub fn register_csv(rows: &[ListRow], cal: &Calendar) -> Vec<u8> {
+    csv_bytes(
+        &CSV_HEADER,
+        rows.iter().map(|r| {
+            let due = r.due.map(|d| Due::new(cal, r.received, d).to_string()).unwrap_or_default();
+            [
+                r.code.clone(),
+                r.applicant_name.clone(),
+                r.applicant.label().to_string(),
+                r.channel.label().to_string(),
+                r.received.to_string(),
+                r.state_label().to_string(),
+                due,
+                r.closed_on.map(|d| d.to_string()).unwrap_or_default(),
+                r.outcome.map(T3Row::label).unwrap_or_default(),
+                r.late_days.map(|d| d.to_string()).unwrap_or_default(),
+                r.summary.clone(),
+            ]
+        }),
+    )
+}
+
+/// Any table as CSV, the one way ogi writes CSV: UTF-8 with a BOM (so that
+/// Excel opens it in Chinese), CRLF line ends, and every field that a
+/// spreadsheet would take for a formula (`=`, `+`, `-`, `@`, tab, CR)
+/// defused with a leading `'`.
+pub fn csv_bytes<R: IntoIterator<Item = String>>(header: &[&str], rows: impl IntoIterator<Item = R>) -> Vec<u8> {
     let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(Vec::from("\u{feff}"));
-    let mut write = |fields: &[String]| {
-        // Writing to memory cannot fail.
-        let _ = w.write_record(fields.iter().map(|f| defused(f)));
-    };
-    write(&CSV_HEADER.map(String::from));
-    for r in rows {
-        let due = r.due.map(|d| Due::new(cal, r.received, d).to_string()).unwrap_or_default();
-        write(&[
-            r.code.clone(),
-            r.applicant_name.clone(),
-            r.applicant.label().to_string(),
-            r.channel.label().to_string(),
-            r.received.to_string(),
-            r.state_label().to_string(),
-            due,
-            r.closed_on.map(|d| d.to_string()).unwrap_or_default(),
-            r.outcome.map(T3Row::label).unwrap_or_default(),
-            r.late_days.map(|d| d.to_string()).unwrap_or_default(),
-            r.summary.clone(),
-        ]);
+    // Writing to memory cannot fail.
+    let _ = w.write_record(header.iter().map(|h| defused(h)));
+    for row in rows {
+        let _ = w.write_record(row.into_iter().map(|f| defused(&f)));
     }
     w.into_inner().unwrap_or_default()
 }

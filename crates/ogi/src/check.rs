@@ -108,12 +108,9 @@ pub fn check_all(files: &[PathBuf], previous: Option<&Report>) -> Vec<Checked> {
 
 /// One CSV row per file: file, agency, year, template, errors, warnings, first error.
 pub fn write_summary(path: &Path, checked: &[Checked]) -> Result<(), String> {
-    let mut w = csv::Writer::from_path(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let err = |e: csv::Error| format!("{}: {e}", path.display());
-    w.write_record(["file", "agency", "year", "template", "errors", "warnings", "first_error"]).map_err(err)?;
-    for c in checked {
+    let rows = checked.iter().map(|c| {
         let file = c.file.display().to_string();
-        let row = match &c.result {
+        match &c.result {
             Ok((r, d)) => {
                 let first =
                     d.iter().find(|d| d.severity == Severity::Error).map(|d| format!("{}: {}", d.rule, d.message));
@@ -136,10 +133,10 @@ pub fn write_summary(path: &Path, checked: &[Checked]) -> Result<(), String> {
                 String::new(),
                 format!("unreadable: {e}"),
             ],
-        };
-        w.write_record(&row).map_err(err)?;
-    }
-    w.flush().map_err(|e| format!("{}: {e}", path.display()))
+        }
+    });
+    let header = ["file", "agency", "year", "template", "errors", "warnings", "first_error"];
+    std::fs::write(path, ogi_store::export::csv_bytes(&header, rows)).map_err(|e| format!("{}: {e}", path.display()))
 }
 
 /// The JSON contract: one object per file.
