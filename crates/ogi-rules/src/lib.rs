@@ -7,6 +7,7 @@
 pub mod annual;
 pub mod calendar;
 pub mod fees;
+pub mod identity;
 pub mod input;
 pub mod request;
 pub mod sim;
