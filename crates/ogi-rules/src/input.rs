@@ -285,6 +285,202 @@ pub fn event(input: &EventInput, approver: &str, today: Date, cal: &Calendar) ->
     }
 }
 
+// ------------------------------------------------------------------ online applications
+
+/// The kind of identity document an applicant gives (第二十九条: 身份证明).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IdKind {
+    /// 居民身份证 (18 digits, checked).
+    ResidentId,
+    /// 统一社会信用代码 of an organization (18 characters, checked).
+    CreditCode,
+    /// 护照、港澳台居民居住证等其他证件 (not checked beyond its length).
+    Other,
+}
+
+impl IdKind {
+    pub const ALL: [IdKind; 3] = [IdKind::ResidentId, IdKind::CreditCode, IdKind::Other];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            IdKind::ResidentId => "resident_id",
+            IdKind::CreditCode => "credit_code",
+            IdKind::Other => "other",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            IdKind::ResidentId => "居民身份证",
+            IdKind::CreditCode => "统一社会信用代码",
+            IdKind::Other => "其他有效证件",
+        }
+    }
+
+    pub fn from_key(s: &str) -> Option<IdKind> {
+        IdKind::ALL.into_iter().find(|k| k.key() == s)
+    }
+}
+
+/// How the applicant wants the information (第二十九条: 获取信息的方式、途径).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delivery {
+    Paper,
+    Email,
+    OnlineDownload,
+    Disc,
+}
+
+impl Delivery {
+    pub const ALL: [Delivery; 4] = [Delivery::Paper, Delivery::Email, Delivery::OnlineDownload, Delivery::Disc];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Delivery::Paper => "paper",
+            Delivery::Email => "email",
+            Delivery::OnlineDownload => "online",
+            Delivery::Disc => "disc",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Delivery::Paper => "纸质文本（邮寄或自取）",
+            Delivery::Email => "电子邮件",
+            Delivery::OnlineDownload => "在线下载",
+            Delivery::Disc => "光盘",
+        }
+    }
+
+    pub fn from_key(s: &str) -> Option<Delivery> {
+        Delivery::ALL.into_iter().find(|k| k.key() == s)
+    }
+}
+
+/// An application as filed online (第二十九条). It becomes a request of the
+/// register when staff confirm it: its receipt date is that day (第三十一条).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Application {
+    pub applicant: ApplicantColumn,
+    pub name: String,
+    pub id_kind: IdKind,
+    pub id_number: String,
+    pub phone: String,
+    pub email: String,
+    pub address: String,
+    /// 所需政府信息的名称、文号或者便于查询的其他特征性描述.
+    pub summary: String,
+    /// A document number or title, if known.
+    pub document: String,
+    pub delivery: Delivery,
+}
+
+impl Application {
+    /// The contact line the register and the letters print.
+    pub fn contact(&self) -> String {
+        [self.phone.as_str(), self.email.as_str(), self.address.as_str()]
+            .into_iter()
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+            .join("；")
+    }
+}
+
+/// The public form as typed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ApplicationInput {
+    pub applicant: String,
+    pub name: String,
+    pub id_kind: String,
+    pub id_number: String,
+    pub phone: String,
+    pub email: String,
+    pub address: String,
+    pub summary: String,
+    pub document: String,
+    pub delivery: String,
+}
+
+/// Checks an application as typed on the public form.
+pub fn application(input: &ApplicationInput) -> Result<Application, FieldErrors> {
+    use crate::identity::{check_credit_code, check_resident_id};
+    let mut errors = FieldErrors::new();
+    let applicant = match input.applicant.trim() {
+        "" => fail(&mut errors, "applicant", "请选择申请人类型"),
+        a => ApplicantColumn::KINDS
+            .into_iter()
+            .find(|k| k.key() == a)
+            .or_else(|| fail(&mut errors, "applicant", "未知的申请人类型")),
+    };
+    let name = text(&mut errors, "name", &input.name, "申请人姓名或者名称", max::APPLICANT_NAME, true);
+    let id_kind = match input.id_kind.trim() {
+        "" => fail(&mut errors, "id_kind", "请选择证件类型"),
+        k => IdKind::from_key(k).or_else(|| fail(&mut errors, "id_kind", "未知的证件类型")),
+    };
+    let id_number = input.id_number.trim().to_ascii_uppercase();
+    match (id_kind, id_number.as_str()) {
+        (_, "") => _ = errors.insert("id_number", "请填写证件号码".into()),
+        (Some(IdKind::ResidentId), n) => {
+            if let Err(e) = check_resident_id(n) {
+                errors.insert("id_number", e.to_string());
+            }
+        }
+        (Some(IdKind::CreditCode), n) => {
+            if let Err(e) = check_credit_code(n) {
+                errors.insert("id_number", e.to_string());
+            }
+        }
+        (_, n) if n.chars().count() > 40 || !n.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') => {
+            _ = errors.insert("id_number", "证件号码应为不超过 40 位的字母和数字".into())
+        }
+        _ => {}
+    }
+    let phone = input.phone.trim().to_string();
+    let phone_ok = phone.len() <= 20 && phone.chars().all(|c| c.is_ascii_digit() || "-+ ()".contains(c));
+    if !phone.is_empty() && !phone_ok {
+        errors.insert("phone", "电话号码只含数字（可有 - + 和括号），最多 20 位".into());
+    }
+    let email = input.email.trim().to_string();
+    if !email.is_empty() && !plausible_email(&email) {
+        errors.insert("email", "电子邮箱格式不正确".into());
+    }
+    if phone.is_empty() && email.is_empty() {
+        errors.insert("phone", "请至少填写电话或电子邮箱中的一项".into());
+    }
+    let address = text(&mut errors, "address", &input.address, "通信地址", 200, false);
+    let summary = text(&mut errors, "summary", &input.summary, "所需信息的描述", max::SUMMARY, true);
+    let document = text(&mut errors, "document", &input.document, "文件名称或文号", 200, false);
+    let delivery = match input.delivery.trim() {
+        "" => fail(&mut errors, "delivery", "请选择获取信息的方式"),
+        d => Delivery::from_key(d).or_else(|| fail(&mut errors, "delivery", "未知的获取方式")),
+    };
+    if delivery == Some(Delivery::Email) && email.is_empty() {
+        errors.insert("email", "以电子邮件获取信息的，请填写电子邮箱".into());
+    }
+    if delivery == Some(Delivery::Paper) && address.is_empty() {
+        errors.insert("address", "以纸质文本获取信息的，请填写通信地址".into());
+    }
+    match (applicant, id_kind, delivery) {
+        (Some(applicant), Some(id_kind), Some(delivery)) if errors.is_empty() => {
+            Ok(Application { applicant, name, id_kind, id_number, phone, email, address, summary, document, delivery })
+        }
+        _ => Err(errors),
+    }
+}
+
+/// `local@domain.tld`, no spaces, one `@`: enough to catch a typo, not a mail server's rules.
+fn plausible_email(s: &str) -> bool {
+    let Some((local, domain)) = s.split_once('@') else { return false };
+    s.len() <= 200
+        && !local.is_empty()
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !s.contains(char::is_whitespace)
+        && !domain.contains('@')
+}
+
 /// Records `message` for `field` and yields nothing, so a `match` arm can fail in one expression.
 fn fail<T>(errors: &mut FieldErrors, field: &'static str, message: impl Into<String>) -> Option<T> {
     errors.entry(field).or_insert_with(|| message.into());

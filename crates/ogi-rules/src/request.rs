@@ -947,6 +947,31 @@ impl Event {
         }
     }
 
+    /// The event as the applicant's tracking page tells it: no staff names,
+    /// nothing internal.
+    pub fn for_applicant(&self) -> String {
+        let outcome = |o: Outcome| ogi_vocab::cells::T3Row::Outcome(o).label();
+        match self {
+            Event::CorrectionRequested { reply_by, .. } => {
+                format!("告知补正：请于 {reply_by} 前补正申请（条例第三十条）")
+            }
+            Event::CorrectionReceived { .. } => "收到补正，答复期限自当日起重新计算".into(),
+            Event::CorrectionLapsed { .. } => {
+                format!("已办结：{}", outcome(Outcome::Other(OtherReason::OverdueCorrection)))
+            }
+            Event::ConsultationStarted { party, .. } => {
+                format!("征求{}意见（所需时间不计入答复期限）", party.label())
+            }
+            Event::ConsultationEnded { .. } => "征求意见结束，答复期限恢复计算".into(),
+            Event::Extended { days, .. } => format!("延长答复期限 {days} 个工作日（条例第三十三条）"),
+            Event::FeeNoticed { yuan, .. } => format!("收费通知：信息处理费 {yuan} 元，缴费前答复期限中止"),
+            Event::FeePaid { .. } => "已缴费，答复期限恢复计算".into(),
+            Event::FeeLapsed { .. } => format!("已办结：{}", outcome(Outcome::Other(OtherReason::OverdueFee))),
+            Event::Answered { outcome: o, .. } => format!("已答复：{}", outcome(*o)),
+            Event::Withdrawn { .. } => "申请人撤回申请".into(),
+        }
+    }
+
     /// The event's kind key, one of [`Event::KINDS`].
     pub fn key(&self) -> &'static str {
         Event::KINDS[self.kind_index()].0

@@ -13,6 +13,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use ogi_rules::annual::{Art20Figures, Case, CaseResult, Document, EditableSection, Records};
+use ogi_rules::input::Application;
 use ogi_rules::request::{Channel, Consulted, Event, Request, RequestError, State};
 use ogi_rules::{Calendar, Date};
 use ogi_vocab::cells::{ApplicantColumn, CellKey, Outcome, T3Row, Template};
@@ -22,6 +23,7 @@ use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBe
 mod calendar;
 pub mod export;
 mod office;
+pub mod online;
 mod records;
 mod search;
 pub use calendar::{load_calendar, load_files, CalendarYear, DueChange};
@@ -142,6 +144,16 @@ pub trait Store {
     fn dashboard(&self, today: Date, soon: Date) -> Result<Dashboard, StoreError>;
     /// The audit lines of one request, oldest first.
     fn audit_for(&self, code: &str) -> Result<Vec<AuditEntry>, StoreError>;
+
+    // ---- applications filed online (see `online`) ----
+
+    /// Keeps an application as filed on `on`, found later by `tracking_hash`.
+    fn submit_application(&mut self, tracking_hash: &str, on: Date, a: &Application) -> Result<i64, StoreError>;
+    fn application(&self, tracking_hash: &str) -> Result<Option<online::Filed>, StoreError>;
+    /// Applications not yet confirmed, oldest first.
+    fn pending_applications(&self) -> Result<Vec<online::Filed>, StoreError>;
+    /// Registers application `id` as a request received `on` (第三十一条).
+    fn confirm_application(&mut self, id: i64, on: Date, actor: &str, cal: &Calendar) -> Result<Stored, StoreError>;
     fn user_count(&self) -> Result<u64, StoreError>;
     fn create_user(
         &mut self,
@@ -266,6 +278,7 @@ ALTER TABLE requests ADD COLUMN late_days INTEGER;
 ALTER TABLE requests ADD COLUMN consult_until TEXT;
 CREATE INDEX requests_late ON requests(closed_on) WHERE late_days IS NOT NULL;
 ",
+    online::MIGRATION,
 ];
 
 /// The migration that creates the search index (its rows are written in Rust).
@@ -834,6 +847,22 @@ impl Store for Sqlite {
 
     fn dashboard(&self, today: Date, soon: Date) -> Result<Dashboard, StoreError> {
         office::dashboard(&self.conn, today, soon)
+    }
+
+    fn submit_application(&mut self, tracking_hash: &str, on: Date, a: &Application) -> Result<i64, StoreError> {
+        self.in_write(|tx| online::submit(tx, tracking_hash, on, a))
+    }
+
+    fn application(&self, tracking_hash: &str) -> Result<Option<online::Filed>, StoreError> {
+        online::by_tracking(&self.conn, tracking_hash)
+    }
+
+    fn pending_applications(&self) -> Result<Vec<online::Filed>, StoreError> {
+        online::pending(&self.conn)
+    }
+
+    fn confirm_application(&mut self, id: i64, on: Date, actor: &str, cal: &Calendar) -> Result<Stored, StoreError> {
+        self.in_write(|tx| online::confirm(tx, id, on, actor, cal))
     }
 
     fn audit_for(&self, code: &str) -> Result<Vec<AuditEntry>, StoreError> {

@@ -28,6 +28,8 @@ pub struct Inner {
     /// The one-time link that creates the first administrator (`None` once used).
     pub setup_token: Mutex<Option<String>>,
     pub(crate) limiter: Limiter,
+    /// The public side's counters (unknown tracking codes, submissions).
+    pub(crate) portal: crate::pages::portal::Counters,
     /// The workbench's table 三 as HTML, for the cells it was built from
     /// (the cells come cached from the store; rebuilding the HTML is the cost).
     pub(crate) table3_html: Mutex<Option<(TableCells, String)>>,
@@ -65,6 +67,7 @@ impl AppState {
             templates: Templates::new(),
             setup_token: Mutex::new(None),
             limiter: Limiter::default(),
+            portal: Default::default(),
             password_checks: tokio::sync::Semaphore::new(2),
             table3_html: Mutex::new(None),
             today,

@@ -28,6 +28,9 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("check.html", include_str!("../templates/check.html")),
     ("check_macros.html", include_str!("../templates/check_macros.html")),
     ("admin.html", include_str!("../templates/admin.html")),
+    ("apply.html", include_str!("../templates/apply.html")),
+    ("track.html", include_str!("../templates/track.html")),
+    ("online.html", include_str!("../templates/online.html")),
 ];
 
 /// The stylesheet (served at /static/style.css; no outside fonts or CDNs).

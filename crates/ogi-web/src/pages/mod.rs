@@ -6,6 +6,7 @@ pub mod calendar;
 pub mod check;
 pub mod dashboard;
 pub mod letters;
+pub mod portal;
 pub mod register;
 pub mod request;
 

@@ -1,0 +1,146 @@
+//! Applications filed online (the public side): kept as filed until staff
+//! confirm them — the day of confirmation is the receipt date (第三十一条) —
+//! and then linked to the request they became. The applicant finds theirs by
+//! the tracking code, of which only the SHA-256 is stored.
+
+use ogi_rules::input::{Application, Delivery, IdKind};
+use ogi_rules::request::Channel;
+use ogi_rules::{Calendar, Date};
+use ogi_vocab::cells::ApplicantColumn;
+use rusqlite::{params, OptionalExtension, Transaction};
+
+use crate::{audit, corrupt, date, insert, NewRequest, StoreError, Stored};
+
+pub(crate) const MIGRATION: &str = "
+CREATE TABLE applications (
+    id INTEGER PRIMARY KEY,
+    tracking_hash TEXT NOT NULL UNIQUE,
+    submitted_on TEXT NOT NULL,
+    submitted_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+    applicant TEXT NOT NULL,
+    name TEXT NOT NULL,
+    id_kind TEXT NOT NULL,
+    id_number TEXT NOT NULL,
+    phone TEXT NOT NULL,
+    email TEXT NOT NULL,
+    address TEXT NOT NULL,
+    summary TEXT NOT NULL,
+    document TEXT NOT NULL,
+    delivery TEXT NOT NULL,
+    request_id INTEGER REFERENCES requests(id)
+);
+CREATE INDEX applications_pending ON applications(id) WHERE request_id IS NULL;
+";
+
+/// An application as the register keeps it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Filed {
+    pub id: i64,
+    pub submitted_on: Date,
+    pub application: Application,
+    /// The request it became, once confirmed.
+    pub request_code: Option<String>,
+}
+
+pub(crate) fn submit(tx: &Transaction, tracking_hash: &str, on: Date, a: &Application) -> Result<i64, StoreError> {
+    tx.execute(
+        "INSERT INTO applications (tracking_hash, submitted_on, applicant, name, id_kind, id_number, phone, email, address, summary, document, delivery) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+        params![
+            tracking_hash,
+            on.to_string(),
+            a.applicant.key(),
+            a.name,
+            a.id_kind.key(),
+            a.id_number,
+            a.phone,
+            a.email,
+            a.address,
+            a.summary,
+            a.document,
+            a.delivery.key()
+        ],
+    )?;
+    let id = tx.last_insert_rowid();
+    audit(tx, "申请人（网上）", format!("网上提交申请 #{id}"), None, Some(a.name.clone()))?;
+    Ok(id)
+}
+
+const COLUMNS: &str = "a.id, a.submitted_on, a.applicant, a.name, a.id_kind, a.id_number, a.phone, a.email, a.address, a.summary, a.document, a.delivery, r.code";
+
+fn row(r: &rusqlite::Row) -> rusqlite::Result<(i64, [String; 11], Option<String>)> {
+    let mut texts: [String; 11] = Default::default();
+    for (i, t) in texts.iter_mut().enumerate() {
+        *t = r.get(i + 1)?;
+    }
+    Ok((r.get(0)?, texts, r.get(12)?))
+}
+
+fn filed((id, t, code): (i64, [String; 11], Option<String>)) -> Result<Filed, StoreError> {
+    let [on, applicant, name, id_kind, id_number, phone, email, address, summary, document, delivery] = t;
+    Ok(Filed {
+        id,
+        submitted_on: date(&on)?,
+        application: Application {
+            applicant: ApplicantColumn::from_key(&applicant).ok_or_else(|| corrupt("申请人类型", &applicant))?,
+            name,
+            id_kind: IdKind::from_key(&id_kind).ok_or_else(|| corrupt("证件类型", &id_kind))?,
+            id_number,
+            phone,
+            email,
+            address,
+            summary,
+            document,
+            delivery: Delivery::from_key(&delivery).ok_or_else(|| corrupt("获取方式", &delivery))?,
+        },
+        request_code: code,
+    })
+}
+
+pub(crate) fn by_tracking(conn: &rusqlite::Connection, tracking_hash: &str) -> Result<Option<Filed>, StoreError> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM applications a LEFT JOIN requests r ON r.id = a.request_id WHERE a.tracking_hash = ?1"
+    );
+    conn.query_row(&sql, [tracking_hash], row).optional()?.map(filed).transpose()
+}
+
+pub(crate) fn pending(conn: &rusqlite::Connection) -> Result<Vec<Filed>, StoreError> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM applications a LEFT JOIN requests r ON r.id = a.request_id WHERE a.request_id IS NULL ORDER BY a.id"
+    );
+    let mut stmt = conn.prepare(&sql)?;
+    let rows = stmt.query_map([], row)?.collect::<Result<Vec<_>, _>>()?;
+    rows.into_iter().map(filed).collect()
+}
+
+/// Registers the application as a request received `on` (the confirmation
+/// day), in the same transaction as the link and the audit line.
+pub(crate) fn confirm(tx: &Transaction, id: i64, on: Date, actor: &str, cal: &Calendar) -> Result<Stored, StoreError> {
+    let sql =
+        format!("SELECT {COLUMNS} FROM applications a LEFT JOIN requests r ON r.id = a.request_id WHERE a.id = ?1");
+    let found = tx.query_row(&sql, [id], row).optional()?.map(filed).transpose()?;
+    let f = found.ok_or(StoreError::NoRecord { what: "网上申请", id })?;
+    if let Some(code) = f.request_code {
+        return Err(StoreError::Invalid(format!("该网上申请已确认登记为 {code}")));
+    }
+    let a = &f.application;
+    let new = NewRequest {
+        channel: Channel::Online,
+        applicant: a.applicant,
+        arrived: f.submitted_on,
+        confirmed: Some(on),
+        summary: match a.document.as_str() {
+            "" => a.summary.clone(),
+            doc => format!("{}（文件：{doc}）", a.summary),
+        },
+        applicant_name: a.name.clone(),
+        contact: a.contact(),
+    };
+    let stored = insert(tx, new, actor, cal)?;
+    tx.execute(
+        "UPDATE applications SET request_id = (SELECT id FROM requests WHERE code = ?1) WHERE id = ?2",
+        params![stored.code, id],
+    )?;
+    audit(tx, actor, format!("确认网上申请 #{id}，登记为 {}", stored.code), None, None)?;
+    Ok(stored)
+}

@@ -1,0 +1,318 @@
+//! The public side, no login: 网上申请 (`/apply`, the form of 第二十九条), and
+//! 申请查询 (`/track/{code}`: the status, the due date once it runs, the public
+//! timeline). And the staff's side of it: 网上申请待确认 (`/online`), where a
+//! clerk confirms an application — the day of confirmation is its receipt
+//! date (第三十一条) — and it becomes a request of the register.
+//!
+//! Nothing internal is shown to the public: no notes, no staff names, no
+//! audit; an unknown code gets the same 404 as a mistyped one, and more than
+//! [`MAX_UNKNOWN_LOOKUPS`] a minute from one address get 429.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use axum::extract::{ConnectInfo, Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Extension;
+use axum::Form;
+use ogi_rules::identity::{mask, TrackingCode};
+use ogi_rules::input::{self, ApplicationInput, Delivery, FieldErrors, IdKind};
+use ogi_rules::request::{Due, State as RState};
+use ogi_store::online::Filed;
+use ogi_store::{Store, StoreError};
+use ogi_vocab::cells::ApplicantColumn;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::auth::{token_hash, Session};
+use crate::state::AppState;
+use crate::view::{html, AppError, Chrome};
+
+/// Lookups of unknown tracking codes allowed per address and minute.
+pub const MAX_UNKNOWN_LOOKUPS: u32 = 20;
+/// Applications allowed per address, and per ID number, in an hour.
+pub const MAX_SUBMISSIONS_PER_ADDRESS: u32 = 30;
+pub const MAX_SUBMISSIONS_PER_ID: u32 = 5;
+
+/// Counts per key in a fixed window (lookups of unknown codes, submissions).
+#[derive(Default)]
+pub struct Counters {
+    counts: Mutex<HashMap<String, (u32, Instant)>>,
+}
+
+impl Counters {
+    /// Counts one more for `key`; false once `limit` is reached within `window`.
+    fn allow(&self, key: &str, limit: u32, window: Duration) -> bool {
+        let mut map = self.counts.lock().unwrap_or_else(|p| p.into_inner());
+        if map.len() > 100_000 {
+            map.retain(|_, (_, t)| t.elapsed() <= window);
+        }
+        let e = map.entry(key.to_string()).or_insert((0, Instant::now()));
+        if e.1.elapsed() > window {
+            *e = (0, Instant::now());
+        }
+        if e.0 >= limit {
+            return false;
+        }
+        e.0 += 1;
+        true
+    }
+
+    fn over(&self, key: &str, limit: u32, window: Duration) -> bool {
+        let map = self.counts.lock().unwrap_or_else(|p| p.into_inner());
+        map.get(key).is_some_and(|(n, t)| t.elapsed() <= window && *n >= limit)
+    }
+}
+
+/// The public pages' frame: no staff navigation.
+fn public_chrome(title: &str) -> Chrome<'_> {
+    Chrome { title, nav: "public", user: None, csrf: String::new() }
+}
+
+fn too_many(state: &AppState, what: &str) -> Result<Response, AppError> {
+    let body = state.templates.render(
+        "error.html",
+        json!({"chrome": public_chrome("请求过于频繁"), "title": "请求过于频繁", "message": format!("{what}过于频繁，请稍后再试。")}),
+    )?;
+    Ok((StatusCode::TOO_MANY_REQUESTS, [(axum::http::header::RETRY_AFTER, "60")], html(body)).into_response())
+}
+
+// ------------------------------------------------------------------ 网上申请
+
+fn options() -> Value {
+    json!({
+        "applicants": ApplicantColumn::KINDS.iter().map(|a| json!({"key": a.key(), "label": applicant_plain(*a)})).collect::<Vec<_>>(),
+        "id_kinds": IdKind::ALL.iter().map(|k| json!({"key": k.key(), "label": k.label()})).collect::<Vec<_>>(),
+        "deliveries": Delivery::ALL.iter().map(|d| json!({"key": d.key(), "label": d.label()})).collect::<Vec<_>>(),
+        "max_summary": input::max::SUMMARY,
+        "max_name": input::max::APPLICANT_NAME,
+    })
+}
+
+/// The six kinds of applicant (table 三's columns) in plain words.
+fn applicant_plain(a: ApplicantColumn) -> &'static str {
+    match a {
+        ApplicantColumn::Natural => "个人（自然人）",
+        ApplicantColumn::Commercial => "企业",
+        ApplicantColumn::Research => "科研机构",
+        ApplicantColumn::Nonprofit => "社会公益组织",
+        ApplicantColumn::LegalService => "法律服务机构（律师事务所等）",
+        _ => "其他组织",
+    }
+}
+
+async fn apply_page(
+    state: &AppState,
+    session: Option<&Session>,
+    form: &ApplicationInput,
+    errors: &FieldErrors,
+    status: StatusCode,
+) -> Result<Response, AppError> {
+    let agency = agency_name(state).await?;
+    let body = state.templates.render(
+        "apply.html",
+        json!({
+            "chrome": public_chrome("网上申请政府信息公开"),
+            // A signed-in staff member posting the form still needs the CSRF token.
+            "csrf": session.map(|s| s.csrf.clone()).unwrap_or_default(),
+            "agency": agency,
+            "f": form,
+            "errors": errors,
+            "o": options(),
+        }),
+    )?;
+    Ok((status, html(body)).into_response())
+}
+
+async fn agency_name(state: &AppState) -> Result<String, AppError> {
+    Ok(state.read(|s| s.setting(ogi_store::AGENCY_NAME)).await?.unwrap_or_default())
+}
+
+pub async fn apply_form(
+    State(state): State<AppState>,
+    Extension(session): Extension<Option<Session>>,
+) -> Result<Response, AppError> {
+    apply_page(&state, session.as_ref(), &ApplicationInput::default(), &FieldErrors::new(), StatusCode::OK).await
+}
+
+pub async fn apply(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Extension(session): Extension<Option<Session>>,
+    Form(form): Form<ApplicationInput>,
+) -> Result<Response, AppError> {
+    let application = match input::application(&form) {
+        Ok(a) => a,
+        Err(errors) => return apply_page(&state, session.as_ref(), &form, &errors, StatusCode::BAD_REQUEST).await,
+    };
+    let hour = Duration::from_secs(3600);
+    let by_address = format!("submit:{}", peer.ip());
+    let by_id = format!("submit-id:{}", token_hash(&application.id_number));
+    if state.portal.over(&by_id, MAX_SUBMISSIONS_PER_ID, hour)
+        || !state.portal.allow(&by_address, MAX_SUBMISSIONS_PER_ADDRESS, hour)
+        || !state.portal.allow(&by_id, MAX_SUBMISSIONS_PER_ID, hour)
+    {
+        return too_many(&state, "提交申请");
+    }
+    let mut bytes = [0u8; 10];
+    rand_core::RngCore::fill_bytes(&mut rand_core::OsRng, &mut bytes);
+    let code = TrackingCode::from_bytes(bytes);
+    let hash = token_hash(&code.to_string());
+    let today = state.today();
+    state.write(move |s| s.submit_application(&hash, today, &application)).await?;
+    Ok(Redirect::to(&format!("/track/{code}?filed=1")).into_response())
+}
+
+// ------------------------------------------------------------------ 申请查询
+
+#[derive(Deserialize, Default)]
+pub struct LookupQuery {
+    #[serde(default)]
+    pub code: String,
+    /// Just filed: the page is the receipt.
+    #[serde(default)]
+    pub filed: String,
+}
+
+/// `/track`: the form to type a code into (or `?code=` from it).
+pub async fn track_form(
+    State(state): State<AppState>,
+    axum::extract::Query(q): axum::extract::Query<LookupQuery>,
+) -> Result<Response, AppError> {
+    if let Ok(code) = q.code.parse::<TrackingCode>() {
+        return Ok(Redirect::to(&format!("/track/{code}")).into_response());
+    }
+    let error = (!q.code.trim().is_empty()).then_some("查询码应为 16 位字母和数字，如 7K3M-Q9XD-2HBT-W4ZP");
+    let body = state.templates.render(
+        "track.html",
+        json!({"chrome": public_chrome("申请查询"), "lookup": true, "error": error, "code": q.code}),
+    )?;
+    let status = if error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+    Ok((status, html(body)).into_response())
+}
+
+pub async fn track(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Path(typed): Path<String>,
+    axum::extract::Query(q): axum::extract::Query<LookupQuery>,
+) -> Result<Response, AppError> {
+    let minute = Duration::from_secs(60);
+    let key = format!("lookup:{}", peer.ip());
+    if state.portal.over(&key, MAX_UNKNOWN_LOOKUPS, minute) {
+        return too_many(&state, "查询");
+    }
+    let found = match typed.parse::<TrackingCode>() {
+        Ok(code) => {
+            let hash = token_hash(&code.to_string());
+            state.read(move |s| s.application(&hash)).await?.map(|f| (code, f))
+        }
+        Err(_) => None,
+    };
+    let Some((code, filed)) = found else {
+        // Unknown and malformed alike: nothing said about what exists.
+        state.portal.allow(&key, MAX_UNKNOWN_LOOKUPS, minute);
+        let body = state.templates.render(
+            "track.html",
+            json!({"chrome": public_chrome("申请查询"), "lookup": true, "error": "未找到与该查询码对应的申请，请核对查询码。", "code": typed}),
+        )?;
+        return Ok((StatusCode::NOT_FOUND, html(body)).into_response());
+    };
+    let view = public_view(&state, &filed).await?;
+    let body = state.templates.render(
+        "track.html",
+        json!({
+            "chrome": public_chrome("申请查询"),
+            "code": code.to_string(),
+            "filed": !q.filed.is_empty(),
+            "agency": agency_name(&state).await?,
+            "a": view,
+        }),
+    )?;
+    Ok((
+        // The page is the applicant's own: never kept by a shared cache.
+        [(axum::http::header::CACHE_CONTROL, "no-store"), (axum::http::header::REFERRER_POLICY, "no-referrer")],
+        html(body),
+    )
+        .into_response())
+}
+
+/// What the applicant may see of their application and the request it became.
+async fn public_view(state: &AppState, f: &Filed) -> Result<Value, AppError> {
+    let a = &f.application;
+    let mut v = json!({
+        "submitted_on": f.submitted_on.to_string(),
+        "name": a.name,
+        "id": format!("{}：{}", a.id_kind.label(), mask(&a.id_number)),
+        "summary": a.summary,
+        "document": a.document,
+        "delivery": a.delivery.label(),
+        "confirmed": false,
+    });
+    let Some(code) = f.request_code.clone() else { return Ok(v) };
+    let stored = state.read(move |s| s.get(&code)).await?;
+    let r = &stored.request;
+    let cal = state.cal();
+    let current = r.state();
+    let mut timeline = vec![
+        json!({"date": f.submitted_on.to_string(), "what": "提交申请"}),
+        json!({"date": r.received.to_string(), "what": "确认收到申请（收到申请之日，条例第三十一条）"}),
+    ];
+    for e in r.events() {
+        timeline.push(json!({"date": e.date().to_string(), "what": e.for_applicant()}));
+    }
+    let due = match current {
+        RState::Open | RState::Consulting { .. } => {
+            r.due(&cal).ok().flatten().map(|d| Due::new(&cal, r.received, d).to_string())
+        }
+        _ => None,
+    };
+    v["confirmed"] = json!(true);
+    v["received"] = json!(r.received.to_string());
+    v["state"] = json!(current.label());
+    v["due"] = json!(due);
+    v["timeline"] = json!(timeline);
+    Ok(v)
+}
+
+// ------------------------------------------------------------------ staff: 网上申请待确认
+
+pub async fn pending(State(state): State<AppState>, session: Session) -> Result<Response, AppError> {
+    let list = state.read(|s| s.pending_applications()).await?;
+    let rows: Vec<Value> = list
+        .iter()
+        .map(|f| {
+            let a = &f.application;
+            json!({
+                "id": f.id, "submitted_on": f.submitted_on.to_string(), "name": a.name,
+                "kind": a.applicant.label(), "id_number": mask(&a.id_number),
+                "id_kind": a.id_kind.label(), "contact": a.contact(), "summary": a.summary,
+                "document": a.document, "delivery": a.delivery.label(),
+            })
+        })
+        .collect();
+    let body = state.templates.render(
+        "online.html",
+        json!({"chrome": Chrome::new(&session, "网上申请待确认", "online"), "rows": rows, "today": state.today().to_string()}),
+    )?;
+    Ok(html(body).into_response())
+}
+
+pub async fn confirm(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
+    let (actor, st) = (session.user.username.clone(), state.clone());
+    let today = state.today();
+    match state.write(move |s| s.confirm_application(id, today, &actor, &st.cal())).await {
+        Ok(stored) => Ok(Redirect::to(&format!("/requests/{}", stored.code)).into_response()),
+        Err(StoreError::NoRecord { .. }) => Err(AppError::NotFound),
+        Err(StoreError::Invalid(m)) => Err(AppError::BadRequest(m)),
+        Err(e) => Err(e.into()),
+    }
+}

@@ -1,0 +1,122 @@
+//! The public side: an applicant files online without an account, gets a
+//! tracking code, and follows the request as staff confirm and handle it.
+
+mod common;
+
+use ogi_store::Role;
+
+const TODAY: &str = "2025-03-03";
+
+fn good() -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("applicant", "natural"),
+        ("name", "李四"),
+        ("id_kind", "resident_id"),
+        ("id_number", "11010519491231002x"),
+        ("phone", "0635-1234567"),
+        ("email", ""),
+        ("address", "山东省聊城市东昌府区某路 1 号"),
+        ("summary", "2024年本区老旧小区改造项目清单"),
+        ("document", ""),
+        ("delivery", "paper"),
+    ]
+}
+
+fn with(fields: &[(&'static str, &'static str)]) -> Vec<(&'static str, &'static str)> {
+    let mut f = good();
+    for (k, v) in fields {
+        f.retain(|(x, _)| x != k);
+        f.push((k, v));
+    }
+    f
+}
+
+#[tokio::test]
+async fn an_applicant_files_online_and_follows_the_request() {
+    let server = common::start("portal", Some(TODAY)).await;
+    let mut applicant = server.client();
+    let form = applicant.get("/apply").await;
+    assert_eq!(form.status, 200);
+    assert!(form.text().contains("政府信息公开申请") && form.text().contains("第三十一条"));
+
+    // A wrong check digit and a script are refused, the script shown as text.
+    let r = applicant
+        .post_form("/apply", &with(&[("id_number", "110105194912310021"), ("name", "<script>alert(1)</script>")]))
+        .await;
+    assert_eq!(r.status, 400);
+    let page = r.text();
+    assert!(page.contains("校验位不符，请核对号码是否输错"), "{page}");
+    assert!(!page.contains("<script>alert(1)") && page.contains("&lt;script&gt;alert(1)"));
+    // Neither phone nor e-mail; paper without an address.
+    let r = applicant.post_form("/apply", &with(&[("phone", ""), ("address", "")])).await;
+    assert!(r.text().contains("请至少填写电话或电子邮箱中的一项") && r.text().contains("请填写通信地址"));
+
+    // Filed: a tracking code of 16 characters, the receipt.
+    let r = applicant.post_form("/apply", &good()).await;
+    assert_eq!(r.status, 303, "{}", r.text());
+    let to = r.header("location").unwrap().to_string();
+    let code = to.strip_prefix("/track/").unwrap().split('?').next().unwrap().to_string();
+    assert_eq!(code.len(), 19, "{code}");
+    let receipt = applicant.get(&to).await;
+    assert_eq!(receipt.status, 200);
+    let text = receipt.text();
+    assert!(text.contains("申请已提交") && text.contains(&code), "{text}");
+    assert!(text.contains("等待工作人员确认收到"));
+    // The ID masked, even to its owner.
+    assert!(text.contains("1101**********002X") && !text.contains("11010519491231002"), "{text}");
+    // Typed in lower case with spaces, it still finds the request.
+    let typed = code.to_lowercase().replace('-', " ");
+    let r = applicant.get(&format!("/track?code={}", typed.replace(' ', "+"))).await;
+    assert_eq!((r.status, r.header("location")), (303, Some(format!("/track/{code}").as_str())));
+
+    // The clerk confirms it: the request's receipt date is today (第三十一条).
+    let mut clerk = server.login("clerk", Role::Clerk).await;
+    let pending = clerk.get("/online").await;
+    assert!(pending.text().contains("李四") && pending.text().contains("1101**********002X"), "{}", pending.text());
+    assert!(!pending.text().contains("11010519491231002X"));
+    let id = pending.text().split("/online/").nth(1).unwrap().split('/').next().unwrap().to_string();
+    let r = clerk.submit(&format!("/online/{id}/confirm"), &[]).await;
+    assert_eq!(r.status, 303, "{}", r.text());
+    let request_code = r.header("location").unwrap().trim_start_matches("/requests/").to_string();
+    // Twice is refused.
+    let again = clerk.submit(&format!("/online/{id}/confirm"), &[]).await;
+    assert_eq!(again.status, 400);
+    assert!(!clerk.get("/online").await.text().contains("李四"));
+
+    // Both sides show the same due date.
+    let stored = server.state.read(move |s| ogi_store::Store::get(s, &request_code)).await.unwrap();
+    assert_eq!(stored.request.received.to_string(), TODAY);
+    assert!(stored.contact.contains("0635-1234567"));
+    let due = stored.request.due(&ogi_rules::Calendar::embedded()).unwrap().unwrap().to_string();
+    let track = applicant.get(&format!("/track/{code}")).await.text();
+    assert!(track.contains(&format!("<dd id=\"due\">{due}</dd>")), "{track}");
+    assert!(track.contains(&format!("<dd id=\"received\">{TODAY}</dd>")));
+
+    // A 补正 and an extension appear on the timeline, without staff names.
+    let events = format!("/requests/{}/events", stored.code);
+    clerk.get(&format!("/requests/{}", stored.code)).await;
+    let r = clerk.submit(&events, &[("kind", "correction_requested"), ("on", TODAY), ("reply_by", "2025-03-17")]).await;
+    assert_eq!(r.status, 303, "{}", r.text());
+    let track = applicant.get(&format!("/track/{code}")).await.text();
+    assert!(track.contains("告知补正：请于 2025-03-17 前补正申请"), "{track}");
+    assert!(!track.contains("clerk") && !track.contains("id=\"due\""), "no due date while waiting: {track}");
+}
+
+#[tokio::test]
+async fn guessing_tracking_codes_learns_nothing_and_is_stopped() {
+    let server = common::start("portal-guess", Some(TODAY)).await;
+    let mut c = server.client();
+    let unknown = c.get("/track/7K3M-Q9XD-2HBT-W4ZP").await;
+    let malformed = c.get("/track/nonsense").await;
+    assert_eq!((unknown.status, malformed.status), (404, 404));
+    // The same words for a code that may exist and one that cannot.
+    let said = |t: String| t.contains("未找到与该查询码对应的申请");
+    assert!(said(unknown.text()) && said(malformed.text()));
+    for i in 0..(ogi_web::pages::portal::MAX_UNKNOWN_LOOKUPS - 2) {
+        let r = c.get(&format!("/track/7K3M-Q9XD-2HBT-W{i:03}")).await;
+        assert_eq!(r.status, 404, "lookup {i}");
+    }
+    let stopped = c.get("/track/7K3M-Q9XD-2HBT-W4ZQ").await;
+    assert_eq!(stopped.status, 429);
+    assert!(stopped.text().contains("查询过于频繁"));
+}
