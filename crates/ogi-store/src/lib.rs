@@ -154,6 +154,17 @@ pub trait Store {
     fn pending_applications(&self) -> Result<Vec<online::Filed>, StoreError>;
     /// Registers application `id` as a request received `on` (第三十一条).
     fn confirm_application(&mut self, id: i64, on: Date, actor: &str, cal: &Calendar) -> Result<Stored, StoreError>;
+    /// What the applicant did on the tracking page (a 补正, a withdrawal), with
+    /// their words, recorded as the event if the law allows it.
+    fn applicant_event(
+        &mut self,
+        tracking_hash: &str,
+        event: Event,
+        words: &str,
+        cal: &Calendar,
+    ) -> Result<Stored, StoreError>;
+    /// The applicant's words on the tracking page, oldest first: (date, event key, text).
+    fn applicant_messages(&self, code: &str) -> Result<Vec<(Date, String, String)>, StoreError>;
     fn user_count(&self) -> Result<u64, StoreError>;
     fn create_user(
         &mut self,
@@ -642,6 +653,26 @@ fn event_from_row(kind: &str, on: Date, row: EventRow) -> Result<Event, StoreErr
 }
 
 /// Stores event number `seq` (from 1) of request `id`.
+/// Records an event the law allows, with its audit line, in `tx`; returns the request's row id.
+pub(crate) fn record_in(
+    tx: &Transaction,
+    code: &str,
+    event: Event,
+    actor: &str,
+    cal: &Calendar,
+) -> Result<(i64, Stored), StoreError> {
+    let (id, mut stored) = load(tx, code)?;
+    let before = describe(&stored, cal);
+    stored.request.apply(cal, event.clone())?;
+    insert_event(tx, id, stored.request.events().len() as i64, &event)?;
+    write_derived(tx, id, &derived(&stored.request, cal))?;
+    tx.execute(
+        "INSERT INTO audit (actor, action, request_id, before, after) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![actor, format!("登记事项：{}", event.key()), id, before, describe(&stored, cal)],
+    )?;
+    Ok((id, stored))
+}
+
 fn insert_event(tx: &Transaction, id: i64, seq: i64, e: &Event) -> Result<(), StoreError> {
     let row = event_row(e);
     tx.prepare_cached(
@@ -730,15 +761,7 @@ impl Store for Sqlite {
 
     fn record(&mut self, code: &str, event: Event, actor: &str, cal: &Calendar) -> Result<Stored, StoreError> {
         let tx = self.write()?;
-        let (id, mut stored) = load(&tx, code)?;
-        let before = describe(&stored, cal);
-        stored.request.apply(cal, event.clone())?;
-        insert_event(&tx, id, stored.request.events().len() as i64, &event)?;
-        write_derived(&tx, id, &derived(&stored.request, cal))?;
-        tx.execute(
-            "INSERT INTO audit (actor, action, request_id, before, after) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![actor, format!("登记事项：{}", event.key()), id, before, describe(&stored, cal)],
-        )?;
+        let (_, stored) = record_in(&tx, code, event, actor, cal)?;
         tx.commit()?;
         Ok(stored)
     }
@@ -863,6 +886,20 @@ impl Store for Sqlite {
 
     fn confirm_application(&mut self, id: i64, on: Date, actor: &str, cal: &Calendar) -> Result<Stored, StoreError> {
         self.in_write(|tx| online::confirm(tx, id, on, actor, cal))
+    }
+
+    fn applicant_event(
+        &mut self,
+        tracking_hash: &str,
+        event: Event,
+        words: &str,
+        cal: &Calendar,
+    ) -> Result<Stored, StoreError> {
+        self.in_write(|tx| online::applicant_event(tx, tracking_hash, event, words, cal))
+    }
+
+    fn applicant_messages(&self, code: &str) -> Result<Vec<(Date, String, String)>, StoreError> {
+        online::messages(&self.conn, code)
     }
 
     fn audit_for(&self, code: &str) -> Result<Vec<AuditEntry>, StoreError> {

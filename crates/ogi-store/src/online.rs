@@ -9,7 +9,9 @@ use ogi_rules::{Calendar, Date};
 use ogi_vocab::cells::ApplicantColumn;
 use rusqlite::{params, OptionalExtension, Transaction};
 
-use crate::{audit, corrupt, date, insert, NewRequest, StoreError, Stored};
+use ogi_rules::request::Event;
+
+use crate::{audit, corrupt, date, insert, record_in, NewRequest, StoreError, Stored};
 
 pub(crate) const MIGRATION: &str = "
 CREATE TABLE applications (
@@ -30,7 +32,19 @@ CREATE TABLE applications (
     request_id INTEGER REFERENCES requests(id)
 );
 CREATE INDEX applications_pending ON applications(id) WHERE request_id IS NULL;
+CREATE TABLE applicant_messages (
+    id INTEGER PRIMARY KEY,
+    request_id INTEGER NOT NULL REFERENCES requests(id),
+    on_date TEXT NOT NULL,
+    event TEXT NOT NULL,
+    text TEXT NOT NULL,
+    at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+);
+CREATE INDEX applicant_messages_request ON applicant_messages(request_id);
 ";
+
+/// Who the audit log names for what applicants do on the public side.
+pub const APPLICANT: &str = "申请人（网上）";
 
 /// An application as the register keeps it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,7 +76,7 @@ pub(crate) fn submit(tx: &Transaction, tracking_hash: &str, on: Date, a: &Applic
         ],
     )?;
     let id = tx.last_insert_rowid();
-    audit(tx, "申请人（网上）", format!("网上提交申请 #{id}"), None, Some(a.name.clone()))?;
+    audit(tx, APPLICANT, format!("网上提交申请 #{id}"), None, Some(a.name.clone()))?;
     Ok(id)
 }
 
@@ -143,4 +157,41 @@ pub(crate) fn confirm(tx: &Transaction, id: i64, on: Date, actor: &str, cal: &Ca
     )?;
     audit(tx, actor, format!("确认网上申请 #{id}，登记为 {}", stored.code), None, None)?;
     Ok(stored)
+}
+
+/// The event the applicant's action makes, recorded on their request (refused
+/// by the law as any event is), and their words beside it.
+pub(crate) fn applicant_event(
+    tx: &Transaction,
+    tracking_hash: &str,
+    event: Event,
+    words: &str,
+    cal: &Calendar,
+) -> Result<Stored, StoreError> {
+    let code: Option<String> = tx
+        .query_row(
+            "SELECT r.code FROM applications a JOIN requests r ON r.id = a.request_id WHERE a.tracking_hash = ?1",
+            [tracking_hash],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let code = code.ok_or_else(|| StoreError::Invalid("该申请尚未确认收到，暂不能办理此事项".into()))?;
+    let key = event.key();
+    let on = event.date();
+    let (id, stored) = record_in(tx, &code, event, APPLICANT, cal)?;
+    tx.execute(
+        "INSERT INTO applicant_messages (request_id, on_date, event, text) VALUES (?1, ?2, ?3, ?4)",
+        params![id, on.to_string(), key, words],
+    )?;
+    Ok(stored)
+}
+
+pub(crate) fn messages(conn: &rusqlite::Connection, code: &str) -> Result<Vec<(Date, String, String)>, StoreError> {
+    let mut stmt = conn.prepare(
+        "SELECT m.on_date, m.event, m.text FROM applicant_messages m JOIN requests r ON r.id = m.request_id WHERE r.code = ?1 ORDER BY m.id",
+    )?;
+    let rows = stmt
+        .query_map([code], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))?
+        .collect::<Result<Vec<_>, _>>()?;
+    rows.into_iter().map(|(d, e, t)| Ok((date(&d)?, e, t))).collect()
 }

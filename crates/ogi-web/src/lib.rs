@@ -57,6 +57,8 @@ pub fn app(state: AppState) -> Router {
         .route("/apply", get(pages::portal::apply_form).post(pages::portal::apply))
         .route("/track", get(pages::portal::track_form))
         .route("/track/{code}", get(pages::portal::track))
+        .route("/track/{code}/correction", post(pages::portal::correction))
+        .route("/track/{code}/withdraw", post(pages::portal::withdraw))
         .route("/online", get(pages::portal::pending))
         .route("/online/{id}/confirm", post(pages::portal::confirm))
         .merge(pages::annual::routes())

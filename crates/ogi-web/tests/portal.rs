@@ -100,6 +100,44 @@ async fn an_applicant_files_online_and_follows_the_request() {
     let track = applicant.get(&format!("/track/{code}")).await.text();
     assert!(track.contains("告知补正：请于 2025-03-17 前补正申请"), "{track}");
     assert!(!track.contains("clerk") && !track.contains("id=\"due\""), "no due date while waiting: {track}");
+
+    // The applicant answers the 补正 on the page: the clock restarts that day (第三十条).
+    let path = format!("/track/{code}/correction");
+    let r = applicant.post_form(&path, &[("text", "  ")]).await;
+    assert_eq!(r.status, 400);
+    assert!(r.text().contains("请填写补正的内容"));
+    let r = applicant.post_form(&path, &[("text", "所需为东昌府区 2024 年度改造项目的清单，含项目名称与地址")]).await;
+    assert_eq!(r.status, 303, "{}", r.text());
+    let code_ = stored.code.clone();
+    let after = server.state.read(move |s| ogi_store::Store::get(s, &code_)).await.unwrap();
+    let due = after.request.due(&ogi_rules::Calendar::embedded()).unwrap().unwrap().to_string();
+    let track = applicant.get(&format!("/track/{code}")).await.text();
+    assert!(track.contains("收到补正，答复期限自当日起重新计算") && track.contains("含项目名称与地址"), "{track}");
+    assert!(track.contains(&format!("<dd id=\"due\">{due}</dd>")), "{track}");
+    // The clerk sees it in the register's audit, by whom.
+    let audit = server
+        .state
+        .read({
+            let c = stored.code.clone();
+            move |s| ogi_store::Store::audit_for(s, &c)
+        })
+        .await
+        .unwrap();
+    assert!(audit.iter().any(|a| a.actor == "申请人（网上）" && a.action.contains("correction_received")), "{audit:?}");
+
+    // Withdrawing needs the box ticked; then the request is closed and the forms go.
+    let path = format!("/track/{code}/withdraw");
+    let r = applicant.post_form(&path, &[("text", "已另行获得")]).await;
+    assert_eq!(r.status, 400);
+    assert!(r.text().contains("请勾选“确认撤回”后再提交"));
+    let r = applicant.post_form(&path, &[("text", "已另行获得"), ("confirm", "1")]).await;
+    assert_eq!(r.status, 303, "{}", r.text());
+    let track = applicant.get(&format!("/track/{code}")).await.text();
+    assert!(track.contains("申请人撤回申请") && track.contains("已办结"), "{track}");
+    assert!(!track.contains("/withdraw") && !track.contains("/correction"));
+    // Closed: a second withdrawal is refused in the law's words, nothing recorded.
+    let r = applicant.post_form(&path, &[("confirm", "1")]).await;
+    assert_eq!(r.status, 400, "{}", r.text());
 }
 
 #[tokio::test]

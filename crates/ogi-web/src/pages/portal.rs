@@ -20,7 +20,7 @@ use axum::Extension;
 use axum::Form;
 use ogi_rules::identity::{mask, TrackingCode};
 use ogi_rules::input::{self, ApplicationInput, Delivery, FieldErrors, IdKind};
-use ogi_rules::request::{Due, State as RState};
+use ogi_rules::request::{Due, Event, State as RState};
 use ogi_store::online::Filed;
 use ogi_store::{Store, StoreError};
 use ogi_vocab::cells::ApplicantColumn;
@@ -194,16 +194,17 @@ pub async fn track_form(
     Ok((status, html(body)).into_response())
 }
 
-pub async fn track(
-    State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    Path(typed): Path<String>,
-    axum::extract::Query(q): axum::extract::Query<LookupQuery>,
-) -> Result<Response, AppError> {
+/// The application behind a typed code, counting unknown ones against the
+/// address; `Err` is the response to give instead (404 alike, or 429).
+async fn find(
+    state: &AppState,
+    peer: SocketAddr,
+    typed: &str,
+) -> Result<Result<(TrackingCode, Filed), Response>, AppError> {
     let minute = Duration::from_secs(60);
     let key = format!("lookup:{}", peer.ip());
     if state.portal.over(&key, MAX_UNKNOWN_LOOKUPS, minute) {
-        return too_many(&state, "查询");
+        return too_many(state, "查询").map(Err);
     }
     let found = match typed.parse::<TrackingCode>() {
         Ok(code) => {
@@ -212,27 +213,60 @@ pub async fn track(
         }
         Err(_) => None,
     };
-    let Some((code, filed)) = found else {
-        // Unknown and malformed alike: nothing said about what exists.
-        state.portal.allow(&key, MAX_UNKNOWN_LOOKUPS, minute);
-        let body = state.templates.render(
-            "track.html",
-            json!({"chrome": public_chrome("申请查询"), "lookup": true, "error": "未找到与该查询码对应的申请，请核对查询码。", "code": typed}),
-        )?;
-        return Ok((StatusCode::NOT_FOUND, html(body)).into_response());
+    match found {
+        Some(found) => Ok(Ok(found)),
+        None => {
+            // Unknown and malformed alike: nothing said about what exists.
+            state.portal.allow(&key, MAX_UNKNOWN_LOOKUPS, minute);
+            let body = state.templates.render(
+                "track.html",
+                json!({"chrome": public_chrome("申请查询"), "lookup": true, "error": "未找到与该查询码对应的申请，请核对查询码。", "code": typed}),
+            )?;
+            Ok(Err((StatusCode::NOT_FOUND, html(body)).into_response()))
+        }
+    }
+}
+
+pub async fn track(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Extension(session): Extension<Option<Session>>,
+    Path(typed): Path<String>,
+    axum::extract::Query(q): axum::extract::Query<LookupQuery>,
+) -> Result<Response, AppError> {
+    let (code, filed) = match find(&state, peer, &typed).await? {
+        Ok(found) => found,
+        Err(response) => return Ok(response),
     };
-    let view = public_view(&state, &filed).await?;
+    track_page(&state, session.as_ref(), code, &filed, !q.filed.is_empty(), None, StatusCode::OK).await
+}
+
+async fn track_page(
+    state: &AppState,
+    session: Option<&Session>,
+    code: TrackingCode,
+    filed: &Filed,
+    just_filed: bool,
+    error: Option<(&str, String)>,
+    status: StatusCode,
+) -> Result<Response, AppError> {
+    let view = public_view(state, filed).await?;
     let body = state.templates.render(
         "track.html",
         json!({
             "chrome": public_chrome("申请查询"),
+            "csrf": session.map(|s| s.csrf.clone()).unwrap_or_default(),
             "code": code.to_string(),
-            "filed": !q.filed.is_empty(),
-            "agency": agency_name(&state).await?,
+            "filed": just_filed,
+            "agency": agency_name(state).await?,
             "a": view,
+            "error_field": error.as_ref().map(|(f, _)| *f),
+            "error": error.map(|(_, m)| m),
+            "max_summary": input::max::SUMMARY,
         }),
     )?;
     Ok((
+        status,
         // The page is the applicant's own: never kept by a shared cache.
         [(axum::http::header::CACHE_CONTROL, "no-store"), (axum::http::header::REFERRER_POLICY, "no-referrer")],
         html(body),
@@ -270,12 +304,101 @@ async fn public_view(state: &AppState, f: &Filed) -> Result<Value, AppError> {
         }
         _ => None,
     };
+    let messages = state.read({
+        let code = stored.code.clone();
+        move |s| s.applicant_messages(&code)
+    });
+    let messages: Vec<Value> =
+        messages.await?.into_iter().map(|(on, _, text)| json!({"date": on.to_string(), "text": text})).collect();
+    v["messages"] = json!(messages);
+    v["awaiting_correction"] = json!(matches!(current, RState::AwaitingCorrection { .. }));
+    if let RState::AwaitingCorrection { reply_by } = current {
+        v["reply_by"] = json!(reply_by.to_string());
+    }
+    v["open"] = json!(!matches!(current, RState::Closed { .. }));
     v["confirmed"] = json!(true);
     v["received"] = json!(r.received.to_string());
     v["state"] = json!(current.label());
     v["due"] = json!(due);
     v["timeline"] = json!(timeline);
     Ok(v)
+}
+
+/// What the applicant sends from the tracking page.
+#[derive(Deserialize, Default)]
+pub struct ApplicantForm {
+    /// The 补正: what was missing, in the applicant's words.
+    #[serde(default)]
+    pub text: String,
+    /// A withdrawal must be confirmed (`1`).
+    #[serde(default)]
+    pub confirm: String,
+}
+
+/// `POST /track/{code}/correction`: the applicant's 补正; the clock restarts today (第三十条).
+pub async fn correction(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Extension(session): Extension<Option<Session>>,
+    Path(typed): Path<String>,
+    Form(form): Form<ApplicantForm>,
+) -> Result<Response, AppError> {
+    let text = form.text.trim().to_string();
+    let error = if text.is_empty() {
+        Some("请填写补正的内容")
+    } else if text.chars().count() > input::max::SUMMARY {
+        Some("补正内容过长")
+    } else {
+        None
+    };
+    applicant_act(&state, peer, session, &typed, "text", error, |on| Event::CorrectionReceived { on }, text).await
+}
+
+/// `POST /track/{code}/withdraw`: the applicant withdraws while the request is open.
+pub async fn withdraw(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Extension(session): Extension<Option<Session>>,
+    Path(typed): Path<String>,
+    Form(form): Form<ApplicantForm>,
+) -> Result<Response, AppError> {
+    let error = (form.confirm != "1").then_some("请勾选“确认撤回”后再提交");
+    let words = form.text.trim().chars().take(input::max::SUMMARY).collect::<String>();
+    applicant_act(&state, peer, session, &typed, "confirm", error, |on| Event::Withdrawn { on }, words).await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn applicant_act(
+    state: &AppState,
+    peer: SocketAddr,
+    session: Option<Session>,
+    typed: &str,
+    field: &'static str,
+    error: Option<&str>,
+    event: impl FnOnce(ogi_rules::Date) -> Event,
+    words: String,
+) -> Result<Response, AppError> {
+    let (code, filed) = match find(state, peer, typed).await? {
+        Ok(found) => found,
+        Err(response) => return Ok(response),
+    };
+    if let Some(e) = error {
+        let back = Some((field, e.to_string()));
+        return track_page(state, session.as_ref(), code, &filed, false, back, StatusCode::BAD_REQUEST).await;
+    }
+    let event = event(state.today());
+    let (hash, st) = (token_hash(&code.to_string()), state.clone());
+    match state.write(move |s| s.applicant_event(&hash, event, &words, &st.cal())).await {
+        Ok(_) => Ok(Redirect::to(&format!("/track/{code}")).into_response()),
+        Err(StoreError::Rule(e)) => {
+            let back = Some((field, e.to_string()));
+            track_page(state, session.as_ref(), code, &filed, false, back, StatusCode::BAD_REQUEST).await
+        }
+        Err(StoreError::Invalid(m)) => {
+            track_page(state, session.as_ref(), code, &filed, false, Some((field, m)), StatusCode::BAD_REQUEST).await
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 // ------------------------------------------------------------------ staff: 网上申请待确认
