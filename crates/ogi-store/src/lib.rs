@@ -147,8 +147,17 @@ pub trait Store {
 
     // ---- applications filed online (see `online`) ----
 
-    /// Keeps an application as filed on `on`, found later by `tracking_hash`.
-    fn submit_application(&mut self, tracking_hash: &str, on: Date, a: &Application) -> Result<i64, StoreError>;
+    /// Keeps an application as filed on `on` with its files, found later by `tracking_hash`.
+    fn submit_application(
+        &mut self,
+        tracking_hash: &str,
+        on: Date,
+        a: &Application,
+        files: &[online::Attachment],
+    ) -> Result<i64, StoreError>;
+    fn attachments(&self, of: online::AttachmentsOf) -> Result<Vec<online::AttachmentInfo>, StoreError>;
+    /// One attachment: (name, type, bytes).
+    fn attachment(&self, id: i64) -> Result<Option<(String, String, Vec<u8>)>, StoreError>;
     fn application(&self, tracking_hash: &str) -> Result<Option<online::Filed>, StoreError>;
     /// Applications not yet confirmed, oldest first.
     fn pending_applications(&self) -> Result<Vec<online::Filed>, StoreError>;
@@ -872,8 +881,22 @@ impl Store for Sqlite {
         office::dashboard(&self.conn, today, soon)
     }
 
-    fn submit_application(&mut self, tracking_hash: &str, on: Date, a: &Application) -> Result<i64, StoreError> {
-        self.in_write(|tx| online::submit(tx, tracking_hash, on, a))
+    fn submit_application(
+        &mut self,
+        tracking_hash: &str,
+        on: Date,
+        a: &Application,
+        files: &[online::Attachment],
+    ) -> Result<i64, StoreError> {
+        self.in_write(|tx| online::submit(tx, tracking_hash, on, a, files))
+    }
+
+    fn attachments(&self, of: online::AttachmentsOf) -> Result<Vec<online::AttachmentInfo>, StoreError> {
+        online::attachments(&self.conn, of)
+    }
+
+    fn attachment(&self, id: i64) -> Result<Option<(String, String, Vec<u8>)>, StoreError> {
+        online::attachment(&self.conn, id)
     }
 
     fn application(&self, tracking_hash: &str) -> Result<Option<online::Filed>, StoreError> {

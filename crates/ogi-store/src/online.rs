@@ -32,6 +32,14 @@ CREATE TABLE applications (
     request_id INTEGER REFERENCES requests(id)
 );
 CREATE INDEX applications_pending ON applications(id) WHERE request_id IS NULL;
+CREATE TABLE application_files (
+    id INTEGER PRIMARY KEY,
+    application_id INTEGER NOT NULL REFERENCES applications(id),
+    name TEXT NOT NULL,
+    mime TEXT NOT NULL,
+    bytes BLOB NOT NULL
+);
+CREATE INDEX application_files_of ON application_files(application_id);
 CREATE TABLE applicant_messages (
     id INTEGER PRIMARY KEY,
     request_id INTEGER NOT NULL REFERENCES requests(id),
@@ -56,7 +64,30 @@ pub struct Filed {
     pub request_code: Option<String>,
 }
 
-pub(crate) fn submit(tx: &Transaction, tracking_hash: &str, on: Date, a: &Application) -> Result<i64, StoreError> {
+/// A file sent with an application (its type checked by content before it gets here).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attachment {
+    pub name: String,
+    pub mime: &'static str,
+    pub bytes: Vec<u8>,
+}
+
+/// A stored attachment: its id, name, type and size, for lists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttachmentInfo {
+    pub id: i64,
+    pub name: String,
+    pub mime: String,
+    pub size: u64,
+}
+
+pub(crate) fn submit(
+    tx: &Transaction,
+    tracking_hash: &str,
+    on: Date,
+    a: &Application,
+    files: &[Attachment],
+) -> Result<i64, StoreError> {
     tx.execute(
         "INSERT INTO applications (tracking_hash, submitted_on, applicant, name, id_kind, id_number, phone, email, address, summary, document, delivery) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
@@ -76,6 +107,12 @@ pub(crate) fn submit(tx: &Transaction, tracking_hash: &str, on: Date, a: &Applic
         ],
     )?;
     let id = tx.last_insert_rowid();
+    for f in files {
+        tx.execute(
+            "INSERT INTO application_files (application_id, name, mime, bytes) VALUES (?1, ?2, ?3, ?4)",
+            params![id, f.name, f.mime, f.bytes],
+        )?;
+    }
     audit(tx, APPLICANT, format!("网上提交申请 #{id}"), None, Some(a.name.clone()))?;
     Ok(id)
 }
@@ -194,4 +231,37 @@ pub(crate) fn messages(conn: &rusqlite::Connection, code: &str) -> Result<Vec<(D
         .query_map([code], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))?
         .collect::<Result<Vec<_>, _>>()?;
     rows.into_iter().map(|(d, e, t)| Ok((date(&d)?, e, t))).collect()
+}
+
+/// The attachments of an application (`of` = its id) or of the request it became.
+pub(crate) fn attachments(conn: &rusqlite::Connection, of: AttachmentsOf) -> Result<Vec<AttachmentInfo>, StoreError> {
+    let (sql, key) = match &of {
+        AttachmentsOf::Application(id) => ("SELECT f.id, f.name, f.mime, length(f.bytes) FROM application_files f WHERE f.application_id = ?1 ORDER BY f.id", id.to_string()),
+        AttachmentsOf::Request(code) => ("SELECT f.id, f.name, f.mime, length(f.bytes) FROM application_files f JOIN applications a ON a.id = f.application_id JOIN requests r ON r.id = a.request_id WHERE r.code = ?1 ORDER BY f.id", code.clone()),
+    };
+    let mut stmt = conn.prepare(sql)?;
+    let rows = stmt
+        .query_map([key], |r| {
+            Ok(AttachmentInfo { id: r.get(0)?, name: r.get(1)?, mime: r.get(2)?, size: r.get::<_, i64>(3)? as u64 })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
+
+/// Whose attachments.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AttachmentsOf {
+    Application(i64),
+    Request(String),
+}
+
+pub(crate) fn attachment(
+    conn: &rusqlite::Connection,
+    id: i64,
+) -> Result<Option<(String, String, Vec<u8>)>, StoreError> {
+    Ok(conn
+        .query_row("SELECT name, mime, bytes FROM application_files WHERE id = ?1", [id], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
+        .optional()?)
 }

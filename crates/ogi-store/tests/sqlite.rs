@@ -419,7 +419,7 @@ fn a_register_from_before_the_search_index_is_indexed_when_opened() {
         conn.execute_batch(
             "DROP TABLE requests_fts; DROP INDEX requests_state_list; DROP INDEX requests_applicant_list;
              DROP INDEX requests_channel_list; DROP INDEX requests_outcome_list;
-             DROP TABLE due_changes; DROP TABLE calendar_years; DROP INDEX requests_late; DROP TABLE applicant_messages; DROP TABLE applications;
+             DROP TABLE due_changes; DROP TABLE calendar_years; DROP INDEX requests_late; DROP TABLE applicant_messages; DROP TABLE application_files; DROP TABLE applications;
              ALTER TABLE events DROP COLUMN delivered; ALTER TABLE events DROP COLUMN party;
              ALTER TABLE requests DROP COLUMN late_days; ALTER TABLE requests DROP COLUMN consult_until;
              PRAGMA user_version = 4;",

@@ -61,6 +61,7 @@ pub fn app(state: AppState) -> Router {
         .route("/track/{code}/withdraw", post(pages::portal::withdraw))
         .route("/online", get(pages::portal::pending))
         .route("/online/{id}/confirm", post(pages::portal::confirm))
+        .route("/online/files/{id}", get(pages::portal::file))
         .merge(pages::annual::routes())
         .merge(pages::check::routes())
         .merge(pages::admin::routes())

@@ -158,3 +158,57 @@ async fn guessing_tracking_codes_learns_nothing_and_is_stopped() {
     assert_eq!(stopped.status, 429);
     assert!(stopped.text().contains("查询过于频繁"));
 }
+
+/// The form as a browser sends it with files: text fields, then the files.
+fn multipart<'a>(
+    fields: &'a [(&'a str, &'a str)],
+    files: &'a [(&'a str, &'a [u8])],
+) -> Vec<(&'a str, &'a str, &'a [u8])> {
+    let mut parts: Vec<(&str, &str, &[u8])> = fields.iter().map(|(k, v)| (*k, "", v.as_bytes())).collect();
+    parts.extend(files.iter().map(|(name, bytes)| ("attachments", *name, *bytes)));
+    parts
+}
+
+#[tokio::test]
+async fn attachments_are_checked_by_content_and_shown_only_to_staff() {
+    let server = common::start("portal-files", Some(TODAY)).await;
+    let mut applicant = server.client();
+    let fields = good();
+    let exe: &[u8] = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff";
+    // A program renamed to .pdf, an empty file: refused, naming the file, nothing kept.
+    for (name, bytes, says) in [("身份证.pdf", exe, "不是 PDF、JPG 或 PNG 文件"), ("空.png", &b""[..], "是空文件")]
+    {
+        let r = applicant.post_multipart_with("/apply", None, &multipart(&fields, &[(name, bytes)])).await;
+        assert_eq!(r.status, 400, "{name}");
+        assert!(r.text().contains(name) && r.text().contains(says), "{name}: {}", r.text());
+    }
+    // Over the limit in all: 413 in Chinese.
+    let big = vec![b'%'; 21 * 1024 * 1024];
+    let r = applicant.post_multipart_with("/apply", None, &multipart(&fields, &[("大.pdf", &big)])).await;
+    assert_eq!(r.status, 413);
+    assert!(r.text().contains("MB"), "{}", r.text());
+    assert!(server.state.read(|s| ogi_store::Store::pending_applications(s)).await.unwrap().is_empty());
+
+    // A real PDF and a PNG, whatever their names say.
+    let pdf: &[u8] = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n";
+    let png: &[u8] = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR";
+    let r = applicant
+        .post_multipart_with("/apply", None, &multipart(&fields, &[("身份证明.pdf", pdf), ("scan.jpg", png)]))
+        .await;
+    assert_eq!(r.status, 303, "{}", r.text());
+    let track = applicant.get(r.header("location").unwrap()).await.text();
+    assert!(!track.contains("身份证明.pdf"), "the applicant's page does not list them");
+    // Staff see and download them; the public cannot.
+    let mut clerk = server.login("clerk", Role::Clerk).await;
+    let list = clerk.get("/online").await.text();
+    let link = list.split("/online/files/").nth(1).unwrap().split('"').next().unwrap().to_string();
+    let got = clerk.get(&format!("/online/files/{link}")).await;
+    assert_eq!(got.status, 200);
+    assert_eq!(got.body, pdf);
+    assert_eq!(got.header("content-type"), Some("application/pdf"));
+    let png_id = (link.parse::<i64>().unwrap() + 1).to_string();
+    assert_eq!(clerk.get(&format!("/online/files/{png_id}")).await.header("content-type"), Some("image/png"));
+    let anonymous = applicant.get(&format!("/online/files/{link}")).await;
+    assert_eq!(anonymous.status, 303, "to the login page");
+    assert!(anonymous.header("location").unwrap().starts_with("/login"));
+}

@@ -13,6 +13,7 @@ use std::net::SocketAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use axum::extract::FromRequest;
 use axum::extract::{ConnectInfo, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -21,7 +22,7 @@ use axum::Form;
 use ogi_rules::identity::{mask, TrackingCode};
 use ogi_rules::input::{self, ApplicationInput, Delivery, FieldErrors, IdKind};
 use ogi_rules::request::{Due, Event, State as RState};
-use ogi_store::online::Filed;
+use ogi_store::online::{Attachment, AttachmentsOf, Filed};
 use ogi_store::{Store, StoreError};
 use ogi_vocab::cells::ApplicantColumn;
 use serde::Deserialize;
@@ -138,15 +139,113 @@ pub async fn apply_form(
     apply_page(&state, session.as_ref(), &ApplicationInput::default(), &FieldErrors::new(), StatusCode::OK).await
 }
 
+/// Files an applicant may attach: PDF, JPEG, PNG — by their first bytes,
+/// whatever their names say — at most this many and this much in all.
+pub const MAX_ATTACHMENTS: usize = 10;
+pub const MAX_ATTACHMENT_BYTES: usize = 20 * 1024 * 1024;
+
+/// The type of an attachment, from its content.
+pub fn attachment_type(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.starts_with(b"%PDF-") {
+        Some("application/pdf")
+    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some("image/jpeg")
+    } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some("image/png")
+    } else {
+        None
+    }
+}
+
+/// The form as posted: its text fields and its files (or why the files are refused).
+async fn read_form(
+    state: &AppState,
+    req: axum::extract::Request,
+) -> Result<(ApplicationInput, Result<Vec<Attachment>, String>), AppError> {
+    let multipart = req
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("multipart/form-data"));
+    if !multipart {
+        let Form(form) = Form::<ApplicationInput>::from_request(req, state)
+            .await
+            .map_err(|_| AppError::BadRequest("提交的内容无法读取".into()))?;
+        return Ok((form, Ok(Vec::new())));
+    }
+    let too_large = || AppError::TooLarge(format!("附件合计不能超过 {} MB", MAX_ATTACHMENT_BYTES / 1024 / 1024));
+    let mut form = axum::extract::Multipart::from_request(req, state)
+        .await
+        .map_err(|_| AppError::BadRequest("提交的内容无法读取".into()))?;
+    let mut fields = serde_json::Map::new();
+    let mut files = Vec::new();
+    let mut refused: Option<String> = None;
+    let mut total = 0usize;
+    loop {
+        let field = match form.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return Err(too_large()),
+            Err(_) => return Err(AppError::BadRequest("上传中断或格式不正确，请重新提交".into())),
+        };
+        let name = field.name().unwrap_or_default().to_string();
+        let file_name = field.file_name().map(str::to_string);
+        let bytes = match field.bytes().await {
+            Ok(b) => b,
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return Err(too_large()),
+            Err(_) => return Err(AppError::BadRequest("上传中断或格式不正确，请重新提交".into())),
+        };
+        if name != "attachments" {
+            fields.insert(name, Value::String(String::from_utf8_lossy(&bytes).into_owned()));
+            continue;
+        }
+        let file_name = file_name.unwrap_or_default();
+        // A browser sends an empty part when no file was chosen.
+        if file_name.is_empty() && bytes.is_empty() {
+            continue;
+        }
+        total += bytes.len();
+        let shown: String = file_name.chars().filter(|c| !c.is_control()).take(100).collect();
+        let problem = if bytes.is_empty() {
+            Some(format!("附件“{shown}”是空文件"))
+        } else if files.len() >= MAX_ATTACHMENTS {
+            Some(format!("附件最多 {MAX_ATTACHMENTS} 个"))
+        } else if total > MAX_ATTACHMENT_BYTES {
+            Some(format!("附件合计不能超过 {} MB", MAX_ATTACHMENT_BYTES / 1024 / 1024))
+        } else {
+            match attachment_type(&bytes) {
+                Some(mime) => {
+                    files.push(Attachment { name: shown.clone(), mime, bytes: bytes.to_vec() });
+                    None
+                }
+                None => Some(format!("附件“{shown}”不是 PDF、JPG 或 PNG 文件（按文件内容判断）")),
+            }
+        };
+        if refused.is_none() {
+            refused = problem;
+        }
+    }
+    let input: ApplicationInput = serde_json::from_value(Value::Object(fields)).unwrap_or_default();
+    Ok((input, refused.map_or(Ok(files), Err)))
+}
+
 pub async fn apply(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Extension(session): Extension<Option<Session>>,
-    Form(form): Form<ApplicationInput>,
+    req: axum::extract::Request,
 ) -> Result<Response, AppError> {
-    let application = match input::application(&form) {
-        Ok(a) => a,
-        Err(errors) => return apply_page(&state, session.as_ref(), &form, &errors, StatusCode::BAD_REQUEST).await,
+    let (form, files) = read_form(&state, req).await?;
+    let checked = input::application(&form);
+    let (application, files) = match (checked, files) {
+        (Ok(a), Ok(f)) => (a, f),
+        (checked, files) => {
+            let mut errors = checked.err().unwrap_or_default();
+            if let Err(m) = files {
+                errors.insert("attachments", m);
+            }
+            return apply_page(&state, session.as_ref(), &form, &errors, StatusCode::BAD_REQUEST).await;
+        }
     };
     let hour = Duration::from_secs(3600);
     let by_address = format!("submit:{}", peer.ip());
@@ -162,7 +261,7 @@ pub async fn apply(
     let code = TrackingCode::from_bytes(bytes);
     let hash = token_hash(&code.to_string());
     let today = state.today();
-    state.write(move |s| s.submit_application(&hash, today, &application)).await?;
+    state.write(move |s| s.submit_application(&hash, today, &application, &files)).await?;
     Ok(Redirect::to(&format!("/track/{code}?filed=1")).into_response())
 }
 
@@ -404,12 +503,24 @@ async fn applicant_act(
 // ------------------------------------------------------------------ staff: 网上申请待确认
 
 pub async fn pending(State(state): State<AppState>, session: Session) -> Result<Response, AppError> {
-    let list = state.read(|s| s.pending_applications()).await?;
+    let list = state
+        .read(|s| {
+            let list = s.pending_applications()?;
+            let mut files = Vec::new();
+            for f in &list {
+                files.push(s.attachments(AttachmentsOf::Application(f.id))?);
+            }
+            Ok((list, files))
+        })
+        .await?;
+    let (list, files) = list;
     let rows: Vec<Value> = list
         .iter()
-        .map(|f| {
+        .zip(&files)
+        .map(|(f, attached)| {
             let a = &f.application;
             json!({
+                "files": attached.iter().map(file_view).collect::<Vec<_>>(),
                 "id": f.id, "submitted_on": f.submitted_on.to_string(), "name": a.name,
                 "kind": a.applicant.label(), "id_number": mask(&a.id_number),
                 "id_kind": a.id_kind.label(), "contact": a.contact(), "summary": a.summary,
@@ -438,4 +549,35 @@ pub async fn confirm(
         Err(StoreError::Invalid(m)) => Err(AppError::BadRequest(m)),
         Err(e) => Err(e.into()),
     }
+}
+
+/// An attachment as staff lists show it.
+pub fn file_view(f: &ogi_store::online::AttachmentInfo) -> Value {
+    json!({"id": f.id, "name": f.name, "kb": f.size.div_ceil(1024), "mime": f.mime})
+}
+
+/// `GET /online/files/{id}`: an attachment, for staff only.
+pub async fn file(
+    State(state): State<AppState>,
+    _session: Session,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
+    let (name, mime, bytes) = state.read(move |s| s.attachment(id)).await?.ok_or(AppError::NotFound)?;
+    let ext = match mime.as_str() {
+        "application/pdf" => "pdf",
+        "image/jpeg" => "jpg",
+        _ => "png",
+    };
+    let stem = name.rsplit_once('.').map_or(name.as_str(), |(s, _)| s).to_string();
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, mime),
+            (axum::http::header::CONTENT_DISPOSITION, crate::view::attachment(&stem, &format!("attachment-{id}"), ext)),
+            (axum::http::header::CACHE_CONTROL, "no-store".to_string()),
+            (axum::http::header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
+        ],
+        bytes,
+    )
+        .into_response())
 }

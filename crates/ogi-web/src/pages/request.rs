@@ -321,7 +321,9 @@ async fn page_with(
 ) -> Result<Response, AppError> {
     let code = stored.code.clone();
     let c = code.clone();
-    let audit = state.read(move |s| s.audit_for(&c)).await?;
+    let (audit, files) = state
+        .read(move |s| Ok((s.audit_for(&c)?, s.attachments(ogi_store::online::AttachmentsOf::Request(c.clone()))?)))
+        .await?;
     let today = state.today();
     let r = &stored.request;
     let current = r.state();
@@ -421,6 +423,7 @@ async fn page_with(
             },
             "why": why, "timeline": timeline,
             "audit": audit.iter().map(audit_view).collect::<Vec<_>>(),
+            "attachments": files.iter().map(super::portal::file_view).collect::<Vec<_>>(),
             "forms": forms, "hidden": hidden, "orphan": orphan, "refused": refused, "late_answer": late_answer,
             "letters": letters,
         }),
