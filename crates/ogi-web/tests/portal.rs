@@ -187,7 +187,7 @@ async fn attachments_are_checked_by_content_and_shown_only_to_staff() {
     let r = applicant.post_multipart_with("/apply", None, &multipart(&fields, &[("大.pdf", &big)])).await;
     assert_eq!(r.status, 413);
     assert!(r.text().contains("MB"), "{}", r.text());
-    assert!(server.state.read(|s| ogi_store::Store::pending_applications(s)).await.unwrap().is_empty());
+    assert!(server.state.read(ogi_store::Store::pending_applications).await.unwrap().is_empty());
 
     // A real PDF and a PNG, whatever their names say.
     let pdf: &[u8] = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n";
