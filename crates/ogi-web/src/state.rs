@@ -29,7 +29,7 @@ pub struct Inner {
     pub setup_token: Mutex<Option<String>>,
     pub(crate) limiter: Limiter,
     /// The public side's counters (unknown tracking codes, submissions).
-    pub(crate) portal: crate::pages::portal::Counters,
+    pub(crate) portal: crate::pages::portal::PublicSide,
     /// The workbench's table 三 as HTML, for the cells it was built from
     /// (the cells come cached from the store; rebuilding the HTML is the cost).
     pub(crate) table3_html: Mutex<Option<(TableCells, String)>>,

@@ -31,6 +31,26 @@ fn with(fields: &[(&'static str, &'static str)]) -> Vec<(&'static str, &'static 
     f
 }
 
+/// The form's challenge as a person reads it off the page: (token, answer).
+async fn solve(c: &mut common::Client) -> (String, String) {
+    let page = c.get("/apply").await.text();
+    let token = page.split("name=\"challenge\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+    let sum = page.split("（").find(|p| p.contains(" = ?）")).unwrap().split(" = ?").next().unwrap().to_string();
+    let parts: Vec<&str> = sum.split(' ').collect();
+    let (a, b): (i32, i32) = (parts[0].parse().unwrap(), parts[2].parse().unwrap());
+    let answer = if parts[1] == "+" { a + b } else { a - b };
+    (token, answer.to_string())
+}
+
+/// Posts the form as a person would: the page loaded, its sum solved.
+async fn apply(c: &mut common::Client, fields: &[(&str, &str)]) -> common::Resp {
+    let (token, answer) = solve(c).await;
+    let mut all = fields.to_vec();
+    all.push(("challenge", &token));
+    all.push(("answer", &answer));
+    c.post_form("/apply", &all).await
+}
+
 #[tokio::test]
 async fn an_applicant_files_online_and_follows_the_request() {
     let server = common::start("portal", Some(TODAY)).await;
@@ -40,19 +60,28 @@ async fn an_applicant_files_online_and_follows_the_request() {
     assert!(form.text().contains("政府信息公开申请") && form.text().contains("第三十一条"));
 
     // A wrong check digit and a script are refused, the script shown as text.
-    let r = applicant
-        .post_form("/apply", &with(&[("id_number", "110105194912310021"), ("name", "<script>alert(1)</script>")]))
+    let r = apply(&mut applicant, &with(&[("id_number", "110105194912310021"), ("name", "<script>alert(1)</script>")]))
         .await;
     assert_eq!(r.status, 400);
     let page = r.text();
     assert!(page.contains("校验位不符，请核对号码是否输错"), "{page}");
     assert!(!page.contains("<script>alert(1)") && page.contains("&lt;script&gt;alert(1)"));
     // Neither phone nor e-mail; paper without an address.
-    let r = applicant.post_form("/apply", &with(&[("phone", ""), ("address", "")])).await;
+    let r = apply(&mut applicant, &with(&[("phone", ""), ("address", "")])).await;
     assert!(r.text().contains("请至少填写电话或电子邮箱中的一项") && r.text().contains("请填写通信地址"));
 
-    // Filed: a tracking code of 16 characters, the receipt.
+    // Without the sum solved, or with a spent challenge: refused.
     let r = applicant.post_form("/apply", &good()).await;
+    assert_eq!(r.status, 400);
+    assert!(r.text().contains("请填写计算结果"));
+    let (token, answer) = solve(&mut applicant).await;
+    let wrong = (answer.parse::<i32>().unwrap() + 1).to_string();
+    let mut fields = good();
+    fields.extend([("challenge", token.as_str()), ("answer", wrong.as_str())]);
+    assert!(applicant.post_form("/apply", &fields).await.text().contains("计算结果不正确"));
+
+    // Filed: a tracking code of 16 characters, the receipt.
+    let r = apply(&mut applicant, &good()).await;
     assert_eq!(r.status, 303, "{}", r.text());
     let to = r.header("location").unwrap().to_string();
     let code = to.strip_prefix("/track/").unwrap().split('?').next().unwrap().to_string();
@@ -160,31 +189,30 @@ async fn guessing_tracking_codes_learns_nothing_and_is_stopped() {
 }
 
 /// The form as a browser sends it with files: text fields, then the files.
-fn multipart<'a>(
-    fields: &'a [(&'a str, &'a str)],
-    files: &'a [(&'a str, &'a [u8])],
-) -> Vec<(&'a str, &'a str, &'a [u8])> {
+async fn apply_with_files(c: &mut common::Client, files: &[(&str, &[u8])]) -> common::Resp {
+    let (token, answer) = solve(c).await;
+    let mut fields = good();
+    fields.extend([("challenge", token.as_str()), ("answer", answer.as_str())]);
     let mut parts: Vec<(&str, &str, &[u8])> = fields.iter().map(|(k, v)| (*k, "", v.as_bytes())).collect();
     parts.extend(files.iter().map(|(name, bytes)| ("attachments", *name, *bytes)));
-    parts
+    c.post_multipart_with("/apply", None, &parts).await
 }
 
 #[tokio::test]
 async fn attachments_are_checked_by_content_and_shown_only_to_staff() {
     let server = common::start("portal-files", Some(TODAY)).await;
     let mut applicant = server.client();
-    let fields = good();
     let exe: &[u8] = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff";
     // A program renamed to .pdf, an empty file: refused, naming the file, nothing kept.
     for (name, bytes, says) in [("身份证.pdf", exe, "不是 PDF、JPG 或 PNG 文件"), ("空.png", &b""[..], "是空文件")]
     {
-        let r = applicant.post_multipart_with("/apply", None, &multipart(&fields, &[(name, bytes)])).await;
+        let r = apply_with_files(&mut applicant, &[(name, bytes)]).await;
         assert_eq!(r.status, 400, "{name}");
         assert!(r.text().contains(name) && r.text().contains(says), "{name}: {}", r.text());
     }
     // Over the limit in all: 413 in Chinese.
     let big = vec![b'%'; 21 * 1024 * 1024];
-    let r = applicant.post_multipart_with("/apply", None, &multipart(&fields, &[("大.pdf", &big)])).await;
+    let r = apply_with_files(&mut applicant, &[("大.pdf", &big)]).await;
     assert_eq!(r.status, 413);
     assert!(r.text().contains("MB"), "{}", r.text());
     assert!(server.state.read(ogi_store::Store::pending_applications).await.unwrap().is_empty());
@@ -192,9 +220,7 @@ async fn attachments_are_checked_by_content_and_shown_only_to_staff() {
     // A real PDF and a PNG, whatever their names say.
     let pdf: &[u8] = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n";
     let png: &[u8] = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR";
-    let r = applicant
-        .post_multipart_with("/apply", None, &multipart(&fields, &[("身份证明.pdf", pdf), ("scan.jpg", png)]))
-        .await;
+    let r = apply_with_files(&mut applicant, &[("身份证明.pdf", pdf), ("scan.jpg", png)]).await;
     assert_eq!(r.status, 303, "{}", r.text());
     let track = applicant.get(r.header("location").unwrap()).await.text();
     assert!(!track.contains("身份证明.pdf"), "the applicant's page does not list them");

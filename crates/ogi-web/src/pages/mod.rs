@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod annual;
 pub mod calendar;
+pub mod challenge;
 pub mod check;
 pub mod dashboard;
 pub mod letters;

@@ -38,9 +38,16 @@ pub const MAX_UNKNOWN_LOOKUPS: u32 = 20;
 pub const MAX_SUBMISSIONS_PER_ADDRESS: u32 = 30;
 pub const MAX_SUBMISSIONS_PER_ID: u32 = 5;
 
+/// What the public side keeps between requests: counters and the form's challenges.
+#[derive(Default)]
+pub struct PublicSide {
+    counts: Counters,
+    challenges: super::challenge::Challenges,
+}
+
 /// Counts per key in a fixed window (lookups of unknown codes, submissions).
 #[derive(Default)]
-pub struct Counters {
+struct Counters {
     counts: Mutex<HashMap<String, (u32, Instant)>>,
 }
 
@@ -113,9 +120,11 @@ async fn apply_page(
     status: StatusCode,
 ) -> Result<Response, AppError> {
     let agency = agency_name(state).await?;
+    let challenge = state.portal.challenges.new_challenge();
     let body = state.templates.render(
         "apply.html",
         json!({
+            "challenge": {"words": challenge.words, "digits": challenge.digits, "token": challenge.token},
             "chrome": public_chrome("网上申请政府信息公开"),
             // A signed-in staff member posting the form still needs the CSRF token.
             "csrf": session.map(|s| s.csrf.clone()).unwrap_or_default(),
@@ -158,26 +167,23 @@ pub fn attachment_type(bytes: &[u8]) -> Option<&'static str> {
 }
 
 /// The form as posted: its text fields and its files (or why the files are refused).
-async fn read_form(
-    state: &AppState,
-    req: axum::extract::Request,
-) -> Result<(ApplicationInput, Result<Vec<Attachment>, String>), AppError> {
+async fn read_form(state: &AppState, req: axum::extract::Request) -> Result<Posted, AppError> {
     let multipart = req
         .headers()
         .get(axum::http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|t| t.starts_with("multipart/form-data"));
     if !multipart {
-        let Form(form) = Form::<ApplicationInput>::from_request(req, state)
+        let Form(fields) = Form::<std::collections::BTreeMap<String, String>>::from_request(req, state)
             .await
             .map_err(|_| AppError::BadRequest("提交的内容无法读取".into()))?;
-        return Ok((form, Ok(Vec::new())));
+        return Ok(Posted::from_fields(fields.into_iter().collect(), Ok(Vec::new())));
     }
     let too_large = || AppError::TooLarge(format!("附件合计不能超过 {} MB", MAX_ATTACHMENT_BYTES / 1024 / 1024));
     let mut form = axum::extract::Multipart::from_request(req, state)
         .await
         .map_err(|_| AppError::BadRequest("提交的内容无法读取".into()))?;
-    let mut fields = serde_json::Map::new();
+    let mut fields = Vec::new();
     let mut files = Vec::new();
     let mut refused: Option<String> = None;
     let mut total = 0usize;
@@ -196,7 +202,7 @@ async fn read_form(
             Err(_) => return Err(AppError::BadRequest("上传中断或格式不正确，请重新提交".into())),
         };
         if name != "attachments" {
-            fields.insert(name, Value::String(String::from_utf8_lossy(&bytes).into_owned()));
+            fields.push((name, String::from_utf8_lossy(&bytes).into_owned()));
             continue;
         }
         let file_name = file_name.unwrap_or_default();
@@ -225,8 +231,33 @@ async fn read_form(
             refused = problem;
         }
     }
-    let input: ApplicationInput = serde_json::from_value(Value::Object(fields)).unwrap_or_default();
-    Ok((input, refused.map_or(Ok(files), Err)))
+    Ok(Posted::from_fields(fields, refused.map_or(Ok(files), Err)))
+}
+
+/// The public form as posted.
+struct Posted {
+    input: ApplicationInput,
+    /// The files, or why they are refused.
+    files: Result<Vec<Attachment>, String>,
+    challenge: String,
+    answer: String,
+}
+
+impl Posted {
+    fn from_fields(fields: Vec<(String, String)>, files: Result<Vec<Attachment>, String>) -> Posted {
+        let mut challenge = String::new();
+        let mut answer = String::new();
+        let mut map = serde_json::Map::new();
+        for (k, v) in fields {
+            match k.as_str() {
+                "challenge" => challenge = v,
+                "answer" => answer = v,
+                _ => _ = map.insert(k, Value::String(v)),
+            }
+        }
+        let input = serde_json::from_value(Value::Object(map)).unwrap_or_default();
+        Posted { input, files, challenge, answer }
+    }
 }
 
 pub async fn apply(
@@ -235,14 +266,18 @@ pub async fn apply(
     Extension(session): Extension<Option<Session>>,
     req: axum::extract::Request,
 ) -> Result<Response, AppError> {
-    let (form, files) = read_form(&state, req).await?;
+    let Posted { input: form, files, challenge, answer } = read_form(&state, req).await?;
     let checked = input::application(&form);
-    let (application, files) = match (checked, files) {
-        (Ok(a), Ok(f)) => (a, f),
-        (checked, files) => {
+    let person = state.portal.challenges.solved(&challenge, &answer);
+    let (application, files) = match (checked, files, person) {
+        (Ok(a), Ok(f), Ok(())) => (a, f),
+        (checked, files, person) => {
             let mut errors = checked.err().unwrap_or_default();
             if let Err(m) = files {
                 errors.insert("attachments", m);
+            }
+            if let Err(m) = person {
+                errors.insert("answer", m.to_string());
             }
             return apply_page(&state, session.as_ref(), &form, &errors, StatusCode::BAD_REQUEST).await;
         }
@@ -250,9 +285,9 @@ pub async fn apply(
     let hour = Duration::from_secs(3600);
     let by_address = format!("submit:{}", peer.ip());
     let by_id = format!("submit-id:{}", token_hash(&application.id_number));
-    if state.portal.over(&by_id, MAX_SUBMISSIONS_PER_ID, hour)
-        || !state.portal.allow(&by_address, MAX_SUBMISSIONS_PER_ADDRESS, hour)
-        || !state.portal.allow(&by_id, MAX_SUBMISSIONS_PER_ID, hour)
+    if state.portal.counts.over(&by_id, MAX_SUBMISSIONS_PER_ID, hour)
+        || !state.portal.counts.allow(&by_address, MAX_SUBMISSIONS_PER_ADDRESS, hour)
+        || !state.portal.counts.allow(&by_id, MAX_SUBMISSIONS_PER_ID, hour)
     {
         return too_many(&state, "提交申请");
     }
@@ -302,7 +337,7 @@ async fn find(
 ) -> Result<Result<(TrackingCode, Filed), Response>, AppError> {
     let minute = Duration::from_secs(60);
     let key = format!("lookup:{}", peer.ip());
-    if state.portal.over(&key, MAX_UNKNOWN_LOOKUPS, minute) {
+    if state.portal.counts.over(&key, MAX_UNKNOWN_LOOKUPS, minute) {
         return too_many(state, "查询").map(Err);
     }
     let found = match typed.parse::<TrackingCode>() {
@@ -316,7 +351,7 @@ async fn find(
         Some(found) => Ok(Ok(found)),
         None => {
             // Unknown and malformed alike: nothing said about what exists.
-            state.portal.allow(&key, MAX_UNKNOWN_LOOKUPS, minute);
+            state.portal.counts.allow(&key, MAX_UNKNOWN_LOOKUPS, minute);
             let body = state.templates.render(
                 "track.html",
                 json!({"chrome": public_chrome("申请查询"), "lookup": true, "error": "未找到与该查询码对应的申请，请核对查询码。", "code": typed}),
