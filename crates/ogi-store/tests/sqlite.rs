@@ -422,6 +422,7 @@ fn a_register_from_before_the_search_index_is_indexed_when_opened() {
              DROP TABLE due_changes; DROP TABLE calendar_years; DROP INDEX requests_late;
              ALTER TABLE events DROP COLUMN delivered; ALTER TABLE events DROP COLUMN party;
              ALTER TABLE requests DROP COLUMN late_days; ALTER TABLE requests DROP COLUMN consult_until;
+             DROP TABLE login_failures; ALTER TABLE users DROP COLUMN must_change_password;
              PRAGMA user_version = 4;",
         )
         .unwrap();
