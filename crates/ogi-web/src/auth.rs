@@ -525,7 +525,8 @@ async fn start_session(
 ) -> Result<Response, AppError> {
     let token = random_token();
     let (hash, csrf, user_id) = (token_hash(&token), random_token(), user.id);
-    let agent = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+    let agent = headers.get(header::USER_AGENT).map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+    let agent = agent.unwrap_or_default();
     let address = addr.to_string();
     let now = now();
     state
