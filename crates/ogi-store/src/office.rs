@@ -906,13 +906,14 @@ pub(crate) fn issue_api_token(tx: &Transaction, t: &NewToken, actor: &str) -> Re
 
 const TOKEN_COLUMNS: &str = "t.id, t.name, t.scope, t.created, t.expires, t.last_used";
 
-fn token_row(r: &rusqlite::Row) -> rusqlite::Result<(UserRow, (i64, String, String, i64, i64, Option<i64>))> {
+/// A token's own columns: id, name, scope, created, expires, last used.
+type TokenRow = (UserRow, (i64, String, String, i64, i64, Option<i64>));
+
+fn token_row(r: &rusqlite::Row) -> rusqlite::Result<TokenRow> {
     Ok((user_row(r)?, (r.get(6)?, r.get(7)?, r.get(8)?, r.get(9)?, r.get(10)?, r.get(11)?)))
 }
 
-fn to_token(
-    (u, (id, name, scope, created, expires, last_used)): (UserRow, (i64, String, String, i64, i64, Option<i64>)),
-) -> Result<ApiToken, StoreError> {
+fn to_token((u, (id, name, scope, created, expires, last_used)): TokenRow) -> Result<ApiToken, StoreError> {
     let scope = TokenScope::from_key(&scope).ok_or_else(|| corrupt("令牌权限", &scope))?;
     Ok(ApiToken { id, user: to_user(u)?, name, scope, created, expires, last_used })
 }

@@ -148,38 +148,32 @@ pub fn with_layers(routes: Router<AppState>, state: AppState) -> Router {
         router = router
             .layer(SetResponseHeaderLayer::overriding(HeaderName::from_static(name), HeaderValue::from_static(value)));
     }
-    router.layer(access_log()).with_state(state)
-}
-
-/// One line per request through `tracing`: method, path (never the query:
-/// the setup link's token is in it), status, latency, client and user.
-fn access_log() -> tower_http::trace::TraceLayer<
-    tower_http::classify::SharedClassifier<tower_http::classify::ServerErrorsAsFailures>,
-    impl Fn(&axum::extract::Request) -> tracing::Span + Clone,
-    (),
-    impl Fn(&Response, Duration, &tracing::Span) + Clone,
-    (),
-    (),
-    (),
-> {
-    TraceLayer::new_for_http()
-        .make_span_with(|req: &axum::extract::Request| {
-            tracing::info_span!("http", method = %req.method(), path = %req.uri().path())
-        })
+    let access_log = TraceLayer::new_for_http()
+        .make_span_with(access_span as fn(&axum::extract::Request) -> tracing::Span)
         .on_request(())
-        .on_response(|resp: &Response, latency: Duration, _span: &tracing::Span| {
-            let who = resp.extensions().get::<auth::AccessInfo>();
-            tracing::info!(
-                target: "ogi::access",
-                status = resp.status().as_u16(),
-                ms = latency.as_millis() as u64,
-                client = %who.map_or(String::from("-"), |w| w.client.0.to_string()),
-                user = who.and_then(|w| w.user.as_deref()).unwrap_or("-"),
-            );
-        })
+        .on_response(access_line as fn(&Response, Duration, &tracing::Span))
         .on_body_chunk(())
         .on_eos(())
-        .on_failure(())
+        .on_failure(());
+    router.layer(access_log).with_state(state)
+}
+
+/// The access log's span: method and path (never the query: the setup
+/// link's token is in it).
+fn access_span(req: &axum::extract::Request) -> tracing::Span {
+    tracing::info_span!("http", method = %req.method(), path = %req.uri().path())
+}
+
+/// The access log's line, one per request: status, latency, client, user.
+fn access_line(resp: &Response, latency: Duration, _span: &tracing::Span) {
+    let who = resp.extensions().get::<auth::AccessInfo>();
+    tracing::info!(
+        target: "ogi::access",
+        status = resp.status().as_u16(),
+        ms = latency.as_millis() as u64,
+        client = %who.map_or(String::from("-"), |w| w.client.0.to_string()),
+        user = %who.and_then(|w| w.user.as_deref()).unwrap_or("-"),
+    );
 }
 
 async fn style() -> impl IntoResponse {

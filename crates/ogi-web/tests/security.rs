@@ -404,3 +404,44 @@ async fn api_tokens_expire_and_a_read_token_only_reads() {
     assert!(by("reader").last_used.is_some() && by("writer").last_used.is_some());
     assert!(by("old").last_used.is_none(), "a refused token was not used");
 }
+
+/// What the access log wrote (a global subscriber: this binary's other tests write here too).
+static LOG: std::sync::Mutex<Vec<u8>> = std::sync::Mutex::new(Vec::new());
+
+struct LogWriter;
+
+impl std::io::Write for LogWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        LOG.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn every_request_is_one_access_log_line_without_its_query() {
+    let _ = tracing_subscriber::fmt().with_writer(|| LogWriter).with_ansi(false).try_init();
+    let server = common::start("sec-log", None).await;
+    let mut c = server.login("logger", Role::Clerk).await;
+    assert_eq!(c.get("/requests?q=secret-words&state=open").await.status, 200);
+    assert_eq!(server.client().get("/no/such/page?token=abcdef").await.status, 404);
+    let log = String::from_utf8(LOG.lock().unwrap().clone()).unwrap();
+    let line = |path: &str| {
+        log.lines()
+            .find(|l| l.contains(&format!("path={path}")) && l.contains("user=logger"))
+            .unwrap_or_else(|| panic!("no line for {path}: {log}"))
+            .to_string()
+    };
+    let l = line("/requests}");
+    assert!(
+        l.contains("method=GET") && l.contains("status=200") && l.contains("ms=") && l.contains("client=127.0.0.1"),
+        "{l}"
+    );
+    assert!(
+        log.lines().any(|l| l.contains("path=/no/such/page") && l.contains("status=404") && l.contains("user=-")),
+        "{log}"
+    );
+    assert!(!log.contains("secret-words") && !log.contains("abcdef"), "no query in the log: {log}");
+}
