@@ -27,7 +27,10 @@ pub mod online;
 mod records;
 mod search;
 pub use calendar::{load_calendar, load_files, CalendarYear, DueChange};
-pub use office::{Dashboard, DashboardCounts, ListFilter, ListRow, Role, StateFilter, User, DASHBOARD_CAP};
+pub use office::{
+    ApiToken, Dashboard, DashboardCounts, ListFilter, ListRow, LiveSession, NewSession, NewToken, Role, SessionInfo,
+    StateFilter, TokenScope, User, DASHBOARD_CAP,
+};
 pub use records::AGENCY_NAME;
 
 #[derive(Debug)]
@@ -197,13 +200,67 @@ pub trait Store {
     fn users(&self) -> Result<Vec<User>, StoreError>;
     fn update_user(&mut self, id: i64, role: Role, active: bool, actor: &str) -> Result<User, StoreError>;
     fn set_password(&mut self, id: i64, password_hash: &str, actor: &str) -> Result<(), StoreError>;
-    /// Stores a session (by the hash of its token) until `expires` (Unix seconds).
-    fn create_session(&mut self, token_hash: &str, user_id: i64, csrf: &str, expires: i64) -> Result<(), StoreError>;
+    /// A user's own new password (clears a forced change; ends their other sessions).
+    fn change_own_password(&mut self, id: i64, password_hash: &str, keep_session: i64) -> Result<(), StoreError>;
+    /// Stores a session (by the hash of its token) until `expires` (Unix
+    /// seconds), begun now with no address known.
+    fn create_session(&mut self, token_hash: &str, user_id: i64, csrf: &str, expires: i64) -> Result<(), StoreError> {
+        let now = office::unix_now();
+        let s = NewSession { token_hash, user_id, csrf, now, expires, address: "", user_agent: "" };
+        self.open_session(&s).map(|_| ())
+    }
+    /// Stores a session; returns its id.
+    fn open_session(&mut self, session: &NewSession) -> Result<i64, StoreError>;
     /// The active user of a live session and its CSRF token.
-    fn session(&self, token_hash: &str, now: i64) -> Result<Option<(User, String)>, StoreError>;
+    fn session(&self, token_hash: &str, now: i64) -> Result<Option<(User, String)>, StoreError> {
+        Ok(self.live_session(token_hash, now)?.map(|s| (s.user, s.csrf)))
+    }
+    /// A live session of an active user: its id, user, CSRF token, last use.
+    fn live_session(&self, token_hash: &str, now: i64) -> Result<Option<LiveSession>, StoreError>;
+    /// Notes that a session was used at `now`.
+    fn touch_session(&mut self, id: i64, now: i64) -> Result<(), StoreError>;
     fn delete_session(&mut self, token_hash: &str) -> Result<(), StoreError>;
-    fn create_api_token(&mut self, token_hash: &str, user_id: i64, name: &str, actor: &str) -> Result<(), StoreError>;
-    fn api_user(&self, token_hash: &str) -> Result<Option<User>, StoreError>;
+    /// A user's live sessions, most recently used first.
+    fn sessions_of(&self, user_id: i64, now: i64) -> Result<Vec<SessionInfo>, StoreError>;
+    /// Live sessions per user id.
+    fn session_counts(&self, now: i64) -> Result<BTreeMap<i64, u64>, StoreError>;
+    /// Ends one of a user's sessions (`false`: no such session of theirs).
+    fn revoke_session(&mut self, user_id: i64, id: i64, actor: &str) -> Result<bool, StoreError>;
+    /// Ends every session of a user but `except`; returns how many.
+    fn revoke_sessions(&mut self, user_id: i64, except: Option<i64>, actor: &str) -> Result<u64, StoreError>;
+    /// The next login must set a new password; the user's sessions end now.
+    fn force_password_change(&mut self, id: i64, actor: &str) -> Result<(), StoreError>;
+    /// When a login name was locked by failed logins, if it is.
+    fn login_locked(&self, username: &str) -> Result<Option<i64>, StoreError>;
+    /// Counts a failed login; `max` within `window` seconds lock the name
+    /// (and end the user's sessions). Returns whether it is locked.
+    fn login_failed(&mut self, username: &str, now: i64, max: u32, window: i64) -> Result<bool, StoreError>;
+    /// Clears a name's failed logins after a successful one.
+    fn login_succeeded(&mut self, username: &str) -> Result<(), StoreError>;
+    /// Locked login names and when they were locked.
+    fn locked_logins(&self) -> Result<BTreeMap<String, i64>, StoreError>;
+    /// Unlocks a user (`false`: was not locked).
+    fn unlock_user(&mut self, id: i64, actor: &str) -> Result<bool, StoreError>;
+    /// A token with full access (`write`) for 90 days.
+    fn create_api_token(&mut self, token_hash: &str, user_id: i64, name: &str, actor: &str) -> Result<(), StoreError> {
+        let now = office::unix_now();
+        let t = NewToken { token_hash, user_id, name, scope: TokenScope::Write, now, expires: now + 90 * 86_400 };
+        self.issue_api_token(&t, actor).map(|_| ())
+    }
+    /// Issues a token (only its hash is stored); returns its id.
+    fn issue_api_token(&mut self, token: &NewToken, actor: &str) -> Result<i64, StoreError>;
+    /// The token with this hash, of an active user, expired or not.
+    fn api_token(&self, token_hash: &str) -> Result<Option<ApiToken>, StoreError>;
+    /// The user of a token that has not expired.
+    fn api_user(&self, token_hash: &str) -> Result<Option<User>, StoreError> {
+        let now = office::unix_now();
+        Ok(self.api_token(token_hash)?.filter(|t| t.expires > now).map(|t| t.user))
+    }
+    /// Every token, newest first.
+    fn api_tokens(&self) -> Result<Vec<ApiToken>, StoreError>;
+    /// Notes that a token was used at `now`.
+    fn touch_api_token(&mut self, id: i64, now: i64) -> Result<(), StoreError>;
+    fn revoke_api_token(&mut self, id: i64, actor: &str) -> Result<(), StoreError>;
     /// An agency's edited letter template (by `ogi_letters::LetterKind::key`).
     fn letter_template(&self, kind: &str) -> Result<Option<String>, StoreError>;
     /// Saves an edited template; `None` returns to the default.
@@ -298,6 +355,9 @@ ALTER TABLE requests ADD COLUMN late_days INTEGER;
 ALTER TABLE requests ADD COLUMN consult_until TEXT;
 CREATE INDEX requests_late ON requests(closed_on) WHERE late_days IS NOT NULL;
 ",
+    // Account security (issue 12): session list, token scopes and expiry,
+    // forced password change, failed logins per name.
+    office::SECURITY_MIGRATION,
     online::MIGRATION,
 ];
 
@@ -981,24 +1041,84 @@ impl Store for Sqlite {
         self.in_write(|tx| office::set_password(tx, id, password_hash, actor))
     }
 
-    fn create_session(&mut self, token_hash: &str, user_id: i64, csrf: &str, expires: i64) -> Result<(), StoreError> {
-        self.in_write(|tx| office::create_session(tx, token_hash, user_id, csrf, expires))
+    fn change_own_password(&mut self, id: i64, password_hash: &str, keep_session: i64) -> Result<(), StoreError> {
+        self.in_write(|tx| office::change_own_password(tx, id, password_hash, keep_session))
     }
 
-    fn session(&self, token_hash: &str, now: i64) -> Result<Option<(User, String)>, StoreError> {
-        office::session(&self.conn, token_hash, now)
+    fn open_session(&mut self, session: &NewSession) -> Result<i64, StoreError> {
+        self.in_write(|tx| office::open_session(tx, session))
+    }
+
+    fn live_session(&self, token_hash: &str, now: i64) -> Result<Option<LiveSession>, StoreError> {
+        office::live_session(&self.conn, token_hash, now)
+    }
+
+    fn touch_session(&mut self, id: i64, now: i64) -> Result<(), StoreError> {
+        self.in_write(|tx| office::touch_session(tx, id, now))
     }
 
     fn delete_session(&mut self, token_hash: &str) -> Result<(), StoreError> {
         self.in_write(|tx| office::delete_session(tx, token_hash))
     }
 
-    fn create_api_token(&mut self, token_hash: &str, user_id: i64, name: &str, actor: &str) -> Result<(), StoreError> {
-        self.in_write(|tx| office::create_api_token(tx, token_hash, user_id, name, actor))
+    fn sessions_of(&self, user_id: i64, now: i64) -> Result<Vec<SessionInfo>, StoreError> {
+        office::sessions_of(&self.conn, user_id, now)
     }
 
-    fn api_user(&self, token_hash: &str) -> Result<Option<User>, StoreError> {
-        office::api_user(&self.conn, token_hash)
+    fn session_counts(&self, now: i64) -> Result<BTreeMap<i64, u64>, StoreError> {
+        office::session_counts(&self.conn, now)
+    }
+
+    fn revoke_session(&mut self, user_id: i64, id: i64, actor: &str) -> Result<bool, StoreError> {
+        self.in_write(|tx| office::revoke_session(tx, user_id, id, actor))
+    }
+
+    fn revoke_sessions(&mut self, user_id: i64, except: Option<i64>, actor: &str) -> Result<u64, StoreError> {
+        self.in_write(|tx| office::revoke_sessions(tx, user_id, except, actor))
+    }
+
+    fn force_password_change(&mut self, id: i64, actor: &str) -> Result<(), StoreError> {
+        self.in_write(|tx| office::force_password_change(tx, id, actor))
+    }
+
+    fn login_locked(&self, username: &str) -> Result<Option<i64>, StoreError> {
+        office::login_locked(&self.conn, username)
+    }
+
+    fn login_failed(&mut self, username: &str, now: i64, max: u32, window: i64) -> Result<bool, StoreError> {
+        self.in_write(|tx| office::login_failed(tx, username, now, max, window))
+    }
+
+    fn login_succeeded(&mut self, username: &str) -> Result<(), StoreError> {
+        self.in_write(|tx| office::login_succeeded(tx, username))
+    }
+
+    fn locked_logins(&self) -> Result<BTreeMap<String, i64>, StoreError> {
+        office::locked_logins(&self.conn)
+    }
+
+    fn unlock_user(&mut self, id: i64, actor: &str) -> Result<bool, StoreError> {
+        self.in_write(|tx| office::unlock_user(tx, id, actor))
+    }
+
+    fn issue_api_token(&mut self, token: &NewToken, actor: &str) -> Result<i64, StoreError> {
+        self.in_write(|tx| office::issue_api_token(tx, token, actor))
+    }
+
+    fn api_token(&self, token_hash: &str) -> Result<Option<ApiToken>, StoreError> {
+        office::api_token(&self.conn, token_hash)
+    }
+
+    fn api_tokens(&self) -> Result<Vec<ApiToken>, StoreError> {
+        office::api_tokens(&self.conn)
+    }
+
+    fn touch_api_token(&mut self, id: i64, now: i64) -> Result<(), StoreError> {
+        self.in_write(|tx| office::touch_api_token(tx, id, now))
+    }
+
+    fn revoke_api_token(&mut self, id: i64, actor: &str) -> Result<(), StoreError> {
+        self.in_write(|tx| office::revoke_api_token(tx, id, actor))
     }
 
     fn letter_template(&self, kind: &str) -> Result<Option<String>, StoreError> {

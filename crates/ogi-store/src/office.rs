@@ -3,6 +3,8 @@
 //! paged, searched; the week's due and overdue requests). SQLite statements
 //! for the [`crate::Store`] methods.
 
+use std::collections::BTreeMap;
+
 use ogi_rules::request::Channel;
 use ogi_rules::Date;
 use ogi_vocab::cells::{ApplicantColumn, T3Row};
@@ -415,17 +417,22 @@ pub struct User {
     pub display_name: String,
     pub role: Role,
     pub active: bool,
+    /// Set by an administrator: the next login must choose a new password.
+    pub must_change_password: bool,
 }
 
-fn user_row(r: &rusqlite::Row) -> rusqlite::Result<(i64, String, String, String, bool)> {
-    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+type UserRow = (i64, String, String, String, bool, bool);
+
+/// The columns `user_row` reads, of `users` aliased `u`.
+const USER_COLUMNS: &str = "u.id, u.username, u.display_name, u.role, u.active, u.must_change_password";
+
+fn user_row(r: &rusqlite::Row) -> rusqlite::Result<UserRow> {
+    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
 }
 
-fn to_user(
-    (id, username, display_name, role, active): (i64, String, String, String, bool),
-) -> Result<User, StoreError> {
+fn to_user((id, username, display_name, role, active, must_change_password): UserRow) -> Result<User, StoreError> {
     let role = Role::from_key(&role).ok_or_else(|| corrupt("角色", &role))?;
-    Ok(User { id, username, display_name, role, active })
+    Ok(User { id, username, display_name, role, active, must_change_password })
 }
 
 fn describe_user(u: &User) -> String {
@@ -462,6 +469,7 @@ pub(crate) fn create_user(
         display_name: display_name.trim().into(),
         role,
         active: true,
+        must_change_password: false,
     };
     audit(tx, actor, format!("新建用户 {username}"), None, Some(describe_user(&user)))?;
     Ok(user)
@@ -476,23 +484,23 @@ pub(crate) fn user_count(conn: &Connection) -> Result<u64, StoreError> {
 pub(crate) fn login_user(conn: &Connection, username: &str) -> Result<Option<(User, String)>, StoreError> {
     let row = conn
         .query_row(
-            "SELECT id, username, display_name, role, active, password_hash FROM users WHERE username = ?1",
+            &format!("SELECT {USER_COLUMNS}, u.password_hash FROM users u WHERE u.username = ?1"),
             [username.trim()],
-            |r| Ok((user_row(r)?, r.get::<_, String>(5)?)),
+            |r| Ok((user_row(r)?, r.get::<_, String>(6)?)),
         )
         .optional()?;
     row.map(|(u, h)| Ok((to_user(u)?, h))).transpose()
 }
 
 pub(crate) fn users(conn: &Connection) -> Result<Vec<User>, StoreError> {
-    let mut stmt = conn.prepare("SELECT id, username, display_name, role, active FROM users ORDER BY id")?;
+    let mut stmt = conn.prepare(&format!("SELECT {USER_COLUMNS} FROM users u ORDER BY u.id"))?;
     let rows = stmt.query_map([], user_row)?;
     rows.map(|r| to_user(r?)).collect()
 }
 
 fn user(conn: &Connection, id: i64) -> Result<User, StoreError> {
     let row = conn
-        .query_row("SELECT id, username, display_name, role, active FROM users WHERE id = ?1", [id], user_row)
+        .query_row(&format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = ?1"), [id], user_row)
         .optional()?
         .ok_or(StoreError::NoRecord { what: "用户", id })?;
     to_user(row)
@@ -538,33 +546,143 @@ pub(crate) fn set_password(tx: &Transaction, id: i64, password_hash: &str, actor
     audit(tx, actor, format!("重设用户 {} 的密码", u.username), None, None)
 }
 
-pub(crate) fn create_session(
+/// A user's own new password: the flag that forced it is cleared, and every
+/// other session of the old password ends (the one it was typed in stays).
+pub(crate) fn change_own_password(
     tx: &Transaction,
-    token_hash: &str,
-    user_id: i64,
-    csrf: &str,
-    expires: i64,
+    id: i64,
+    password_hash: &str,
+    keep_session: i64,
 ) -> Result<(), StoreError> {
+    let u = user(tx, id)?;
     tx.execute(
-        "INSERT INTO sessions (token_hash, user_id, csrf, expires) VALUES (?1, ?2, ?3, ?4)",
-        params![token_hash, user_id, csrf, expires],
+        "UPDATE users SET password_hash = ?1, must_change_password = 0 WHERE id = ?2",
+        params![password_hash, id],
     )?;
-    // Expired sessions are swept as new ones are made.
-    tx.execute("DELETE FROM sessions WHERE expires < ?1", [expires - 30 * 24 * 3600])?;
-    Ok(())
+    tx.execute("DELETE FROM sessions WHERE user_id = ?1 AND id <> ?2", params![id, keep_session])?;
+    audit(tx, &u.username, format!("用户 {} 修改了自己的密码", u.username), None, None)
 }
 
-/// The active user of a live session, and the session's CSRF token.
-pub(crate) fn session(conn: &Connection, token_hash: &str, now: i64) -> Result<Option<(User, String)>, StoreError> {
+// ---- account security (migration 8) ----
+
+/// Migration 8: sessions with an id (to be listed and ended one by one),
+/// when they began and were last used, and from where; API tokens with an
+/// id, a scope and an expiry (tokens issued before it keep full access for 90
+/// days from the upgrade); the forced password change; failed logins per
+/// user name (kept for names that do not exist too, so a lock says nothing
+/// about who has an account).
+pub(crate) const SECURITY_MIGRATION: &str = "
+CREATE TABLE sessions_v8 (
+    id INTEGER PRIMARY KEY,
+    token_hash TEXT NOT NULL UNIQUE,
+    user_id INTEGER NOT NULL REFERENCES users(id),
+    csrf TEXT NOT NULL,
+    created INTEGER NOT NULL,
+    last_seen INTEGER NOT NULL,
+    expires INTEGER NOT NULL,
+    address TEXT NOT NULL DEFAULT '',
+    user_agent TEXT NOT NULL DEFAULT ''
+);
+INSERT INTO sessions_v8 (token_hash, user_id, csrf, created, last_seen, expires)
+    SELECT token_hash, user_id, csrf, expires - 43200, expires - 43200, expires FROM sessions;
+DROP TABLE sessions;
+ALTER TABLE sessions_v8 RENAME TO sessions;
+CREATE INDEX sessions_user ON sessions(user_id);
+CREATE TABLE api_tokens_v8 (
+    id INTEGER PRIMARY KEY,
+    token_hash TEXT NOT NULL UNIQUE,
+    user_id INTEGER NOT NULL REFERENCES users(id),
+    name TEXT NOT NULL,
+    scope TEXT NOT NULL,
+    created INTEGER NOT NULL,
+    expires INTEGER NOT NULL,
+    last_used INTEGER
+);
+INSERT INTO api_tokens_v8 (token_hash, user_id, name, scope, created, expires)
+    SELECT token_hash, user_id, name, 'write', CAST(strftime('%s', 'now') AS INTEGER),
+           CAST(strftime('%s', 'now') AS INTEGER) + 90 * 86400 FROM api_tokens;
+DROP TABLE api_tokens;
+ALTER TABLE api_tokens_v8 RENAME TO api_tokens;
+CREATE INDEX api_tokens_user ON api_tokens(user_id);
+ALTER TABLE users ADD COLUMN must_change_password INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE login_failures (
+    username TEXT PRIMARY KEY,
+    failures INTEGER NOT NULL,
+    since INTEGER NOT NULL,
+    locked_at INTEGER
+);
+";
+
+/// Seconds since the Unix epoch.
+pub(crate) fn unix_now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
+}
+
+/// A session about to begin.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewSession<'a> {
+    pub token_hash: &'a str,
+    pub user_id: i64,
+    pub csrf: &'a str,
+    pub now: i64,
+    pub expires: i64,
+    /// The client's address as the server judged it (trusted proxies applied).
+    pub address: &'a str,
+    pub user_agent: &'a str,
+}
+
+/// A live session, as the middleware resolves it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LiveSession {
+    pub id: i64,
+    pub user: User,
+    pub csrf: String,
+    pub last_seen: i64,
+}
+
+/// A session as its user (or an administrator) sees it in a list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionInfo {
+    pub id: i64,
+    pub created: i64,
+    pub last_seen: i64,
+    pub expires: i64,
+    pub address: String,
+    pub user_agent: String,
+}
+
+pub(crate) fn open_session(tx: &Transaction, s: &NewSession) -> Result<i64, StoreError> {
+    let agent: String = s.user_agent.chars().take(200).collect();
+    let address: String = s.address.chars().take(64).collect();
+    tx.execute(
+        "INSERT INTO sessions (token_hash, user_id, csrf, created, last_seen, expires, address, user_agent)
+         VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6, ?7)",
+        params![s.token_hash, s.user_id, s.csrf, s.now, s.expires, address, agent],
+    )?;
+    let id = tx.last_insert_rowid();
+    // Expired sessions are swept as new ones are made.
+    tx.execute("DELETE FROM sessions WHERE expires < ?1", [s.now - 30 * 24 * 3600])?;
+    Ok(id)
+}
+
+/// The active user of a live session, its id and CSRF token.
+pub(crate) fn live_session(conn: &Connection, token_hash: &str, now: i64) -> Result<Option<LiveSession>, StoreError> {
     let row = conn
         .query_row(
-            "SELECT u.id, u.username, u.display_name, u.role, u.active, s.csrf FROM sessions s JOIN users u ON u.id = s.user_id
-             WHERE s.token_hash = ?1 AND s.expires > ?2 AND u.active = 1",
+            &format!(
+                "SELECT {USER_COLUMNS}, s.csrf, s.id, s.last_seen FROM sessions s JOIN users u ON u.id = s.user_id
+                 WHERE s.token_hash = ?1 AND s.expires > ?2 AND u.active = 1"
+            ),
             params![token_hash, now],
-            |r| Ok((user_row(r)?, r.get::<_, String>(5)?)),
+            |r| Ok((user_row(r)?, r.get::<_, String>(6)?, r.get::<_, i64>(7)?, r.get::<_, i64>(8)?)),
         )
         .optional()?;
-    row.map(|(u, c)| Ok((to_user(u)?, c))).transpose()
+    row.map(|(u, csrf, id, last_seen)| Ok(LiveSession { id, user: to_user(u)?, csrf, last_seen })).transpose()
+}
+
+pub(crate) fn touch_session(tx: &Transaction, id: i64, now: i64) -> Result<(), StoreError> {
+    tx.execute("UPDATE sessions SET last_seen = ?1 WHERE id = ?2 AND last_seen < ?1", params![now, id])?;
+    Ok(())
 }
 
 pub(crate) fn delete_session(tx: &Transaction, token_hash: &str) -> Result<(), StoreError> {
@@ -572,31 +690,278 @@ pub(crate) fn delete_session(tx: &Transaction, token_hash: &str) -> Result<(), S
     Ok(())
 }
 
-pub(crate) fn create_api_token(
-    tx: &Transaction,
-    token_hash: &str,
-    user_id: i64,
-    name: &str,
-    actor: &str,
-) -> Result<(), StoreError> {
-    let u = user(tx, user_id)?;
-    tx.execute(
-        "INSERT INTO api_tokens (token_hash, user_id, name) VALUES (?1, ?2, ?3)",
-        params![token_hash, user_id, name],
+/// A user's live sessions, most recently used first.
+pub(crate) fn sessions_of(conn: &Connection, user_id: i64, now: i64) -> Result<Vec<SessionInfo>, StoreError> {
+    let mut stmt = conn.prepare(
+        "SELECT id, created, last_seen, expires, address, user_agent FROM sessions
+         WHERE user_id = ?1 AND expires > ?2 ORDER BY last_seen DESC, id DESC",
     )?;
-    audit(tx, actor, format!("为用户 {} 签发接口令牌", u.username), None, Some(name.to_string()))
+    let rows = stmt.query_map(params![user_id, now], |r| {
+        Ok(SessionInfo {
+            id: r.get(0)?,
+            created: r.get(1)?,
+            last_seen: r.get(2)?,
+            expires: r.get(3)?,
+            address: r.get(4)?,
+            user_agent: r.get(5)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
 }
 
-pub(crate) fn api_user(conn: &Connection, token_hash: &str) -> Result<Option<User>, StoreError> {
+/// How many live sessions each user has (the administrator's list).
+pub(crate) fn session_counts(conn: &Connection, now: i64) -> Result<BTreeMap<i64, u64>, StoreError> {
+    let mut stmt = conn.prepare("SELECT user_id, COUNT(*) FROM sessions WHERE expires > ?1 GROUP BY user_id")?;
+    let rows = stmt.query_map([now], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))?;
+    rows.map(|r| r.map(|(id, n)| (id, u64::try_from(n).unwrap_or(0))).map_err(StoreError::from)).collect()
+}
+
+/// Ends one session of a user (`Ok(false)`: no such session of theirs).
+pub(crate) fn revoke_session(tx: &Transaction, user_id: i64, id: i64, actor: &str) -> Result<bool, StoreError> {
+    let u = user(tx, user_id)?;
+    let n = tx.execute("DELETE FROM sessions WHERE user_id = ?1 AND id = ?2", params![user_id, id])?;
+    if n > 0 {
+        audit(tx, actor, format!("注销用户 {} 的一个会话", u.username), None, None)?;
+    }
+    Ok(n > 0)
+}
+
+/// Ends every session of a user but `except`; returns how many ended.
+pub(crate) fn revoke_sessions(
+    tx: &Transaction,
+    user_id: i64,
+    except: Option<i64>,
+    actor: &str,
+) -> Result<u64, StoreError> {
+    let u = user(tx, user_id)?;
+    let n = tx.execute("DELETE FROM sessions WHERE user_id = ?1 AND id IS NOT ?2", params![user_id, except])?;
+    let which = if except.is_some() { "其他全部会话" } else { "全部会话" };
+    audit(tx, actor, format!("注销用户 {} 的{which}", u.username), None, Some(format!("{n} 个")))?;
+    Ok(n as u64)
+}
+
+/// Makes the user choose a new password at their next login, and ends their sessions.
+pub(crate) fn force_password_change(tx: &Transaction, id: i64, actor: &str) -> Result<(), StoreError> {
+    let u = user(tx, id)?;
+    tx.execute("UPDATE users SET must_change_password = 1 WHERE id = ?1", [id])?;
+    tx.execute("DELETE FROM sessions WHERE user_id = ?1", [id])?;
+    audit(tx, actor, format!("要求用户 {} 下次登录时修改密码", u.username), None, None)
+}
+
+/// When the login name was locked (Unix seconds), if it is.
+pub(crate) fn login_locked(conn: &Connection, username: &str) -> Result<Option<i64>, StoreError> {
+    Ok(conn
+        .query_row("SELECT locked_at FROM login_failures WHERE username = ?1", [username.trim()], |r| r.get(0))
+        .optional()?
+        .flatten())
+}
+
+/// Counts a failed login on `username` (whether or not such a user exists):
+/// `max` failures within `window` seconds lock it until an administrator
+/// unlocks it, and end the user's sessions. Returns whether it is locked now.
+pub(crate) fn login_failed(
+    tx: &Transaction,
+    username: &str,
+    now: i64,
+    max: u32,
+    window: i64,
+) -> Result<bool, StoreError> {
+    let name = username.trim();
+    let row: Option<(i64, i64, Option<i64>)> = tx
+        .query_row("SELECT failures, since, locked_at FROM login_failures WHERE username = ?1", [name], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
+        .optional()?;
+    let (failures, since) = match row {
+        Some((_, _, Some(_))) => return Ok(true),
+        Some((n, since, None)) if now - since <= window => (n + 1, since),
+        _ => (1, now),
+    };
+    let locked = failures >= i64::from(max);
+    tx.execute(
+        "INSERT INTO login_failures (username, failures, since, locked_at) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT(username) DO UPDATE SET failures = ?2, since = ?3, locked_at = ?4",
+        params![name, failures, since, locked.then_some(now)],
+    )?;
+    // Counts that can no longer lock anything are forgotten (locks are kept).
+    tx.execute("DELETE FROM login_failures WHERE locked_at IS NULL AND since < ?1", [now - window])?;
+    if locked {
+        let id: Option<i64> =
+            tx.query_row("SELECT id FROM users WHERE username = ?1", [name], |r| r.get(0)).optional()?;
+        if let Some(id) = id {
+            tx.execute("DELETE FROM sessions WHERE user_id = ?1", [id])?;
+            audit(
+                tx,
+                "系统",
+                format!("用户 {name} 连续 {failures} 次登录失败，账号已锁定"),
+                None,
+                Some("已注销其全部会话".into()),
+            )?;
+        }
+    }
+    Ok(locked)
+}
+
+/// A successful login clears the name's failed attempts (a lock is checked before).
+pub(crate) fn login_succeeded(tx: &Transaction, username: &str) -> Result<(), StoreError> {
+    tx.execute("DELETE FROM login_failures WHERE username = ?1 AND locked_at IS NULL", [username.trim()])?;
+    Ok(())
+}
+
+/// Every locked user name and when it was locked.
+pub(crate) fn locked_logins(conn: &Connection) -> Result<BTreeMap<String, i64>, StoreError> {
+    let mut stmt = conn.prepare("SELECT username, locked_at FROM login_failures WHERE locked_at IS NOT NULL")?;
+    let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Unlocks a user's account (`Ok(false)`: it was not locked).
+pub(crate) fn unlock_user(tx: &Transaction, id: i64, actor: &str) -> Result<bool, StoreError> {
+    let u = user(tx, id)?;
+    let n = tx.execute("DELETE FROM login_failures WHERE username = ?1", [&u.username])?;
+    if n > 0 {
+        audit(tx, actor, format!("解锁用户 {}", u.username), Some("已锁定".into()), Some("正常".into()))?;
+    }
+    Ok(n > 0)
+}
+
+// ---- API tokens ----
+
+/// What an API token may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenScope {
+    /// GET and HEAD only.
+    Read,
+    /// Everything the user's role allows.
+    Write,
+}
+
+impl TokenScope {
+    pub const ALL: [TokenScope; 2] = [TokenScope::Read, TokenScope::Write];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            TokenScope::Read => "read",
+            TokenScope::Write => "write",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            TokenScope::Read => "只读",
+            TokenScope::Write => "读写",
+        }
+    }
+
+    pub fn from_key(s: &str) -> Option<TokenScope> {
+        TokenScope::ALL.into_iter().find(|t| t.key() == s)
+    }
+}
+
+/// A token about to be issued.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewToken<'a> {
+    pub token_hash: &'a str,
+    pub user_id: i64,
+    /// What it is for (例如“门户网站对接”).
+    pub name: &'a str,
+    pub scope: TokenScope,
+    pub now: i64,
+    /// Unix seconds; the token is refused from then on.
+    pub expires: i64,
+}
+
+/// An issued token (never its value: only its hash is stored).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiToken {
+    pub id: i64,
+    pub user: User,
+    pub name: String,
+    pub scope: TokenScope,
+    pub created: i64,
+    pub expires: i64,
+    pub last_used: Option<i64>,
+}
+
+pub(crate) fn issue_api_token(tx: &Transaction, t: &NewToken, actor: &str) -> Result<i64, StoreError> {
+    let u = user(tx, t.user_id)?;
+    if t.expires <= t.now {
+        return Err(StoreError::Invalid("令牌的到期时间须晚于签发时间".into()));
+    }
+    tx.execute(
+        "INSERT INTO api_tokens (token_hash, user_id, name, scope, created, expires) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![t.token_hash, t.user_id, t.name, t.scope.key(), t.now, t.expires],
+    )?;
+    let id = tx.last_insert_rowid();
+    let days = (t.expires - t.now).div_euclid(86_400);
+    audit(
+        tx,
+        actor,
+        format!("为用户 {} 签发接口令牌", u.username),
+        None,
+        Some(format!("{}（{}，{days} 天有效）", t.name, t.scope.label())),
+    )?;
+    Ok(id)
+}
+
+const TOKEN_COLUMNS: &str = "t.id, t.name, t.scope, t.created, t.expires, t.last_used";
+
+/// A token's own columns: id, name, scope, created, expires, last used.
+type TokenRow = (UserRow, (i64, String, String, i64, i64, Option<i64>));
+
+fn token_row(r: &rusqlite::Row) -> rusqlite::Result<TokenRow> {
+    Ok((user_row(r)?, (r.get(6)?, r.get(7)?, r.get(8)?, r.get(9)?, r.get(10)?, r.get(11)?)))
+}
+
+fn to_token((u, (id, name, scope, created, expires, last_used)): TokenRow) -> Result<ApiToken, StoreError> {
+    let scope = TokenScope::from_key(&scope).ok_or_else(|| corrupt("令牌权限", &scope))?;
+    Ok(ApiToken { id, user: to_user(u)?, name, scope, created, expires, last_used })
+}
+
+/// The token with this hash, of an active user, expired or not (the caller
+/// compares `expires` with its clock, so that it can say why it refuses).
+pub(crate) fn api_token(conn: &Connection, token_hash: &str) -> Result<Option<ApiToken>, StoreError> {
     let row = conn
         .query_row(
-            "SELECT u.id, u.username, u.display_name, u.role, u.active FROM api_tokens t JOIN users u ON u.id = t.user_id
-             WHERE t.token_hash = ?1 AND u.active = 1",
+            &format!(
+                "SELECT {USER_COLUMNS}, {TOKEN_COLUMNS} FROM api_tokens t JOIN users u ON u.id = t.user_id
+                 WHERE t.token_hash = ?1 AND u.active = 1"
+            ),
             [token_hash],
-            user_row,
+            token_row,
         )
         .optional()?;
-    row.map(to_user).transpose()
+    row.map(to_token).transpose()
+}
+
+/// Every token, newest first (the administrator's list).
+pub(crate) fn api_tokens(conn: &Connection) -> Result<Vec<ApiToken>, StoreError> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {USER_COLUMNS}, {TOKEN_COLUMNS} FROM api_tokens t JOIN users u ON u.id = t.user_id ORDER BY t.id DESC"
+    ))?;
+    let rows = stmt.query_map([], token_row)?;
+    rows.map(|r| to_token(r?)).collect()
+}
+
+pub(crate) fn touch_api_token(tx: &Transaction, id: i64, now: i64) -> Result<(), StoreError> {
+    tx.execute(
+        "UPDATE api_tokens SET last_used = ?1 WHERE id = ?2 AND (last_used IS NULL OR last_used < ?1)",
+        params![now, id],
+    )?;
+    Ok(())
+}
+
+pub(crate) fn revoke_api_token(tx: &Transaction, id: i64, actor: &str) -> Result<(), StoreError> {
+    let (name, username): (String, String) = tx
+        .query_row(
+            "SELECT t.name, u.username FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?
+        .ok_or(StoreError::NoRecord { what: "接口令牌", id })?;
+    tx.execute("DELETE FROM api_tokens WHERE id = ?1", [id])?;
+    audit(tx, actor, format!("撤销用户 {username} 的接口令牌"), Some(name), None)
 }
 
 // ---- letter templates ----

@@ -422,6 +422,7 @@ fn a_register_from_before_the_search_index_is_indexed_when_opened() {
              DROP TABLE due_changes; DROP TABLE calendar_years; DROP INDEX requests_late; DROP TABLE applicant_messages; DROP TABLE application_files; DROP TABLE applications;
              ALTER TABLE events DROP COLUMN delivered; ALTER TABLE events DROP COLUMN party;
              ALTER TABLE requests DROP COLUMN late_days; ALTER TABLE requests DROP COLUMN consult_until;
+             DROP TABLE login_failures; ALTER TABLE users DROP COLUMN must_change_password;
              PRAGMA user_version = 4;",
         )
         .unwrap();
@@ -512,4 +513,77 @@ fn a_bad_calendar_file_is_refused_by_name() {
     std::fs::write(dir.join("2027.txt"), "year 2027\nholiday 2027-02-30\n").unwrap();
     let e = ogi_store::load_calendar(path.parent(), &s).unwrap_err();
     assert!(e.contains("2027.txt") && e.contains("第 2 行"), "{e}");
+}
+
+#[test]
+fn a_register_from_before_migration_8_keeps_its_sessions_and_tokens() {
+    use ogi_store::{Role, TokenScope};
+    let path = temp_db("migration8");
+    let clerk = {
+        let mut s = Sqlite::open(&path).unwrap();
+        s.create_user("zhang", "张三", Role::Clerk, "h", "admin").unwrap()
+    };
+    // Take the file back to schema 7: the tables as they were, one session and one token.
+    {
+        let conn = rusqlite_conn(&path);
+        conn.execute_batch(&format!(
+            "DROP TABLE applicant_messages; DROP TABLE application_files; DROP TABLE applications;
+             DROP TABLE login_failures; ALTER TABLE users DROP COLUMN must_change_password;
+             DROP TABLE sessions; DROP TABLE api_tokens;
+             CREATE TABLE sessions (token_hash TEXT PRIMARY KEY, user_id INTEGER NOT NULL REFERENCES users(id),
+                                    csrf TEXT NOT NULL, expires INTEGER NOT NULL);
+             CREATE TABLE api_tokens (token_hash TEXT PRIMARY KEY, user_id INTEGER NOT NULL REFERENCES users(id),
+                                      name TEXT NOT NULL);
+             INSERT INTO sessions VALUES ('sess', {id}, 'csrf1', 2000000000);
+             INSERT INTO api_tokens VALUES ('tok', {id}, '门户');
+             PRAGMA user_version = 7;",
+            id = clerk.id
+        ))
+        .unwrap();
+    }
+    let s = Sqlite::open(&path).unwrap();
+    let live = s.live_session("sess", 1_900_000_000).unwrap().unwrap();
+    assert_eq!((live.user.username.as_str(), live.csrf.as_str()), ("zhang", "csrf1"));
+    assert!(!live.user.must_change_password);
+    // An old token keeps full access, for 90 days from the upgrade.
+    let t = s.api_token("tok").unwrap().unwrap();
+    assert_eq!((t.scope, t.name.as_str(), t.last_used), (TokenScope::Write, "门户", None));
+    assert_eq!(t.expires - t.created, 90 * 86_400);
+    assert!(s.api_user("tok").unwrap().is_some());
+}
+
+#[test]
+fn failed_logins_lock_a_name_until_it_is_unlocked() {
+    use ogi_store::Role;
+    let mut s = Sqlite::open_in_memory().unwrap();
+    let u = s.create_user("li", "李四", Role::Clerk, "h", "admin").unwrap();
+    s.create_session("tok", u.id, "c", 2_000_000_000).unwrap();
+    let t0 = 1_900_000_000;
+    for i in 0..9 {
+        assert!(!s.login_failed("li", t0 + i, 10, 900).unwrap());
+    }
+    // A success clears the count; failures outside the window start it again.
+    s.login_succeeded("li").unwrap();
+    for i in 0..9 {
+        assert!(!s.login_failed("li", t0 + 100 + i, 10, 900).unwrap());
+    }
+    assert!(!s.login_failed("li", t0 + 100 + 1000, 10, 900).unwrap(), "the window passed: the first of a new count");
+    for i in 0..8 {
+        assert!(!s.login_failed("li", t0 + 1200 + i, 10, 900).unwrap());
+    }
+    assert!(s.login_failed("li", t0 + 1300, 10, 900).unwrap(), "the tenth within the window locks");
+    assert_eq!(s.login_locked("li").unwrap(), Some(t0 + 1300));
+    assert!(s.session("tok", t0).unwrap().is_none(), "the lock ended the session");
+    // A success does not clear a lock; only the administrator does.
+    s.login_succeeded("li").unwrap();
+    assert!(s.login_locked("li").unwrap().is_some());
+    assert_eq!(s.locked_logins().unwrap().keys().collect::<Vec<_>>(), ["li"]);
+    assert!(s.unlock_user(u.id, "admin").unwrap());
+    assert!(s.login_locked("li").unwrap().is_none());
+    assert!(!s.unlock_user(u.id, "admin").unwrap(), "nothing left to unlock");
+    // Names nobody has lock too (the login page says the same for both).
+    for i in 0..10 {
+        s.login_failed("nobody", t0 + i, 10, 900).unwrap();
+    }
+    assert!(s.login_locked("nobody").unwrap().is_some());
 }

@@ -43,8 +43,12 @@ pub fn routes() -> Router<AppState> {
         .route("/api/requests/{code}", get(detail))
         .route("/api/requests/{code}/events", post(add_event))
         .route("/api/reports/{year}", get(report))
-        .route("/api/check", post(check))
         .route("/api/openapi.json", get(openapi))
+}
+
+/// The routes that take a published report (the larger body limit).
+pub fn upload_routes() -> Router<AppState> {
+    Router::new().route("/api/check", post(check))
 }
 
 // ---- errors ----
@@ -123,6 +127,8 @@ pub async fn json_errors(req: Request, next: Next) -> Response {
     if is_json {
         return resp;
     }
+    let limit = resp.extensions().get::<crate::view::BodyLimit>().map_or(crate::MAX_UPLOAD, |l| l.0);
+    let too_large = format!("请求体过大（上限 {} MB）", limit / (1024 * 1024));
     let message = match status {
         StatusCode::UNAUTHORIZED => "未登录或令牌无效",
         // The only page-style 403 under /api/ is the CSRF check of a cookie session.
@@ -131,7 +137,8 @@ pub async fn json_errors(req: Request, next: Next) -> Response {
         }
         StatusCode::NOT_FOUND => "没有这个接口",
         StatusCode::METHOD_NOT_ALLOWED => "该接口不支持此请求方法",
-        StatusCode::PAYLOAD_TOO_LARGE => "请求体过大（上限 20 MB）",
+        StatusCode::PAYLOAD_TOO_LARGE => too_large.as_str(),
+        StatusCode::REQUEST_TIMEOUT => "请求处理超时，未完成；写操作可能已经生效，请先查询结果再决定是否重试",
         StatusCode::UNSUPPORTED_MEDIA_TYPE => "请求体类型不受支持",
         StatusCode::TOO_MANY_REQUESTS => "请求过于频繁，请稍后再试",
         s if s.is_server_error() => "服务器内部错误，请稍后再试；如果问题持续，请联系管理员查看日志",

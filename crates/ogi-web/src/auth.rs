@@ -1,24 +1,30 @@
 //! Accounts in the browser: the one-time setup of the first administrator,
 //! log in / log out, sessions (random token in an HttpOnly, SameSite=Strict
-//! cookie; only its hash is stored), CSRF tokens on every form, role rules,
-//! and failed logins rate-limited by user name and by address.
+//! cookie; only its hash is stored; each with its address and browser, listed
+//! on 我的账号 and revocable), CSRF tokens on every form, role rules, failed
+//! logins slowed per name and address and counted per account (a lock an
+//! administrator lifts), forced password changes, and API tokens with a scope
+//! and an expiry, enforced here for every route.
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
 use axum::body::Body;
-use axum::extract::{ConnectInfo, FromRequestParts, Query, Request, State};
+use axum::extract::{FromRequestParts, Query, Request, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
-use ogi_store::{Store, User};
+use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use ogi_store::{NewSession, Store, TokenScope, User};
 use rand_core::{OsRng, RngCore};
 use serde::Deserialize;
 use serde_json::json;
 use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
 
-use crate::state::{AppState, MAX_PER_ADDRESS, MAX_PER_USER};
+use crate::net::ClientAddr;
+use crate::state::{AppState, ACCOUNT_WINDOW_SECS, MAX_PER_ACCOUNT, MAX_PER_ADDRESS, MAX_PER_USER};
 use crate::view::{html, AppError, Chrome};
 
 pub const SESSION_COOKIE: &str = "ogi_session";
@@ -27,13 +33,20 @@ const LOGIN_CSRF_COOKIE: &str = "ogi_login_csrf";
 /// A working day and a bit: a clerk logs in once a day.
 const SESSION_SECONDS: i64 = 12 * 3600;
 /// Largest form body read for a CSRF token.
-const MAX_FORM: usize = 2 * 1024 * 1024;
+const MAX_FORM: usize = crate::MAX_BODY;
+/// A session's or token's last use is written at most this often (seconds).
+const TOUCH_EVERY: i64 = 60;
+/// What the login form says of a locked name (whether or not it exists:
+/// failed logins on unknown names lock them the same way).
+pub const LOCKED: &str = "该账号因多次登录失败已被锁定，请联系系统管理员解锁。";
 
 /// A logged-in user and their session's CSRF token.
 #[derive(Debug, Clone)]
 pub struct Session {
     pub user: User,
     pub csrf: String,
+    /// The browser session's id (`None` for an API token).
+    pub id: Option<i64>,
 }
 
 impl Session {
@@ -82,6 +95,13 @@ fn verify_password(password: &str, hash: &str) -> bool {
     PasswordHash::new(hash).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
 }
 
+/// Checks a password off the async workers (argon2 is deliberately slow).
+pub async fn verify_password_blocking(password: String, hash: String) -> Result<bool, AppError> {
+    tokio::task::spawn_blocking(move || verify_password(&password, &hash))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))
+}
+
 /// A hash no password matches, checked for unknown users so that a wrong
 /// user name takes as long as a wrong password.
 static DUMMY_HASH: std::sync::LazyLock<String> =
@@ -105,18 +125,17 @@ pub fn check_new_password(password: &str) -> Result<(), String> {
     Ok(())
 }
 
-pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v.to_string())
+/// Equal, in time that does not depend on where they differ.
+pub(crate) fn same_secret(a: &str, b: &str) -> bool {
+    !b.is_empty() && bool::from(a.as_bytes().ct_eq(b.as_bytes()))
 }
 
-fn now() -> i64 {
+/// A cookie's value, as the browser sent it.
+pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    CookieJar::from_headers(headers).get(name).map(|c| c.value().to_string())
+}
+
+pub(crate) fn now() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
 }
 
@@ -125,17 +144,54 @@ fn now() -> i64 {
 /// never come back.
 pub static SECURE_COOKIES: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
-fn set_cookie(name: &str, value: &str, max_age: i64) -> String {
-    let secure = if SECURE_COOKIES.load(std::sync::atomic::Ordering::Relaxed) { "; Secure" } else { "" };
-    format!("{name}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}")
+/// An HttpOnly, SameSite=Strict cookie for the whole site; `max_age` 0 removes it.
+fn site_cookie(name: &'static str, value: String, max_age: i64) -> Cookie<'static> {
+    Cookie::build((name, value))
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .max_age(time::Duration::seconds(max_age))
+        .secure(SECURE_COOKIES.load(std::sync::atomic::Ordering::Relaxed))
+        .build()
 }
 
-/// Resolves the session (cookie or `Authorization: Bearer` API token) for every
-/// request, and refuses any state-changing request whose CSRF token does not
-/// match its session. API calls with a bearer token carry no cookie, so they
-/// need no CSRF token.
+/// Who a request was for, kept on the response for the access log.
+#[derive(Debug, Clone)]
+pub struct AccessInfo {
+    pub client: ClientAddr,
+    pub user: Option<String>,
+}
+
+/// A refusal under `/api/`, as JSON.
+fn api_refusal(status: StatusCode, message: String) -> Response {
+    crate::api::ApiError::new(status, message).into_response()
+}
+
+/// China time (UTC+8), to the minute: how times are shown.
+pub fn show_time(unix: i64) -> String {
+    let offset = jiff::tz::Offset::constant(8);
+    jiff::Timestamp::from_second(unix)
+        .map(|t| t.to_zoned(jiff::tz::TimeZone::fixed(offset)).strftime("%Y-%m-%d %H:%M").to_string())
+        .unwrap_or_else(|_| "—".into())
+}
+
+/// Resolves the client's address (trusted proxies), the session (cookie or
+/// `Authorization: Bearer` API token: its expiry and scope are enforced
+/// here), sends a user who must change their password to 我的账号, and
+/// refuses any state-changing request whose CSRF token does not match its
+/// session. API calls with a bearer token carry no cookie, so they need no
+/// CSRF token.
 pub async fn middleware(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let (mut parts, body) = req.into_parts();
+    let client = crate::net::client_addr(&parts, &state.options.trusted_proxies);
+    parts.extensions.insert(client);
+    let mut user = None;
+    let mut resp = resolve(&state, parts, body, next, &mut user).await;
+    resp.extensions_mut().insert(AccessInfo { client, user });
+    resp
+}
+
+async fn resolve(state: &AppState, mut parts: Parts, body: Body, next: Next, who: &mut Option<String>) -> Response {
     // API tokens are for the JSON API only: a page never accepts one.
     let on_api = parts.uri.path().starts_with("/api/");
     let bearer = parts
@@ -146,28 +202,77 @@ pub async fn middleware(State(state): State<AppState>, req: Request, next: Next)
         .filter(|_| on_api)
         .map(|t| token_hash(t.trim()));
     let session_token = cookie(&parts.headers, SESSION_COOKIE);
+    let read_only = matches!(parts.method, Method::GET | Method::HEAD);
+    let now = now();
     let session = if let Some(hash) = bearer.clone() {
-        match state.read(move |s| s.api_user(&hash)).await {
-            Ok(Some(user)) => Some(Session { user, csrf: String::new() }),
-            Ok(None) => None,
+        let token = match state.read(move |s| s.api_token(&hash)).await {
+            Ok(t) => t,
             Err(e) => return AppError::from(e).into_response(),
+        };
+        match token {
+            Some(t) if t.expires <= now => {
+                *who = Some(t.user.username);
+                return api_refusal(
+                    StatusCode::UNAUTHORIZED,
+                    format!("接口令牌已于 {} 过期，请联系管理员重新签发。", show_time(t.expires)),
+                );
+            }
+            Some(t) if t.scope == TokenScope::Read && !read_only => {
+                *who = Some(t.user.username);
+                return api_refusal(
+                    StatusCode::FORBIDDEN,
+                    "此接口令牌只读（read）：只能查询（GET），不能提交或修改。需要写入请让管理员签发读写令牌。".into(),
+                );
+            }
+            Some(t) => {
+                if t.last_used.is_none_or(|at| now - at >= TOUCH_EVERY) {
+                    let id = t.id;
+                    if let Err(e) = state.write(move |s| s.touch_api_token(id, now)).await {
+                        eprintln!("ogi: 记录令牌使用时间失败：{e}");
+                    }
+                }
+                Some(Session { user: t.user, csrf: String::new(), id: None })
+            }
+            None => None,
         }
     } else if let Some(token) = session_token {
         let hash = token_hash(&token);
-        match state.read(move |s| s.session(&hash, now())).await {
-            Ok(found) => found.map(|(user, csrf)| Session { user, csrf }),
+        match state.read(move |s| s.live_session(&hash, now)).await {
+            Ok(Some(live)) => {
+                if now - live.last_seen >= TOUCH_EVERY {
+                    let id = live.id;
+                    if let Err(e) = state.write(move |s| s.touch_session(id, now)).await {
+                        eprintln!("ogi: 记录会话使用时间失败：{e}");
+                    }
+                }
+                Some(Session { user: live.user, csrf: live.csrf, id: Some(live.id) })
+            }
+            Ok(None) => None,
             Err(e) => return AppError::from(e).into_response(),
         }
     } else {
         None
     };
-    let unsafe_method = !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
+    *who = session.as_ref().map(|s| s.user.username.clone());
     let path = parts.uri.path().to_string();
+    // A password the administrator asked to be changed opens only 我的账号.
+    if session.as_ref().is_some_and(|s| s.user.must_change_password && s.id.is_some())
+        && !matches!(path.as_str(), "/account" | "/account/password" | "/logout" | "/static/style.css" | "/healthz")
+    {
+        if on_api {
+            return api_refusal(
+                StatusCode::FORBIDDEN,
+                "管理员要求您先修改密码：请在浏览器中打开“我的账号”修改后再使用。".into(),
+            );
+        }
+        return Redirect::to("/account").into_response();
+    }
+    let unsafe_method = !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
     let exempt = path == "/login" || path == "/setup";
     let mut body = body;
     if unsafe_method && !exempt && bearer.is_none() {
         if let Some(s) = &session {
-            match csrf_matches(&parts, body, &s.csrf).await {
+            match csrf_matches(&parts, body, &s.csrf, state.options.request_timeout).await {
                 Ok(rebuilt) => body = rebuilt,
                 Err(e) => return e.into_response(),
             }
@@ -181,8 +286,13 @@ pub async fn middleware(State(state): State<AppState>, req: Request, next: Next)
 /// `csrf` field of a urlencoded or multipart form (upload forms put it
 /// first). Returns the body for the handler (read and put back); a body over
 /// the limit is refused as too large, whatever its token, and never echoed.
-async fn csrf_matches(parts: &Parts, body: Body, expected: &str) -> Result<Body, AppError> {
-    let given = |v: &str| !expected.is_empty() && constant_eq(v.as_bytes(), expected.as_bytes());
+async fn csrf_matches(
+    parts: &Parts,
+    body: Body,
+    expected: &str,
+    timeout: std::time::Duration,
+) -> Result<Body, AppError> {
+    let given = |v: &str| same_secret(v, expected);
     if parts.headers.get("x-csrf-token").and_then(|v| v.to_str().ok()).is_some_and(given) {
         return Ok(body);
     }
@@ -190,7 +300,7 @@ async fn csrf_matches(parts: &Parts, body: Body, expected: &str) -> Result<Body,
     if let Ok(boundary) = multer::parse_boundary(content_type) {
         // The files and the form fields around them.
         let limit = crate::MAX_UPLOAD + 64 * 1024;
-        let bytes = read_body(body, limit).await.map_err(|_| too_large(limit))?;
+        let bytes = read_body(body, limit, timeout).await?;
         let mut form = multer::Multipart::new(
             futures_util::stream::once(std::future::ready(Ok::<_, std::io::Error>(bytes.clone()))),
             boundary,
@@ -207,7 +317,7 @@ async fn csrf_matches(parts: &Parts, body: Body, expected: &str) -> Result<Body,
     if !content_type.starts_with("application/x-www-form-urlencoded") {
         return Err(AppError::Csrf);
     }
-    let bytes = read_body(body, MAX_FORM).await.map_err(|_| too_large(MAX_FORM))?;
+    let bytes = read_body(body, MAX_FORM, timeout).await?;
     if !crate::view::decodes_as_utf8(&bytes) {
         return Err(AppError::BadRequest("提交的内容含有无法识别的字符（不是 UTF-8 编码），未保存。".into()));
     }
@@ -225,14 +335,19 @@ fn too_large(limit: usize) -> AppError {
 }
 
 /// The body, up to `limit` bytes. Past it, the rest is read and dropped (up
-/// to four times the limit, 30 s) so that the browser sees the answer
-/// rather than a reset connection.
-pub(crate) async fn read_body(body: Body, limit: usize) -> Result<axum::body::Bytes, ()> {
+/// to four times the limit, within the request timeout) so that the browser
+/// sees the answer rather than a reset connection: 413. A body that does not
+/// arrive within the timeout: 408.
+pub(crate) async fn read_body(
+    body: Body,
+    limit: usize,
+    timeout: std::time::Duration,
+) -> Result<axum::body::Bytes, AppError> {
     use http_body_util::BodyExt;
     let mut body = body;
     let mut kept = Vec::new();
     let mut seen = 0usize;
-    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
+    let deadline = tokio::time::Instant::now() + timeout;
     while seen <= 4 * limit {
         match tokio::time::timeout_at(deadline, body.frame()).await {
             Ok(Some(Ok(frame))) => {
@@ -244,11 +359,13 @@ pub(crate) async fn read_body(body: Body, limit: usize) -> Result<axum::body::By
                 }
             }
             Ok(None) => break,
-            Ok(Some(Err(_))) | Err(_) => return Err(()),
+            Ok(Some(Err(_))) if seen > limit => break,
+            Ok(Some(Err(_))) => return Err(AppError::BadRequest("提交中断，未保存，请重新提交。".into())),
+            Err(_) => return Err(AppError::Timeout(timeout.as_secs())),
         }
     }
     if seen > limit {
-        return Err(());
+        return Err(too_large(limit));
     }
     Ok(kept.into())
 }
@@ -256,10 +373,6 @@ pub(crate) async fn read_body(body: Body, limit: usize) -> Result<axum::body::By
 fn serde_urlencoded_field(bytes: &[u8], name: &str) -> Option<String> {
     let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(bytes).ok()?;
     pairs.into_iter().find(|(k, _)| k == name).map(|(_, v)| v)
-}
-
-fn constant_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// A logged-in page: the session, or a redirect to the login page.
@@ -319,11 +432,8 @@ fn login_page(
         "login.html",
         json!({"chrome": Chrome::anonymous("登录", csrf.clone()), "next": next, "error": error, "username": username}),
     )?;
-    let mut resp = (status, html(body)).into_response();
-    if let Ok(v) = set_cookie(LOGIN_CSRF_COOKIE, &csrf, 3600).parse() {
-        resp.headers_mut().append(header::SET_COOKIE, v);
-    }
-    Ok(resp)
+    let jar = CookieJar::new().add(site_cookie(LOGIN_CSRF_COOKIE, csrf, 3600));
+    Ok((status, jar, html(body)).into_response())
 }
 
 pub async fn login_form(State(state): State<AppState>, Query(q): Query<NextQuery>) -> Result<Response, AppError> {
@@ -349,16 +459,19 @@ pub struct LoginForm {
 
 pub async fn login(
     State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<std::net::SocketAddr>,
+    ClientAddr(addr): ClientAddr,
     headers: HeaderMap,
     Form(f): Form<LoginForm>,
 ) -> Result<Response, AppError> {
     let next = safe_next(Some(&f.next));
-    if !cookie(&headers, LOGIN_CSRF_COOKIE).is_some_and(|c| constant_eq(c.as_bytes(), f.csrf.as_bytes())) {
+    if !cookie(&headers, LOGIN_CSRF_COOKIE).is_some_and(|c| same_secret(&c, &f.csrf)) {
         return Err(AppError::Csrf);
     }
-    let user_key = format!("user:{}", f.username.trim());
-    let addr_key = format!("addr:{}", addr.ip());
+    let name = f.username.trim().to_string();
+    // One guesser (a name from one address) is slowed down here; the
+    // account's own count, across addresses, is the store's.
+    let user_key = format!("user:{name}@{addr}");
+    let addr_key = format!("addr:{addr}");
     let keys = [(user_key.as_str(), MAX_PER_USER), (addr_key.as_str(), MAX_PER_ADDRESS)];
     if !state.limiter.attempt(&keys) {
         return Err(AppError::TooManyAttempts);
@@ -368,39 +481,68 @@ pub async fn login(
         state.limiter.succeeded(&[&user_key, &addr_key]);
         return Err(AppError::Busy);
     };
-    let username = f.username.clone();
-    let found = state.read(move |s| s.login_user(&username)).await?;
-    let password = f.password.clone();
+    let username = name.clone();
+    let (found, locked) = state.read(move |s| Ok((s.login_user(&username)?, s.login_locked(&username)?))).await?;
+    if locked.is_some() {
+        // Not checked at all while locked (so not counted against the address either).
+        state.limiter.succeeded(&[&user_key, &addr_key]);
+        return login_page(&state, &next, Some(LOCKED), &f.username, StatusCode::LOCKED);
+    }
     // Verifying is deliberately slow (argon2): keep it off the async workers.
     // An unknown user is checked against a dummy hash so both take as long.
-    let user = tokio::task::spawn_blocking(move || match found {
-        Some((user, hash)) => (verify_password(&password, &hash) && user.active).then_some(user),
-        None => {
-            verify_password(&password, &DUMMY_HASH);
-            None
-        }
-    })
-    .await
-    .map_err(|e| AppError::Internal(e.to_string()))?;
-    let Some(user) = user else {
-        return login_page(&state, &next, Some("用户名或密码错误"), &f.username, StatusCode::UNAUTHORIZED);
+    let (user, hash) = match found {
+        Some((user, hash)) => (Some(user), hash),
+        None => (None, DUMMY_HASH.clone()),
+    };
+    let verified = verify_password_blocking(f.password.clone(), hash).await?;
+    let Some(user) = user.filter(|u| verified && u.active) else {
+        let username = name.clone();
+        let now = now();
+        let locked = !name.is_empty()
+            && state.write(move |s| s.login_failed(&username, now, MAX_PER_ACCOUNT, ACCOUNT_WINDOW_SECS)).await?;
+        return match locked {
+            true => login_page(&state, &next, Some(LOCKED), &f.username, StatusCode::LOCKED),
+            false => login_page(&state, &next, Some("用户名或密码错误"), &f.username, StatusCode::UNAUTHORIZED),
+        };
     };
     state.limiter.succeeded(&[&user_key, &addr_key]);
-    start_session(&state, &user, &next).await
+    state.write(move |s| s.login_succeeded(&name)).await?;
+    let next = if user.must_change_password { "/account".to_string() } else { next };
+    start_session(&state, &user, &next, addr, &headers).await
 }
 
-async fn start_session(state: &AppState, user: &User, next: &str) -> Result<Response, AppError> {
+async fn start_session(
+    state: &AppState,
+    user: &User,
+    next: &str,
+    addr: std::net::IpAddr,
+    headers: &HeaderMap,
+) -> Result<Response, AppError> {
     let token = random_token();
-    let (hash, csrf, id) = (token_hash(&token), random_token(), user.id);
-    state.write(move |s| s.create_session(&hash, id, &csrf, now() + SESSION_SECONDS)).await?;
-    let mut resp = Redirect::to(next).into_response();
-    if let Ok(v) = set_cookie(SESSION_COOKIE, &token, SESSION_SECONDS).parse() {
-        resp.headers_mut().append(header::SET_COOKIE, v);
-    }
-    if let Ok(v) = set_cookie(LOGIN_CSRF_COOKIE, "", 0).parse() {
-        resp.headers_mut().append(header::SET_COOKIE, v);
-    }
-    Ok(resp)
+    let (hash, csrf, user_id) = (token_hash(&token), random_token(), user.id);
+    let agent = headers.get(header::USER_AGENT).map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+    let agent = agent.unwrap_or_default();
+    let address = addr.to_string();
+    let now = now();
+    state
+        .write(move |s| {
+            s.open_session(&NewSession {
+                token_hash: &hash,
+                user_id,
+                csrf: &csrf,
+                now,
+                expires: now + SESSION_SECONDS,
+                address: &address,
+                user_agent: &agent,
+            })
+        })
+        .await?;
+    let jar = CookieJar::new().add(site_cookie(SESSION_COOKIE, token, SESSION_SECONDS)).add(site_cookie(
+        LOGIN_CSRF_COOKIE,
+        String::new(),
+        0,
+    ));
+    Ok((jar, Redirect::to(next)).into_response())
 }
 
 pub async fn logout(
@@ -412,11 +554,8 @@ pub async fn logout(
         let hash = token_hash(&token);
         state.write(move |s| s.delete_session(&hash)).await?;
     }
-    let mut resp = Redirect::to("/login").into_response();
-    if let Ok(v) = set_cookie(SESSION_COOKIE, "", 0).parse() {
-        resp.headers_mut().append(header::SET_COOKIE, v);
-    }
-    Ok(resp)
+    let jar = CookieJar::new().add(site_cookie(SESSION_COOKIE, String::new(), 0));
+    Ok((jar, Redirect::to("/login")).into_response())
 }
 
 /// The one-time setup link (printed by `ogi serve` while there is no user).
@@ -430,16 +569,13 @@ pub async fn setup_form(State(state): State<AppState>, Query(q): Query<NextQuery
         "setup.html",
         json!({"chrome": Chrome::anonymous("首次使用：创建管理员", csrf.clone()), "token": q.token, "missing_token": false}),
     )?;
-    let mut resp = html(body);
-    if let Ok(v) = set_cookie(LOGIN_CSRF_COOKIE, &csrf, 3600).parse() {
-        resp.headers_mut().append(header::SET_COOKIE, v);
-    }
-    Ok(resp)
+    let jar = CookieJar::new().add(site_cookie(LOGIN_CSRF_COOKIE, csrf, 3600));
+    Ok((jar, html(body)).into_response())
 }
 
 fn setup_token_matches(state: &AppState, given: &str) -> bool {
     let t = state.setup_token.lock().unwrap_or_else(|p| p.into_inner());
-    t.as_deref().is_some_and(|t| constant_eq(t.as_bytes(), given.as_bytes()))
+    t.as_deref().is_some_and(|t| same_secret(given, t))
 }
 
 #[derive(Deserialize)]
@@ -455,13 +591,14 @@ pub struct SetupForm {
 
 pub async fn setup(
     State(state): State<AppState>,
+    ClientAddr(addr): ClientAddr,
     headers: HeaderMap,
     Form(f): Form<SetupForm>,
 ) -> Result<Response, AppError> {
     if !setup_token_matches(&state, &f.token) {
         return Err(AppError::NotFound);
     }
-    if !cookie(&headers, LOGIN_CSRF_COOKIE).is_some_and(|c| constant_eq(c.as_bytes(), f.csrf.as_bytes())) {
+    if !cookie(&headers, LOGIN_CSRF_COOKIE).is_some_and(|c| same_secret(&c, &f.csrf)) {
         return Err(AppError::Csrf);
     }
     let problem = if f.password != f.password2 {
@@ -490,5 +627,5 @@ pub async fn setup(
     let (username, display_name, agency) = (f.username.clone(), f.display_name.clone(), f.agency.trim().to_string());
     let user = state.write(move |s| s.create_first_admin(&username, &display_name, &hash, &agency)).await?;
     *state.setup_token.lock().unwrap_or_else(|p| p.into_inner()) = None;
-    start_session(&state, &user, "/").await
+    start_session(&state, &user, "/", addr, &headers).await
 }

@@ -10,19 +10,26 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use axum::extract::DefaultBodyLimit;
-use axum::http::header;
-use axum::response::IntoResponse;
+use axum::http::{header, HeaderName, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
 
 pub mod api;
 pub mod auth;
+pub mod net;
 pub mod pages;
 pub mod state;
 pub mod view;
 
+pub use net::{parse_trusted_proxy, TrustedProxy};
 pub use state::AppState;
 
 /// Where and how to serve.
@@ -35,13 +42,55 @@ pub struct Config {
     pub today: Option<ogi_rules::Date>,
     /// Users reach ogi over HTTPS (a TLS reverse proxy): cookies are `Secure`.
     pub https: bool,
+    /// Reverse proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Vec<TrustedProxy>,
+    /// The longest a request may take before it is answered 408.
+    pub request_timeout: Duration,
+}
+
+/// How the server treats its network: the parts of [`Config`] the router
+/// and the middleware need (tests set them through `AppState::open_with`).
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub trusted_proxies: Vec<TrustedProxy>,
+    pub request_timeout: Duration,
+}
+
+/// `--request-timeout`'s default.
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+impl Default for Options {
+    fn default() -> Options {
+        Options { trusted_proxies: Vec::new(), request_timeout: DEFAULT_REQUEST_TIMEOUT }
+    }
 }
 
 /// Largest upload accepted (a published report, or several at once).
 pub const MAX_UPLOAD: usize = 20 * 1024 * 1024;
+/// Largest body of every other request (forms, JSON).
+pub const MAX_BODY: usize = 2 * 1024 * 1024;
+/// An upload's body: the files and the form fields around them.
+pub const MAX_UPLOAD_BODY: usize = MAX_UPLOAD + 64 * 1024;
 
-pub fn app(state: AppState) -> Router {
-    Router::new()
+/// What every response carries: no framing (clickjacking), no sniffing, no
+/// referrer, and a policy that allows nothing from outside and no script at
+/// all (the pages have none). Inline styles are allowed: the report and the
+/// letters are standalone documents with a `<style>` of their own.
+pub const SECURITY_HEADERS: &[(&str, &str)] = &[
+    (
+        "content-security-policy",
+        "default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; form-action 'self'; \
+         frame-ancestors 'none'; base-uri 'none'",
+    ),
+    ("x-frame-options", "DENY"),
+    ("x-content-type-options", "nosniff"),
+    ("referrer-policy", "no-referrer"),
+    ("cross-origin-opener-policy", "same-origin"),
+];
+
+/// Every route, without the layers (`app` adds them; a test may add a route first).
+pub fn routes() -> Router<AppState> {
+    let forms = Router::new()
         .route("/", get(pages::dashboard::page))
         .route("/requests", get(pages::register::page))
         .route("/requests.csv", get(pages::register::csv))
@@ -54,7 +103,7 @@ pub fn app(state: AppState) -> Router {
         .route("/login", get(auth::login_form).post(auth::login))
         .route("/logout", post(auth::logout))
         .route("/setup", get(auth::setup_form).post(auth::setup))
-        .route("/apply", get(pages::portal::apply_form).post(pages::portal::apply))
+        .route("/apply", get(pages::portal::apply_form))
         .route("/track", get(pages::portal::track_form))
         .route("/track/{code}", get(pages::portal::track))
         .route("/track/{code}/correction", post(pages::portal::correction))
@@ -62,19 +111,80 @@ pub fn app(state: AppState) -> Router {
         .route("/online", get(pages::portal::pending))
         .route("/online/{id}/confirm", post(pages::portal::confirm))
         .route("/online/files/{id}", get(pages::portal::file))
+        .merge(pages::account::routes())
         .merge(pages::annual::routes())
-        .merge(pages::check::routes())
         .merge(pages::admin::routes())
         .merge(pages::calendar::routes())
         .route("/static/style.css", get(style))
         .route("/healthz", get(|| async { "ok" }))
-        .merge(api::routes())
+        .merge(api::routes());
+    // Published reports, one or several at once; an application with its attachments.
+    let uploads = Router::new()
+        .merge(pages::check::routes())
+        .merge(api::upload_routes())
+        .route("/apply", post(pages::portal::apply));
+    body_limit(forms, MAX_BODY).merge(body_limit(uploads, MAX_UPLOAD_BODY))
+}
+
+/// A body over `limit` is refused 413 (by its declared length, or as soon as
+/// it is read past it); the refusal says which limit it was.
+fn body_limit(router: Router<AppState>, limit: usize) -> Router<AppState> {
+    router.layer(RequestBodyLimitLayer::new(limit)).layer(axum::middleware::map_response(
+        move |mut resp: Response| async move {
+            if resp.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                resp.extensions_mut().insert(view::BodyLimit(limit));
+            }
+            resp
+        },
+    ))
+}
+
+pub fn app(state: AppState) -> Router {
+    with_layers(routes(), state)
+}
+
+/// The layers every route runs in, innermost first: the request timeout,
+/// Chinese error pages, sessions and CSRF, JSON errors under `/api/`, the
+/// security headers, and the access log.
+pub fn with_layers(routes: Router<AppState>, state: AppState) -> Router {
+    let timeout = state.options.request_timeout;
+    let mut router = routes
         .fallback(|| async { view::AppError::NotFound })
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout))
         .layer(axum::middleware::from_fn_with_state(state.clone(), view::error_pages))
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::middleware))
-        .layer(DefaultBodyLimit::max(MAX_UPLOAD))
-        .layer(axum::middleware::from_fn(api::json_errors))
-        .with_state(state)
+        .layer(DefaultBodyLimit::max(MAX_UPLOAD_BODY))
+        .layer(axum::middleware::from_fn(api::json_errors));
+    for (name, value) in SECURITY_HEADERS {
+        router = router
+            .layer(SetResponseHeaderLayer::overriding(HeaderName::from_static(name), HeaderValue::from_static(value)));
+    }
+    let access_log = TraceLayer::new_for_http()
+        .make_span_with(access_span as fn(&axum::extract::Request) -> tracing::Span)
+        .on_request(())
+        .on_response(access_line as fn(&Response, Duration, &tracing::Span))
+        .on_body_chunk(())
+        .on_eos(())
+        .on_failure(());
+    router.layer(access_log).with_state(state)
+}
+
+/// The access log's span: method and path (never the query: the setup
+/// link's token is in it).
+fn access_span(req: &axum::extract::Request) -> tracing::Span {
+    tracing::info_span!("http", method = %req.method(), path = %req.uri().path())
+}
+
+/// The access log's line, one per request: status, latency, client, user.
+fn access_line(resp: &Response, latency: Duration, _span: &tracing::Span) {
+    let who = resp.extensions().get::<auth::AccessInfo>();
+    tracing::info!(
+        target: "ogi::access",
+        status = resp.status().as_u16(),
+        ms = latency.as_millis() as u64,
+        client = %who.map_or(String::from("-"), |w| w.client.0.to_string()),
+        user = %who.and_then(|w| w.user.as_deref()).unwrap_or("-"),
+    );
 }
 
 async fn style() -> impl IntoResponse {
@@ -86,7 +196,10 @@ pub async fn serve(config: Config) -> std::io::Result<()> {
     if config.https {
         auth::SECURE_COOKIES.store(true, std::sync::atomic::Ordering::Relaxed);
     }
-    let state = AppState::open(&config.db, config.today)
+    // The access log (and nothing else: every other message is printed).
+    let _ = tracing_subscriber::fmt().with_target(false).try_init();
+    let options = Options { trusted_proxies: config.trusted_proxies.clone(), request_timeout: config.request_timeout };
+    let state = AppState::open_with(&config.db, config.today, options)
         .map_err(|e| std::io::Error::other(format!("{}: {e}", config.db.display())))?;
     let listener = tokio::net::TcpListener::bind(config.addr).await?;
     let addr = listener.local_addr()?;

@@ -37,6 +37,8 @@ pub struct Inner {
     pub(crate) password_checks: tokio::sync::Semaphore,
     /// A fixed "today" (demonstrations, training, tests); else the clock.
     pub today: Option<Date>,
+    /// Trusted proxies and the request timeout.
+    pub options: crate::Options,
 }
 
 impl std::ops::Deref for AppState {
@@ -49,6 +51,11 @@ impl std::ops::Deref for AppState {
 impl AppState {
     /// Opens (creating if needed) the SQLite register at `path`.
     pub fn open(path: &Path, today: Option<Date>) -> Result<AppState, StoreError> {
+        AppState::open_with(path, today, crate::Options::default())
+    }
+
+    /// `open`, with trusted proxies and a request timeout.
+    pub fn open_with(path: &Path, today: Option<Date>, options: crate::Options) -> Result<AppState, StoreError> {
         let writer = Sqlite::open(path)?;
         let db = Db {
             path: path.to_path_buf(),
@@ -71,6 +78,7 @@ impl AppState {
             password_checks: tokio::sync::Semaphore::new(2),
             table3_html: Mutex::new(None),
             today,
+            options,
         })))
     }
 
@@ -192,18 +200,23 @@ fn calendar_stamp(s: &Sqlite) -> Result<CalendarStamp, StoreError> {
     Ok(s.calendar_years()?.into_iter().map(|y| (y.year, y.saved_at)).collect())
 }
 
-/// Login attempts per key (user name or address) in a window; a successful
-/// login clears its user name's count.
+/// Login attempts per key (user name and address, or address) in a window,
+/// in memory: they slow one guesser down. The per-account lock
+/// (`MAX_PER_ACCOUNT`) is kept in the store, across addresses and restarts.
 #[derive(Default)]
 pub(crate) struct Limiter {
     failures: Mutex<HashMap<String, (u32, Instant)>>,
 }
 
-/// Failed attempts allowed per user name, and per address (an office behind
-/// one NAT address shares it), in each window.
+/// Failed attempts allowed per user name from one address, and per address
+/// (an office behind one NAT address shares it), in each window.
 pub const MAX_PER_USER: u32 = 5;
 pub const MAX_PER_ADDRESS: u32 = 30;
 const WINDOW: Duration = Duration::from_secs(15 * 60);
+/// Failed logins on one account, from any addresses, within
+/// `ACCOUNT_WINDOW_SECS`, that lock it until an administrator unlocks it.
+pub const MAX_PER_ACCOUNT: u32 = 10;
+pub const ACCOUNT_WINDOW_SECS: i64 = 15 * 60;
 
 impl Limiter {
     /// Counts one login attempt against every key and says whether all of

@@ -31,6 +31,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("apply.html", include_str!("../templates/apply.html")),
     ("track.html", include_str!("../templates/track.html")),
     ("online.html", include_str!("../templates/online.html")),
+    ("account.html", include_str!("../templates/account.html")),
 ];
 
 /// The stylesheet (served at /static/style.css; no outside fonts or CDNs).
@@ -120,6 +121,8 @@ pub enum AppError {
     Csrf,
     /// 413
     TooLarge(String),
+    /// 408: the request took longer than the configured timeout (seconds).
+    Timeout(u64),
     /// 429
     TooManyAttempts,
     /// 503: too much at once (e.g. password checks); try again shortly.
@@ -147,6 +150,7 @@ impl AppError {
             AppError::Forbidden(_) | AppError::Csrf => StatusCode::FORBIDDEN,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::Timeout(_) => StatusCode::REQUEST_TIMEOUT,
             AppError::TooManyAttempts => StatusCode::TOO_MANY_REQUESTS,
             AppError::Busy => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -161,6 +165,7 @@ impl AppError {
             AppError::BadRequest(m) | AppError::TooLarge(m) => m.clone(),
             AppError::Csrf => "表单已过期或来源不明（CSRF 校验失败），请返回刷新页面后重新提交。".into(),
             AppError::TooManyAttempts => "登录失败次数过多，请 15 分钟后再试。".into(),
+            AppError::Timeout(secs) => timeout_message(*secs),
             AppError::Busy => "系统繁忙，请稍后再试。".into(),
             AppError::Internal(_) => "服务器内部错误，请稍后再试；如果问题持续，请联系管理员查看日志。".into(),
         }
@@ -177,6 +182,7 @@ impl IntoResponse for AppError {
             StatusCode::NOT_FOUND => "未找到",
             StatusCode::FORBIDDEN => "无权操作",
             StatusCode::TOO_MANY_REQUESTS => "请稍后再试",
+            StatusCode::REQUEST_TIMEOUT => "请求超时",
             StatusCode::INTERNAL_SERVER_ERROR => "出错了",
             _ => "无法处理",
         };
@@ -193,6 +199,18 @@ impl IntoResponse for AppError {
         resp
     }
 }
+
+/// What a request that ran out of time is told (pages and API alike).
+pub fn timeout_message(secs: u64) -> String {
+    format!(
+        "请求处理超时（超过 {secs} 秒），未完成。如果是提交表单，内容可能已经保存：请先返回查看，再决定是否重新提交。"
+    )
+}
+
+/// The body limit that refused a request (set on 413 responses by the
+/// limit layer of its route), so that the refusal names it.
+#[derive(Debug, Clone, Copy)]
+pub struct BodyLimit(pub usize);
 
 /// What an error page says, kept on the response for `error_pages`.
 #[derive(Clone)]
@@ -253,8 +271,11 @@ pub async fn error_pages(
             (status, "此页面不接受这种请求方式：请从页面上的链接或按钮进入。".to_string())
         }
         StatusCode::PAYLOAD_TOO_LARGE => {
-            (status, format!("提交内容过大（上限 {} MB），未保存。", crate::MAX_UPLOAD / (1024 * 1024)))
+            let limit = resp.extensions().get::<BodyLimit>().map_or(crate::MAX_UPLOAD, |l| l.0);
+            (status, format!("提交内容过大（上限 {} MB），未保存。", limit.div_ceil(1024 * 1024)))
         }
+        // The request timeout (`TimeoutLayer`, inside this middleware).
+        StatusCode::REQUEST_TIMEOUT => (status, timeout_message(state.options.request_timeout.as_secs())),
         StatusCode::UNSUPPORTED_MEDIA_TYPE => {
             (StatusCode::BAD_REQUEST, "提交的内容格式不正确：请使用页面上的表单提交。".to_string())
         }
@@ -266,7 +287,11 @@ pub async fn error_pages(
         ),
         s => (s, "服务器内部错误，请稍后再试；如果问题持续，请联系管理员查看日志。".to_string()),
     };
-    let title = if status == StatusCode::INTERNAL_SERVER_ERROR { "出错了" } else { "无法处理" };
+    let title = match status {
+        StatusCode::INTERNAL_SERVER_ERROR => "出错了",
+        StatusCode::REQUEST_TIMEOUT => "请求超时",
+        _ => "无法处理",
+    };
     let mut out = page(&state, session.as_ref(), status, title, message);
     if let Some(allow) = resp.headers().get(header::ALLOW).cloned() {
         out.headers_mut().insert(header::ALLOW, allow);

@@ -156,3 +156,64 @@ async fn agency_settings_and_api_tokens() {
     assert_eq!(r.status, 400);
     assert!(r.text().contains("不能为管理员签发接口令牌"));
 }
+
+#[tokio::test]
+async fn administrators_end_sessions_and_issue_list_and_revoke_scoped_expiring_tokens() {
+    let server = common::start("admin-security", None).await;
+    let mut admin = server.login("root", Role::Admin).await;
+    let mut clerk = server.login("clerk", Role::Clerk).await;
+    let (user, _) = server.state.read(|s| s.login_user("clerk")).await.unwrap().unwrap();
+    let id = user.id.to_string();
+    let page = admin.get("/admin").await.text();
+    assert!(page.contains("在线登录 1 处"), "{page}");
+    let r = admin.submit("/admin/users/revoke-sessions", &[("id", &id)]).await;
+    assert_eq!(r.header("location"), Some("/admin?ok=sessions"));
+    assert_eq!(clerk.get("/").await.status, 303, "logged out by the administrator");
+    let page = admin.get("/admin?ok=sessions").await.text();
+    assert!(page.contains("已退出该用户的全部登录") && page.contains("在线登录 0 处"), "{page}");
+
+    // Issuing: an expiry within a year, a scope of the two.
+    for (days, scope, why) in [
+        ("0", "read", "有效期应为 1 至 366 天"),
+        ("400", "read", "有效期应为 1 至 366 天"),
+        ("x", "read", "有效期应为"),
+        ("30", "admin", "请选择令牌权限"),
+    ] {
+        let r = admin.submit("/admin/tokens", &[("id", &id), ("name", "门户"), ("days", days), ("scope", scope)]).await;
+        assert_eq!(r.status, 400, "{days} {scope}");
+        assert!(r.text().contains(why), "{days} {scope}: {}", r.text());
+    }
+    let r =
+        admin.submit("/admin/tokens", &[("id", &id), ("name", "门户网站"), ("days", "30"), ("scope", "read")]).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let t = r.text();
+    assert!(t.contains("只读，有效至"), "{t}");
+    let at = t.find("<code id=\"token-value\">").unwrap() + "<code id=\"token-value\">".len();
+    let token = t[at..at + t[at..].find('<').unwrap()].to_string();
+    let stored = server.state.read(|s| s.api_tokens()).await.unwrap();
+    assert_eq!(stored.len(), 1);
+    let (tid, expires, created) = (stored[0].id, stored[0].expires, stored[0].created);
+    assert_eq!(stored[0].scope, ogi_store::TokenScope::Read);
+    assert_eq!(expires - created, 30 * 86_400);
+    let row = |page: &str| {
+        let at = page.find(&format!("<tr id=\"token-{tid}\"")).unwrap_or_else(|| panic!("no token row: {page}"));
+        page[at..at + page[at..].find("</tr>").unwrap()].to_string()
+    };
+    let listed = row(&admin.get("/admin").await.text());
+    assert!(listed.contains("门户网站") && listed.contains("只读") && listed.contains("从未使用"), "{listed}");
+    assert!(listed.contains(&ogi_web::auth::show_time(expires)), "{listed}");
+    // Used: the list says when.
+    let auth = format!("Bearer {token}");
+    let mut platform = server.client();
+    assert_eq!(platform.send("GET", "/api/requests", &[("Authorization", &auth)], Vec::new()).await.status, 200);
+    let listed = row(&admin.get("/admin").await.text());
+    assert!(!listed.contains("从未使用"), "{listed}");
+    // Revoked: refused from then on.
+    assert_eq!(admin.submit("/admin/tokens/revoke", &[("id", &tid.to_string())]).await.status, 303);
+    assert_eq!(platform.send("GET", "/api/requests", &[("Authorization", &auth)], Vec::new()).await.status, 401);
+    let audit = server.state.read(|s| s.audit()).await.unwrap();
+    for action in ["注销用户 clerk 的全部会话", "为用户 clerk 签发接口令牌", "撤销用户 clerk 的接口令牌"]
+    {
+        assert!(audit.iter().any(|e| e.action == action && e.actor == "root"), "{action}: {audit:?}");
+    }
+}

@@ -258,3 +258,95 @@ async fn api_tokens_open_the_api_only_never_the_pages() {
     assert!(admin.header("location").unwrap().starts_with("/login"), "treated as logged out");
     assert!(server.state.read(|s| s.login_user("x")).await.unwrap().is_none(), "no user created");
 }
+
+/// The ids of the sessions listed on 我的账号.
+fn session_ids(page: &str) -> Vec<String> {
+    page.split("<tr id=\"session-").skip(1).map(|p| p[..p.find('"').unwrap()].to_string()).collect()
+}
+
+#[tokio::test]
+async fn a_user_sees_their_sessions_and_ends_one_or_all_the_others() {
+    let server = common::start("sessions", None).await;
+    let mut a = server.login("he", Role::Clerk).await;
+    let mut b = server.login("he", Role::Clerk).await;
+    let mut c = server.login("he", Role::Clerk).await;
+    let mut other = server.login("lu", Role::Clerk).await;
+    let page = a.get("/account").await;
+    assert_eq!(page.status, 200);
+    let ids = session_ids(&page.text());
+    assert_eq!(ids.len(), 3, "{}", page.text());
+    assert!(page.text().contains("127.0.0.1") && page.text().contains("<span class=\"tag\">当前</span>"));
+    // b's own session: the row b sees marked 当前.
+    let b_page = b.get("/account").await.text();
+    let b_row = b_page.split("<tr id=\"session-").skip(1).find(|r| r.contains("当前")).unwrap();
+    let b_id = b_row[..b_row.find('"').unwrap()].to_string();
+    // Someone else's session is not found, and stays.
+    let lu_page = other.get("/account").await.text();
+    let lu_id = session_ids(&lu_page)[0].clone();
+    a.get("/account").await;
+    assert_eq!(a.submit("/account/sessions/revoke", &[("id", &lu_id)]).await.status, 404);
+    assert_eq!(other.get("/").await.status, 200);
+    // One ended.
+    let r = a.submit("/account/sessions/revoke", &[("id", &b_id)]).await;
+    assert_eq!(r.status, 303);
+    assert_eq!(b.get("/").await.status, 303, "b is logged out");
+    assert_eq!(c.get("/").await.status, 200);
+    // All the others ended; this one stays.
+    a.get("/account").await;
+    assert_eq!(a.submit("/account/sessions/revoke-others", &[]).await.status, 303);
+    assert_eq!(c.get("/").await.status, 303, "c is logged out");
+    let page = a.get("/account?ok=others").await;
+    assert_eq!(session_ids(&page.text()).len(), 1);
+    assert!(page.text().contains("已退出其他全部登录"));
+    assert_eq!(other.get("/").await.status, 200, "another user's sessions are untouched");
+    let audit = server.state.read(|s| s.audit()).await.unwrap();
+    assert!(audit.iter().any(|e| e.action == "注销用户 he 的其他全部会话" && e.actor == "he"), "{audit:?}");
+}
+
+#[tokio::test]
+async fn a_forced_password_change_opens_only_the_account_page_until_done() {
+    let server = common::start("force-password", None).await;
+    let mut admin = server.login("root", Role::Admin).await;
+    let mut clerk = server.login("ma", Role::Clerk).await;
+    let ma = server.user("ma", Role::Clerk).await;
+    admin.get("/admin").await;
+    assert_eq!(admin.submit("/admin/users/force-password", &[("id", &ma.id.to_string())]).await.status, 303);
+    assert_eq!(clerk.get("/").await.status, 303, "the clerk's sessions ended");
+    let page = admin.get("/admin").await.text();
+    assert!(page.contains("下次登录须修改密码"), "{page}");
+    // The next login lands on 我的账号, and nothing else opens.
+    let mut c = server.client();
+    let r = c.try_login("ma", common::PASSWORD, &[]).await;
+    assert_eq!(r.header("location"), Some("/account"));
+    for path in ["/", "/requests", "/admin"] {
+        assert_eq!(c.get(path).await.header("location"), Some("/account"), "{path}");
+    }
+    let csrf = c.get("/account").await.csrf();
+    let api = c.send("GET", "/api/requests", &[("X-CSRF-Token", &csrf)], Vec::new()).await;
+    assert_eq!(api.status, 403);
+    assert!(api.json()["error"].as_str().unwrap().contains("修改密码"));
+    let page = c.get("/account").await;
+    assert!(page.text().contains("管理员要求您修改密码"));
+    // Wrong current password, mismatch, too short: refused with the reason.
+    let new = "a-brand-new-password";
+    for (current, p1, p2, why) in [
+        ("wrong-password!", new, new, "当前密码不正确"),
+        (common::PASSWORD, new, "something-else-12", "两次输入的新密码不一致"),
+        (common::PASSWORD, "short", "short", "密码至少 10 位"),
+        (common::PASSWORD, common::PASSWORD, common::PASSWORD, "新密码不能与当前密码相同"),
+    ] {
+        let r = c.submit("/account/password", &[("current", current), ("password", p1), ("password2", p2)]).await;
+        assert_eq!(r.status, 400);
+        assert!(r.text().contains(why), "{why}: {}", r.text());
+    }
+    let r =
+        c.submit("/account/password", &[("current", common::PASSWORD), ("password", new), ("password2", new)]).await;
+    assert_eq!(r.status, 303, "{}", r.text());
+    assert_eq!(c.get("/").await.status, 200, "the session it was changed in goes on");
+    assert!(!server.user("ma", Role::Clerk).await.must_change_password);
+    assert_eq!(server.client().try_login("ma", common::PASSWORD, &[]).await.status, 401, "the old one is gone");
+    assert_eq!(server.client().try_login("ma", new, &[]).await.status, 303);
+    let audit = server.state.read(|s| s.audit()).await.unwrap();
+    assert!(audit.iter().any(|e| e.action == "要求用户 ma 下次登录时修改密码" && e.actor == "root"));
+    assert!(audit.iter().any(|e| e.action == "用户 ma 修改了自己的密码"));
+}

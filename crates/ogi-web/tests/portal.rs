@@ -210,11 +210,12 @@ async fn attachments_are_checked_by_content_and_shown_only_to_staff() {
         assert_eq!(r.status, 400, "{name}");
         assert!(r.text().contains(name) && r.text().contains(says), "{name}: {}", r.text());
     }
-    // Over the limit in all: 413 in Chinese.
-    let big = vec![b'%'; 21 * 1024 * 1024];
-    let r = apply_with_files(&mut applicant, &[("大.pdf", &big)]).await;
-    assert_eq!(r.status, 413);
-    assert!(r.text().contains("MB"), "{}", r.text());
+    // Over 20 MB in all: refused with the limit named.
+    let mut big = b"%PDF-1.4\n".to_vec();
+    big.resize(ogi_web::pages::portal::MAX_ATTACHMENT_BYTES - 1000, b' ');
+    let r = apply_with_files(&mut applicant, &[("大.pdf", &big), ("另一份.pdf", &big[..20_000])]).await;
+    assert_eq!(r.status, 400);
+    assert!(r.text().contains("附件合计不能超过 20 MB"), "{}", r.text());
     assert!(server.state.read(ogi_store::Store::pending_applications).await.unwrap().is_empty());
 
     // A real PDF and a PNG, whatever their names say.

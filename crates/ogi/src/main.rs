@@ -32,6 +32,12 @@ enum Command {
         /// 用户经 HTTPS（反向代理）访问：会话 Cookie 标记为 Secure
         #[arg(long)]
         https: bool,
+        /// 可信的反向代理（地址或网段，可重复）：只采信来自它们的 X-Forwarded-For
+        #[arg(long = "trusted-proxy", value_name = "ADDR/CIDR", value_parser = ogi_web::parse_trusted_proxy)]
+        trusted_proxy: Vec<ogi_web::TrustedProxy>,
+        /// 单个请求的最长处理时间（秒，1–3600），超时答复“请求超时”
+        #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
+        request_timeout: u64,
     },
     /// 年度报告：读取、检查、生成、导出
     Report {
@@ -216,7 +222,14 @@ fn main() -> ExitCode {
     }
     let cli = Cli::parse();
     match cli.command {
-        Command::Serve { bind, db, today, https } => serve(bind, db, today, https),
+        Command::Serve { bind, db, today, https, trusted_proxy, request_timeout } => serve(ogi_web::Config {
+            addr: bind,
+            db,
+            today,
+            https,
+            trusted_proxies: trusted_proxy,
+            request_timeout: std::time::Duration::from_secs(request_timeout),
+        }),
         Command::Calendar { load, data_dir, db, command } => calendar(&load, &data_dir, db, command),
         Command::Request { db, actor, today, command } => request::run(&db, &actor, today, command),
         Command::Records { db, actor, command } => records::run(&db, &actor, command),
@@ -240,7 +253,8 @@ fn main() -> ExitCode {
     }
 }
 
-fn serve(addr: std::net::SocketAddr, db: PathBuf, today: Option<ogi_rules::Date>, https: bool) -> ExitCode {
+fn serve(config: ogi_web::Config) -> ExitCode {
+    let addr = config.addr;
     let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
@@ -248,7 +262,7 @@ fn serve(addr: std::net::SocketAddr, db: PathBuf, today: Option<ogi_rules::Date>
             return ExitCode::FAILURE;
         }
     };
-    match rt.block_on(ogi_web::serve(ogi_web::Config { addr, db, today, https })) {
+    match rt.block_on(ogi_web::serve(config)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("ogi: 服务无法启动（{addr}）：{e}");

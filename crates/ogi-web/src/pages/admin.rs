@@ -1,6 +1,8 @@
 //! 系统管理 (管理员 only): user accounts (create, role, disable, reset the
-//! password), the agency's name and contact details, and API tokens for
-//! other systems (shown once; only the hash is stored).
+//! password; unlock an account locked by failed logins, make the next login
+//! change the password, end a user's sessions), the agency's name and
+//! contact details, and API tokens for other systems (a scope and an expiry;
+//! shown once, only the hash is stored; listed with their last use, revocable).
 
 use std::collections::BTreeMap;
 
@@ -9,7 +11,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
-use ogi_store::{Role, Store, StoreError, AGENCY_NAME};
+use ogi_store::{NewToken, Role, Store, StoreError, TokenScope, AGENCY_NAME};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -27,8 +29,16 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/users/update", post(update_user))
         .route("/admin/users/password", post(reset_password))
         .route("/admin/settings", post(save_settings))
+        .route("/admin/users/unlock", post(unlock_user))
+        .route("/admin/users/force-password", post(force_password_change))
+        .route("/admin/users/revoke-sessions", post(revoke_sessions))
         .route("/admin/tokens", post(issue_token))
+        .route("/admin/tokens/revoke", post(revoke_token))
 }
+
+/// A token's life when the form does not say, and the longest allowed.
+pub const TOKEN_DAYS_DEFAULT: i64 = 90;
+pub const TOKEN_DAYS_MAX: i64 = 366;
 
 /// A form shown back: what was typed, and what is wrong.
 #[derive(Serialize, Default, Clone)]
@@ -60,6 +70,11 @@ fn ok_message(key: &str) -> Option<&'static str> {
         "update" => Some("已修改用户。"),
         "password" => Some("已重设密码，该用户须用新密码重新登录。"),
         "settings" => Some("已保存机关信息。"),
+        "unlock" => Some("已解锁该账号。"),
+        "unlocked_none" => Some("该账号未被锁定，无需解锁。"),
+        "force" => Some("已要求该用户下次登录时修改密码，其现有登录已全部退出。"),
+        "sessions" => Some("已退出该用户的全部登录。"),
+        "token_revoked" => Some("已撤销接口令牌，使用它的系统将无法再调用接口。"),
         _ => None,
     }
 }
@@ -77,6 +92,9 @@ async fn render(state: &AppState, session: &Session, extra: Extra) -> Result<Res
     let (users, name, address, phone) = state
         .read(|s| Ok((s.users()?, s.setting(AGENCY_NAME)?, s.setting(AGENCY_ADDRESS)?, s.setting(AGENCY_PHONE)?)))
         .await?;
+    let now = auth::now();
+    let (locked, sessions, tokens) =
+        state.read(move |s| Ok((s.locked_logins()?, s.session_counts(now)?, s.api_tokens()?))).await?;
     let form_for = |name: &str, id: Option<i64>| -> Option<FormView> {
         extra.form.as_ref().filter(|(n, i, _)| *n == name && *i == id).map(|(_, _, v)| v.clone())
     };
@@ -91,6 +109,9 @@ async fn render(state: &AppState, session: &Session, extra: Extra) -> Result<Res
                 "role_label": u.role.label(),
                 "active": u.active,
                 "me": u.id == session.user.id,
+                "locked": locked.get(&u.username).map(|at| auth::show_time(*at)),
+                "sessions": sessions.get(&u.id).copied().unwrap_or(0),
+                "must_change_password": u.must_change_password,
                 "update": form_for("update", Some(u.id)).unwrap_or_default(),
                 "password": form_for("password", Some(u.id)).unwrap_or_default(),
                 "token": form_for("token", Some(u.id)).unwrap_or_default(),
@@ -108,6 +129,22 @@ async fn render(state: &AppState, session: &Session, extra: Extra) -> Result<Res
         .collect(),
         ..FormView::default()
     });
+    let token_rows: Vec<serde_json::Value> = tokens
+        .iter()
+        .map(|t| {
+            json!({
+                "id": t.id,
+                "user": format!("{}（{}）", t.user.display_name, t.user.username),
+                "name": t.name,
+                "scope": t.scope.key(),
+                "scope_label": t.scope.label(),
+                "created": auth::show_time(t.created),
+                "expires": auth::show_time(t.expires),
+                "expired": t.expires <= now,
+                "last_used": t.last_used.map(auth::show_time),
+            })
+        })
+        .collect();
     let status = if extra.form.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
     let body = state.templates.render(
         "admin.html",
@@ -115,6 +152,10 @@ async fn render(state: &AppState, session: &Session, extra: Extra) -> Result<Res
             "chrome": Chrome::new(session, "系统管理", "admin"),
             "users": rows,
             "roles": Role::ALL.iter().map(|r| (r.key(), r.label())).collect::<Vec<_>>(),
+            "scopes": TokenScope::ALL.iter().map(|s| (s.key(), s.label())).collect::<Vec<_>>(),
+            "tokens": token_rows,
+            "token_days": TOKEN_DAYS_DEFAULT,
+            "token_days_max": TOKEN_DAYS_MAX,
             "create": form_for("create", None).unwrap_or_default(),
             "settings": settings,
             "ok": extra.ok,
@@ -311,11 +352,80 @@ pub async fn save_settings(
 }
 
 #[derive(Deserialize, Default)]
+pub struct IdForm {
+    #[serde(default)]
+    id: String,
+}
+
+/// Unlocks an account locked by failed logins (audited).
+pub async fn unlock_user(
+    State(state): State<AppState>,
+    session: Session,
+    Form(f): Form<IdForm>,
+) -> Result<Response, AppError> {
+    session.must_administer()?;
+    let id = user_id(&f.id)?;
+    let actor = session.user.username.clone();
+    let was_locked = state.write(move |s| s.unlock_user(id, &actor)).await?;
+    Ok(Redirect::to(if was_locked { "/admin?ok=unlock" } else { "/admin?ok=unlocked_none" }).into_response())
+}
+
+/// The user's next login must set a new password; their sessions end now (audited).
+pub async fn force_password_change(
+    State(state): State<AppState>,
+    session: Session,
+    Form(f): Form<IdForm>,
+) -> Result<Response, AppError> {
+    session.must_administer()?;
+    let id = user_id(&f.id)?;
+    if id == session.user.id {
+        return Err(AppError::BadRequest("不能对自己这样做：请在“我的账号”中直接修改密码。".into()));
+    }
+    let actor = session.user.username.clone();
+    state.write(move |s| s.force_password_change(id, &actor)).await?;
+    Ok(Redirect::to("/admin?ok=force").into_response())
+}
+
+/// Ends every session of a user (audited); an administrator's own ends too.
+pub async fn revoke_sessions(
+    State(state): State<AppState>,
+    session: Session,
+    Form(f): Form<IdForm>,
+) -> Result<Response, AppError> {
+    session.must_administer()?;
+    let id = user_id(&f.id)?;
+    let actor = session.user.username.clone();
+    state.write(move |s| s.revoke_sessions(id, None, &actor)).await?;
+    if id == session.user.id {
+        return Ok(Redirect::to("/login").into_response());
+    }
+    Ok(Redirect::to("/admin?ok=sessions").into_response())
+}
+
+/// Revokes an API token (audited).
+pub async fn revoke_token(
+    State(state): State<AppState>,
+    session: Session,
+    Form(f): Form<IdForm>,
+) -> Result<Response, AppError> {
+    session.must_administer()?;
+    let id: i64 = f.id.trim().parse().map_err(|_| AppError::BadRequest("令牌编号不正确。".into()))?;
+    let actor = session.user.username.clone();
+    state.write(move |s| s.revoke_api_token(id, &actor)).await?;
+    Ok(Redirect::to("/admin?ok=token_revoked").into_response())
+}
+
+#[derive(Deserialize, Default)]
 pub struct TokenForm {
     #[serde(default)]
     id: String,
     #[serde(default)]
     name: String,
+    /// Days it is valid (empty: the default).
+    #[serde(default)]
+    days: String,
+    #[serde(default)]
+    scope: String,
 }
 
 /// Issues an API token and shows it this once (the page is not cached and
@@ -328,15 +438,31 @@ pub async fn issue_token(
     session.must_administer()?;
     let id = user_id(&f.id)?;
     let name = f.name.trim().to_string();
-    let values = [("name", f.name.as_str())];
-    if name.is_empty() || name.chars().count() > 100 {
-        let m = if name.is_empty() {
-            "请填写令牌用途（例如“门户网站对接”）"
-        } else {
-            "用途过长（最多 100 字）"
-        };
-        return render(&state, &session, refused("token", Some(id), &values, vec![("name", m.to_string())])).await;
+    let values = [("name", f.name.as_str()), ("days", f.days.as_str()), ("scope", f.scope.as_str())];
+    let mut errors = Vec::new();
+    if name.is_empty() {
+        errors.push(("name", "请填写令牌用途（例如“门户网站对接”）".to_string()));
+    } else if name.chars().count() > 100 {
+        errors.push(("name", "用途过长（最多 100 字）".to_string()));
     }
+    let days = match f.days.trim() {
+        "" => Some(TOKEN_DAYS_DEFAULT),
+        d => d.parse::<i64>().ok().filter(|d| (1..=TOKEN_DAYS_MAX).contains(d)),
+    };
+    if days.is_none() {
+        errors.push(("days", format!("有效期应为 1 至 {TOKEN_DAYS_MAX} 天的整数")));
+    }
+    // Least privilege when the form does not say.
+    let scope = match f.scope.trim() {
+        "" => Some(TokenScope::Read),
+        k => TokenScope::from_key(k),
+    };
+    if scope.is_none() {
+        errors.push(("scope", "请选择令牌权限（只读或读写）".to_string()));
+    }
+    let (Some(days), Some(scope)) = (days, scope.filter(|_| errors.is_empty())) else {
+        return render(&state, &session, refused("token", Some(id), &values, errors)).await;
+    };
     let users = state.read(|s| s.users()).await?;
     let Some(user) = users.into_iter().find(|u| u.id == id) else { return Err(AppError::NotFound) };
     if !user.active {
@@ -351,10 +477,24 @@ pub async fn issue_token(
     let token = auth::random_token();
     let hash = auth::token_hash(&token);
     let actor = session.user.username.clone();
-    match state.write(move |s| s.create_api_token(&hash, id, &name, &actor)).await {
-        Ok(()) => {
+    let now = auth::now();
+    let new = move |s: &mut ogi_store::Sqlite| {
+        let t = NewToken { token_hash: &hash, user_id: id, name: &name, scope, now, expires: now + days * 86_400 };
+        s.issue_api_token(&t, &actor)
+    };
+    match state.write(new).await {
+        Ok(_) => {
             let extra = Extra {
-                token: Some((format!("{}（{}）", user.display_name, user.username), token)),
+                token: Some((
+                    format!(
+                        "{}（{}），{}，有效至 {}",
+                        user.display_name,
+                        user.username,
+                        scope.label(),
+                        auth::show_time(now + days * 86_400)
+                    ),
+                    token,
+                )),
                 ..Extra::default()
             };
             render(&state, &session, extra).await

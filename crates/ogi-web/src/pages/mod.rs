@@ -1,5 +1,6 @@
 //! The workbench's pages, one module per screen.
 
+pub mod account;
 pub mod admin;
 pub mod annual;
 pub mod calendar;

@@ -24,13 +24,24 @@ impl Drop for Server {
 
 /// A fresh register and server; `today` fixes the workbench's date.
 pub async fn start(name: &str, today: Option<&str>) -> Server {
+    start_with(name, today, ogi_web::Options::default(), ogi_web::routes()).await
+}
+
+/// A server with its own options (trusted proxies, timeout) and routes (the
+/// real ones, perhaps with a test's own added) in the real layers.
+pub async fn start_with(
+    name: &str,
+    today: Option<&str>,
+    options: ogi_web::Options,
+    routes: axum::Router<AppState>,
+) -> Server {
     let dir = std::env::temp_dir().join(format!("ogi-web-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
-    let state = AppState::open(&dir.join("ogi.db"), today.map(|t| t.parse().unwrap())).unwrap();
+    let state = AppState::open_with(&dir.join("ogi.db"), today.map(|t| t.parse().unwrap()), options).unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let app = ogi_web::app(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
+    let app = ogi_web::with_layers(routes, state.clone()).into_make_service_with_connect_info::<SocketAddr>();
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     Server { addr, state, dir }
 }
@@ -59,6 +70,21 @@ impl Server {
             .await;
         assert_eq!(r.status, 303, "login as {username}: {}", r.text());
         c
+    }
+
+    /// A user of `role` created in the store (if new), not logged in.
+    pub async fn user(&self, username: &str, role: Role) -> ogi_store::User {
+        let hash = ogi_web::auth::hash_password(PASSWORD).unwrap();
+        let name = username.to_string();
+        self.state
+            .write(move |s| {
+                if s.login_user(&name)?.is_none() {
+                    s.create_user(&name, &format!("{name}的姓名"), role, &hash, "test")?;
+                }
+                Ok(s.login_user(&name)?.unwrap().0)
+            })
+            .await
+            .unwrap()
     }
 
     pub fn client(&self) -> Client {
@@ -110,6 +136,21 @@ impl Client {
     pub async fn post_form(&mut self, path: &str, fields: &[(&str, &str)]) -> Resp {
         let body = serde_urlencoded::to_string(fields).unwrap();
         self.send("POST", path, &[("Content-Type", "application/x-www-form-urlencoded")], body.into_bytes()).await
+    }
+
+    /// Logs in through the form, with extra request headers (e.g. `X-Forwarded-For`).
+    pub async fn try_login(&mut self, username: &str, password: &str, headers: &[(&str, &str)]) -> Resp {
+        let csrf = self.get("/login").await.csrf();
+        let body = serde_urlencoded::to_string([
+            ("username", username),
+            ("password", password),
+            ("csrf", &csrf),
+            ("next", "/"),
+        ])
+        .unwrap();
+        let mut h = vec![("Content-Type", "application/x-www-form-urlencoded")];
+        h.extend_from_slice(headers);
+        self.send("POST", "/login", &h, body.into_bytes()).await
     }
 
     /// A form as a browser posts it from the page just loaded (with its CSRF token).
@@ -191,6 +232,25 @@ impl Client {
         }
         resp
     }
+}
+
+/// Sends only the head of a request that declares `length` bytes of body
+/// (and `extra` head lines), waits up to 10 s, and returns the answer.
+pub async fn declared_but_unsent(addr: SocketAddr, method_path: &str, extra: &[&str], length: usize) -> Resp {
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let mut head = format!("{method_path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: {length}\r\n");
+    for line in extra {
+        head.push_str(line);
+        head.push_str("\r\n");
+    }
+    head.push_str("\r\n");
+    s.write_all(head.as_bytes()).await.unwrap();
+    let mut out = Vec::new();
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(10), s.read_to_end(&mut out)).await;
+    if out.is_empty() {
+        return Resp { status: 0, headers: Vec::new(), body: Vec::new() };
+    }
+    parse(&out)
 }
 
 fn parse(raw: &[u8]) -> Resp {
