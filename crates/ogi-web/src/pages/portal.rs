@@ -9,12 +9,12 @@
 //! [`MAX_UNKNOWN_LOOKUPS`] a minute from one address get 429.
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
+use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use axum::extract::FromRequest;
-use axum::extract::{ConnectInfo, Path, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Extension;
@@ -29,6 +29,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::auth::{token_hash, Session};
+use crate::net::ClientAddr;
 use crate::state::AppState;
 use crate::view::{html, AppError, Chrome};
 
@@ -262,7 +263,7 @@ impl Posted {
 
 pub async fn apply(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddr(peer): ClientAddr,
     Extension(session): Extension<Option<Session>>,
     req: axum::extract::Request,
 ) -> Result<Response, AppError> {
@@ -283,7 +284,7 @@ pub async fn apply(
         }
     };
     let hour = Duration::from_secs(3600);
-    let by_address = format!("submit:{}", peer.ip());
+    let by_address = format!("submit:{}", peer);
     let by_id = format!("submit-id:{}", token_hash(&application.id_number));
     if state.portal.counts.over(&by_id, MAX_SUBMISSIONS_PER_ID, hour)
         || !state.portal.counts.allow(&by_address, MAX_SUBMISSIONS_PER_ADDRESS, hour)
@@ -332,11 +333,11 @@ pub async fn track_form(
 /// address; `Err` is the response to give instead (404 alike, or 429).
 async fn find(
     state: &AppState,
-    peer: SocketAddr,
+    peer: IpAddr,
     typed: &str,
 ) -> Result<Result<(TrackingCode, Filed), Response>, AppError> {
     let minute = Duration::from_secs(60);
-    let key = format!("lookup:{}", peer.ip());
+    let key = format!("lookup:{}", peer);
     if state.portal.counts.over(&key, MAX_UNKNOWN_LOOKUPS, minute) {
         return too_many(state, "查询").map(Err);
     }
@@ -363,7 +364,7 @@ async fn find(
 
 pub async fn track(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddr(peer): ClientAddr,
     Extension(session): Extension<Option<Session>>,
     Path(typed): Path<String>,
     axum::extract::Query(q): axum::extract::Query<LookupQuery>,
@@ -472,7 +473,7 @@ pub struct ApplicantForm {
 /// `POST /track/{code}/correction`: the applicant's 补正; the clock restarts today (第三十条).
 pub async fn correction(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddr(peer): ClientAddr,
     Extension(session): Extension<Option<Session>>,
     Path(typed): Path<String>,
     Form(form): Form<ApplicantForm>,
@@ -491,7 +492,7 @@ pub async fn correction(
 /// `POST /track/{code}/withdraw`: the applicant withdraws while the request is open.
 pub async fn withdraw(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddr(peer): ClientAddr,
     Extension(session): Extension<Option<Session>>,
     Path(typed): Path<String>,
     Form(form): Form<ApplicantForm>,
@@ -504,7 +505,7 @@ pub async fn withdraw(
 #[allow(clippy::too_many_arguments)]
 async fn applicant_act(
     state: &AppState,
-    peer: SocketAddr,
+    peer: IpAddr,
     session: Option<Session>,
     typed: &str,
     field: &'static str,
