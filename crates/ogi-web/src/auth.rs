@@ -468,9 +468,13 @@ pub async fn login(
         return Err(AppError::Csrf);
     }
     let name = f.username.trim().to_string();
+    // Only a name that could be a user's (64 characters, no spaces) is
+    // counted: a megabyte of "name" is neither kept nor a key.
+    let countable = !name.is_empty() && name.chars().count() <= 64 && !name.chars().any(char::is_whitespace);
     // One guesser (a name from one address) is slowed down here; the
     // account's own count, across addresses, is the store's.
-    let user_key = format!("user:{name}@{addr}");
+    let short: String = name.chars().take(64).collect();
+    let user_key = format!("user:{short}@{addr}");
     let addr_key = format!("addr:{addr}");
     let keys = [(user_key.as_str(), MAX_PER_USER), (addr_key.as_str(), MAX_PER_ADDRESS)];
     if !state.limiter.attempt(&keys) {
@@ -498,7 +502,7 @@ pub async fn login(
     let Some(user) = user.filter(|u| verified && u.active) else {
         let username = name.clone();
         let now = now();
-        let locked = !name.is_empty()
+        let locked = countable
             && state.write(move |s| s.login_failed(&username, now, MAX_PER_ACCOUNT, ACCOUNT_WINDOW_SECS)).await?;
         return match locked {
             true => login_page(&state, &next, Some(LOCKED), &f.username, StatusCode::LOCKED),

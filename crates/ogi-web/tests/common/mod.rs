@@ -1,5 +1,6 @@
 //! The real server on a random port with its own SQLite register, and a
-//! small HTTP/1.1 client that keeps cookies like a browser does.
+//! client (reqwest) that keeps cookies like a browser does; a raw socket
+//! only where a test must send what no client would (a body declared, never sent).
 #![allow(dead_code)]
 
 use std::collections::BTreeMap;
@@ -196,23 +197,29 @@ impl Client {
         self.send("POST", path, &[("Content-Type", &ct)], body).await
     }
 
+    /// One request through `reqwest` (no redirects followed, no proxies), with
+    /// this client's cookies; keeps the cookies and the CSRF token it answers with.
     pub async fn send(&mut self, method: &str, path: &str, headers: &[(&str, &str)], body: Vec<u8>) -> Resp {
-        let mut s = tokio::net::TcpStream::connect(self.addr).await.unwrap();
-        let mut req = format!("{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n", self.addr);
+        let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).no_proxy().build().unwrap();
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let mut req = http.request(method, format!("http://{}{path}", self.addr)).header("Connection", "close");
         if !self.cookies.is_empty() {
             let c: Vec<String> = self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect();
-            req.push_str(&format!("Cookie: {}\r\n", c.join("; ")));
+            req = req.header("Cookie", c.join("; "));
         }
         for (k, v) in headers {
-            req.push_str(&format!("{k}: {v}\r\n"));
+            // Bytes as given (a test may send a non-ASCII header value).
+            req = req.header(*k, reqwest::header::HeaderValue::from_bytes(v.as_bytes()).unwrap());
         }
-        req.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
-        let mut raw = req.into_bytes();
-        raw.extend_from_slice(&body);
-        s.write_all(&raw).await.unwrap();
-        let mut out = Vec::new();
-        s.read_to_end(&mut out).await.unwrap();
-        let resp = parse(&out);
+        let answer = req.body(body).send().await.unwrap();
+        let status = answer.status().as_u16();
+        let headers: Vec<(String, String)> = answer
+            .headers()
+            .iter()
+            .map(|(k, v)| (k.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+            .collect();
+        let body = answer.bytes().await.unwrap().to_vec();
+        let resp = Resp { status, headers, body };
         for (k, v) in &resp.headers {
             if k.eq_ignore_ascii_case("set-cookie") {
                 let pair = v.split(';').next().unwrap_or_default();
