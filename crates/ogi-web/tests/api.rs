@@ -514,17 +514,19 @@ async fn a_published_report_is_read_and_checked() {
     json_error(&r, 422);
     json_error(&api.post_raw("/api/check", "application/octet-stream", Vec::new()).await, 422);
     // Over 20 MB: refused on its declared length, before a byte of it is read.
-    let r = declared_but_unsent(&server, api.auth.as_deref().unwrap(), ogi_web::MAX_UPLOAD + 1).await;
+    let r = declared_but_unsent(&server, api.auth.as_deref().unwrap(), "/api/check", "application/pdf").await;
     assert!(json_error(&r, 413)["error"].as_str().unwrap().contains("20 MB"), "{}", r.text());
 }
 
-/// Sends only the head of a POST /api/check that declares `length` bytes;
-/// returns the answer (checked against the document like every other).
-async fn declared_but_unsent(server: &Server, auth: &str, length: usize) -> Resp {
+/// Sends only the head of a POST to `path` that declares a body one byte
+/// over the limit; returns the answer (checked against the document like
+/// every other).
+async fn declared_but_unsent(server: &Server, auth: &str, path: &str, content_type: &str) -> Resp {
+    let length = ogi_web::MAX_UPLOAD + 1;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let mut s = tokio::net::TcpStream::connect(server.addr).await.unwrap();
     let head = format!(
-        "POST /api/check HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAuthorization: {auth}\r\nContent-Type: application/pdf\r\nContent-Length: {length}\r\n\r\n"
+        "POST {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAuthorization: {auth}\r\nContent-Type: {content_type}\r\nContent-Length: {length}\r\n\r\n"
     );
     s.write_all(head.as_bytes()).await.unwrap();
     let mut out = Vec::new();
@@ -535,7 +537,7 @@ async fn declared_but_unsent(server: &Server, auth: &str, length: usize) -> Resp
     let status = lines.next().and_then(|l| l.split(' ').nth(1)).and_then(|c| c.parse().ok()).unwrap_or(0);
     let headers = lines.filter_map(|l| l.split_once(':')).map(|(k, v)| (k.trim().into(), v.trim().into())).collect();
     let r = Resp { status, headers, body: body.as_bytes().to_vec() };
-    openapi::conforms("POST", "/api/check", &r);
+    openapi::conforms("POST", path, &r);
     r
 }
 
@@ -592,4 +594,79 @@ async fn the_contract_refuses_what_the_document_does_not_say() {
     assert!(openapi::check("DELETE", "/api/requests", &answer(200, "application/json", &good)).is_err());
     // An error body that is not the API's error object.
     assert!(check(422, "application/json", &json!({"message": "有误"})).is_err());
+}
+
+#[tokio::test]
+async fn every_documented_answer_is_given() {
+    // Each status the document lists for an operation, provoked here (and
+    // validated, as every answer is): a documented answer that the handlers
+    // never give is drift too.
+    let server = common::start("api-every", Some(TODAY)).await;
+    common::fill(&server, 2024, 20, 3).await;
+    server.state.write(|s| s.set_setting(ogi_store::AGENCY_NAME, "某市数据局", "test")).await.unwrap();
+    let (token, _) = token_for(&server, "clerk", Role::Clerk).await;
+    let mut clerk = Api::bearer(&server, &token);
+    let mut anon = Api::anonymous(&server);
+    let mut session = server.login("browser", Role::Clerk).await;
+    session.get("/requests").await;
+    let mut browser = Api::session(session);
+    let code = server.state.read(|s| s.list(&Default::default(), 0, 1)).await.unwrap().0[0].code.clone();
+    let one = format!("/api/requests/{code}");
+    // Events on a request of our own, still open.
+    let fresh = clerk.post("/api/requests", &new_request()).await;
+    let events = format!("/api/requests/{}/events", fresh.json()["code"].as_str().unwrap());
+    let auth = format!("Bearer {token}");
+    let bytes = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/liaocheng-gxj-2023.txt"),
+    )
+    .unwrap();
+
+    let mut seen: BTreeSet<(String, String, u16)> = BTreeSet::new();
+    let mut saw = |method: &str, path: &str, r: Resp| {
+        let t = openapi::template(path).unwrap().to_string();
+        seen.insert((method.to_ascii_lowercase(), t, r.status));
+    };
+    saw("GET", "/api/openapi.json", anon.get("/api/openapi.json").await);
+    for (method, path) in [("GET", "/api/requests"), ("GET", one.as_str()), ("GET", "/api/reports/2024")] {
+        saw(method, path, clerk.get(path).await);
+        saw(method, path, anon.get(path).await);
+    }
+    saw("GET", "/api/requests", clerk.get("/api/requests?page=0").await);
+    saw("GET", &one, clerk.get("/api/requests/YSQ2024-999999").await);
+    saw("GET", "/api/reports/2024", clerk.get("/api/reports/last").await);
+    saw("GET", "/api/reports/2024", clerk.get("/api/reports/2020").await);
+    for path in ["/api/requests", events.as_str()] {
+        let body = match path {
+            "/api/requests" => new_request(),
+            _ => json!({"kind": "withdrawn", "on": "2024-12-31"}),
+        };
+        saw("POST", path, anon.post(path, &body).await);
+        saw("POST", path, browser.post(path, &body).await);
+        saw("POST", path, clerk.post_raw(path, "application/json", b"{".to_vec()).await);
+        saw("POST", path, clerk.post_raw(path, "text/plain", b"{}".to_vec()).await);
+        saw("POST", path, clerk.post(path, &json!({"colour": "red"})).await);
+        saw("POST", path, declared_but_unsent(&server, &auth, path, "application/json").await);
+        saw("POST", path, clerk.post(path, &body).await);
+    }
+    saw("POST", &events, clerk.post(&events, &json!({"kind": "extended", "on": "2024-12-31", "days": 5})).await);
+    saw(
+        "POST",
+        "/api/requests/{code}/events",
+        clerk.post("/api/requests/YSQ2024-999999/events", &json!({"kind": "withdrawn", "on": "2024-12-31"})).await,
+    );
+    saw("POST", "/api/check", anon.post_raw("/api/check", "text/plain", bytes.clone()).await);
+    saw("POST", "/api/check", browser.post_raw("/api/check", "text/plain", bytes.clone()).await);
+    saw("POST", "/api/check", clerk.post_raw("/api/check", "text/plain", b"not a report".to_vec()).await);
+    saw("POST", "/api/check", declared_but_unsent(&server, &auth, "/api/check", "application/pdf").await);
+    saw("POST", "/api/check", clerk.post_raw("/api/check?filename=r.txt", "text/plain", bytes).await);
+
+    let mut documented = BTreeSet::new();
+    for (path, item) in openapi::DOC["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            for status in op["responses"].as_object().unwrap().keys() {
+                documented.insert((method.clone(), path.clone(), status.parse::<u16>().unwrap()));
+            }
+        }
+    }
+    assert_eq!(seen, documented);
 }
