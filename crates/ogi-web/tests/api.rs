@@ -4,6 +4,7 @@
 //! checker, errors always as JSON, and the OpenAPI document matching the router.
 
 mod common;
+mod openapi;
 
 use std::collections::BTreeSet;
 
@@ -30,29 +31,72 @@ async fn token_for(server: &Server, username: &str, role: Role) -> (String, i64)
     (token, id)
 }
 
+/// A client of the API: with a bearer token, a browser session, or nothing.
+/// Every answer it gets is checked against the OpenAPI document
+/// ([`openapi::conforms`]) before the test sees it.
 struct Api {
     client: Client,
-    auth: String,
+    auth: Option<String>,
 }
 
 impl Api {
     async fn new(server: &Server, username: &str, role: Role) -> Api {
         let (token, _) = token_for(server, username, role).await;
-        Api { client: server.client(), auth: format!("Bearer {token}") }
+        Api::bearer(server, &token)
+    }
+
+    fn bearer(server: &Server, token: &str) -> Api {
+        Api { client: server.client(), auth: Some(format!("Bearer {token}")) }
+    }
+
+    fn anonymous(server: &Server) -> Api {
+        Api { client: server.client(), auth: None }
+    }
+
+    /// A logged-in browser's client (its cookies; CSRF header given per call).
+    fn session(client: Client) -> Api {
+        Api { client, auth: None }
+    }
+
+    async fn send(&mut self, method: &str, path: &str, headers: &[(&str, &str)], body: Vec<u8>) -> Resp {
+        let mut all: Vec<(&str, &str)> = Vec::new();
+        if let Some(auth) = &self.auth {
+            all.push(("Authorization", auth));
+        }
+        all.extend_from_slice(headers);
+        let r = self.client.send(method, path, &all, body).await;
+        openapi::conforms(method, path, &r);
+        r
     }
 
     async fn get(&mut self, path: &str) -> Resp {
-        self.client.send("GET", path, &[("Authorization", &self.auth)], Vec::new()).await
+        self.send("GET", path, &[], Vec::new()).await
     }
 
     async fn post(&mut self, path: &str, body: &Value) -> Resp {
-        let auth = self.auth.clone();
-        self.client.post_json(path, body, &[("Authorization", &auth)]).await
+        self.post_with(path, body, &[]).await
+    }
+
+    async fn post_with(&mut self, path: &str, body: &Value, headers: &[(&str, &str)]) -> Resp {
+        let mut h = vec![("Content-Type", "application/json")];
+        h.extend_from_slice(headers);
+        self.send("POST", path, &h, serde_json::to_vec(body).unwrap()).await
     }
 
     async fn post_raw(&mut self, path: &str, content_type: &str, body: Vec<u8>) -> Resp {
-        let auth = self.auth.clone();
-        self.client.send("POST", path, &[("Authorization", &auth), ("Content-Type", content_type)], body).await
+        self.send("POST", path, &[("Content-Type", content_type)], body).await
+    }
+
+    /// A path or method the document does not have (asserted), on purpose:
+    /// the answer is still the API's JSON error.
+    async fn unrouted(&mut self, method: &str, path: &str) -> Resp {
+        let mut all: Vec<(&str, &str)> = Vec::new();
+        if let Some(auth) = &self.auth {
+            all.push(("Authorization", auth));
+        }
+        let r = self.client.send(method, path, &all, Vec::new()).await;
+        openapi::undocumented_error(method, path, &r);
+        r
     }
 }
 
@@ -78,86 +122,99 @@ fn new_request() -> Value {
     })
 }
 
-/// The routes of the router under /api/ (the document must list exactly these).
-const ROUTES: &[(&str, &str)] = &[
-    ("get", "/api/requests"),
-    ("post", "/api/requests"),
-    ("get", "/api/requests/{code}"),
-    ("post", "/api/requests/{code}/events"),
-    ("get", "/api/reports/{year}"),
-    ("post", "/api/check"),
-    ("get", "/api/openapi.json"),
-];
+/// The methods asked of every path the router has (HEAD and OPTIONS aside:
+/// axum answers HEAD with GET, and the API has no OPTIONS).
+const METHODS: &[&str] = &["GET", "POST", "PUT", "PATCH", "DELETE"];
+
+/// The `/api/` paths of the router, from its own table. axum offers no call
+/// that lists routes; its `Debug` output names every path it was given, and
+/// that is read here (an empty set fails the test below).
+fn routed_paths(server: &Server) -> BTreeSet<String> {
+    let table = format!("{:?}", ogi_web::app(server.state.clone()));
+    table.split('"').filter(|s| s.starts_with("/api/")).map(str::to_string).collect()
+}
 
 #[tokio::test]
 async fn the_openapi_document_describes_exactly_the_routes() {
     let server = common::start("api-openapi", Some(TODAY)).await;
     common::fill(&server, 2024, 20, 3).await;
-    // Served without login.
-    let r = server.client().get("/api/openapi.json").await;
+    // Served without login, and the document the tests hold answers to.
+    let r = Api::anonymous(&server).get("/api/openapi.json").await;
     assert_eq!(r.status, 200);
     let doc = r.json();
-    assert!(doc["openapi"].as_str().is_some_and(|v| v.starts_with("3.")), "{}", doc["openapi"]);
+    assert_eq!(doc, *openapi::DOC);
+    assert!(doc["openapi"].as_str().is_some_and(|v| v.starts_with("3.0.")), "{}", doc["openapi"]);
     assert_eq!(doc["components"]["securitySchemes"]["bearer"]["scheme"], "bearer");
     let mut documented = BTreeSet::new();
     for (path, item) in doc["paths"].as_object().unwrap() {
         for (method, op) in item.as_object().unwrap() {
-            documented.insert((method.clone(), path.clone()));
-            // Every operation documents its responses, errors included.
+            documented.insert((method.to_ascii_uppercase(), path.clone()));
+            // Every operation documents its responses, errors included…
             let responses = op["responses"].as_object().unwrap();
             if path != "/api/openapi.json" {
                 assert!(responses.contains_key("401"), "{method} {path} lacks 401");
             }
+            // …each as JSON with a schema that resolves and compiles.
+            for (status, response) in responses {
+                let place = format!("{path} {method} {status}");
+                let response = match response.get("$ref").and_then(Value::as_str) {
+                    Some(r) => &doc["components"]["responses"][r.strip_prefix("#/components/responses/").unwrap()],
+                    None => response,
+                };
+                let schema = &response["content"]["application/json"]["schema"];
+                assert!(schema.is_object(), "{place}: no JSON schema");
+                openapi::validator(&place, schema).unwrap_or_else(|e| panic!("{place}: {e}"));
+            }
         }
     }
-    let routed: BTreeSet<(String, String)> = ROUTES.iter().map(|(m, p)| (m.to_string(), p.to_string())).collect();
-    assert_eq!(documented, routed);
-    // Every schema reference resolves.
-    let text = serde_json::to_string(&doc).unwrap();
-    for part in text.split("\"$ref\":\"#/components/").skip(1) {
-        let target = &part[..part.find('"').unwrap()];
-        let (group, name) = target.split_once('/').unwrap();
-        assert!(doc["components"][group][name].is_object(), "unresolved $ref {target}");
-    }
-    // And each documented operation is routed: called with a token, none
-    // answers "no such interface" (404 of the router) or 405.
+
+    // What the router has: its paths, and on each the methods it does not
+    // refuse with 405, asked with a token (and a real code and year).
+    let paths = routed_paths(&server);
+    assert!(paths.contains("/api/openapi.json"), "the router's table was not read: {paths:?}");
     let mut api = Api::new(&server, "clerk", Role::Clerk).await;
     let code = server.state.read(|s| s.list(&Default::default(), 0, 1)).await.unwrap().0[0].code.clone();
-    for (method, path) in &documented {
-        let path = path.replace("{code}", &code).replace("{year}", "2024");
-        let r = if method == "get" { api.get(&path).await } else { api.post(&path, &json!({})).await };
-        assert!(
-            r.status != 405 && r.text() != r#"{"error":"没有这个接口"}"#,
-            "{method} {path}: {} {}",
-            r.status,
-            r.text()
-        );
-        assert!(r.header("content-type").is_some_and(|c| c.starts_with("application/json")), "{method} {path}");
+    let mut routed = BTreeSet::new();
+    for path in &paths {
+        let concrete = path.replace("{code}", &code).replace("{year}", "2024");
+        for method in METHODS {
+            let is_documented = documented.contains(&(method.to_string(), path.clone()));
+            let r = match (is_documented, *method) {
+                // Validated against the document as every answer is.
+                (true, "GET") => api.get(&concrete).await,
+                (true, _) => api.post_with(&concrete, &json!({}), &[]).await,
+                (false, _) => api.unrouted(method, &concrete).await,
+            };
+            assert_ne!(r.text(), r#"{"error":"没有这个接口"}"#, "{method} {concrete}: the router's own 404");
+            if r.status != 405 {
+                routed.insert((method.to_string(), path.clone()));
+            }
+        }
     }
-    // The router's own answer for a path it does not have, to be sure the check above can fail.
-    let r = api.get("/api/nothing-here").await;
+    assert_eq!(routed, documented);
+    // The router's own answers for what it does not have, to be sure the checks above can fail.
+    let r = api.unrouted("GET", "/api/nothing-here").await;
     assert_eq!(json_error(&r, 404)["error"], "没有这个接口");
+    assert_eq!(api.unrouted("PUT", "/api/requests").await.status, 405);
 }
 
 #[tokio::test]
 async fn no_or_wrong_credentials_get_401_json_and_a_disabled_users_token_stops_working() {
     let server = common::start("api-auth", Some(TODAY)).await;
-    let mut anon = server.client();
+    let mut anon = Api::anonymous(&server);
     json_error(&anon.get("/api/requests").await, 401);
-    json_error(&anon.post_json("/api/requests", &new_request(), &[]).await, 401);
+    json_error(&anon.post("/api/requests", &new_request()).await, 401);
     json_error(&anon.get("/api/requests").await, 401);
-    let wrong = anon.send("GET", "/api/requests", &[("Authorization", "Bearer not-a-token")], Vec::new()).await;
-    json_error(&wrong, 401);
+    json_error(&Api::bearer(&server, "not-a-token").get("/api/requests").await, 401);
 
     let (token, id) = token_for(&server, "platform", Role::Clerk).await;
-    let auth = format!("Bearer {token}");
-    let ok = anon.send("GET", "/api/requests", &[("Authorization", &auth)], Vec::new()).await;
+    let mut platform = Api::bearer(&server, &token);
+    let ok = platform.get("/api/requests").await;
     assert_eq!(ok.status, 200, "{}", ok.text());
     // An administrator disables the user: the token is refused at once.
     server.state.write(move |s| s.update_user(id, Role::Clerk, false, "admin")).await.unwrap();
-    json_error(&anon.send("GET", "/api/requests", &[("Authorization", &auth)], Vec::new()).await, 401);
-    let post = anon.post_json("/api/requests", &new_request(), &[("Authorization", &auth)]).await;
-    json_error(&post, 401);
+    json_error(&platform.get("/api/requests").await, 401);
+    json_error(&platform.post("/api/requests", &new_request()).await, 401);
     assert_eq!(server.state.read(|s| s.list(&Default::default(), 0, 1)).await.unwrap().1, 0);
 }
 
@@ -167,14 +224,15 @@ async fn a_browser_session_reads_freely_but_writes_only_with_its_csrf_token() {
     let mut c = server.login("clerk", Role::Clerk).await;
     let page = c.get("/requests").await;
     let csrf = page.csrf();
+    let mut c = Api::session(c);
     assert_eq!(c.get("/api/requests").await.status, 200);
     // Without the header: refused, as JSON, and nothing stored.
-    let r = c.post_json("/api/requests", &new_request(), &[]).await;
+    let r = c.post("/api/requests", &new_request()).await;
     assert!(json_error(&r, 403)["error"].as_str().unwrap().contains("X-CSRF-Token"));
-    let r = c.post_json("/api/requests", &new_request(), &[("X-CSRF-Token", "wrong")]).await;
+    let r = c.post_with("/api/requests", &new_request(), &[("X-CSRF-Token", "wrong")]).await;
     json_error(&r, 403);
     assert_eq!(server.state.read(|s| s.list(&Default::default(), 0, 1)).await.unwrap().1, 0);
-    let r = c.post_json("/api/requests", &new_request(), &[("X-CSRF-Token", &csrf)]).await;
+    let r = c.post_with("/api/requests", &new_request(), &[("X-CSRF-Token", &csrf)]).await;
     assert_eq!(r.status, 201, "{}", r.text());
 }
 
@@ -301,9 +359,8 @@ async fn an_unknown_code_is_a_plain_404() {
     let c = api.post("/api/requests/YSQ2024-999999/events", &json!({"kind": "withdrawn", "on": "2024-12-02"})).await;
     assert_eq!(c.body, a.body);
     // A path or method the router does not have is JSON too.
-    json_error(&api.get("/api/requests/YSQ2024-000001/letters").await, 404);
-    let r = api.client.send("DELETE", "/api/requests", &[("Authorization", &api.auth)], Vec::new()).await;
-    json_error(&r, 405);
+    json_error(&api.unrouted("GET", "/api/requests/YSQ2024-000001/letters").await, 404);
+    json_error(&api.unrouted("DELETE", "/api/requests").await, 405);
 }
 
 #[tokio::test]
@@ -457,25 +514,159 @@ async fn a_published_report_is_read_and_checked() {
     json_error(&r, 422);
     json_error(&api.post_raw("/api/check", "application/octet-stream", Vec::new()).await, 422);
     // Over 20 MB: refused on its declared length, before a byte of it is read.
-    let (status, body) = declared_but_unsent(&server, &api.auth, ogi_web::MAX_UPLOAD + 1).await;
-    assert_eq!(status, 413, "{body}");
-    let v: Value = serde_json::from_str(&body).unwrap();
-    assert!(v["error"].as_str().unwrap().contains("20 MB"), "{v}");
+    let r = declared_but_unsent(&server, api.auth.as_deref().unwrap(), "/api/check", "application/pdf").await;
+    assert!(json_error(&r, 413)["error"].as_str().unwrap().contains("20 MB"), "{}", r.text());
 }
 
-/// Sends only the head of a POST /api/check that declares `length` bytes;
-/// returns the status and body of the answer.
-async fn declared_but_unsent(server: &Server, auth: &str, length: usize) -> (u16, String) {
+/// Sends only the head of a POST to `path` that declares a body one byte
+/// over the limit; returns the answer (checked against the document like
+/// every other).
+async fn declared_but_unsent(server: &Server, auth: &str, path: &str, content_type: &str) -> Resp {
+    let length = ogi_web::MAX_UPLOAD + 1;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let mut s = tokio::net::TcpStream::connect(server.addr).await.unwrap();
     let head = format!(
-        "POST /api/check HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAuthorization: {auth}\r\nContent-Type: application/pdf\r\nContent-Length: {length}\r\n\r\n"
+        "POST {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAuthorization: {auth}\r\nContent-Type: {content_type}\r\nContent-Length: {length}\r\n\r\n"
     );
     s.write_all(head.as_bytes()).await.unwrap();
     let mut out = Vec::new();
     let _ = tokio::time::timeout(std::time::Duration::from_secs(10), s.read_to_end(&mut out)).await;
     let text = String::from_utf8_lossy(&out).into_owned();
-    let status = text.split(' ').nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
-    let body = text.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
-    (status, body)
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let mut lines = head.split("\r\n");
+    let status = lines.next().and_then(|l| l.split(' ').nth(1)).and_then(|c| c.parse().ok()).unwrap_or(0);
+    let headers = lines.filter_map(|l| l.split_once(':')).map(|(k, v)| (k.trim().into(), v.trim().into())).collect();
+    let r = Resp { status, headers, body: body.as_bytes().to_vec() };
+    openapi::conforms("POST", path, &r);
+    r
+}
+
+#[tokio::test]
+async fn the_contract_refuses_what_the_document_does_not_say() {
+    let server = common::start("api-contract", Some(TODAY)).await;
+    let mut api = Api::new(&server, "platform", Role::Clerk).await;
+    let r = api.post("/api/requests", &new_request()).await;
+    assert_eq!(r.status, 201, "{}", r.text());
+    let good = r.json();
+    let location = r.header("location").unwrap().to_string();
+    let answer = |status: u16, content_type: &str, body: &Value| Resp {
+        status,
+        headers: vec![("Content-Type".into(), content_type.into()), ("Location".into(), location.clone())],
+        body: serde_json::to_vec(body).unwrap(),
+    };
+    let check = |status, content_type, body: &Value| {
+        openapi::check("POST", "/api/requests", &answer(status, content_type, body))
+    };
+    assert_eq!(check(201, "application/json", &good), Ok(()));
+    // A field the document does not name, a required one missing, null where
+    // the document does not allow it, a wrong date, a wrong key.
+    let with = |k: &str, v: Value| {
+        let mut b = good.clone();
+        b[k] = v;
+        b
+    };
+    let mut without_code = good.clone();
+    without_code.as_object_mut().unwrap().remove("code");
+    for (why, body) in [
+        ("undocumented field", with("colour", json!("red"))),
+        ("required field missing", without_code),
+        ("null not allowed", with("code", Value::Null)),
+        ("not a date", with("received", json!("2024-13-45"))),
+        ("not one of the states", with("state", json!("lost"))),
+        ("a field of an event not named", {
+            let mut b = good.clone();
+            b["events"] = json!([{"kind": "withdrawn", "kind_label": "撤回", "on": "2024-12-04", "extra": 1}]);
+            b
+        }),
+    ] {
+        assert!(check(201, "application/json", &body).is_err(), "{why}: {body}");
+    }
+    // Null where it is allowed.
+    assert_eq!(check(201, "application/json", &with("due", Value::Null)), Ok(()));
+    // Without the header the document requires.
+    let mut bare = answer(201, "application/json", &good);
+    bare.headers.retain(|(k, _)| k != "Location");
+    assert!(openapi::check("POST", "/api/requests", &bare).unwrap_err().contains("Location"));
+    // An undocumented status, content type, path or method.
+    assert!(check(418, "application/json", &good).unwrap_err().contains("418"));
+    assert!(check(201, "text/html", &good).unwrap_err().contains("text/html"));
+    assert!(openapi::check("GET", "/api/requests/x/letters", &answer(200, "application/json", &good)).is_err());
+    assert!(openapi::check("DELETE", "/api/requests", &answer(200, "application/json", &good)).is_err());
+    // An error body that is not the API's error object.
+    assert!(check(422, "application/json", &json!({"message": "有误"})).is_err());
+}
+
+#[tokio::test]
+async fn every_documented_answer_is_given() {
+    // Each status the document lists for an operation, provoked here (and
+    // validated, as every answer is): a documented answer that the handlers
+    // never give is drift too.
+    let server = common::start("api-every", Some(TODAY)).await;
+    common::fill(&server, 2024, 20, 3).await;
+    server.state.write(|s| s.set_setting(ogi_store::AGENCY_NAME, "某市数据局", "test")).await.unwrap();
+    let (token, _) = token_for(&server, "clerk", Role::Clerk).await;
+    let mut clerk = Api::bearer(&server, &token);
+    let mut anon = Api::anonymous(&server);
+    let mut session = server.login("browser", Role::Clerk).await;
+    session.get("/requests").await;
+    let mut browser = Api::session(session);
+    let code = server.state.read(|s| s.list(&Default::default(), 0, 1)).await.unwrap().0[0].code.clone();
+    let one = format!("/api/requests/{code}");
+    // Events on a request of our own, still open.
+    let fresh = clerk.post("/api/requests", &new_request()).await;
+    let events = format!("/api/requests/{}/events", fresh.json()["code"].as_str().unwrap());
+    let auth = format!("Bearer {token}");
+    let bytes = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/liaocheng-gxj-2023.txt"),
+    )
+    .unwrap();
+
+    let mut seen: BTreeSet<(String, String, u16)> = BTreeSet::new();
+    let mut saw = |method: &str, path: &str, r: Resp| {
+        let t = openapi::template(path).unwrap().to_string();
+        seen.insert((method.to_ascii_lowercase(), t, r.status));
+    };
+    saw("GET", "/api/openapi.json", anon.get("/api/openapi.json").await);
+    for (method, path) in [("GET", "/api/requests"), ("GET", one.as_str()), ("GET", "/api/reports/2024")] {
+        saw(method, path, clerk.get(path).await);
+        saw(method, path, anon.get(path).await);
+    }
+    saw("GET", "/api/requests", clerk.get("/api/requests?page=0").await);
+    saw("GET", &one, clerk.get("/api/requests/YSQ2024-999999").await);
+    saw("GET", "/api/reports/2024", clerk.get("/api/reports/last").await);
+    saw("GET", "/api/reports/2024", clerk.get("/api/reports/2020").await);
+    for path in ["/api/requests", events.as_str()] {
+        let body = match path {
+            "/api/requests" => new_request(),
+            _ => json!({"kind": "withdrawn", "on": "2024-12-31"}),
+        };
+        saw("POST", path, anon.post(path, &body).await);
+        saw("POST", path, browser.post(path, &body).await);
+        saw("POST", path, clerk.post_raw(path, "application/json", b"{".to_vec()).await);
+        saw("POST", path, clerk.post_raw(path, "text/plain", b"{}".to_vec()).await);
+        saw("POST", path, clerk.post(path, &json!({"colour": "red"})).await);
+        saw("POST", path, declared_but_unsent(&server, &auth, path, "application/json").await);
+        saw("POST", path, clerk.post(path, &body).await);
+    }
+    saw("POST", &events, clerk.post(&events, &json!({"kind": "extended", "on": "2024-12-31", "days": 5})).await);
+    saw(
+        "POST",
+        "/api/requests/{code}/events",
+        clerk.post("/api/requests/YSQ2024-999999/events", &json!({"kind": "withdrawn", "on": "2024-12-31"})).await,
+    );
+    saw("POST", "/api/check", anon.post_raw("/api/check", "text/plain", bytes.clone()).await);
+    saw("POST", "/api/check", browser.post_raw("/api/check", "text/plain", bytes.clone()).await);
+    saw("POST", "/api/check", clerk.post_raw("/api/check", "text/plain", b"not a report".to_vec()).await);
+    saw("POST", "/api/check", declared_but_unsent(&server, &auth, "/api/check", "application/pdf").await);
+    saw("POST", "/api/check", clerk.post_raw("/api/check?filename=r.txt", "text/plain", bytes).await);
+
+    let mut documented = BTreeSet::new();
+    for (path, item) in openapi::DOC["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            for status in op["responses"].as_object().unwrap().keys() {
+                documented.insert((method.clone(), path.clone(), status.parse::<u16>().unwrap()));
+            }
+        }
+    }
+    assert_eq!(seen, documented);
 }

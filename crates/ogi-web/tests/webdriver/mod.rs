@@ -1,31 +1,55 @@
-//! A minimal W3C WebDriver client for Debian's `chromedriver` driving a real
-//! headless Chromium: start the driver on a free port, open a session, visit
-//! pages, fill and submit forms, read the page, take screenshots, and let
-//! the browser download files. Plain HTTP/JSON over a TCP stream.
+//! Debian's `chromedriver` driving a real headless Chromium through
+//! `fantoccini` (a maintained W3C WebDriver client): start the driver on a
+//! free port, open a session, visit pages, fill and submit forms, read the
+//! page, take screenshots, and let the browser download files. This module
+//! only starts the driver, keeps the test's vocabulary (CSS selectors,
+//! waiting for the next page) and reports failures with the page they
+//! happened on.
 #![allow(dead_code)]
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use axum::http::Method;
+use fantoccini::elements::Element;
+use fantoccini::error::CmdError;
+use fantoccini::wd::WebDriverCompatibleCommand;
+use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::{json, Value};
+
+/// How long to wait for an element, a settled page or a download.
+const PATIENCE: Duration = Duration::from_secs(15);
 
 pub struct Browser {
     driver: Child,
-    port: u16,
-    session: String,
+    client: Option<Client>,
     pub downloads: PathBuf,
 }
 
-/// The W3C element reference key.
-const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
+/// A Chromium DevTools command through chromedriver's `goog/cdp/execute`
+/// (download directory, device emulation): not part of W3C WebDriver.
+#[derive(Debug)]
+struct Cdp {
+    cmd: &'static str,
+    params: Value,
+}
+
+impl WebDriverCompatibleCommand for Cdp {
+    fn endpoint(&self, base: &url::Url, session: Option<&str>) -> Result<url::Url, url::ParseError> {
+        base.join(&format!("session/{}/goog/cdp/execute", session.unwrap_or_default()))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (Method, Option<String>) {
+        (Method::POST, Some(json!({"cmd": self.cmd, "params": self.params}).to_string()))
+    }
+}
 
 impl Browser {
     /// Starts chromedriver and a headless Chromium at 1366×768 that saves
     /// downloads to `downloads`.
-    pub fn start(downloads: &Path) -> Browser {
+    pub async fn start(downloads: &Path) -> Browser {
         let port = free_port();
         let driver = Command::new("chromedriver")
             .arg(format!("--port={port}"))
@@ -35,248 +59,178 @@ impl Browser {
             .spawn()
             .expect("chromedriver must be installed: apt-get install chromium chromium-driver (.ci/run installs them)");
         let deadline = Instant::now() + Duration::from_secs(20);
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        while tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_err() {
             assert!(Instant::now() < deadline, "chromedriver did not start");
-            std::thread::sleep(Duration::from_millis(50));
+            tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        let mut b = Browser { driver, port, session: String::new(), downloads: downloads.to_path_buf() };
-        let caps = json!({"capabilities": {"alwaysMatch": {
+        let mut b = Browser { driver, client: None, downloads: downloads.to_path_buf() };
+        let caps = json!({
             "browserName": "chrome",
             "goog:chromeOptions": {
                 "binary": "/usr/bin/chromium",
                 "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                         "--window-size=1366,768", "--lang=zh-CN", "--no-first-run", "--no-default-browser-check"],
+                         "--disable-background-networking", "--window-size=1366,768", "--lang=zh-CN",
+                         "--no-first-run", "--no-default-browser-check"],
                 "prefs": {"download.default_directory": downloads.display().to_string(),
                           "download.prompt_for_download": false,
                           "intl.accept_languages": "zh-CN"}
             }
-        }}});
-        let v = b.call("POST", "/session", Some(caps));
-        b.session = v["sessionId"].as_str().expect("a WebDriver session").to_string();
+        });
+        let Value::Object(caps) = caps else { unreachable!() };
+        let client = ClientBuilder::new(HttpConnector::new())
+            .capabilities(caps)
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+            .unwrap_or_else(|e| panic!("a WebDriver session: {e}"));
+        b.client = Some(client);
         // Headless Chromium saves downloads only when told where, per session.
-        b.call(
-            "POST",
-            &format!("/session/{}/goog/cdp/execute", b.session),
-            Some(json!({"cmd": "Browser.setDownloadBehavior",
-                        "params": {"behavior": "allow", "downloadPath": downloads.display().to_string()}})),
-        );
+        b.cdp(
+            "Browser.setDownloadBehavior",
+            json!({"behavior": "allow", "downloadPath": downloads.display().to_string()}),
+        )
+        .await;
         b
     }
 
-    fn call(&mut self, method: &str, path: &str, body: Option<Value>) -> Value {
-        match self.try_call(method, path, body) {
-            Ok(v) => v,
-            Err(e) => panic!("{e}"),
+    fn c(&self) -> &Client {
+        self.client.as_ref().expect("an open WebDriver session")
+    }
+
+    async fn cdp(&self, cmd: &'static str, params: Value) -> Value {
+        self.c().issue_cmd(Cdp { cmd, params }).await.unwrap_or_else(|e| panic!("WebDriver {cmd}: {e}"))
+    }
+
+    /// Ends the session (and the browser) before the driver goes.
+    pub async fn quit(mut self) {
+        if let Some(c) = self.client.take() {
+            c.close().await.expect("close the WebDriver session");
         }
     }
 
-    /// Retries while the page is between two documents (after a click that
-    /// submits a form, elements of the old page go stale).
-    fn settled<T>(&mut self, mut f: impl FnMut(&mut Self) -> Result<T, String>) -> T {
-        let deadline = Instant::now() + Duration::from_secs(15);
+    pub async fn goto(&self, url: &str) {
+        self.c().goto(url).await.unwrap_or_else(|e| panic!("WebDriver goto {url}: {e}"));
+    }
+
+    pub async fn url(&self) -> String {
+        self.c().current_url().await.map(|u| u.to_string()).unwrap_or_else(|e| panic!("WebDriver url: {e}"))
+    }
+
+    pub async fn source(&self) -> String {
+        self.c().source().await.unwrap_or_else(|e| panic!("WebDriver source: {e}"))
+    }
+
+    /// The visible text of the page, read again while the page is between
+    /// two documents (after a click that submits a form, the old page's
+    /// elements go stale).
+    pub async fn text(&self) -> String {
+        let deadline = Instant::now() + PATIENCE;
         loop {
-            match f(self) {
-                Ok(v) => return v,
-                Err(e) if Instant::now() < deadline => {
-                    let _ = e;
-                    std::thread::sleep(Duration::from_millis(100));
+            match self.try_text().await {
+                Ok(t) => return t,
+                Err(e) if Instant::now() < deadline && settling(&e) => {
+                    tokio::time::sleep(Duration::from_millis(100)).await;
                 }
-                Err(e) => panic!("{e}"),
+                Err(e) => panic!("WebDriver text: {e}"),
             }
         }
     }
 
-    fn try_call(&mut self, method: &str, path: &str, body: Option<Value>) -> Result<Value, String> {
-        let body = body.map(|b| b.to_string()).unwrap_or_default();
-        if std::env::var_os("OGI_WEBDRIVER_DEBUG").is_some() {
-            eprintln!("webdriver: {method} {path} {}", body.chars().take(200).collect::<String>());
-        }
-        let mut s = TcpStream::connect(("127.0.0.1", self.port)).expect("connect to chromedriver");
-        s.set_read_timeout(Some(Duration::from_secs(60))).ok();
-        let req = format!(
-            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
-            body.len()
-        );
-        s.write_all(req.as_bytes()).expect("send to chromedriver");
-        // chromedriver keeps connections alive: read exactly one response.
-        let mut raw = Vec::new();
-        let mut buf = [0u8; 65536];
-        let (head_end, length) = loop {
-            let n = s.read(&mut buf).expect("read from chromedriver");
-            assert!(n > 0, "chromedriver closed the connection");
-            raw.extend_from_slice(&buf[..n]);
-            if let Some(p) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
-                let head = String::from_utf8_lossy(&raw[..p]).to_ascii_lowercase();
-                let length = head
-                    .lines()
-                    .find_map(|l| l.strip_prefix("content-length:"))
-                    .and_then(|v| v.trim().parse::<usize>().ok());
-                break (p + 4, length);
-            }
-        };
-        match length {
-            Some(len) => {
-                while raw.len() < head_end + len {
-                    let n = s.read(&mut buf).expect("read from chromedriver");
-                    assert!(n > 0, "chromedriver closed the connection early");
-                    raw.extend_from_slice(&buf[..n]);
-                }
-            }
-            None => {
-                let _ = s.read_to_end(&mut raw);
-            }
-        }
-        let text = String::from_utf8_lossy(&raw);
-        let (head, json_body) = text.split_once("\r\n\r\n").expect("an HTTP response");
-        let json_body = if head.to_ascii_lowercase().contains("transfer-encoding: chunked") {
-            dechunk(json_body)
-        } else {
-            json_body.to_string()
-        };
-        let v: Value = serde_json::from_str(&json_body).unwrap_or(Value::Null);
-        let value = v["value"].clone();
-        if let Some(err) = value.get("error") {
-            return Err(format!("WebDriver {method} {path}: {err}: {}", value["message"]));
-        }
-        Ok(value)
-    }
-
-    fn s(&self, rest: &str) -> String {
-        format!("/session/{}{rest}", self.session)
-    }
-
-    pub fn goto(&mut self, url: &str) {
-        let p = self.s("/url");
-        self.call("POST", &p, Some(json!({"url": url})));
-    }
-
-    pub fn url(&mut self) -> String {
-        let p = self.s("/url");
-        self.call("GET", &p, None).as_str().unwrap_or_default().to_string()
-    }
-
-    pub fn source(&mut self) -> String {
-        let p = self.s("/source");
-        self.call("GET", &p, None).as_str().unwrap_or_default().to_string()
-    }
-
-    /// The visible text of the page.
-    pub fn text(&mut self) -> String {
-        self.settled(|b| {
-            let body = b.try_find("body")?;
-            let p = b.s(&format!("/element/{body}/text"));
-            Ok(b.try_call("GET", &p, None)?.as_str().unwrap_or_default().to_string())
-        })
-    }
-
-    fn try_find(&mut self, css: &str) -> Result<String, String> {
-        let p = self.s("/element");
-        let v = self.try_call("POST", &p, Some(json!({"using": "css selector", "value": css})))?;
-        v[ELEMENT].as_str().map(str::to_string).ok_or_else(|| format!("no element {css}"))
+    async fn try_text(&self) -> Result<String, CmdError> {
+        self.c().find(Locator::Css("body")).await?.text().await
     }
 
     /// Waits until an element matching `css` is on the page.
-    pub fn wait_for(&mut self, css: &str) {
-        let deadline = Instant::now() + Duration::from_secs(15);
-        while !self.exists(css) {
+    pub async fn wait_for(&self, css: &str) {
+        let deadline = Instant::now() + PATIENCE;
+        while !self.exists(css).await {
             if Instant::now() > deadline {
-                let url = self.url();
-                let page = self.source();
-                panic!("no element {css} on {url}:\n{}", page.chars().take(3000).collect::<String>());
+                self.missing(css).await;
             }
-            std::thread::sleep(Duration::from_millis(100));
+            tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
 
-    pub fn find(&mut self, css: &str) -> String {
-        self.wait_for(css);
-        let p = self.s("/element");
-        let v = self.call("POST", &p, Some(json!({"using": "css selector", "value": css})));
-        match v[ELEMENT].as_str() {
-            Some(e) => e.to_string(),
-            None => {
-                let url = self.url();
-                let page = self.source();
-                panic!("no element {css} on {url}:\n{}", page.chars().take(3000).collect::<String>())
-            }
+    async fn missing(&self, css: &str) -> ! {
+        let url = self.url().await;
+        let page = self.source().await;
+        panic!("no element {css} on {url}:\n{}", page.chars().take(3000).collect::<String>())
+    }
+
+    pub async fn find(&self, css: &str) -> Element {
+        self.wait_for(css).await;
+        match self.c().find(Locator::Css(css)).await {
+            Ok(e) => e,
+            Err(_) => self.missing(css).await,
         }
     }
 
-    pub fn exists(&mut self, css: &str) -> bool {
-        let p = self.s("/elements");
-        let v = self.try_call("POST", &p, Some(json!({"using": "css selector", "value": css})));
-        v.ok().and_then(|v| v.as_array().map(|a| !a.is_empty())).unwrap_or(false)
+    pub async fn exists(&self, css: &str) -> bool {
+        self.c().find_all(Locator::Css(css)).await.is_ok_and(|all| !all.is_empty())
     }
 
     /// Types into an input (clearing it first). Date inputs are set through
     /// the DOM: what keys a date picker takes depends on the browser's locale.
-    pub fn fill(&mut self, css: &str, text: &str) {
-        let e = self.find(css);
-        let p = self.s(&format!("/element/{e}/attribute/type"));
-        if self.call("GET", &p, None).as_str() == Some("date") {
-            let p = self.s("/execute/sync");
-            self.call(
-                "POST",
-                &p,
-                Some(json!({"script": "arguments[0].value = arguments[1];", "args": [{ELEMENT: e}, text]})),
-            );
+    pub async fn fill(&self, css: &str, text: &str) {
+        let e = self.find(css).await;
+        let what = format!("fill {css}");
+        if done(&what, e.attr("type").await).as_deref() == Some("date") {
+            let arg = serde_json::to_value(&e).expect("an element reference");
+            done(&what, self.c().execute("arguments[0].value = arguments[1];", vec![arg, json!(text)]).await);
             return;
         }
-        let p = self.s(&format!("/element/{e}/clear"));
-        self.call("POST", &p, Some(json!({})));
-        let p = self.s(&format!("/element/{e}/value"));
-        self.call("POST", &p, Some(json!({"text": text})));
+        done(&what, e.clear().await);
+        done(&what, e.send_keys(text).await);
     }
 
     /// Chooses an option of a `<select>` by its value.
-    pub fn select(&mut self, select_css: &str, value: &str) {
-        self.click(&format!("{select_css} option[value=\"{value}\"]"));
+    pub async fn select(&self, select_css: &str, value: &str) {
+        self.click(&format!("{select_css} option[value=\"{value}\"]")).await;
     }
 
-    pub fn click(&mut self, css: &str) {
-        let e = self.find(css);
-        let p = self.s(&format!("/element/{e}/click"));
-        self.call("POST", &p, Some(json!({})));
+    pub async fn click(&self, css: &str) {
+        let e = self.find(css).await;
+        e.click().await.unwrap_or_else(|err| panic!("WebDriver click {css}: {err}"));
     }
 
     /// Runs a script in the page (for what WebDriver cannot express simply).
-    pub fn script(&mut self, js: &str) -> Value {
-        let p = self.s("/execute/sync");
-        self.call("POST", &p, Some(json!({"script": js, "args": []})))
+    pub async fn script(&self, js: &str) -> Value {
+        self.c().execute(js, Vec::new()).await.unwrap_or_else(|e| panic!("WebDriver script: {e}"))
     }
 
     /// Sets the viewport to exactly `width`×`height` CSS pixels (what a
     /// screen of that size shows), through Chromium's device emulation.
-    pub fn viewport(&mut self, width: u32, height: u32) {
-        let p = self.s("/goog/cdp/execute");
-        self.call(
-            "POST",
-            &p,
-            Some(json!({"cmd": "Emulation.setDeviceMetricsOverride",
-                        "params": {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": false}})),
-        );
+    pub async fn viewport(&self, width: u32, height: u32) {
+        self.cdp(
+            "Emulation.setDeviceMetricsOverride",
+            json!({"width": width, "height": height, "deviceScaleFactor": 1, "mobile": false}),
+        )
+        .await;
     }
 
     /// A PNG of the viewport.
-    pub fn screenshot(&mut self) -> Vec<u8> {
-        let p = self.s("/screenshot");
-        let b64 = self.call("GET", &p, None).as_str().unwrap_or_default().to_string();
-        base64_decode(&b64)
+    pub async fn screenshot(&self) -> Vec<u8> {
+        self.c().screenshot().await.unwrap_or_else(|e| panic!("WebDriver screenshot: {e}"))
     }
 
-    /// A PNG of the whole page (Chromium's full-page capture), at most `max_height` px tall.
-    pub fn screenshot_page(&mut self, max_height: u32) -> Vec<u8> {
-        let h =
-            self.script("return document.documentElement.scrollHeight").as_u64().unwrap_or(768).min(max_height as u64);
-        let p = self.s("/window/rect");
-        self.call("POST", &p, Some(json!({"width": 1366, "height": h + 140})));
-        let png = self.screenshot();
-        self.call("POST", &p, Some(json!({"width": 1366, "height": 768})));
+    /// A PNG of the whole page (the window made as tall as the page), at most `max_height` px tall.
+    pub async fn screenshot_page(&self, max_height: u32) -> Vec<u8> {
+        let h = self
+            .script("return document.documentElement.scrollHeight")
+            .await
+            .as_u64()
+            .unwrap_or(768)
+            .min(u64::from(max_height)) as u32;
+        let resize = |w, h| async move {
+            self.c().set_window_size(w, h).await.unwrap_or_else(|e| panic!("WebDriver window size: {e}"))
+        };
+        resize(1366, h + 140).await;
+        let png = self.screenshot().await;
+        resize(1366, 768).await;
         png
     }
 
     /// Waits until a file whose name ends in `suffix` has been downloaded.
-    pub fn wait_download(&self, suffix: &str) -> PathBuf {
+    pub async fn wait_download(&self, suffix: &str) -> PathBuf {
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             if let Ok(entries) = std::fs::read_dir(&self.downloads) {
@@ -286,7 +240,7 @@ impl Browser {
                         // Complete once its size has stopped changing.
                         let size = |p: &Path| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
                         let first = size(&e.path());
-                        std::thread::sleep(Duration::from_millis(300));
+                        tokio::time::sleep(Duration::from_millis(300)).await;
                         if first > 0 && size(&e.path()) == first {
                             return e.path();
                         }
@@ -294,23 +248,32 @@ impl Browser {
                 }
             }
             assert!(Instant::now() < deadline, "no download ending in {suffix} in {}", self.downloads.display());
-            std::thread::sleep(Duration::from_millis(100));
+            tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
 }
 
+/// The command's result, or a panic naming the command.
+fn done<T>(what: &str, r: Result<T, CmdError>) -> T {
+    r.unwrap_or_else(|e| panic!("WebDriver {what}: {e}"))
+}
+
+/// Errors of a page being replaced by the next one.
+fn settling(e: &CmdError) -> bool {
+    e.is_stale_element_reference() || e.is_no_such_element()
+}
+
 impl Drop for Browser {
     fn drop(&mut self) {
-        if !self.session.is_empty() {
-            let p = format!("/session/{}", self.session);
-            if let Ok(mut s) = TcpStream::connect(("127.0.0.1", self.port)) {
-                // Ends the browser; the reply is not awaited (the driver keeps connections open).
-                s.set_read_timeout(Some(Duration::from_secs(5))).ok();
-                let _ = s.write_all(
-                    format!("DELETE {p} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: 0\r\n\r\n")
-                        .as_bytes(),
-                );
-                let _ = s.read(&mut [0u8; 1024]);
+        // A test that failed midway: end the session (and so Chromium) before
+        // the driver, waiting on the test's own multi-threaded runtime.
+        if let Some(c) = self.client.take() {
+            if let Ok(rt) = tokio::runtime::Handle::try_current() {
+                if rt.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread {
+                    tokio::task::block_in_place(|| {
+                        let _ = rt.block_on(tokio::time::timeout(Duration::from_secs(10), c.close()));
+                    });
+                }
             }
         }
         let _ = self.driver.kill();
@@ -320,39 +283,4 @@ impl Drop for Browser {
 
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
-}
-
-fn dechunk(mut s: &str) -> String {
-    let mut out = String::new();
-    while let Some((size, rest)) = s.split_once("\r\n") {
-        let n = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
-        if n == 0 || rest.len() < n {
-            break;
-        }
-        out.push_str(&rest[..n]);
-        s = rest[n..].trim_start_matches("\r\n");
-    }
-    out
-}
-
-fn base64_decode(s: &str) -> Vec<u8> {
-    let val = |c: u8| match c {
-        b'A'..=b'Z' => Some(c - b'A'),
-        b'a'..=b'z' => Some(c - b'a' + 26),
-        b'0'..=b'9' => Some(c - b'0' + 52),
-        b'+' => Some(62),
-        b'/' => Some(63),
-        _ => None,
-    };
-    let mut out = Vec::with_capacity(s.len() * 3 / 4);
-    let (mut acc, mut bits) = (0u32, 0);
-    for c in s.bytes().filter_map(val) {
-        acc = (acc << 6) | u32::from(c);
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-        }
-    }
-    out
 }
