@@ -43,6 +43,18 @@ pub struct Document {
 }
 
 impl Document {
+    /// What is wrong with the document as a record: (field, Chinese message).
+    pub fn problems(&self) -> Vec<(&'static str, &'static str)> {
+        let mut out = Vec::new();
+        if self.title.trim().is_empty() {
+            out.push(("title", "文件标题不能为空"));
+        }
+        if self.repealed.is_some_and(|r| r < self.issued) {
+            out.push(("repealed", "废止日期早于印发日期"));
+        }
+        out
+    }
+
     /// 本年制发: issued in `year`.
     pub fn issued_in(&self, year: i16) -> bool {
         self.issued.year() == year
@@ -138,7 +150,18 @@ pub struct Case {
     pub decided: Option<(Date, CaseResult)>,
 }
 
+/// 审结 before 收到 is impossible.
+pub const DECIDED_BEFORE_RECEIVED: &str = "审结日期早于收到日期";
+
 impl Case {
+    /// What is wrong with the case as a record: (field, Chinese message).
+    pub fn problems(&self) -> Vec<(&'static str, &'static str)> {
+        match self.decided {
+            Some((on, _)) if on < self.received => vec![("decided", DECIDED_BEFORE_RECEIVED)],
+            _ => Vec::new(),
+        }
+    }
+
     /// Whether the case is in `year`'s table 四: received by the end of the
     /// year and not decided before it (decided in it, or still pending).
     pub fn counts_in(&self, year: i16) -> bool {

@@ -66,18 +66,16 @@ fn invalid(m: impl Into<String>) -> StoreError {
     StoreError::Invalid(m.into())
 }
 
-fn check_document(d: &Document) -> Result<(), StoreError> {
-    if d.title.trim().is_empty() {
-        return Err(invalid("文件标题不能为空"));
+/// The record's rules live in `ogi_rules::annual`; the first one broken refuses it.
+fn check(problems: Vec<(&'static str, &'static str)>) -> Result<(), StoreError> {
+    match problems.first() {
+        Some((_, m)) => Err(invalid(*m)),
+        None => Ok(()),
     }
-    if d.repealed.is_some_and(|r| r < d.issued) {
-        return Err(invalid("废止日期早于印发日期"));
-    }
-    Ok(())
 }
 
 pub(crate) fn add_document(tx: &Transaction, d: &Document, actor: &str) -> Result<i64, StoreError> {
-    check_document(d)?;
+    check(d.problems())?;
     tx.execute(
         "INSERT INTO documents (kind, title, number, issued, repealed) VALUES (?1, ?2, ?3, ?4, ?5)",
         params![d.kind.key(), d.title.trim(), d.number.trim(), d.issued.to_string(), d.repealed.map(|r| r.to_string())],
@@ -94,7 +92,7 @@ pub(crate) fn repeal_document(tx: &Transaction, id: i64, on: Date, actor: &str) 
         return Err(invalid(format!("文件 #{id} 已于 {} 废止", d.repealed.map(|r| r.to_string()).unwrap_or_default())));
     }
     d.repealed = Some(on);
-    check_document(&d)?;
+    check(d.problems())?;
     tx.execute("UPDATE documents SET repealed = ?1 WHERE id = ?2", params![on.to_string(), id])?;
     audit(tx, actor, format!("废止文件 #{id}"), Some(before), Some(describe_document(&d)))
 }
@@ -161,9 +159,7 @@ pub(crate) fn art20(conn: &Connection, year: i16) -> Result<Option<Art20Figures>
 }
 
 pub(crate) fn add_case(tx: &Transaction, c: &Case, actor: &str) -> Result<i64, StoreError> {
-    if c.decided.is_some_and(|(on, _)| on < c.received) {
-        return Err(invalid("审结日期早于收到日期"));
-    }
+    check(c.problems())?;
     let (decided, result) = c.decided.map_or((None, None), |(on, r)| (Some(on.to_string()), Some(r.key())));
     tx.execute(
         "INSERT INTO cases (kind, received, summary, decided, result) VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -185,11 +181,9 @@ pub(crate) fn decide_case(
     if let Some((d, r)) = c.decided {
         return Err(invalid(format!("案件 #{id} 已于 {d} 审结（{}）", r.label())));
     }
-    if on < c.received {
-        return Err(invalid("审结日期早于收到日期"));
-    }
     let before = describe_case(&c);
     c.decided = Some((on, result));
+    check(c.problems())?;
     tx.execute("UPDATE cases SET decided = ?1, result = ?2 WHERE id = ?3", params![on.to_string(), result.key(), id])?;
     audit(tx, actor, format!("案件 #{id} 审结"), Some(before), Some(describe_case(&c)))
 }

@@ -535,11 +535,6 @@ pub async fn add_document(
     let number = e.text("number", &f.number, 100, false);
     let issued = e.date("issued", &f.issued, true);
     let repealed = e.date("repealed", &f.repealed, false);
-    if let (Some(i), Some(r)) = (issued, repealed) {
-        if r < i {
-            e.add("repealed", "废止日期早于印发日期");
-        }
-    }
     let values = FormView::with(&[
         ("kind", &f.kind),
         ("title", &f.title),
@@ -551,6 +546,10 @@ pub async fn add_document(
         (Some(kind), Some(issued)) => Some(Document { kind, title, number, issued, repealed }),
         _ => None,
     };
+    // The record's own rules, as the store will judge them, shown at their fields.
+    for (field, m) in doc.as_ref().map(Document::problems).unwrap_or_default() {
+        e.add(field, m);
+    }
     submit(
         &state,
         &session,
@@ -700,11 +699,6 @@ pub async fn add_case(
         (true, false) => e.add("decided", "已选审结结果，请填写审结日期"),
         _ => {}
     }
-    if let (Some(r), Some(d)) = (received, decided) {
-        if d < r {
-            e.add("decided", "审结日期早于收到日期");
-        }
-    }
     let values = FormView::with(&[
         ("kind", &f.kind),
         ("received", &f.received),
@@ -718,6 +712,9 @@ pub async fn add_case(
         }
         _ => None,
     };
+    for (field, m) in case.as_ref().map(Case::problems).unwrap_or_default() {
+        e.add(field, m);
+    }
     submit(
         &state,
         &session,
