@@ -102,7 +102,9 @@ fn label_re(pattern: &str, prefix: Option<&str>) -> Regex {
     let sep = "[ \\t\\n]*";
     let mut pat = String::new();
     if let Some(p) = prefix {
-        pat.push_str(&format!("(?:{}{sep}[.、]{sep})?", regex::escape(p)));
+        // "2." on one line: a digit ending a line of numbers is not the
+        // next label's number.
+        pat.push_str(&format!("(?:{}[ \\t]*[.、]{sep})?", regex::escape(p)));
     }
     pat.push_str(pattern);
     Regex::new(&pat).expect("label pattern")
@@ -374,6 +376,57 @@ struct Area {
     grid: Option<Vec<Option<Token>>>,
     /// The area runs into the end of the document: the row may be cut off.
     open: bool,
+    /// Text that is not the rest of the row's own label stands between the
+    /// label and the numbers: they may belong to another row (a label wrapped
+    /// around its numbers, a row whose label was not recognised).
+    detached: Option<String>,
+}
+
+/// What may stand between a row's label (as the pattern matches it) and its
+/// numbers: the rest of the label as the template prints it (normalized:
+/// ASCII parentheses and commas, no quotes), then the row's group label
+/// (PDFs print a spanning group label in the middle of its rows).
+#[derive(Clone, Copy)]
+struct LeadIn {
+    rest: &'static str,
+    group: Option<&'static str>,
+}
+
+impl LeadIn {
+    const NONE: LeadIn = LeadIn { rest: "", group: None };
+
+    fn of_t3(row: T3Row) -> LeadIn {
+        let rest = match row {
+            T3Row::New | T3Row::CarriedOver => "数量",
+            T3Row::Outcome(Outcome::Partial) => "(区分处理的,只计这一情形,不计其他情形)",
+            T3Row::Outcome(Outcome::Other(OtherReason::OverdueCorrection | OtherReason::OverdueFee)) => {
+                "、行政机关不再处理其政府信息公开申请"
+            }
+            _ => "",
+        };
+        let group = match row {
+            T3Row::Outcome(Outcome::Denied(_)) => Some("(三)不予公开"),
+            T3Row::Outcome(Outcome::Unavailable(_)) => Some("(四)无法提供"),
+            T3Row::Outcome(Outcome::NotProcessed(_)) => Some("(五)不予处理"),
+            T3Row::Outcome(Outcome::Other(_)) => Some("(六)其他处理"),
+            _ => None,
+        };
+        LeadIn { rest, group }
+    }
+
+    /// Whether `seen` (the text between label and numbers, separators
+    /// dropped) is a prefix of the label's rest, optionally followed by the
+    /// whole group label.
+    fn admits(&self, seen: &str) -> bool {
+        let mut rest = self.rest.chars();
+        let mut it = seen.char_indices();
+        for (i, c) in it.by_ref() {
+            if rest.next() != Some(c) {
+                return self.group.is_some_and(|g| &seen[i..] == g);
+            }
+        }
+        true
+    }
 }
 
 static PROSE_NUMBER: LazyLock<Regex> = LazyLock::new(|| {
@@ -570,7 +623,7 @@ impl Extractor<'_> {
             let keys: Vec<CellKey> = ApplicantColumn::ALL.iter().map(|&c| CellKey::T3(row, c)).collect();
             let slots = vec![COUNT; 7];
             let identities = [Identity { total: 6, parts: (0..6).collect() }];
-            let area = self.area(label_end, area_end, end == self.norm.text.len());
+            let area = self.area(label_end, area_end, end == self.norm.text.len(), LeadIn::of_t3(row));
             let what = format!("表三“{}”行", row.label());
             if let Some(p) = self.read_row(&keys, &slots, &identities, area, &what) {
                 pending.push(p);
@@ -607,13 +660,76 @@ impl Extractor<'_> {
         // In a grid the run is the data row: start it at its first cell.
         let run_start = text[run_start..end].find(|c: char| !is_sep(c)).map_or(end, |p| run_start + p);
         let open = end == text.len();
+        // The table starts at the last 行政复议 before its numbers (the
+        // section heading and prose before it say 行政复议 too).
+        let table_start =
+            T4_HEADER.find_iter(&text[..run_start]).filter(|m| m.start() >= start).last().map_or(start, |m| m.start());
+        if text[table_start..run_start].bytes().any(|b| b.is_ascii_digit()) {
+            // Numbers before the trailing run: the table is not one header and
+            // one data row. Reading the trailing run as the whole table (blank
+            // cells dropped) would set cells printed elsewhere to 0.
+            self.read_t4_by_group(table_start, end);
+            return;
+        }
+        let area = self.t4_area(run_start, end, open);
+        if let Some(p) = self.read_row(&keys, &slots, &identities, area, "表四") {
+            self.commit(p);
+        }
+    }
+
+    fn t4_area(&self, run_start: usize, end: usize, open: bool) -> Area {
         let grid = self.norm.explicit() && self.norm.in_cells(run_start);
-        let mut area = self.area_from(run_start, end, open, false);
+        let mut area = self.area_from(run_start, end, open, false, LeadIn::NONE);
         if grid {
             area.grid = self.grid_cells(run_start, end, false);
         }
-        if let Some(p) = self.read_row(&keys, &slots, &identities, area, "表四") {
-            self.commit(p);
+        area
+    }
+
+    /// Table 四 printed as three small tables (or three rows), one per group:
+    /// each group's label, its header, and one run of five numbers. Read only
+    /// when each group's part of the text holds exactly one run of numbers.
+    fn read_t4_by_group(&mut self, start: usize, end: usize) {
+        static DIRECT: LazyLock<Regex> = LazyLock::new(|| label("未经复议直接起诉", None));
+        static AFTER: LazyLock<Regex> = LazyLock::new(|| label("复议后起诉", None));
+        let text = &self.norm.text;
+        let all: Vec<CellKey> =
+            T4Group::ALL.iter().flat_map(|&g| T4Column::ALL.iter().map(move |&c| CellKey::T4(g, c))).collect();
+        let fail = |ex: &mut Self| {
+            ex.note(
+                "read.t4-layout",
+                "表四的数字分散在多处，无法确定各组对应关系，表四未读取".into(),
+                all.clone(),
+                ex.norm.origin_at(start),
+            );
+        };
+        let g1 = T4_HEADER.find_at(text, start).filter(|m| m.start() < end);
+        let g2 = g1.and_then(|m| DIRECT.find_at(text, m.end())).filter(|m| m.start() < end);
+        let g3 = g2.and_then(|m| AFTER.find_at(text, m.end())).filter(|m| m.start() < end);
+        let (Some(g1), Some(g2), Some(g3)) = (g1, g2, g3) else { return fail(self) };
+        let segments = [(g1.end(), g2.start()), (g2.end(), g3.start()), (g3.end(), end)];
+        // Each segment: header words, then one run of numbers, then at most
+        // text without digits (the next group's "行政诉讼").
+        let mut areas = Vec::new();
+        for (a, b) in segments {
+            let Some(first) = (a..b).find(|&i| text.is_char_boundary(i) && scan_number(text, i, b).is_some()) else {
+                return fail(self);
+            };
+            let area = self.t4_area(first, b, b == text.len());
+            let after = area.tokens.last().map_or(b, |t| t.span.1);
+            if area.tokens.is_empty() || text[after..b].bytes().any(|c| c.is_ascii_digit()) {
+                return fail(self);
+            }
+            areas.push(area);
+        }
+        let slots = vec![COUNT; 5];
+        let identities = [Identity { total: 4, parts: (0..4).collect() }];
+        for (&g, area) in T4Group::ALL.iter().zip(areas) {
+            let keys: Vec<CellKey> = T4Column::ALL.iter().map(|&c| CellKey::T4(g, c)).collect();
+            let what = format!("表四“{}”", g.label());
+            if let Some(p) = self.read_row(&keys, &slots, &identities, area, &what) {
+                self.commit(p);
+            }
         }
     }
 
@@ -635,7 +751,7 @@ impl Extractor<'_> {
             let keys: Vec<CellKey> = cols.iter().map(|&c| CellKey::T2(row, c)).collect();
             let slots: Vec<Slot> =
                 keys.iter().map(|k| Slot { negative_ok: k.may_be_negative(), decimal_ok: k.is_amount() }).collect();
-            let area = self.area(label_end, area_end, end == self.norm.text.len());
+            let area = self.area(label_end, area_end, end == self.norm.text.len(), LeadIn::NONE);
             let what = format!("表二“{}”行", row.label());
             if let Some(p) = self.read_row(&keys, &slots, &[], area, &what) {
                 let p = confirm_by_prose(p, &prose_figures(prose, row, cols));
@@ -645,15 +761,16 @@ impl Extractor<'_> {
     }
 
     /// The numbers after a label, up to the first text after them.
-    fn area(&self, label_end: usize, area_end: usize, region_open: bool) -> Area {
-        self.area_from(label_end, area_end, region_open, self.norm.in_cells(label_end.saturating_sub(1)))
+    fn area(&self, label_end: usize, area_end: usize, region_open: bool, lead: LeadIn) -> Area {
+        self.area_from(label_end, area_end, region_open, self.norm.in_cells(label_end.saturating_sub(1)), lead)
     }
 
-    fn area_from(&self, from: usize, to: usize, region_open: bool, grid: bool) -> Area {
+    fn area_from(&self, from: usize, to: usize, region_open: bool, grid: bool, lead: LeadIn) -> Area {
         let text = &self.norm.text;
         let mut tokens = Vec::new();
         let mut i = from;
         let mut stopped = false;
+        let mut seen = String::new();
         while i < to {
             let c = text[i..].chars().next().expect("in range");
             if is_sep(c) {
@@ -669,11 +786,13 @@ impl Extractor<'_> {
                 stopped = true;
                 break;
             }
+            seen.push(c);
             i += c.len_utf8();
         }
         let open = region_open && !stopped && to == text.len();
         let grid = if grid { self.grid_cells(from, to, true) } else { None };
-        Area { tokens, grid, open }
+        let detached = (!tokens.is_empty() && !lead.admits(&seen)).then_some(seen);
+        Area { tokens, grid, open, detached }
     }
 
     /// In an explicit grid: the cells after the label's cell, to the row's end.
@@ -745,6 +864,16 @@ impl Extractor<'_> {
                 }
                 return None;
             }
+        }
+        if let Some(between) = &area.detached {
+            let between: String = between.chars().take(24).collect();
+            self.note(
+                "read.label-apart",
+                format!("{what}的标签与数字之间隔有其他文字（“{between}”），数字可能属于别的行，该行未读取"),
+                keys.to_vec(),
+                self.norm.origin_at(area.tokens[0].span.0),
+            );
+            return None;
         }
         if area.open {
             if area.tokens.last().is_some_and(cut_short) {
