@@ -72,8 +72,14 @@ pub fn extract(flat: &Flat, format: SourceFormat) -> Result<Report, NotAReport> 
         );
     }
     let found_tables = regions.t2.is_some() || regions.t3.is_some();
-    if title.is_none() && !found_tables && sections.len() < 2 {
+    // A fragment without title or tables is still a report when it says so
+    // ("本年度报告根据《中华人民共和国政府信息公开条例》…编制") or shows its sections.
+    let says_so = LEGAL_BASIS.is_match(text) || !sections.is_empty() && REPORT_MENTION.is_match(text);
+    if title.is_none() && !found_tables && sections.len() < 2 && !says_so {
         return Err(NotAReport("不是政府信息公开工作年度报告：未找到报告标题，也未找到统计表".into()));
+    }
+    if title.is_none() {
+        ex.note("read.no-title", "未找到报告标题：报告机关无法确定，年度取自正文".into(), vec![], None);
     }
     if !found_tables {
         ex.note("read.no-tables", "未找到统计表（表格可能以图片或附件形式发布）".into(), vec![], None);
@@ -754,7 +760,9 @@ impl Extractor<'_> {
             let area = self.area(label_end, area_end, end == self.norm.text.len(), LeadIn::NONE);
             let what = format!("表二“{}”行", row.label());
             if let Some(p) = self.read_row(&keys, &slots, &[], area, &what) {
-                let p = confirm_by_prose(p, &prose_figures(prose, row, cols));
+                let figures = prose_figures(prose, row, cols);
+                let p = confirm_by_prose(p, &figures);
+                self.prose_contradictions(&p, &figures);
                 self.commit(p);
             }
         }
@@ -923,6 +931,18 @@ impl Extractor<'_> {
                     Some(pending)
                 }
             }
+            solve::Outcome::Inconsistent => {
+                self.note(
+                    "read.inconsistent-row",
+                    format!(
+                        "{what}印作“{}”，无论怎样拆分都不满足合计关系（总计 = 各栏之和），原表有误；各栏数值无法确定，该行未读取",
+                        self.printed(&area.tokens)
+                    ),
+                    keys.to_vec(),
+                    origin,
+                );
+                None
+            }
             solve::Outcome::NoReading => {
                 self.note(
                     "read.unreadable-row",
@@ -934,6 +954,37 @@ impl Extractor<'_> {
                     origin,
                 );
                 None
+            }
+        }
+    }
+
+    /// A figure the prose states for a cell of a glued row that no reading
+    /// of the printed digits gives: prose and table contradict each other
+    /// whichever split is right (`现行有效…393件` against `77132470`).
+    fn prose_contradictions(&mut self, p: &Pending, figures: &[(T2Column, Number)]) {
+        if p.candidates.is_empty() || p.readings == 1 {
+            return;
+        }
+        for (i, k) in p.keys.iter().enumerate() {
+            let CellKey::T2(row, col) = *k else { continue };
+            if p.cells[i].is_some() {
+                continue;
+            }
+            let stated: Vec<Number> = figures.iter().filter(|f| f.0 == col).map(|f| f.1).collect();
+            // Only a single figure for the cell: two different ones are the prose's own business.
+            let [v] = stated.as_slice() else { continue };
+            if p.candidates.iter().all(|c| c[i].value != *v) {
+                self.note(
+                    "read.prose-contradicts",
+                    format!(
+                        "正文称“{}”{}为 {v}，而表二该行印作“{}”，无论怎样拆分都得不出 {v}",
+                        row.label(),
+                        col.label(),
+                        self.printed(&p.tokens)
+                    ),
+                    vec![*k],
+                    p.origin,
+                );
             }
         }
     }
@@ -1209,7 +1260,16 @@ fn find_title(flat: &Flat) -> Option<Title> {
         let t: String = p.text.chars().filter(|c| !c.is_whitespace() && *c != '\u{3000}').collect();
         let t = fold_punct(&t);
         // Traditional characters and inline pinyin of mirror sites.
-        let t = strip_pinyin(&t);
+        let mut t = strip_pinyin(&t);
+        // Page chrome on the title's line ("…年度报告 发布日期：2024-01-20 来源：…").
+        if let Some(at) = ["发布日期", "发布时间", "发表日期", "来源:", "浏览次数", "字号:"]
+            .iter()
+            .filter_map(|w| t.find(w))
+            .filter(|&at| at > 0)
+            .min()
+        {
+            t.truncate(at);
+        }
         if t.starts_with("一、") && (t.contains("总体情况") || t.contains("總體情況")) {
             break;
         }
@@ -1232,7 +1292,7 @@ fn find_title(flat: &Flat) -> Option<Title> {
             if let Some(c) = re.captures(&simplified) {
                 let agency = c
                     .name("agency")
-                    .map(|m| printed(m).trim_matches(|c: char| !is_name_char(c)).to_string())
+                    .map(|m| clean_agency(printed(m).trim_matches(|c: char| !is_name_char(c))))
                     .filter(|a| a.chars().count() >= 2 && !a.contains("关于"));
                 // Page chrome glued to a title ("无障碍|关怀版…") is not a name.
                 if agency.as_deref().is_some_and(|a| a.contains(['|', ':', '>', '/'])) {
@@ -1257,6 +1317,40 @@ fn find_title(flat: &Flat) -> Option<Title> {
         }
     }
     None
+}
+
+/// An agency name without what a page put before it: a label word (`名称`),
+/// an image's alt text (`图片`), the site's column name (`政府信息公开年报`).
+fn clean_agency(a: &str) -> String {
+    const PREFIXES: [&str; 12] = [
+        "名称",
+        "标题",
+        "题名",
+        "图片",
+        "政府信息公开工作年度报告",
+        "政府信息公开年度报告",
+        "政府信息公开年报",
+        "政务公开年度报告",
+        "信息公开年报",
+        "年度报告",
+        "年报",
+        "正文",
+    ];
+    let mut a = a;
+    loop {
+        let before = a;
+        for p in PREFIXES {
+            if let Some(rest) = a.strip_prefix(p) {
+                let rest = rest.trim_start_matches(|c: char| !is_name_char(c));
+                if rest.chars().count() >= 2 {
+                    a = rest;
+                }
+            }
+        }
+        if a == before {
+            return a.to_string();
+        }
+    }
 }
 
 fn is_name_char(c: char) -> bool {
@@ -1287,6 +1381,19 @@ fn fold_punct(s: &str) -> String {
         .collect()
 }
 
+static LEGAL_BASIS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new("本(?:年度)?报告[^。\\n]{0,20}?根据[^。\\n]{0,20}?《中华人民共和国政府信息公开条例》")
+        .expect("legal basis")
+});
+/// The report named with its year in the text ("现公开…2025年政府信息公开工作报告",
+/// a title the title patterns did not take): it outranks the statistics period.
+static REPORT_MENTION: LazyLock<Regex> = LazyLock::new(|| {
+    let tail = "(?:政府信息公开|政务公开)(?:工作)?(?:年度)?(?:工作)?(?:报告|年报)";
+    Regex::new(&format!(
+        "((?:19|20)\\d\\d)[ \\t]*年度?[^\\n。，,;；]{{0,40}}?{tail}|{tail}[ \\t]*[(\\[【〔]?[ \\t]*((?:19|20)\\d\\d)[ \\t]*年"
+    ))
+    .expect("report mention")
+});
 static STAT_PERIOD: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new("统计[^。\\n]{0,12}?((?:19|20)\\d\\d)[ \\t]*年[ \\t]*1[ \\t]*月[ \\t]*1[ \\t]*日").expect("period")
 });
@@ -1295,13 +1402,18 @@ static YEAR_MENTION: LazyLock<Regex> = LazyLock::new(|| Regex::new("((?:19|20)\\
 /// The statistics year when no title says it: the statistics period, else
 /// the year the opening text mentions most.
 fn year_from_text(text: &str) -> Option<u16> {
-    if let Some(c) = STAT_PERIOD.captures(text) {
-        return c[1].parse().ok();
-    }
     let head = match text.char_indices().nth(3000) {
         Some((i, _)) => &text[..i],
         None => text,
     };
+    if let Some(c) = REPORT_MENTION.captures(head) {
+        if let Some(y) = c.get(1).or_else(|| c.get(2)).and_then(|m| m.as_str().parse().ok()) {
+            return Some(y);
+        }
+    }
+    if let Some(c) = STAT_PERIOD.captures(text) {
+        return c[1].parse().ok();
+    }
     let mut counts: BTreeMap<u16, (usize, usize)> = BTreeMap::new();
     for (n, c) in YEAR_MENTION.captures_iter(head).enumerate() {
         if let Ok(y) = c[1].parse::<u16>() {
@@ -1345,6 +1457,43 @@ mod tests {
             assert_eq!(r.meta.agency.as_deref(), agency, "{text}");
             assert_eq!(r.meta.year, Some(year), "{text}");
         }
+    }
+
+    #[test]
+    fn agency_names_lose_what_the_page_put_before_them() {
+        for (line, agency) in [
+            ("名称：某某市交通运输局2023年政府信息公开工作年度报告", "某某市交通运输局"),
+            ("图片某某县人民政府办公室2022年政府信息公开工作年度报告", "某某县人民政府办公室"),
+            ("政府信息公开年报某某区司法局2024年度政府信息公开工作年度报告", "某某区司法局"),
+            ("标题: 政府信息公开年报 某某镇人民政府2021年政府信息公开工作年度报告", "某某镇人民政府"),
+        ] {
+            let r = read_text(&format!("{line}\n一、总体情况\n正文。"));
+            assert_eq!(r.meta.agency.as_deref(), Some(agency), "{line}");
+        }
+    }
+
+    #[test]
+    fn the_year_the_report_names_outranks_a_stale_statistics_period() {
+        // The title has page chrome on its line, so no title pattern takes it;
+        // the period was copied from last year's report.
+        let r = read_text(
+            "某某县统计局2023年政府信息公开工作年度报告 发布日期：2024-01-20 来源：本站 浏览次数：35\n\
+             本报告中所列数据的统计期限自2022年1月1日起至2022年12月31日止。\n一、总体情况\n正文。",
+        );
+        assert_eq!(r.meta.year, Some(2023));
+    }
+
+    #[test]
+    fn a_fragment_that_says_it_is_a_report_is_read_and_says_what_is_missing() {
+        let r = read_text(
+            "本年度报告根据《中华人民共和国政府信息公开条例》（以下简称《条例》）和有关规定编制。\n\
+             一、总体情况\n2023年，我局认真贯彻落实《条例》。",
+        );
+        assert!(r.notes.iter().any(|n| n.code == "read.no-title"));
+        assert!(r.notes.iter().any(|n| n.code == "read.no-tables"));
+        let mut f = Flat::default();
+        f.line(1, "会议纪要：本报告根据会议讨论编制。");
+        assert!(extract(&f, SourceFormat::Text).is_err());
     }
 
     #[test]
@@ -1417,7 +1566,7 @@ mod tests {
         let r = read_text("某局2024年政府信息公开工作年度报告\n一、本年新收政府信息公开申请数量3000000二、上年结转政府信息公开申请数量0000000（一）予以公开");
         assert_eq!(get(&r, "t3.new.natural"), None);
         assert_eq!(get(&r, "t3.carried_over.total").as_deref(), Some("0"));
-        let note = r.notes.iter().find(|n| n.code == "read.unreadable-row").expect("a note");
+        let note = r.notes.iter().find(|n| n.code == "read.inconsistent-row").expect("a note");
         assert!(note.message.contains("3000000"), "{}", note.message);
         assert!(note.cells.contains(&"t3.new.total".parse().unwrap()));
     }

@@ -59,8 +59,11 @@ pub enum Outcome {
         /// Every admissible reading (empty when there were too many to list).
         candidates: Vec<Vec<Read>>,
     },
-    /// No reading fits the cells (too many numbers, or none satisfying the identities).
+    /// No reading fits the cells (too many numbers, say).
     NoReading,
+    /// The tokens fit the cells, but no reading satisfies the identities: the
+    /// printing is wrong whichever cell each digit belongs to.
+    Inconsistent,
 }
 
 /// Work bound: beyond this many search steps the row is called ambiguous.
@@ -249,7 +252,7 @@ pub fn solve(tokens: &[Token], slots: &[Slot], identities: &[Identity], allow_va
     match search(true, 10_000) {
         None => unknown(),
         Some(mut found) => match found.len() {
-            0 => Outcome::NoReading,
+            0 => Outcome::Inconsistent,
             1 => Outcome::Unique { cells: found.pop().expect("one"), by_identity: true },
             _ => agreement(slots.len(), found),
         },
@@ -302,7 +305,7 @@ mod tests {
         match o {
             Outcome::Unique { cells, .. } => cells.iter().map(|r| Some(r.value.to_string())).collect(),
             Outcome::Partial { cells, .. } => cells.iter().map(|r| r.map(|r| r.value.to_string())).collect(),
-            Outcome::NoReading => vec![],
+            Outcome::NoReading | Outcome::Inconsistent => vec![],
         }
     }
 
@@ -348,8 +351,9 @@ mod tests {
     #[test]
     fn glued_row_that_fits_no_identity_is_not_read() {
         let (slots, ids) = t3_row();
-        // Printed 3 0 0 0 0 0 0 (total left at 0) or 30 … with a blank: unknowable.
-        assert_eq!(solve(&toks("3000000"), &slots, &ids, true), Outcome::NoReading);
+        // Printed 3 0 0 0 0 0 0 (total left at 0) or 30 … with a blank: which
+        // is unknowable, but every split breaks the row sum.
+        assert_eq!(solve(&toks("3000000"), &slots, &ids, true), Outcome::Inconsistent);
     }
 
     #[test]

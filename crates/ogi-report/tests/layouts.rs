@@ -16,6 +16,7 @@ use ogi_report::CellKey;
 
 #[derive(Default)]
 struct Tally {
+    time: std::time::Duration,
     reports: usize,
     cells: usize,
     read: usize,
@@ -94,18 +95,22 @@ fn no_printed_layout_makes_the_reader_print_a_wrong_number() {
         assert!(layout_gen::consistent(case), "generator made an inconsistent report (seed {seed})");
         for family in Family::ALL {
             let mut rng = Rng::new(seed.wrapping_mul(31).wrapping_add(family as u64));
-            run(case, family, &mut rng, tallies.entry(family).or_default(), *seed);
+            let t = tallies.entry(family).or_default();
+            let started = std::time::Instant::now();
+            run(case, family, &mut rng, t, *seed);
+            t.time += started.elapsed();
         }
     }
-    let mut summary = String::from("family                 reports   cells read\n");
+    let mut summary = String::from("family                 reports   cells read   time\n");
     let (mut reports, mut wrong) = (0, Vec::new());
     for (f, t) in &tallies {
         reports += t.reports;
         summary.push_str(&format!(
-            "{:<22} {:>7}   {:>5.1} %{}\n",
+            "{:<22} {:>7}   {:>5.1} %   {:>5.2} s{}\n",
             f.name(),
             t.reports,
             100.0 * t.read as f64 / t.cells.max(1) as f64,
+            t.time.as_secs_f64(),
             if t.refused > 0 { format!("  ({} refused)", t.refused) } else { String::new() }
         ));
         wrong.extend(t.wrong.iter().cloned());
