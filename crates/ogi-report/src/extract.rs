@@ -549,37 +549,21 @@ struct Pending {
     origin: Option<Origin>,
 }
 
-/// Table 三's column identities that involve a cell of `pending` and whose
-/// cells are all known hold.
-fn column_identities_hold(
-    value: &dyn Fn(CellKey) -> Option<Number>,
-    pending: &std::collections::BTreeSet<CellKey>,
-    outcome_rows: &[T3Row],
-) -> bool {
-    let sum = |rows: &[T3Row], col: ApplicantColumn| -> Option<Number> {
-        rows.iter().try_fold(Number::ZERO, |acc, &r| acc.checked_add(value(CellKey::T3(r, col))?))
-    };
-    let involved = |rows: &[T3Row], col: ApplicantColumn| rows.iter().any(|&r| pending.contains(&CellKey::T3(r, col)));
-    ApplicantColumn::ALL.iter().all(|&col| {
-        let flow = [T3Row::New, T3Row::CarriedOver, T3Row::Total, T3Row::CarryForward];
-        let flow_ok = !involved(&flow, col)
-            || match (sum(&flow[..2], col), sum(&flow[2..], col)) {
-                (Some(a), Some(b)) => a == b,
-                _ => true,
-            };
-        let mut with_total = outcome_rows.to_vec();
-        with_total.push(T3Row::Total);
-        let outcomes_ok = outcome_rows.is_empty()
-            || !involved(&with_total, col)
-            || match (sum(outcome_rows, col), value(CellKey::T3(T3Row::Total, col))) {
-                (Some(a), Some(b)) => a == b,
-                _ => true,
-            };
-        flow_ok && outcomes_ok
-    })
+const COUNT: Slot = Slot { negative_ok: false, decimal_ok: false };
+
+/// A cell in a column identity: known, or a cell of a pending row.
+#[derive(Clone, Copy)]
+enum Term {
+    Known(i64),
+    /// (pending row, cell of that row)
+    Pending(usize, usize),
 }
 
-const COUNT: Slot = Slot { negative_ok: false, decimal_ok: false };
+/// Σ sign × term = 0; `last` is the last pending row it involves.
+struct ColumnIdentity {
+    last: usize,
+    terms: Vec<(i64, Term)>,
+}
 
 impl Extractor<'_> {
     fn note(&mut self, code: &str, message: String, cells: Vec<CellKey>, origin: Option<Origin>) {
@@ -1019,49 +1003,65 @@ impl Extractor<'_> {
     /// that satisfies the identities gives it the same value.
     fn resolve_by_columns(&mut self, pending: Vec<Pending>, outcome_rows: &[T3Row]) {
         const MAX_COMBOS: usize = 200_000;
+        const MAX_VALID: usize = 10_000;
         let combos = pending.iter().try_fold(1usize, |acc, p| acc.checked_mul(p.candidates.len().max(1)));
         let decidable = !pending.is_empty()
             && pending.iter().all(|p| !p.candidates.is_empty())
             && combos.is_some_and(|c| c <= MAX_COMBOS);
-        if !decidable {
+        // Candidate values as integers (table 三 holds counts only).
+        let values: Option<Vec<Vec<Vec<i64>>>> = pending
+            .iter()
+            .map(|p| p.candidates.iter().map(|c| c.iter().map(|r| r.value.as_int()).collect()).collect())
+            .collect();
+        let (true, Some(values)) = (decidable, values) else {
             pending.into_iter().for_each(|p| self.commit(p));
             return;
-        }
-        let pending_keys: std::collections::BTreeSet<CellKey> =
-            pending.iter().flat_map(|p| p.keys.iter().copied()).collect();
+        };
+        let ids = self.column_identities(&pending, outcome_rows);
+        // Backtracking over the rows' readings; an identity is checked as soon
+        // as the last pending row it involves has a reading.
         let mut valid: Vec<Vec<usize>> = Vec::new();
         let mut choice = vec![0usize; pending.len()];
-        loop {
-            let value = |k: CellKey| -> Option<Number> {
-                for (p, &c) in pending.iter().zip(&choice) {
-                    if let Some(i) = p.keys.iter().position(|x| *x == k) {
-                        return Some(p.candidates[c][i].value);
-                    }
-                }
-                self.cells.get(&k).map(|c| c.value)
-            };
-            if column_identities_hold(&value, &pending_keys, outcome_rows) {
+        let holds = |ids: &[ColumnIdentity], depth: usize, choice: &[usize]| {
+            ids.iter().filter(|id| id.last == depth).all(|id| {
+                let s: i64 = id
+                    .terms
+                    .iter()
+                    .map(|&(sign, t)| {
+                        sign * match t {
+                            Term::Known(v) => v,
+                            Term::Pending(pi, ci) => values[pi][choice[pi]][ci],
+                        }
+                    })
+                    .sum();
+                s == 0
+            })
+        };
+        fn walk(
+            depth: usize,
+            choice: &mut Vec<usize>,
+            counts: &[usize],
+            valid: &mut Vec<Vec<usize>>,
+            holds: &dyn Fn(usize, &[usize]) -> bool,
+        ) {
+            if valid.len() > MAX_VALID {
+                return;
+            }
+            if depth == counts.len() {
                 valid.push(choice.clone());
-                if valid.len() > 10_000 {
-                    break;
-                }
+                return;
             }
-            // Next combination.
-            let mut i = 0;
-            while i < choice.len() {
-                choice[i] += 1;
-                if choice[i] < pending[i].candidates.len() {
-                    break;
+            for c in 0..counts[depth] {
+                choice[depth] = c;
+                if holds(depth, choice) {
+                    walk(depth + 1, choice, counts, valid, holds);
                 }
-                choice[i] = 0;
-                i += 1;
-            }
-            if i == choice.len() {
-                break;
             }
         }
+        let counts: Vec<usize> = pending.iter().map(|p| p.candidates.len()).collect();
+        walk(0, &mut choice, &counts, &mut valid, &|d, ch| holds(&ids, d, ch));
         for (pi, mut p) in pending.into_iter().enumerate() {
-            if !valid.is_empty() && valid.len() <= 10_000 {
+            if !valid.is_empty() && valid.len() <= MAX_VALID {
                 let chosen: Vec<&[solve::Read]> = valid.iter().map(|v| p.candidates[v[pi]].as_slice()).collect();
                 let agreed = solve::agree(p.keys.len(), chosen.into_iter());
                 p.readings = valid.iter().map(|v| v[pi]).collect::<std::collections::BTreeSet<_>>().len();
@@ -1069,6 +1069,48 @@ impl Extractor<'_> {
             }
             self.commit(p);
         }
+    }
+
+    /// Table 三's column identities that involve a pending cell and whose
+    /// other cells are all known: for every column, 一 + 二 − 总计 − 四 = 0
+    /// and Σ outcomes − 总计 = 0 (the latter only when every outcome row was found).
+    fn column_identities(&self, pending: &[Pending], outcome_rows: &[T3Row]) -> Vec<ColumnIdentity> {
+        let mut at: BTreeMap<CellKey, (usize, usize)> = BTreeMap::new();
+        for (pi, p) in pending.iter().enumerate() {
+            for (ci, k) in p.keys.iter().enumerate() {
+                at.insert(*k, (pi, ci));
+            }
+        }
+        let term = |k: CellKey| -> Option<Term> {
+            match at.get(&k) {
+                Some(&(pi, ci)) => Some(Term::Pending(pi, ci)),
+                None => self.cells.get(&k).and_then(|c| c.value.as_int()).map(Term::Known),
+            }
+        };
+        let mut ids = Vec::new();
+        let mut add = |terms: Vec<(i64, CellKey)>| {
+            let resolved: Option<Vec<(i64, Term)>> = terms.iter().map(|&(s, k)| term(k).map(|t| (s, t))).collect();
+            let Some(terms) = resolved else { return };
+            let last = terms.iter().filter_map(|t| if let Term::Pending(pi, _) = t.1 { Some(pi) } else { None }).max();
+            if let Some(last) = last {
+                ids.push(ColumnIdentity { last, terms });
+            }
+        };
+        for &col in ApplicantColumn::ALL {
+            let k = |r: T3Row| CellKey::T3(r, col);
+            add(vec![
+                (1, k(T3Row::New)),
+                (1, k(T3Row::CarriedOver)),
+                (-1, k(T3Row::Total)),
+                (-1, k(T3Row::CarryForward)),
+            ]);
+            if !outcome_rows.is_empty() {
+                let mut terms: Vec<(i64, CellKey)> = outcome_rows.iter().map(|&r| (1, k(r))).collect();
+                terms.push((-1, k(T3Row::Total)));
+                add(terms);
+            }
+        }
+        ids
     }
 
     fn printed(&self, tokens: &[Token]) -> String {

@@ -767,7 +767,7 @@ fn restart_spans(g: &PGrid, at: usize) -> Vec<Vec<PCell>> {
     let mut out: Vec<Vec<PCell>> = g[at..].to_vec();
     if let Some(first) = out.first_mut() {
         let mut row = carried;
-        row.extend(first.drain(..));
+        row.append(first);
         *first = row;
     }
     out
