@@ -74,8 +74,8 @@ pub fn extract(flat: &Flat, format: SourceFormat) -> Result<Report, NotAReport> 
     let found_tables = regions.t2.is_some() || regions.t3.is_some();
     // A fragment without title or tables is still a report when it says so
     // ("本年度报告根据《中华人民共和国政府信息公开条例》…编制") or shows its sections.
-    let says_so = LEGAL_BASIS.is_match(text) || !sections.is_empty() && REPORT_MENTION.is_match(text);
-    if title.is_none() && !found_tables && sections.len() < 2 && !says_so {
+    let says_so = || LEGAL_BASIS.is_match(text) || !sections.is_empty() && REPORT_MENTION.is_match(text);
+    if title.is_none() && !found_tables && sections.len() < 2 && !says_so() {
         return Err(NotAReport("不是政府信息公开工作年度报告：未找到报告标题，也未找到统计表".into()));
     }
     if title.is_none() {
@@ -95,34 +95,266 @@ pub fn extract(flat: &Flat, format: SourceFormat) -> Result<Report, NotAReport> 
     Ok(Report { meta, format, preamble, sections, cells: ex.cells, notes: ex.notes })
 }
 
-/// A label pattern: every char may be separated from the next by separators
-/// (labels wrap over lines and cells); `prefix` is an optional sequence
-/// number (`2.`) that belongs to the label, not to the numbers before it.
-fn label(core: &str, prefix: Option<&str>) -> Regex {
-    let body: Vec<String> = core.chars().map(|c| regex::escape(&c.to_string())).collect();
-    label_re(&body.join("[ \\t\\n]*"), prefix)
+/// A printed label: its characters in order, each possibly separated from
+/// the next by separators (labels wrap over lines and cells), optionally
+/// preceded by its sequence number (`2.`, which belongs to the label, not to
+/// the numbers before it). Matched by hand rather than by a regex: the reader
+/// has some fifty of them, and building fifty regexes is most of what reading
+/// the first report in a process costs.
+pub(crate) struct Label {
+    /// Spellings, each a sequence of chars (the longest match at the earliest start wins).
+    alts: Vec<Vec<char>>,
+    prefix: Option<String>,
+    /// Without its sequence number, the label must be followed by a separator
+    /// or the end, which the match includes (a bare "其他" is not "其他处理").
+    bare_needs_sep: bool,
 }
 
-/// Like `label`, but the core is already a regex over normalized text.
-fn label_re(pattern: &str, prefix: Option<&str>) -> Regex {
-    let sep = "[ \\t\\n]*";
-    let mut pat = String::new();
-    if let Some(p) = prefix {
-        // "2." on one line: a digit ending a line of numbers is not the
-        // next label's number.
-        pat.push_str(&format!("(?:{}[ \\t]*[.、]{sep})?", regex::escape(p)));
+/// Where a label was found (byte offsets in the text searched).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Found<'t> {
+    text: &'t str,
+    start: usize,
+    end: usize,
+}
+
+impl<'t> Found<'t> {
+    pub(crate) fn start(&self) -> usize {
+        self.start
     }
-    pat.push_str(pattern);
-    Regex::new(&pat).expect("label pattern")
+    pub(crate) fn end(&self) -> usize {
+        self.end
+    }
+    pub(crate) fn as_str(&self) -> &'t str {
+        &self.text[self.start..self.end]
+    }
+}
+
+/// Matches `full` at `at`, skipping one line of numbers inside it and
+/// spanning-label fragments at line starts (see `Label::find_wrapped`).
+fn wrapped_at(text: &str, at: usize, full: &[char], spans: &[&str]) -> Option<(usize, (usize, usize))> {
+    let mut pos = at;
+    let mut run: Option<(usize, usize)> = None;
+    // Whether only skipped fragments stand between the last line break and `pos`.
+    let mut line_clean = false;
+    let mut i = 0;
+    let mut skips = 0;
+    while i < full.len() {
+        let c = full[i];
+        let before = pos;
+        pos += text[pos..].len() - text[pos..].trim_start_matches(is_label_sep).len();
+        if text[before..pos].contains('\n') {
+            line_clean = true;
+        }
+        if i > 0 && text[pos..].starts_with(c) {
+            pos += c.len_utf8();
+            line_clean = false;
+            i += 1;
+            continue;
+        }
+        if i == 0 {
+            if !text[pos..].starts_with(c) {
+                return None;
+            }
+            pos += c.len_utf8();
+            i += 1;
+            continue;
+        }
+        if !line_clean || skips > 6 {
+            return None;
+        }
+        skips += 1;
+        // A whole line of numbers (the row's), once.
+        let line_end = text[pos..].find('\n').map_or(text.len(), |p| pos + p);
+        if run.is_none() {
+            if let Some(end) = numbers_only(text, pos, line_end) {
+                run = Some((pos, end));
+                pos = line_end;
+                continue;
+            }
+        }
+        // A fragment of a spanning label, up to the next separator.
+        let frag_end = text[pos..line_end].find(is_label_sep).map_or(line_end, |p| pos + p);
+        let frag = &text[pos..frag_end];
+        if frag.is_empty() || !spans.iter().any(|s| s.contains(frag)) {
+            return None;
+        }
+        pos = frag_end;
+    }
+    run.map(|r| (pos, r))
+}
+
+/// The end of the last number when `[from, to)` holds only numbers.
+fn numbers_only(text: &str, from: usize, to: usize) -> Option<usize> {
+    let mut i = from;
+    let mut last = None;
+    while i < to {
+        let c = text[i..].chars().next()?;
+        if is_sep(c) {
+            i += c.len_utf8();
+            continue;
+        }
+        let (tok, next) = scan_number(text, i, to)?;
+        if tok.blank_mark && tok.digits.is_empty() {
+            return None;
+        }
+        last = Some(next);
+        i = next;
+    }
+    last
+}
+
+fn is_label_sep(c: char) -> bool {
+    c == ' ' || c == '\t' || c == '\n'
+}
+
+fn label(core: &str, prefix: Option<&str>) -> Label {
+    Label { alts: vec![core.chars().collect()], prefix: prefix.map(str::to_string), bare_needs_sep: false }
+}
+
+fn label_alts(alts: &[&str], prefix: Option<&str>) -> Label {
+    Label {
+        alts: alts.iter().map(|a| a.chars().collect()).collect(),
+        prefix: prefix.map(str::to_string),
+        bare_needs_sep: false,
+    }
+}
+
+impl Label {
+    /// The end of spelling `alt` matched at `at`, if it matches there.
+    fn match_at(text: &str, at: usize, alt: &[char]) -> Option<usize> {
+        let mut pos = at;
+        for (i, &c) in alt.iter().enumerate() {
+            if i > 0 {
+                pos += text[pos..].len() - text[pos..].trim_start_matches(is_label_sep).len();
+            }
+            if !text[pos..].starts_with(c) {
+                return None;
+            }
+            pos += c.len_utf8();
+        }
+        Some(pos)
+    }
+
+    /// The start of the sequence number before a core found at `at`
+    /// (`2 .` then separators), if printed there and not before `from`.
+    fn prefix_before(&self, text: &str, from: usize, at: usize) -> Option<usize> {
+        let p = self.prefix.as_deref()?;
+        let before = text[from..at].trim_end_matches(is_label_sep);
+        let before = before.strip_suffix(['.', '、'])?;
+        let before = before.trim_end_matches([' ', '\t']);
+        let before = before.strip_suffix(p)?;
+        Some(from + before.len())
+    }
+
+    pub(crate) fn find_at<'t>(&self, text: &'t str, from: usize) -> Option<Found<'t>> {
+        let mut search = from;
+        loop {
+            // The earliest start of any spelling at or after `search`.
+            let mut best: Option<(usize, usize)> = None;
+            for alt in &self.alts {
+                let first = *alt.first()?;
+                let mut at = search;
+                while let Some(off) = text.get(at..).and_then(|t| t.find(first)) {
+                    let q = at + off;
+                    if best.is_some_and(|(b, _)| q > b) {
+                        break;
+                    }
+                    if let Some(e) = Self::match_at(text, q, alt) {
+                        if best.is_none_or(|(b, be)| q < b || q == b && e > be) {
+                            best = Some((q, e));
+                        }
+                        break;
+                    }
+                    at = q + first.len_utf8();
+                }
+            }
+            let (q, e) = best?;
+            if let Some(p) = self.prefix_before(text, from, q) {
+                return Some(Found { text, start: p, end: e });
+            }
+            if self.bare_needs_sep {
+                match text[e..].chars().next() {
+                    None => return Some(Found { text, start: q, end: e }),
+                    Some(c) if is_label_sep(c) => return Some(Found { text, start: q, end: e + c.len_utf8() }),
+                    Some(_) => {
+                        search = q + text[q..].chars().next().map_or(1, char::len_utf8);
+                        continue;
+                    }
+                }
+            }
+            return Some(Found { text, start: q, end: e });
+        }
+    }
+
+    pub(crate) fn find<'t>(&self, text: &'t str) -> Option<Found<'t>> {
+        self.find_at(text, 0)
+    }
+
+    /// A label printed around its row's numbers, as PDFs lay out a wrapped
+    /// label cell (`2.其他法律行政法规禁` / `2 0 0 0 0 1 3` / `三、 止公开`): the
+    /// label's chars followed by `rest` (the rest of the printed label) in
+    /// order, with one line of numbers strictly inside, and at line starts
+    /// fragments of the spanning labels beside it (`spans`: 三、本年度办理结果,
+    /// the group's label, printed one piece per line). Returns the label's
+    /// start and end and the numbers' span. The numbers belong to this row:
+    /// a row's label and its numbers share the row's height, and no other
+    /// row's text comes between.
+    fn find_wrapped(
+        &self,
+        rest: &str,
+        text: &str,
+        from: usize,
+        spans: &[&str],
+    ) -> Option<(usize, usize, (usize, usize))> {
+        let mut best: Option<(usize, usize, (usize, usize))> = None;
+        for alt in &self.alts {
+            let full: Vec<char> = alt.iter().copied().chain(rest.chars()).collect();
+            if full.len() < 4 {
+                continue;
+            }
+            let first = full[0];
+            let mut at = from;
+            while let Some(off) = text.get(at..).and_then(|t| t.find(first)) {
+                let q = at + off;
+                if best.is_some_and(|b| q >= b.0) {
+                    break;
+                }
+                if let Some((e, run)) = wrapped_at(text, q, &full, spans) {
+                    let start = self.prefix_before(text, from, q).unwrap_or(q);
+                    best = Some((start, e, run));
+                    break;
+                }
+                at = q + first.len_utf8();
+            }
+        }
+        best
+    }
+
+    pub(crate) fn is_match(&self, text: &str) -> bool {
+        self.find(text).is_some()
+    }
+
+    /// Successive matches, each after the last.
+    pub(crate) fn find_iter<'a, 't>(&'a self, text: &'t str) -> impl Iterator<Item = Found<'t>> + 'a
+    where
+        't: 'a,
+    {
+        let mut at = 0;
+        std::iter::from_fn(move || {
+            let m = self.find_at(text, at)?;
+            at = if m.end > m.start { m.end } else { m.end + 1 };
+            Some(m)
+        })
+    }
 }
 
 struct RowLabel {
     row: T3Row,
-    re: Regex,
+    re: Label,
 }
 
 static T3_LABELS: LazyLock<Vec<RowLabel>> = LazyLock::new(|| {
-    let s = "[ \\t\\n]*";
     let mut v = vec![
         RowLabel { row: T3Row::New, re: label("本年新收政府信息公开申请", None) },
         RowLabel { row: T3Row::CarriedOver, re: label("上年结转政府信息公开申请", None) },
@@ -132,9 +364,10 @@ static T3_LABELS: LazyLock<Vec<RowLabel>> = LazyLock::new(|| {
     for (i, r) in DenialReason::ALL.iter().enumerate() {
         let re = match r {
             // Printed with typos in real reports ("其他法律行政止公开").
-            DenialReason::ProhibitedByLaw => {
-                label_re(&format!("其{s}他{s}法{s}律{s}行{s}政{s}(?:法{s}规{s})?(?:禁{s})?止{s}公{s}开"), Some("2"))
-            }
+            DenialReason::ProhibitedByLaw => label_alts(
+                &["其他法律行政法规禁止公开", "其他法律行政法规止公开", "其他法律行政禁止公开", "其他法律行政止公开"],
+                Some("2"),
+            ),
             DenialReason::SafetyStability => label("危及三安全一稳定", Some("3")),
             _ => label(r.label(), Some(&(i + 1).to_string())),
         };
@@ -165,23 +398,22 @@ static T3_LABELS: LazyLock<Vec<RowLabel>> = LazyLock::new(|| {
     // (Markdown and PDF repeat the group label before each sub-row).
     v.push(RowLabel {
         row: T3Row::Outcome(Outcome::Other(OtherReason::Other)),
-        re: label_re(&format!("(?:3{s}[.、]{s}其{s}他|其{s}他(?:[ \\t\\n]|$))"), None),
+        re: Label { bare_needs_sep: true, ..label("其他", Some("3")) },
     });
     v.push(RowLabel { row: T3Row::Total, re: label("总计", None) });
     v.push(RowLabel {
         row: T3Row::CarryForward,
-        re: label_re(&format!("结{s}转{s}下{s}(?:一{s})?年{s}度?{s}继{s}续{s}办{s}理"), None),
+        re: label_alts(&["结转下一年度继续办理", "结转下一年继续办理", "结转下年度继续办理", "结转下年继续办理"], None),
     });
     v
 });
 
-static T2_LABELS: LazyLock<Vec<(T2Row, Regex)>> = LazyLock::new(|| {
-    let s = "[ \\t\\n]*";
+static T2_LABELS: LazyLock<Vec<(T2Row, Label)>> = LazyLock::new(|| {
     T2Row::ALL
         .iter()
         .map(|&r| {
             let re = match r {
-                T2Row::Normative => label_re(&format!("(?:行{s}政{s})?规{s}范{s}性{s}文{s}件"), None),
+                T2Row::Normative => label_alts(&["行政规范性文件", "规范性文件"], None),
                 _ => label(r.label(), None),
             };
             (r, re)
@@ -228,8 +460,8 @@ fn find_sections(norm: &Norm, tables: &[(usize, usize)]) -> Vec<Section> {
         // The heading runs to its closing 情况/事项 (glued text has no line
         // break after it), else to the end of a short line.
         let line_end = text[end..stop].find('\n').map_or(stop, |p| end + p);
-        let heading_end = match HEADING_TAIL.find(&text[end..line_end]) {
-            Some(m) => end + m.end(),
+        let heading_end = match heading_tail(&text[end..line_end]) {
+            Some(len) => end + len,
             None if line_end - end <= 30 && !text[end..line_end].contains('。') => line_end,
             None => end,
         };
@@ -283,14 +515,25 @@ struct Regions {
     t4: Option<(usize, usize)>,
 }
 
-static T2_ANCHOR: LazyLock<Regex> = LazyLock::new(|| label("第二十条第(一)项", None));
-static INFO_CONTENT: LazyLock<Regex> = LazyLock::new(|| label("信息内容", None));
-static HEADING_TAIL: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new("^[^ \\t\\n。，,]{0,16}?(?:情况|事项)").expect("heading tail"));
-static T3_NOTE: LazyLock<Regex> = LazyLock::new(|| label("(本列数据的勾稽关系", None));
-static T3_HEADER: LazyLock<Regex> = LazyLock::new(|| label("申请人情况", None));
-static T3_RESULTS: LazyLock<Regex> = LazyLock::new(|| label("本年度办理结果", None));
-static T4_HEADER: LazyLock<Regex> = LazyLock::new(|| label("行政复议", None));
+static T2_ANCHOR: LazyLock<Label> = LazyLock::new(|| label("第二十条第(一)项", None));
+static INFO_CONTENT: LazyLock<Label> = LazyLock::new(|| label("信息内容", None));
+/// The length of a heading's rest up to its closing 情况/事项: at most 16
+/// chars before it, none of them a separator or a sentence's punctuation.
+fn heading_tail(s: &str) -> Option<usize> {
+    for (n, (i, c)) in s.char_indices().enumerate() {
+        if s[i..].starts_with("情况") || s[i..].starts_with("事项") {
+            return Some(i + "情况".len());
+        }
+        if n >= 16 || matches!(c, ' ' | '\t' | '\n' | '。' | '，' | ',') {
+            return None;
+        }
+    }
+    None
+}
+static T3_NOTE: LazyLock<Label> = LazyLock::new(|| label("(本列数据的勾稽关系", None));
+static T3_HEADER: LazyLock<Label> = LazyLock::new(|| label("申请人情况", None));
+static T3_RESULTS: LazyLock<Label> = LazyLock::new(|| label("本年度办理结果", None));
+static T4_HEADER: LazyLock<Label> = LazyLock::new(|| label("行政复议", None));
 static T4_END: LazyLock<Regex> = LazyLock::new(|| {
     // A Markdown heading's "#" belongs to the heading, not to table 四.
     Regex::new(
@@ -574,7 +817,9 @@ impl Extractor<'_> {
     /// (`None` when the table shows no （六） at all).
     fn read_t3(&mut self, start: usize, end: usize) -> Option<bool> {
         let text = &self.norm.text[..end];
-        let mut found: Vec<(T3Row, usize, usize)> = Vec::new();
+        // (row, label start, label end, the numbers' span when printed inside the label)
+        type Row = (T3Row, usize, usize, Option<(usize, usize)>);
+        let mut found: Vec<Row> = Vec::new();
         let mut cursor = start;
         let mut split_other = None;
         for l in T3_LABELS.iter() {
@@ -598,22 +843,40 @@ impl Extractor<'_> {
                     continue;
                 }
             }
-            let Some(m) = l.re.find_at(text, cursor) else {
-                continue;
+            let normal = l.re.find_at(text, cursor);
+            // In text without explicit cells, the label may be wrapped around its numbers.
+            let wrapped = if self.norm.explicit() {
+                None
+            } else {
+                let lead = LeadIn::of_t3(l.row);
+                let spans: Vec<&str> = ["三、本年度办理结果"].into_iter().chain(lead.group).collect();
+                l.re.find_wrapped(lead.rest, text, cursor, &spans)
             };
-            // A label pattern may end on the separator after it; the separator
-            // (a cell boundary, say) belongs to the numbers.
-            let end = m.start() + m.as_str().trim_end_matches(is_sep).len();
-            found.push((l.row, m.start(), end));
-            cursor = end;
+            match (normal, wrapped) {
+                (n, Some((a, b, run))) if n.is_none_or(|n| a <= n.start()) => {
+                    found.push((l.row, a, b, Some(run)));
+                    cursor = b;
+                }
+                (Some(m), _) => {
+                    // A label pattern may end on the separator after it; the separator
+                    // (a cell boundary, say) belongs to the numbers.
+                    let end = m.start() + m.as_str().trim_end_matches(is_sep).len();
+                    found.push((l.row, m.start(), end, None));
+                    cursor = end;
+                }
+                (None, _) => {}
+            }
         }
         let mut pending: Vec<Pending> = Vec::new();
-        for (i, &(row, _, label_end)) in found.iter().enumerate() {
+        for (i, &(row, _, label_end, run)) in found.iter().enumerate() {
             let area_end = found.get(i + 1).map_or(end, |n| n.1);
             let keys: Vec<CellKey> = ApplicantColumn::ALL.iter().map(|&c| CellKey::T3(row, c)).collect();
             let slots = vec![COUNT; 7];
             let identities = [Identity { total: 6, parts: (0..6).collect() }];
-            let area = self.area(label_end, area_end, end == self.norm.text.len(), LeadIn::of_t3(row));
+            let area = match run {
+                Some((a, b)) => self.area_from(a, b, false, false, LeadIn::NONE),
+                None => self.area(label_end, area_end, end == self.norm.text.len(), LeadIn::of_t3(row)),
+            };
             let what = format!("表三“{}”行", row.label());
             if let Some(p) = self.read_row(&keys, &slots, &identities, area, &what) {
                 pending.push(p);
@@ -680,8 +943,8 @@ impl Extractor<'_> {
     /// each group's label, its header, and one run of five numbers. Read only
     /// when each group's part of the text holds exactly one run of numbers.
     fn read_t4_by_group(&mut self, start: usize, end: usize) {
-        static DIRECT: LazyLock<Regex> = LazyLock::new(|| label("未经复议直接起诉", None));
-        static AFTER: LazyLock<Regex> = LazyLock::new(|| label("复议后起诉", None));
+        static DIRECT: LazyLock<Label> = LazyLock::new(|| label("未经复议直接起诉", None));
+        static AFTER: LazyLock<Label> = LazyLock::new(|| label("复议后起诉", None));
         let text = &self.norm.text;
         let all: Vec<CellKey> =
             T4Group::ALL.iter().flat_map(|&g| T4Column::ALL.iter().map(move |&c| CellKey::T4(g, c))).collect();
@@ -1238,13 +1501,13 @@ fn scan_number(text: &str, i: usize, to: usize) -> Option<(Token, usize)> {
 
 /// Which template table 二's headers and rows belong to.
 fn template_evidence(t2: &str) -> Option<Template> {
-    static Y2021: LazyLock<Vec<Regex>> = LazyLock::new(|| {
+    static Y2021: LazyLock<Vec<Label>> = LazyLock::new(|| {
         ["本年制发件数", "本年废止件数", "现行有效件数", "本年处理决定数量", "本年收费金额"]
             .iter()
             .map(|s| label(s, None))
             .collect()
     });
-    static Y2019: LazyLock<Vec<Regex>> = LazyLock::new(|| {
+    static Y2019: LazyLock<Vec<Label>> = LazyLock::new(|| {
         [
             "本年新制作数量",
             "本年新公开数量",
@@ -1279,11 +1542,11 @@ static TITLE_RE: LazyLock<Vec<Regex>> = LazyLock::new(|| {
     let tail = "(?:政府信息公开|政务公开)(?:工作)?(?:年度)?(?:工作)?(?:报告|年报)";
     [
         // 聊城市工业和信息化局2023年政府信息公开工作年度报告
-        format!("^(?:标题:)?(?P<agency>.{{2,40}}?)(?P<year>(?:19|20)\\d\\d)年度?{tail}$"),
+        format!("^(?:标题:)?(?P<agency>.+?)(?P<year>(?:19|20)\\d\\d)年度?{tail}$"),
         // 宝坻区大钟庄镇政府信息公开工作年度报告(2019年)
-        format!("^(?:标题:)?(?P<agency>.{{2,40}}?){tail}[(\\[【〔]?(?P<year>(?:19|20)\\d\\d)年?度?[)\\]】〕]?$"),
+        format!("^(?:标题:)?(?P<agency>.+?){tail}[(\\[【〔]?(?P<year>(?:19|20)\\d\\d)年?度?[)\\]】〕]?$"),
         // 2023年度XX局政府信息公开工作年度报告
-        format!("^(?:标题:)?(?P<year>(?:19|20)\\d\\d)年度?(?P<agency>.{{2,40}}?){tail}$"),
+        format!("^(?:标题:)?(?P<year>(?:19|20)\\d\\d)年度?(?P<agency>.+?){tail}$"),
     ]
     .iter()
     .map(|p| Regex::new(p).expect("title pattern"))
@@ -1332,6 +1595,10 @@ fn find_title(flat: &Flat) -> Option<Title> {
         };
         for re in TITLE_RE.iter() {
             if let Some(c) = re.captures(&simplified) {
+                // The agency as the pattern allows it: 2 to 40 chars.
+                if c.name("agency").is_some_and(|m| !(2..=40).contains(&m.as_str().chars().count())) {
+                    continue;
+                }
                 let agency = c
                     .name("agency")
                     .map(|m| clean_agency(printed(m).trim_matches(|c: char| !is_name_char(c))))
@@ -1656,6 +1923,48 @@ mod tests {
         // Glued to other digits, a fraction longer than the solver handles is left out, not cut.
         let r = read_text(&format!("{head}规章0.1234567890123456789012345\n行政事业性收费 1\n三、收到"));
         assert!(get(&r, "t2.regulation.issued").is_none());
+    }
+
+    /// The text layer of ogi's own draft printed to PDF by LibreOffice: wrapped
+    /// label cells put each row's numbers on the label's middle line, and the
+    /// spanning cells (三、本年度办理结果, the group labels) one piece per line.
+    #[test]
+    fn labels_wrapped_around_their_numbers_read_as_libreoffice_prints_them() {
+        let r = read_text(
+            "某市数据局2023年政府信息公开工作年度报告\n一、本年新收政府信息公开申请数量 265 15 17 25 19 19 360\n\
+             （二）部分公开（区分处理的，\n24 2 2 1 3 1 33\n只计这一情形，不计其他情形）\n\
+             1.属于国家秘密 3 0 0 1 0 1 5\n2.其他法律行政法规禁\n2 0 0 0 0 1 3\n三、 止公开\n本年 3.危及“三安全一稳\n\
+             3 1 0 2 0 0 6\n度办 定”\n理结 （三）\n4.保护第三方合法权益 5 0 0 0 0 0 5\n果 不予公\n开 5.属于三类内部事务信\n\
+             0 0 1 0 0 0 1\n息\n6.属于四类过程性信息 3 0 0 0 0 0 3\n\
+             1.本机关不掌握相关政\n28 2 2 1 6 0 39\n府信息\n（四）\n2.没有现成信息需要另\n无法提 14 0 1 1 1 1 18\n行制作\n供\n\
+             3.补正后申请内容仍不\n2 0 0 0 0 0 2\n明确\n1.信访举报投诉类申请 3 1 0 0 0 1 5\n\
+             1.申请人无正当理由逾\n期不补正、行政机关不\n6 0 0 1 2 0 9\n再处理其政府信息公开\n（六） 申请\n\
+             其他处 2.申请人逾期未按收费\n理 通知要求缴纳费用、行\n6 1 1 0 0 1 9\n政机关不再处理其政府\n信息公开申请\n\
+             3.其他 50 2 3 6 4 4 69\n（七）总计 261 15 18 25 18 18 355",
+        );
+        for (key, v) in [
+            ("t3.partial.total", "33"),
+            ("t3.denied.prohibited_by_law.total", "3"),
+            ("t3.denied.safety_stability.natural", "3"),
+            ("t3.denied.safety_stability.total", "6"),
+            ("t3.denied.internal_affairs.research", "1"),
+            ("t3.unavailable.not_held.total", "39"),
+            ("t3.unavailable.needs_creation.total", "18"),
+            ("t3.unavailable.still_unclear.total", "2"),
+            ("t3.other.overdue_correction.total", "9"),
+            ("t3.other.overdue_fee.total", "9"),
+            ("t3.other.overdue_fee.commercial", "1"),
+            ("t3.other.other.total", "69"),
+        ] {
+            assert_eq!(get(&r, key).as_deref(), Some(v), "{key}");
+        }
+        // Numbers after the whole label on its own line are not taken into it.
+        let r = read_text(
+            "某市数据局2023年政府信息公开工作年度报告\n一、本年新收政府信息公开申请数量 1 0 0 0 0 0 1\n\
+             1.本机关不掌握相关政府信息\n2.没有现成信息需要另\n5 0 0 0 0 0 5\n行制作",
+        );
+        assert_eq!(get(&r, "t3.unavailable.needs_creation.total").as_deref(), Some("5"));
+        assert_eq!(get(&r, "t3.unavailable.not_held.total"), None);
     }
 
     #[test]
