@@ -164,3 +164,40 @@ fn the_generator_prints_every_cell_once_in_the_baseline() {
     let all: Vec<CellKey> = case.cells.keys().copied().collect();
     assert_eq!(keys, all);
 }
+
+/// Writes fuzz seeds: each family's printing of a few reports (for the text,
+/// Markdown and HTML targets), a Word file per report (docx), and the
+/// `layouts` target's inputs. `OGI_SEED_DIR=fuzz/seeds cargo test -p ogi-report
+/// --test layouts -- --ignored write_fuzz_seeds` (what `fuzz/run` does).
+#[test]
+#[ignore]
+fn write_fuzz_seeds() {
+    let Ok(dir) = std::env::var("OGI_SEED_DIR") else { return };
+    let dir = std::path::PathBuf::from(dir);
+    for t in ["text", "markdown", "html", "docx", "json", "layouts"] {
+        std::fs::create_dir_all(dir.join(t)).unwrap();
+    }
+    for seed in 0..4u64 {
+        let case = layout_gen::synthetic(&mut Rng::new(seed));
+        for family in Family::ALL {
+            let doc = layout_gen::print(&case, family, &mut Rng::new(seed + 100));
+            let target = match doc.name.rsplit_once('.').map(|x| x.1) {
+                Some("html") => "html",
+                Some("md") => "markdown",
+                _ => "text",
+            };
+            std::fs::write(dir.join(target).join(format!("{}-{seed}", family.name())), &doc.text).unwrap();
+            let mut input = seed.to_le_bytes().to_vec();
+            input.push(family as u8);
+            input.extend_from_slice(b"vary");
+            std::fs::write(dir.join("layouts").join(format!("{}-{seed}", family.name())), input).unwrap();
+        }
+        // The national format from ogi's own renderers (Word, JSON) of the same report.
+        let doc = layout_gen::print(&case, Family::Html, &mut Rng::new(seed));
+        let report = ogi_report::read(doc.text.as_bytes(), Some(doc.name)).expect("reads");
+        std::fs::write(dir.join("docx").join(format!("render-{seed}.docx")), ogi_report::render::docx(&report))
+            .unwrap();
+        std::fs::write(dir.join("json").join(format!("render-{seed}.json")), ogi_report::render::json(&report))
+            .unwrap();
+    }
+}
