@@ -553,7 +553,16 @@ fn find_regions(text: &str) -> Regions {
         .or_else(|| T3_HEADER.find(text))
         .or_else(|| T3_LABELS[1].re.find(text))
         .or_else(|| T3_RESULTS.find(text))
-        .or_else(|| T3_LABELS.iter().find(|l| l.row == T3Row::CarryForward).and_then(|l| l.re.find(text)));
+        .or_else(|| T3_LABELS.iter().find(|l| l.row == T3Row::CarryForward).and_then(|l| l.re.find(text)))
+        // A fragment holding only middle rows: the first outcome row printed
+        // as a table row (its label, then numbers that are not a prose count).
+        .or_else(|| {
+            T3_LABELS
+                .iter()
+                .filter(|l| matches!(l.row, T3Row::Outcome(_)))
+                .filter_map(|l| l.re.find_iter(text).find(|m| starts_table_row(text, m.end())))
+                .min_by_key(|m| m.start())
+        });
     let t2_start = T2_ANCHOR
         .find(text)
         .or_else(|| INFO_CONTENT.find(text))
@@ -592,6 +601,13 @@ fn find_regions(text: &str) -> Regions {
         if let Some(t4) = t4_start {
             let end = T4_END.find_at(text, t4).map_or(text.len(), |m| m.start());
             r.t4 = Some((t4, end));
+        }
+    } else if let Some(h) = SECTION_RES[3].1.find(text) {
+        // No table 三 (a fragment, or 三 published as a picture): table 四 is
+        // its header after the 四、 heading.
+        if let Some(t4) = T4_HEADER.find_at(text, h.end()) {
+            let end = T4_END.find_at(text, t4.start()).map_or(text.len(), |m| m.start());
+            r.t4 = Some((t4.start(), end));
         }
     }
     r
