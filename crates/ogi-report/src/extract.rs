@@ -421,35 +421,119 @@ static T2_LABELS: LazyLock<Vec<(T2Row, Label)>> = LazyLock::new(|| {
         .collect()
 });
 
-static SECTION_RES: LazyLock<Vec<(SectionKind, Regex)>> = LazyLock::new(|| {
-    let s = "[ \\t]*";
-    let pats = [
-        (SectionKind::Overview, format!("一{s}、{s}总{s}体{s}情{s}况")),
+/// A piece of a section heading's pattern.
+#[derive(Clone, Copy)]
+enum Part {
+    /// Chars in order, spaces or tabs allowed between them.
+    Lit(&'static str),
+    /// The same, or nothing.
+    Opt(&'static str),
+    /// Up to `n` chars, as few as possible, none of them in the stop set
+    /// (a heading's own words: "二、行政机关主动公开…").
+    Gap(usize, &'static str),
+}
+
+/// A section heading, matched by hand (see `Label`). No boundary is required
+/// before it: archives glue a heading to the table's last number
+/// ("…0000000四、政府信息公开行政复议…").
+pub(crate) struct Heading(&'static [Part]);
+
+impl Heading {
+    fn sep(text: &str, pos: usize) -> usize {
+        pos + text[pos..].len() - text[pos..].trim_start_matches([' ', '\t']).len()
+    }
+
+    fn lit(text: &str, mut pos: usize, s: &str, sep_first: bool) -> Option<usize> {
+        for (i, c) in s.chars().enumerate() {
+            if i > 0 || sep_first {
+                pos = Self::sep(text, pos);
+            }
+            if !text[pos..].starts_with(c) {
+                return None;
+            }
+            pos += c.len_utf8();
+        }
+        Some(pos)
+    }
+
+    /// The end of a match of `parts` at `pos` (lazy gaps, greedy options).
+    fn match_parts(text: &str, pos: usize, parts: &[Part], after_gap: bool, first: bool) -> Option<usize> {
+        let Some((&part, rest)) = parts.split_first() else { return Some(pos) };
+        let sep_first = !first && !after_gap;
+        match part {
+            Part::Lit(s) => {
+                let e = Self::lit(text, pos, s, sep_first)?;
+                Self::match_parts(text, e, rest, false, false)
+            }
+            Part::Opt(s) => Self::lit(text, pos, s, sep_first)
+                .and_then(|e| Self::match_parts(text, e, rest, false, false))
+                .or_else(|| Self::match_parts(text, pos, rest, after_gap, first)),
+            Part::Gap(n, stops) => {
+                let mut at = pos;
+                for taken in 0..=n {
+                    if let Some(e) = Self::match_parts(text, at, rest, true, false) {
+                        return Some(e);
+                    }
+                    let c = text[at..].chars().next()?;
+                    if taken == n || stops.contains(c) {
+                        return None;
+                    }
+                    at += c.len_utf8();
+                }
+                None
+            }
+        }
+    }
+
+    pub(crate) fn find_at<'t>(&self, text: &'t str, from: usize) -> Option<Found<'t>> {
+        let Some(Part::Lit(first)) = self.0.first() else { return None };
+        let c = first.chars().next()?;
+        let mut at = from;
+        while let Some(off) = text.get(at..).and_then(|t| t.find(c)) {
+            let q = at + off;
+            if let Some(end) = Self::match_parts(text, q, self.0, false, true) {
+                return Some(Found { text, start: q, end });
+            }
+            at = q + c.len_utf8();
+        }
+        None
+    }
+
+    pub(crate) fn find<'t>(&self, text: &'t str) -> Option<Found<'t>> {
+        self.find_at(text, 0)
+    }
+}
+
+static SECTION_RES: [(SectionKind, Heading); 6] = {
+    use Part::*;
+    [
+        (SectionKind::Overview, Heading(&[Lit("一、总体情况")])),
         // "二、行政机关主动公开政府信息情况" in some reports.
-        (SectionKind::Proactive, format!("二{s}、[^\\n。、]{{0,6}}?主{s}动{s}公{s}开{s}政{s}府{s}信{s}息")),
-        (
-            SectionKind::Requests,
-            format!("三{s}、[^\\n。、]{{0,6}}?收{s}到{s}和{s}处{s}理{s}政{s}府{s}信{s}息{s}公{s}开{s}申{s}请"),
-        ),
+        (SectionKind::Proactive, Heading(&[Lit("二、"), Gap(6, "\n。、"), Lit("主动公开政府信息")])),
+        (SectionKind::Requests, Heading(&[Lit("三、"), Gap(6, "\n。、"), Lit("收到和处理政府信息公开申请")])),
         (
             SectionKind::Disputes,
-            format!("四{s}、{s}(?:因{s})?政{s}府{s}信{s}息{s}公{s}开[^\\n。]{{0,12}}?行{s}政{s}(?:法{s})?复{s}议"),
+            Heading(&[
+                Lit("四、"),
+                Opt("因"),
+                Lit("政府信息公开"),
+                Gap(12, "\n。"),
+                Lit("行政"),
+                Opt("法"),
+                Lit("复议"),
+            ]),
         ),
-        (SectionKind::Problems, format!("五{s}、{s}存{s}在{s}的{s}主{s}要{s}问{s}题")),
-        (SectionKind::Other, format!("六{s}、{s}其{s}他{s}需{s}要{s}报{s}告")),
-    ];
-    // No boundary is required before a heading: archives glue it to the
-    // table's last number ("…0000000四、政府信息公开行政复议…").
-    pats.into_iter().map(|(k, p)| (k, Regex::new(&format!("({p})")).expect("section pattern"))).collect()
-});
+        (SectionKind::Problems, Heading(&[Lit("五、存在的主要问题")])),
+        (SectionKind::Other, Heading(&[Lit("六、其他需要报告")])),
+    ]
+};
 
 fn find_sections(norm: &Norm, tables: &[(usize, usize)]) -> Vec<Section> {
     let text = norm.text.as_str();
     let mut found: Vec<(SectionKind, usize, usize)> = Vec::new();
     let mut from = 0;
     for (kind, re) in SECTION_RES.iter() {
-        if let Some(c) = re.captures_at(text, from) {
-            let m = c.get(1).expect("group");
+        if let Some(m) = re.find_at(text, from) {
             found.push((*kind, m.start(), m.end()));
             from = m.end();
         }
