@@ -197,6 +197,13 @@ pub static RULES: &[Rule] = &[
         run: prose_percents,
     },
     Rule {
+        id: "prose.t2",
+        severity: Severity::Error,
+        title: "正文所述表二数字可由表中印出的数字得出",
+        gloss: "A table 二 figure the text states can be read from the digits the table prints",
+        run: prose_t2,
+    },
+    Rule {
         id: "cross.carry-over",
         severity: Severity::Error,
         title: "上年结转 = 上一年度报告的结转下年度继续办理",
@@ -482,7 +489,23 @@ fn parts_vs_total(ctx: &Ctx, parts: &[CellKey], total: CellKey) -> Option<(Vec<C
     Some((cells, s, t, format!("{shown} = {s} ≠ {t}")))
 }
 
+/// Rows the reader left out because every split of their glued digits breaks
+/// the row's sums: an error of the printed table, whatever the split.
+fn inconsistent_rows(ctx: &Ctx, rule: &'static str, table: u8, out: &mut Vec<Diagnostic>) {
+    for n in ctx.report.notes.iter().filter(|n| n.code == "read.inconsistent-row") {
+        let in_table = n.cells.first().is_some_and(|k| match k {
+            CellKey::T3(..) => table == 3,
+            CellKey::T4(..) => table == 4,
+            CellKey::T2(..) => false,
+        });
+        if in_table {
+            out.push(diag(rule, n.cells.clone(), n.message.clone(), "no split of the glued digits adds up".into()));
+        }
+    }
+}
+
 fn t3_row_sum(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
+    inconsistent_rows(ctx, "t3.row-sum", 3, out);
     for row in t3_rows_shown(ctx) {
         let parts: Vec<CellKey> = ApplicantColumn::KINDS.iter().map(|&c| CellKey::T3(row, c)).collect();
         let Some((cells, s, t, arithmetic)) = parts_vs_total(ctx, &parts, CellKey::T3(row, ApplicantColumn::Total))
@@ -549,6 +572,7 @@ fn t3_outcomes(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
 // ---- table 四 ----
 
 fn t4_groups(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
+    inconsistent_rows(ctx, "t4.group-sum", 4, out);
     for &g in T4Group::ALL {
         let parts: Vec<CellKey> = T4Column::ALL[..4].iter().map(|&c| CellKey::T4(g, c)).collect();
         let Some((cells, s, t, arithmetic)) = parts_vs_total(ctx, &parts, CellKey::T4(g, T4Column::Total)) else {
@@ -781,6 +805,24 @@ fn prose_counts(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
 
 re!(RE_PERCENT, "(予以公开|部分公开|不予公开|无法提供|不予处理|其他处理)(\\d+)(?:件|个|条)[,，、]?(?:占|比例为|占比)?(?:总数的|比例为)?(\\d+(?:\\.\\d+)?)%");
 
+/// The 总计 cells of the rows a percentage's count is about ("予以公开4件" →
+/// `t3.granted.total`; a group → its sub-rows' totals).
+fn numerator_cells(template: Template, word: &str) -> Vec<CellKey> {
+    let rows = T3Row::outcomes(template);
+    let of = |f: fn(&Outcome) -> bool| -> Vec<CellKey> {
+        rows.iter().filter(|o| f(o)).map(|&o| tot(T3Row::Outcome(o))).collect()
+    };
+    match word {
+        "予以公开" => vec![tot(T3Row::Outcome(Outcome::Granted))],
+        "部分公开" => vec![tot(T3Row::Outcome(Outcome::Partial))],
+        "不予公开" => of(|o| matches!(o, Outcome::Denied(_))),
+        "无法提供" => of(|o| matches!(o, Outcome::Unavailable(_))),
+        "不予处理" => of(|o| matches!(o, Outcome::NotProcessed(_))),
+        "其他处理" => of(|o| matches!(o, Outcome::Other(_) | Outcome::OtherUnsplit)),
+        _ => vec![],
+    }
+}
+
 fn prose_percents(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
     let bases = [tot(T3Row::Total), tot(T3Row::New)];
     for text in prose(ctx) {
@@ -802,9 +844,11 @@ fn prose_percents(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
                 continue;
             }
             let (b, base, actual) = tried[0];
+            let mut cells = numerator_cells(ctx.template(), &c[1]);
+            cells.push(b);
             let mut d = diag(
                 "prose.percent",
-                vec![b],
+                cells,
                 format!("正文称“{}{}件，占{}%”，按表格总计 {base} 计算应为 {actual:.1}%", &c[1], &c[2], &c[3]),
                 format!("the text says {}%, the table gives {actual:.1}%", &c[3]),
             );
@@ -812,6 +856,19 @@ fn prose_percents(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
             d.sentence = Some(sentence_around(text, c.get(0).expect("m").start()));
             out.push(d);
         }
+    }
+}
+
+/// The text states a table 二 figure that no split of the row's glued digits
+/// gives (found by the reader, which alone sees the digits).
+fn prose_t2(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
+    for n in ctx.report.notes.iter().filter(|n| n.code == "read.prose-contradicts") {
+        out.push(diag(
+            "prose.t2",
+            n.cells.clone(),
+            n.message.clone(),
+            "the text states a figure no split of the glued row gives".into(),
+        ));
     }
 }
 

@@ -72,8 +72,14 @@ pub fn extract(flat: &Flat, format: SourceFormat) -> Result<Report, NotAReport> 
         );
     }
     let found_tables = regions.t2.is_some() || regions.t3.is_some();
-    if title.is_none() && !found_tables && sections.len() < 2 {
+    // A fragment without title or tables is still a report when it says so
+    // ("本年度报告根据《中华人民共和国政府信息公开条例》…编制") or shows its sections.
+    let says_so = || LEGAL_BASIS.is_match(text) || !sections.is_empty() && REPORT_MENTION.is_match(text);
+    if title.is_none() && !found_tables && sections.len() < 2 && !says_so() {
         return Err(NotAReport("不是政府信息公开工作年度报告：未找到报告标题，也未找到统计表".into()));
+    }
+    if title.is_none() {
+        ex.note("read.no-title", "未找到报告标题：报告机关无法确定，年度取自正文".into(), vec![], None);
     }
     if !found_tables {
         ex.note("read.no-tables", "未找到统计表（表格可能以图片或附件形式发布）".into(), vec![], None);
@@ -89,32 +95,266 @@ pub fn extract(flat: &Flat, format: SourceFormat) -> Result<Report, NotAReport> 
     Ok(Report { meta, format, preamble, sections, cells: ex.cells, notes: ex.notes })
 }
 
-/// A label pattern: every char may be separated from the next by separators
-/// (labels wrap over lines and cells); `prefix` is an optional sequence
-/// number (`2.`) that belongs to the label, not to the numbers before it.
-fn label(core: &str, prefix: Option<&str>) -> Regex {
-    let body: Vec<String> = core.chars().map(|c| regex::escape(&c.to_string())).collect();
-    label_re(&body.join("[ \\t\\n]*"), prefix)
+/// A printed label: its characters in order, each possibly separated from
+/// the next by separators (labels wrap over lines and cells), optionally
+/// preceded by its sequence number (`2.`, which belongs to the label, not to
+/// the numbers before it). Matched by hand rather than by a regex: the reader
+/// has some fifty of them, and building fifty regexes is most of what reading
+/// the first report in a process costs.
+pub(crate) struct Label {
+    /// Spellings, each a sequence of chars (the longest match at the earliest start wins).
+    alts: Vec<Vec<char>>,
+    prefix: Option<String>,
+    /// Without its sequence number, the label must be followed by a separator
+    /// or the end, which the match includes (a bare "其他" is not "其他处理").
+    bare_needs_sep: bool,
 }
 
-/// Like `label`, but the core is already a regex over normalized text.
-fn label_re(pattern: &str, prefix: Option<&str>) -> Regex {
-    let sep = "[ \\t\\n]*";
-    let mut pat = String::new();
-    if let Some(p) = prefix {
-        pat.push_str(&format!("(?:{}{sep}[.、]{sep})?", regex::escape(p)));
+/// Where a label was found (byte offsets in the text searched).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Found<'t> {
+    text: &'t str,
+    start: usize,
+    end: usize,
+}
+
+impl<'t> Found<'t> {
+    pub(crate) fn start(&self) -> usize {
+        self.start
     }
-    pat.push_str(pattern);
-    Regex::new(&pat).expect("label pattern")
+    pub(crate) fn end(&self) -> usize {
+        self.end
+    }
+    pub(crate) fn as_str(&self) -> &'t str {
+        &self.text[self.start..self.end]
+    }
+}
+
+/// Matches `full` at `at`, skipping one line of numbers inside it and
+/// spanning-label fragments at line starts (see `Label::find_wrapped`).
+fn wrapped_at(text: &str, at: usize, full: &[char], spans: &[&str]) -> Option<(usize, (usize, usize))> {
+    let mut pos = at;
+    let mut run: Option<(usize, usize)> = None;
+    // Whether only skipped fragments stand between the last line break and `pos`.
+    let mut line_clean = false;
+    let mut i = 0;
+    let mut skips = 0;
+    while i < full.len() {
+        let c = full[i];
+        let before = pos;
+        pos += text[pos..].len() - text[pos..].trim_start_matches(is_label_sep).len();
+        if text[before..pos].contains('\n') {
+            line_clean = true;
+        }
+        if i > 0 && text[pos..].starts_with(c) {
+            pos += c.len_utf8();
+            line_clean = false;
+            i += 1;
+            continue;
+        }
+        if i == 0 {
+            if !text[pos..].starts_with(c) {
+                return None;
+            }
+            pos += c.len_utf8();
+            i += 1;
+            continue;
+        }
+        if !line_clean || skips > 6 {
+            return None;
+        }
+        skips += 1;
+        // A whole line of numbers (the row's), once.
+        let line_end = text[pos..].find('\n').map_or(text.len(), |p| pos + p);
+        if run.is_none() {
+            if let Some(end) = numbers_only(text, pos, line_end) {
+                run = Some((pos, end));
+                pos = line_end;
+                continue;
+            }
+        }
+        // A fragment of a spanning label, up to the next separator.
+        let frag_end = text[pos..line_end].find(is_label_sep).map_or(line_end, |p| pos + p);
+        let frag = &text[pos..frag_end];
+        if frag.is_empty() || !spans.iter().any(|s| s.contains(frag)) {
+            return None;
+        }
+        pos = frag_end;
+    }
+    run.map(|r| (pos, r))
+}
+
+/// The end of the last number when `[from, to)` holds only numbers.
+fn numbers_only(text: &str, from: usize, to: usize) -> Option<usize> {
+    let mut i = from;
+    let mut last = None;
+    while i < to {
+        let c = text[i..].chars().next()?;
+        if is_sep(c) {
+            i += c.len_utf8();
+            continue;
+        }
+        let (tok, next) = scan_number(text, i, to)?;
+        if tok.blank_mark && tok.digits.is_empty() {
+            return None;
+        }
+        last = Some(next);
+        i = next;
+    }
+    last
+}
+
+fn is_label_sep(c: char) -> bool {
+    c == ' ' || c == '\t' || c == '\n'
+}
+
+fn label(core: &str, prefix: Option<&str>) -> Label {
+    Label { alts: vec![core.chars().collect()], prefix: prefix.map(str::to_string), bare_needs_sep: false }
+}
+
+fn label_alts(alts: &[&str], prefix: Option<&str>) -> Label {
+    Label {
+        alts: alts.iter().map(|a| a.chars().collect()).collect(),
+        prefix: prefix.map(str::to_string),
+        bare_needs_sep: false,
+    }
+}
+
+impl Label {
+    /// The end of spelling `alt` matched at `at`, if it matches there.
+    fn match_at(text: &str, at: usize, alt: &[char]) -> Option<usize> {
+        let mut pos = at;
+        for (i, &c) in alt.iter().enumerate() {
+            if i > 0 {
+                pos += text[pos..].len() - text[pos..].trim_start_matches(is_label_sep).len();
+            }
+            if !text[pos..].starts_with(c) {
+                return None;
+            }
+            pos += c.len_utf8();
+        }
+        Some(pos)
+    }
+
+    /// The start of the sequence number before a core found at `at`
+    /// (`2 .` then separators), if printed there and not before `from`.
+    fn prefix_before(&self, text: &str, from: usize, at: usize) -> Option<usize> {
+        let p = self.prefix.as_deref()?;
+        let before = text[from..at].trim_end_matches(is_label_sep);
+        let before = before.strip_suffix(['.', '、'])?;
+        let before = before.trim_end_matches([' ', '\t']);
+        let before = before.strip_suffix(p)?;
+        Some(from + before.len())
+    }
+
+    pub(crate) fn find_at<'t>(&self, text: &'t str, from: usize) -> Option<Found<'t>> {
+        let mut search = from;
+        loop {
+            // The earliest start of any spelling at or after `search`.
+            let mut best: Option<(usize, usize)> = None;
+            for alt in &self.alts {
+                let first = *alt.first()?;
+                let mut at = search;
+                while let Some(off) = text.get(at..).and_then(|t| t.find(first)) {
+                    let q = at + off;
+                    if best.is_some_and(|(b, _)| q > b) {
+                        break;
+                    }
+                    if let Some(e) = Self::match_at(text, q, alt) {
+                        if best.is_none_or(|(b, be)| q < b || q == b && e > be) {
+                            best = Some((q, e));
+                        }
+                        break;
+                    }
+                    at = q + first.len_utf8();
+                }
+            }
+            let (q, e) = best?;
+            if let Some(p) = self.prefix_before(text, from, q) {
+                return Some(Found { text, start: p, end: e });
+            }
+            if self.bare_needs_sep {
+                match text[e..].chars().next() {
+                    None => return Some(Found { text, start: q, end: e }),
+                    Some(c) if is_label_sep(c) => return Some(Found { text, start: q, end: e + c.len_utf8() }),
+                    Some(_) => {
+                        search = q + text[q..].chars().next().map_or(1, char::len_utf8);
+                        continue;
+                    }
+                }
+            }
+            return Some(Found { text, start: q, end: e });
+        }
+    }
+
+    pub(crate) fn find<'t>(&self, text: &'t str) -> Option<Found<'t>> {
+        self.find_at(text, 0)
+    }
+
+    /// A label printed around its row's numbers, as PDFs lay out a wrapped
+    /// label cell (`2.其他法律行政法规禁` / `2 0 0 0 0 1 3` / `三、 止公开`): the
+    /// label's chars followed by `rest` (the rest of the printed label) in
+    /// order, with one line of numbers strictly inside, and at line starts
+    /// fragments of the spanning labels beside it (`spans`: 三、本年度办理结果,
+    /// the group's label, printed one piece per line). Returns the label's
+    /// start and end and the numbers' span. The numbers belong to this row:
+    /// a row's label and its numbers share the row's height, and no other
+    /// row's text comes between.
+    fn find_wrapped(
+        &self,
+        rest: &str,
+        text: &str,
+        from: usize,
+        spans: &[&str],
+    ) -> Option<(usize, usize, (usize, usize))> {
+        let mut best: Option<(usize, usize, (usize, usize))> = None;
+        for alt in &self.alts {
+            let full: Vec<char> = alt.iter().copied().chain(rest.chars()).collect();
+            if full.len() < 4 {
+                continue;
+            }
+            let first = full[0];
+            let mut at = from;
+            while let Some(off) = text.get(at..).and_then(|t| t.find(first)) {
+                let q = at + off;
+                if best.is_some_and(|b| q >= b.0) {
+                    break;
+                }
+                if let Some((e, run)) = wrapped_at(text, q, &full, spans) {
+                    let start = self.prefix_before(text, from, q).unwrap_or(q);
+                    best = Some((start, e, run));
+                    break;
+                }
+                at = q + first.len_utf8();
+            }
+        }
+        best
+    }
+
+    pub(crate) fn is_match(&self, text: &str) -> bool {
+        self.find(text).is_some()
+    }
+
+    /// Successive matches, each after the last.
+    pub(crate) fn find_iter<'a, 't>(&'a self, text: &'t str) -> impl Iterator<Item = Found<'t>> + 'a
+    where
+        't: 'a,
+    {
+        let mut at = 0;
+        std::iter::from_fn(move || {
+            let m = self.find_at(text, at)?;
+            at = if m.end > m.start { m.end } else { m.end + 1 };
+            Some(m)
+        })
+    }
 }
 
 struct RowLabel {
     row: T3Row,
-    re: Regex,
+    re: Label,
 }
 
 static T3_LABELS: LazyLock<Vec<RowLabel>> = LazyLock::new(|| {
-    let s = "[ \\t\\n]*";
     let mut v = vec![
         RowLabel { row: T3Row::New, re: label("本年新收政府信息公开申请", None) },
         RowLabel { row: T3Row::CarriedOver, re: label("上年结转政府信息公开申请", None) },
@@ -124,9 +364,10 @@ static T3_LABELS: LazyLock<Vec<RowLabel>> = LazyLock::new(|| {
     for (i, r) in DenialReason::ALL.iter().enumerate() {
         let re = match r {
             // Printed with typos in real reports ("其他法律行政止公开").
-            DenialReason::ProhibitedByLaw => {
-                label_re(&format!("其{s}他{s}法{s}律{s}行{s}政{s}(?:法{s}规{s})?(?:禁{s})?止{s}公{s}开"), Some("2"))
-            }
+            DenialReason::ProhibitedByLaw => label_alts(
+                &["其他法律行政法规禁止公开", "其他法律行政法规止公开", "其他法律行政禁止公开", "其他法律行政止公开"],
+                Some("2"),
+            ),
             DenialReason::SafetyStability => label("危及三安全一稳定", Some("3")),
             _ => label(r.label(), Some(&(i + 1).to_string())),
         };
@@ -157,23 +398,22 @@ static T3_LABELS: LazyLock<Vec<RowLabel>> = LazyLock::new(|| {
     // (Markdown and PDF repeat the group label before each sub-row).
     v.push(RowLabel {
         row: T3Row::Outcome(Outcome::Other(OtherReason::Other)),
-        re: label_re(&format!("(?:3{s}[.、]{s}其{s}他|其{s}他(?:[ \\t\\n]|$))"), None),
+        re: Label { bare_needs_sep: true, ..label("其他", Some("3")) },
     });
     v.push(RowLabel { row: T3Row::Total, re: label("总计", None) });
     v.push(RowLabel {
         row: T3Row::CarryForward,
-        re: label_re(&format!("结{s}转{s}下{s}(?:一{s})?年{s}度?{s}继{s}续{s}办{s}理"), None),
+        re: label_alts(&["结转下一年度继续办理", "结转下一年继续办理", "结转下年度继续办理", "结转下年继续办理"], None),
     });
     v
 });
 
-static T2_LABELS: LazyLock<Vec<(T2Row, Regex)>> = LazyLock::new(|| {
-    let s = "[ \\t\\n]*";
+static T2_LABELS: LazyLock<Vec<(T2Row, Label)>> = LazyLock::new(|| {
     T2Row::ALL
         .iter()
         .map(|&r| {
             let re = match r {
-                T2Row::Normative => label_re(&format!("(?:行{s}政{s})?规{s}范{s}性{s}文{s}件"), None),
+                T2Row::Normative => label_alts(&["行政规范性文件", "规范性文件"], None),
                 _ => label(r.label(), None),
             };
             (r, re)
@@ -181,35 +421,119 @@ static T2_LABELS: LazyLock<Vec<(T2Row, Regex)>> = LazyLock::new(|| {
         .collect()
 });
 
-static SECTION_RES: LazyLock<Vec<(SectionKind, Regex)>> = LazyLock::new(|| {
-    let s = "[ \\t]*";
-    let pats = [
-        (SectionKind::Overview, format!("一{s}、{s}总{s}体{s}情{s}况")),
+/// A piece of a section heading's pattern.
+#[derive(Clone, Copy)]
+enum Part {
+    /// Chars in order, spaces or tabs allowed between them.
+    Lit(&'static str),
+    /// The same, or nothing.
+    Opt(&'static str),
+    /// Up to `n` chars, as few as possible, none of them in the stop set
+    /// (a heading's own words: "二、行政机关主动公开…").
+    Gap(usize, &'static str),
+}
+
+/// A section heading, matched by hand (see `Label`). No boundary is required
+/// before it: archives glue a heading to the table's last number
+/// ("…0000000四、政府信息公开行政复议…").
+pub(crate) struct Heading(&'static [Part]);
+
+impl Heading {
+    fn sep(text: &str, pos: usize) -> usize {
+        pos + text[pos..].len() - text[pos..].trim_start_matches([' ', '\t']).len()
+    }
+
+    fn lit(text: &str, mut pos: usize, s: &str, sep_first: bool) -> Option<usize> {
+        for (i, c) in s.chars().enumerate() {
+            if i > 0 || sep_first {
+                pos = Self::sep(text, pos);
+            }
+            if !text[pos..].starts_with(c) {
+                return None;
+            }
+            pos += c.len_utf8();
+        }
+        Some(pos)
+    }
+
+    /// The end of a match of `parts` at `pos` (lazy gaps, greedy options).
+    fn match_parts(text: &str, pos: usize, parts: &[Part], after_gap: bool, first: bool) -> Option<usize> {
+        let Some((&part, rest)) = parts.split_first() else { return Some(pos) };
+        let sep_first = !first && !after_gap;
+        match part {
+            Part::Lit(s) => {
+                let e = Self::lit(text, pos, s, sep_first)?;
+                Self::match_parts(text, e, rest, false, false)
+            }
+            Part::Opt(s) => Self::lit(text, pos, s, sep_first)
+                .and_then(|e| Self::match_parts(text, e, rest, false, false))
+                .or_else(|| Self::match_parts(text, pos, rest, after_gap, first)),
+            Part::Gap(n, stops) => {
+                let mut at = pos;
+                for taken in 0..=n {
+                    if let Some(e) = Self::match_parts(text, at, rest, true, false) {
+                        return Some(e);
+                    }
+                    let c = text[at..].chars().next()?;
+                    if taken == n || stops.contains(c) {
+                        return None;
+                    }
+                    at += c.len_utf8();
+                }
+                None
+            }
+        }
+    }
+
+    pub(crate) fn find_at<'t>(&self, text: &'t str, from: usize) -> Option<Found<'t>> {
+        let Some(Part::Lit(first)) = self.0.first() else { return None };
+        let c = first.chars().next()?;
+        let mut at = from;
+        while let Some(off) = text.get(at..).and_then(|t| t.find(c)) {
+            let q = at + off;
+            if let Some(end) = Self::match_parts(text, q, self.0, false, true) {
+                return Some(Found { text, start: q, end });
+            }
+            at = q + c.len_utf8();
+        }
+        None
+    }
+
+    pub(crate) fn find<'t>(&self, text: &'t str) -> Option<Found<'t>> {
+        self.find_at(text, 0)
+    }
+}
+
+static SECTION_RES: [(SectionKind, Heading); 6] = {
+    use Part::*;
+    [
+        (SectionKind::Overview, Heading(&[Lit("一、总体情况")])),
         // "二、行政机关主动公开政府信息情况" in some reports.
-        (SectionKind::Proactive, format!("二{s}、[^\\n。、]{{0,6}}?主{s}动{s}公{s}开{s}政{s}府{s}信{s}息")),
-        (
-            SectionKind::Requests,
-            format!("三{s}、[^\\n。、]{{0,6}}?收{s}到{s}和{s}处{s}理{s}政{s}府{s}信{s}息{s}公{s}开{s}申{s}请"),
-        ),
+        (SectionKind::Proactive, Heading(&[Lit("二、"), Gap(6, "\n。、"), Lit("主动公开政府信息")])),
+        (SectionKind::Requests, Heading(&[Lit("三、"), Gap(6, "\n。、"), Lit("收到和处理政府信息公开申请")])),
         (
             SectionKind::Disputes,
-            format!("四{s}、{s}(?:因{s})?政{s}府{s}信{s}息{s}公{s}开[^\\n。]{{0,12}}?行{s}政{s}(?:法{s})?复{s}议"),
+            Heading(&[
+                Lit("四、"),
+                Opt("因"),
+                Lit("政府信息公开"),
+                Gap(12, "\n。"),
+                Lit("行政"),
+                Opt("法"),
+                Lit("复议"),
+            ]),
         ),
-        (SectionKind::Problems, format!("五{s}、{s}存{s}在{s}的{s}主{s}要{s}问{s}题")),
-        (SectionKind::Other, format!("六{s}、{s}其{s}他{s}需{s}要{s}报{s}告")),
-    ];
-    // No boundary is required before a heading: archives glue it to the
-    // table's last number ("…0000000四、政府信息公开行政复议…").
-    pats.into_iter().map(|(k, p)| (k, Regex::new(&format!("({p})")).expect("section pattern"))).collect()
-});
+        (SectionKind::Problems, Heading(&[Lit("五、存在的主要问题")])),
+        (SectionKind::Other, Heading(&[Lit("六、其他需要报告")])),
+    ]
+};
 
 fn find_sections(norm: &Norm, tables: &[(usize, usize)]) -> Vec<Section> {
     let text = norm.text.as_str();
     let mut found: Vec<(SectionKind, usize, usize)> = Vec::new();
     let mut from = 0;
     for (kind, re) in SECTION_RES.iter() {
-        if let Some(c) = re.captures_at(text, from) {
-            let m = c.get(1).expect("group");
+        if let Some(m) = re.find_at(text, from) {
             found.push((*kind, m.start(), m.end()));
             from = m.end();
         }
@@ -220,8 +544,8 @@ fn find_sections(norm: &Norm, tables: &[(usize, usize)]) -> Vec<Section> {
         // The heading runs to its closing 情况/事项 (glued text has no line
         // break after it), else to the end of a short line.
         let line_end = text[end..stop].find('\n').map_or(stop, |p| end + p);
-        let heading_end = match HEADING_TAIL.find(&text[end..line_end]) {
-            Some(m) => end + m.end(),
+        let heading_end = match heading_tail(&text[end..line_end]) {
+            Some(len) => end + len,
             None if line_end - end <= 30 && !text[end..line_end].contains('。') => line_end,
             None => end,
         };
@@ -275,14 +599,25 @@ struct Regions {
     t4: Option<(usize, usize)>,
 }
 
-static T2_ANCHOR: LazyLock<Regex> = LazyLock::new(|| label("第二十条第(一)项", None));
-static INFO_CONTENT: LazyLock<Regex> = LazyLock::new(|| label("信息内容", None));
-static HEADING_TAIL: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new("^[^ \\t\\n。，,]{0,16}?(?:情况|事项)").expect("heading tail"));
-static T3_NOTE: LazyLock<Regex> = LazyLock::new(|| label("(本列数据的勾稽关系", None));
-static T3_HEADER: LazyLock<Regex> = LazyLock::new(|| label("申请人情况", None));
-static T3_RESULTS: LazyLock<Regex> = LazyLock::new(|| label("本年度办理结果", None));
-static T4_HEADER: LazyLock<Regex> = LazyLock::new(|| label("行政复议", None));
+static T2_ANCHOR: LazyLock<Label> = LazyLock::new(|| label("第二十条第(一)项", None));
+static INFO_CONTENT: LazyLock<Label> = LazyLock::new(|| label("信息内容", None));
+/// The length of a heading's rest up to its closing 情况/事项: at most 16
+/// chars before it, none of them a separator or a sentence's punctuation.
+fn heading_tail(s: &str) -> Option<usize> {
+    for (n, (i, c)) in s.char_indices().enumerate() {
+        if s[i..].starts_with("情况") || s[i..].starts_with("事项") {
+            return Some(i + "情况".len());
+        }
+        if n >= 16 || matches!(c, ' ' | '\t' | '\n' | '。' | '，' | ',') {
+            return None;
+        }
+    }
+    None
+}
+static T3_NOTE: LazyLock<Label> = LazyLock::new(|| label("(本列数据的勾稽关系", None));
+static T3_HEADER: LazyLock<Label> = LazyLock::new(|| label("申请人情况", None));
+static T3_RESULTS: LazyLock<Label> = LazyLock::new(|| label("本年度办理结果", None));
+static T4_HEADER: LazyLock<Label> = LazyLock::new(|| label("行政复议", None));
 static T4_END: LazyLock<Regex> = LazyLock::new(|| {
     // A Markdown heading's "#" belongs to the heading, not to table 四.
     Regex::new(
@@ -302,7 +637,16 @@ fn find_regions(text: &str) -> Regions {
         .or_else(|| T3_HEADER.find(text))
         .or_else(|| T3_LABELS[1].re.find(text))
         .or_else(|| T3_RESULTS.find(text))
-        .or_else(|| T3_LABELS.iter().find(|l| l.row == T3Row::CarryForward).and_then(|l| l.re.find(text)));
+        .or_else(|| T3_LABELS.iter().find(|l| l.row == T3Row::CarryForward).and_then(|l| l.re.find(text)))
+        // A fragment holding only middle rows: the first outcome row printed
+        // as a table row (its label, then numbers that are not a prose count).
+        .or_else(|| {
+            T3_LABELS
+                .iter()
+                .filter(|l| matches!(l.row, T3Row::Outcome(_)))
+                .filter_map(|l| l.re.find_iter(text).find(|m| starts_table_row(text, m.end())))
+                .min_by_key(|m| m.start())
+        });
     let t2_start = T2_ANCHOR
         .find(text)
         .or_else(|| INFO_CONTENT.find(text))
@@ -342,6 +686,13 @@ fn find_regions(text: &str) -> Regions {
             let end = T4_END.find_at(text, t4).map_or(text.len(), |m| m.start());
             r.t4 = Some((t4, end));
         }
+    } else if let Some(h) = SECTION_RES[3].1.find(text) {
+        // No table 三 (a fragment, or 三 published as a picture): table 四 is
+        // its header after the 四、 heading.
+        if let Some(t4) = T4_HEADER.find_at(text, h.end()) {
+            let end = T4_END.find_at(text, t4.start()).map_or(text.len(), |m| m.start());
+            r.t4 = Some((t4.start(), end));
+        }
     }
     r
 }
@@ -374,6 +725,57 @@ struct Area {
     grid: Option<Vec<Option<Token>>>,
     /// The area runs into the end of the document: the row may be cut off.
     open: bool,
+    /// Text that is not the rest of the row's own label stands between the
+    /// label and the numbers: they may belong to another row (a label wrapped
+    /// around its numbers, a row whose label was not recognised).
+    detached: Option<String>,
+}
+
+/// What may stand between a row's label (as the pattern matches it) and its
+/// numbers: the rest of the label as the template prints it (normalized:
+/// ASCII parentheses and commas, no quotes), then the row's group label
+/// (PDFs print a spanning group label in the middle of its rows).
+#[derive(Clone, Copy)]
+struct LeadIn {
+    rest: &'static str,
+    group: Option<&'static str>,
+}
+
+impl LeadIn {
+    const NONE: LeadIn = LeadIn { rest: "", group: None };
+
+    fn of_t3(row: T3Row) -> LeadIn {
+        let rest = match row {
+            T3Row::New | T3Row::CarriedOver => "数量",
+            T3Row::Outcome(Outcome::Partial) => "(区分处理的,只计这一情形,不计其他情形)",
+            T3Row::Outcome(Outcome::Other(OtherReason::OverdueCorrection | OtherReason::OverdueFee)) => {
+                "、行政机关不再处理其政府信息公开申请"
+            }
+            _ => "",
+        };
+        let group = match row {
+            T3Row::Outcome(Outcome::Denied(_)) => Some("(三)不予公开"),
+            T3Row::Outcome(Outcome::Unavailable(_)) => Some("(四)无法提供"),
+            T3Row::Outcome(Outcome::NotProcessed(_)) => Some("(五)不予处理"),
+            T3Row::Outcome(Outcome::Other(_)) => Some("(六)其他处理"),
+            _ => None,
+        };
+        LeadIn { rest, group }
+    }
+
+    /// Whether `seen` (the text between label and numbers, separators
+    /// dropped) is a prefix of the label's rest, optionally followed by the
+    /// whole group label.
+    fn admits(&self, seen: &str) -> bool {
+        let mut rest = self.rest.chars();
+        let mut it = seen.char_indices();
+        for (i, c) in it.by_ref() {
+            if rest.next() != Some(c) {
+                return self.group.is_some_and(|g| &seen[i..] == g);
+            }
+        }
+        true
+    }
 }
 
 static PROSE_NUMBER: LazyLock<Regex> = LazyLock::new(|| {
@@ -490,37 +892,21 @@ struct Pending {
     origin: Option<Origin>,
 }
 
-/// Table 三's column identities that involve a cell of `pending` and whose
-/// cells are all known hold.
-fn column_identities_hold(
-    value: &dyn Fn(CellKey) -> Option<Number>,
-    pending: &std::collections::BTreeSet<CellKey>,
-    outcome_rows: &[T3Row],
-) -> bool {
-    let sum = |rows: &[T3Row], col: ApplicantColumn| -> Option<Number> {
-        rows.iter().try_fold(Number::ZERO, |acc, &r| acc.checked_add(value(CellKey::T3(r, col))?))
-    };
-    let involved = |rows: &[T3Row], col: ApplicantColumn| rows.iter().any(|&r| pending.contains(&CellKey::T3(r, col)));
-    ApplicantColumn::ALL.iter().all(|&col| {
-        let flow = [T3Row::New, T3Row::CarriedOver, T3Row::Total, T3Row::CarryForward];
-        let flow_ok = !involved(&flow, col)
-            || match (sum(&flow[..2], col), sum(&flow[2..], col)) {
-                (Some(a), Some(b)) => a == b,
-                _ => true,
-            };
-        let mut with_total = outcome_rows.to_vec();
-        with_total.push(T3Row::Total);
-        let outcomes_ok = outcome_rows.is_empty()
-            || !involved(&with_total, col)
-            || match (sum(outcome_rows, col), value(CellKey::T3(T3Row::Total, col))) {
-                (Some(a), Some(b)) => a == b,
-                _ => true,
-            };
-        flow_ok && outcomes_ok
-    })
+const COUNT: Slot = Slot { negative_ok: false, decimal_ok: false };
+
+/// A cell in a column identity: known, or a cell of a pending row.
+#[derive(Clone, Copy)]
+enum Term {
+    Known(i64),
+    /// (pending row, cell of that row)
+    Pending(usize, usize),
 }
 
-const COUNT: Slot = Slot { negative_ok: false, decimal_ok: false };
+/// Σ sign × term = 0; `last` is the last pending row it involves.
+struct ColumnIdentity {
+    last: usize,
+    terms: Vec<(i64, Term)>,
+}
 
 impl Extractor<'_> {
     fn note(&mut self, code: &str, message: String, cells: Vec<CellKey>, origin: Option<Origin>) {
@@ -531,7 +917,9 @@ impl Extractor<'_> {
     /// (`None` when the table shows no （六） at all).
     fn read_t3(&mut self, start: usize, end: usize) -> Option<bool> {
         let text = &self.norm.text[..end];
-        let mut found: Vec<(T3Row, usize, usize)> = Vec::new();
+        // (row, label start, label end, the numbers' span when printed inside the label)
+        type Row = (T3Row, usize, usize, Option<(usize, usize)>);
+        let mut found: Vec<Row> = Vec::new();
         let mut cursor = start;
         let mut split_other = None;
         for l in T3_LABELS.iter() {
@@ -555,22 +943,40 @@ impl Extractor<'_> {
                     continue;
                 }
             }
-            let Some(m) = l.re.find_at(text, cursor) else {
-                continue;
+            let normal = l.re.find_at(text, cursor);
+            // In text without explicit cells, the label may be wrapped around its numbers.
+            let wrapped = if self.norm.explicit() {
+                None
+            } else {
+                let lead = LeadIn::of_t3(l.row);
+                let spans: Vec<&str> = ["三、本年度办理结果"].into_iter().chain(lead.group).collect();
+                l.re.find_wrapped(lead.rest, text, cursor, &spans)
             };
-            // A label pattern may end on the separator after it; the separator
-            // (a cell boundary, say) belongs to the numbers.
-            let end = m.start() + m.as_str().trim_end_matches(is_sep).len();
-            found.push((l.row, m.start(), end));
-            cursor = end;
+            match (normal, wrapped) {
+                (n, Some((a, b, run))) if n.is_none_or(|n| a <= n.start()) => {
+                    found.push((l.row, a, b, Some(run)));
+                    cursor = b;
+                }
+                (Some(m), _) => {
+                    // A label pattern may end on the separator after it; the separator
+                    // (a cell boundary, say) belongs to the numbers.
+                    let end = m.start() + m.as_str().trim_end_matches(is_sep).len();
+                    found.push((l.row, m.start(), end, None));
+                    cursor = end;
+                }
+                (None, _) => {}
+            }
         }
         let mut pending: Vec<Pending> = Vec::new();
-        for (i, &(row, _, label_end)) in found.iter().enumerate() {
+        for (i, &(row, _, label_end, run)) in found.iter().enumerate() {
             let area_end = found.get(i + 1).map_or(end, |n| n.1);
             let keys: Vec<CellKey> = ApplicantColumn::ALL.iter().map(|&c| CellKey::T3(row, c)).collect();
             let slots = vec![COUNT; 7];
             let identities = [Identity { total: 6, parts: (0..6).collect() }];
-            let area = self.area(label_end, area_end, end == self.norm.text.len());
+            let area = match run {
+                Some((a, b)) => self.area_from(a, b, false, false, LeadIn::NONE),
+                None => self.area(label_end, area_end, end == self.norm.text.len(), LeadIn::of_t3(row)),
+            };
             let what = format!("表三“{}”行", row.label());
             if let Some(p) = self.read_row(&keys, &slots, &identities, area, &what) {
                 pending.push(p);
@@ -607,13 +1013,76 @@ impl Extractor<'_> {
         // In a grid the run is the data row: start it at its first cell.
         let run_start = text[run_start..end].find(|c: char| !is_sep(c)).map_or(end, |p| run_start + p);
         let open = end == text.len();
+        // The table starts at the last 行政复议 before its numbers (the
+        // section heading and prose before it say 行政复议 too).
+        let table_start =
+            T4_HEADER.find_iter(&text[..run_start]).filter(|m| m.start() >= start).last().map_or(start, |m| m.start());
+        if text[table_start..run_start].bytes().any(|b| b.is_ascii_digit()) {
+            // Numbers before the trailing run: the table is not one header and
+            // one data row. Reading the trailing run as the whole table (blank
+            // cells dropped) would set cells printed elsewhere to 0.
+            self.read_t4_by_group(table_start, end);
+            return;
+        }
+        let area = self.t4_area(run_start, end, open);
+        if let Some(p) = self.read_row(&keys, &slots, &identities, area, "表四") {
+            self.commit(p);
+        }
+    }
+
+    fn t4_area(&self, run_start: usize, end: usize, open: bool) -> Area {
         let grid = self.norm.explicit() && self.norm.in_cells(run_start);
-        let mut area = self.area_from(run_start, end, open, false);
+        let mut area = self.area_from(run_start, end, open, false, LeadIn::NONE);
         if grid {
             area.grid = self.grid_cells(run_start, end, false);
         }
-        if let Some(p) = self.read_row(&keys, &slots, &identities, area, "表四") {
-            self.commit(p);
+        area
+    }
+
+    /// Table 四 printed as three small tables (or three rows), one per group:
+    /// each group's label, its header, and one run of five numbers. Read only
+    /// when each group's part of the text holds exactly one run of numbers.
+    fn read_t4_by_group(&mut self, start: usize, end: usize) {
+        static DIRECT: LazyLock<Label> = LazyLock::new(|| label("未经复议直接起诉", None));
+        static AFTER: LazyLock<Label> = LazyLock::new(|| label("复议后起诉", None));
+        let text = &self.norm.text;
+        let all: Vec<CellKey> =
+            T4Group::ALL.iter().flat_map(|&g| T4Column::ALL.iter().map(move |&c| CellKey::T4(g, c))).collect();
+        let fail = |ex: &mut Self| {
+            ex.note(
+                "read.t4-layout",
+                "表四的数字分散在多处，无法确定各组对应关系，表四未读取".into(),
+                all.clone(),
+                ex.norm.origin_at(start),
+            );
+        };
+        let g1 = T4_HEADER.find_at(text, start).filter(|m| m.start() < end);
+        let g2 = g1.and_then(|m| DIRECT.find_at(text, m.end())).filter(|m| m.start() < end);
+        let g3 = g2.and_then(|m| AFTER.find_at(text, m.end())).filter(|m| m.start() < end);
+        let (Some(g1), Some(g2), Some(g3)) = (g1, g2, g3) else { return fail(self) };
+        let segments = [(g1.end(), g2.start()), (g2.end(), g3.start()), (g3.end(), end)];
+        // Each segment: header words, then one run of numbers, then at most
+        // text without digits (the next group's "行政诉讼").
+        let mut areas = Vec::new();
+        for (a, b) in segments {
+            let Some(first) = (a..b).find(|&i| text.is_char_boundary(i) && scan_number(text, i, b).is_some()) else {
+                return fail(self);
+            };
+            let area = self.t4_area(first, b, b == text.len());
+            let after = area.tokens.last().map_or(b, |t| t.span.1);
+            if area.tokens.is_empty() || text[after..b].bytes().any(|c| c.is_ascii_digit()) {
+                return fail(self);
+            }
+            areas.push(area);
+        }
+        let slots = vec![COUNT; 5];
+        let identities = [Identity { total: 4, parts: (0..4).collect() }];
+        for (&g, area) in T4Group::ALL.iter().zip(areas) {
+            let keys: Vec<CellKey> = T4Column::ALL.iter().map(|&c| CellKey::T4(g, c)).collect();
+            let what = format!("表四“{}”", g.label());
+            if let Some(p) = self.read_row(&keys, &slots, &identities, area, &what) {
+                self.commit(p);
+            }
         }
     }
 
@@ -635,25 +1104,28 @@ impl Extractor<'_> {
             let keys: Vec<CellKey> = cols.iter().map(|&c| CellKey::T2(row, c)).collect();
             let slots: Vec<Slot> =
                 keys.iter().map(|k| Slot { negative_ok: k.may_be_negative(), decimal_ok: k.is_amount() }).collect();
-            let area = self.area(label_end, area_end, end == self.norm.text.len());
+            let area = self.area(label_end, area_end, end == self.norm.text.len(), LeadIn::NONE);
             let what = format!("表二“{}”行", row.label());
             if let Some(p) = self.read_row(&keys, &slots, &[], area, &what) {
-                let p = confirm_by_prose(p, &prose_figures(prose, row, cols));
+                let figures = prose_figures(prose, row, cols);
+                let p = confirm_by_prose(p, &figures);
+                self.prose_contradictions(&p, &figures);
                 self.commit(p);
             }
         }
     }
 
     /// The numbers after a label, up to the first text after them.
-    fn area(&self, label_end: usize, area_end: usize, region_open: bool) -> Area {
-        self.area_from(label_end, area_end, region_open, self.norm.in_cells(label_end.saturating_sub(1)))
+    fn area(&self, label_end: usize, area_end: usize, region_open: bool, lead: LeadIn) -> Area {
+        self.area_from(label_end, area_end, region_open, self.norm.in_cells(label_end.saturating_sub(1)), lead)
     }
 
-    fn area_from(&self, from: usize, to: usize, region_open: bool, grid: bool) -> Area {
+    fn area_from(&self, from: usize, to: usize, region_open: bool, grid: bool, lead: LeadIn) -> Area {
         let text = &self.norm.text;
         let mut tokens = Vec::new();
         let mut i = from;
         let mut stopped = false;
+        let mut seen = String::new();
         while i < to {
             let c = text[i..].chars().next().expect("in range");
             if is_sep(c) {
@@ -669,11 +1141,13 @@ impl Extractor<'_> {
                 stopped = true;
                 break;
             }
+            seen.push(c);
             i += c.len_utf8();
         }
         let open = region_open && !stopped && to == text.len();
         let grid = if grid { self.grid_cells(from, to, true) } else { None };
-        Area { tokens, grid, open }
+        let detached = (!tokens.is_empty() && !lead.admits(&seen)).then_some(seen);
+        Area { tokens, grid, open, detached }
     }
 
     /// In an explicit grid: the cells after the label's cell, to the row's end.
@@ -746,6 +1220,16 @@ impl Extractor<'_> {
                 return None;
             }
         }
+        if let Some(between) = &area.detached {
+            let between: String = between.chars().take(24).collect();
+            self.note(
+                "read.label-apart",
+                format!("{what}的标签与数字之间隔有其他文字（“{between}”），数字可能属于别的行，该行未读取"),
+                keys.to_vec(),
+                self.norm.origin_at(area.tokens[0].span.0),
+            );
+            return None;
+        }
         if area.open {
             if area.tokens.last().is_some_and(cut_short) {
                 area.tokens.pop();
@@ -794,6 +1278,18 @@ impl Extractor<'_> {
                     Some(pending)
                 }
             }
+            solve::Outcome::Inconsistent => {
+                self.note(
+                    "read.inconsistent-row",
+                    format!(
+                        "{what}印作“{}”，无论怎样拆分都不满足合计关系（总计 = 各栏之和），原表有误；各栏数值无法确定，该行未读取",
+                        self.printed(&area.tokens)
+                    ),
+                    keys.to_vec(),
+                    origin,
+                );
+                None
+            }
             solve::Outcome::NoReading => {
                 self.note(
                     "read.unreadable-row",
@@ -805,6 +1301,37 @@ impl Extractor<'_> {
                     origin,
                 );
                 None
+            }
+        }
+    }
+
+    /// A figure the prose states for a cell of a glued row that no reading
+    /// of the printed digits gives: prose and table contradict each other
+    /// whichever split is right (`现行有效…393件` against `77132470`).
+    fn prose_contradictions(&mut self, p: &Pending, figures: &[(T2Column, Number)]) {
+        if p.candidates.is_empty() || p.readings == 1 {
+            return;
+        }
+        for (i, k) in p.keys.iter().enumerate() {
+            let CellKey::T2(row, col) = *k else { continue };
+            if p.cells[i].is_some() {
+                continue;
+            }
+            let stated: Vec<Number> = figures.iter().filter(|f| f.0 == col).map(|f| f.1).collect();
+            // Only a single figure for the cell: two different ones are the prose's own business.
+            let [v] = stated.as_slice() else { continue };
+            if p.candidates.iter().all(|c| c[i].value != *v) {
+                self.note(
+                    "read.prose-contradicts",
+                    format!(
+                        "正文称“{}”{}为 {v}，而表二该行印作“{}”，无论怎样拆分都得不出 {v}",
+                        row.label(),
+                        col.label(),
+                        self.printed(&p.tokens)
+                    ),
+                    vec![*k],
+                    p.origin,
+                );
             }
         }
     }
@@ -839,49 +1366,65 @@ impl Extractor<'_> {
     /// that satisfies the identities gives it the same value.
     fn resolve_by_columns(&mut self, pending: Vec<Pending>, outcome_rows: &[T3Row]) {
         const MAX_COMBOS: usize = 200_000;
+        const MAX_VALID: usize = 10_000;
         let combos = pending.iter().try_fold(1usize, |acc, p| acc.checked_mul(p.candidates.len().max(1)));
         let decidable = !pending.is_empty()
             && pending.iter().all(|p| !p.candidates.is_empty())
             && combos.is_some_and(|c| c <= MAX_COMBOS);
-        if !decidable {
+        // Candidate values as integers (table 三 holds counts only).
+        let values: Option<Vec<Vec<Vec<i64>>>> = pending
+            .iter()
+            .map(|p| p.candidates.iter().map(|c| c.iter().map(|r| r.value.as_int()).collect()).collect())
+            .collect();
+        let (true, Some(values)) = (decidable, values) else {
             pending.into_iter().for_each(|p| self.commit(p));
             return;
-        }
-        let pending_keys: std::collections::BTreeSet<CellKey> =
-            pending.iter().flat_map(|p| p.keys.iter().copied()).collect();
+        };
+        let ids = self.column_identities(&pending, outcome_rows);
+        // Backtracking over the rows' readings; an identity is checked as soon
+        // as the last pending row it involves has a reading.
         let mut valid: Vec<Vec<usize>> = Vec::new();
         let mut choice = vec![0usize; pending.len()];
-        loop {
-            let value = |k: CellKey| -> Option<Number> {
-                for (p, &c) in pending.iter().zip(&choice) {
-                    if let Some(i) = p.keys.iter().position(|x| *x == k) {
-                        return Some(p.candidates[c][i].value);
-                    }
-                }
-                self.cells.get(&k).map(|c| c.value)
-            };
-            if column_identities_hold(&value, &pending_keys, outcome_rows) {
+        let holds = |ids: &[ColumnIdentity], depth: usize, choice: &[usize]| {
+            ids.iter().filter(|id| id.last == depth).all(|id| {
+                let s: i64 = id
+                    .terms
+                    .iter()
+                    .map(|&(sign, t)| {
+                        sign * match t {
+                            Term::Known(v) => v,
+                            Term::Pending(pi, ci) => values[pi][choice[pi]][ci],
+                        }
+                    })
+                    .sum();
+                s == 0
+            })
+        };
+        fn walk(
+            depth: usize,
+            choice: &mut Vec<usize>,
+            counts: &[usize],
+            valid: &mut Vec<Vec<usize>>,
+            holds: &dyn Fn(usize, &[usize]) -> bool,
+        ) {
+            if valid.len() > MAX_VALID {
+                return;
+            }
+            if depth == counts.len() {
                 valid.push(choice.clone());
-                if valid.len() > 10_000 {
-                    break;
-                }
+                return;
             }
-            // Next combination.
-            let mut i = 0;
-            while i < choice.len() {
-                choice[i] += 1;
-                if choice[i] < pending[i].candidates.len() {
-                    break;
+            for c in 0..counts[depth] {
+                choice[depth] = c;
+                if holds(depth, choice) {
+                    walk(depth + 1, choice, counts, valid, holds);
                 }
-                choice[i] = 0;
-                i += 1;
-            }
-            if i == choice.len() {
-                break;
             }
         }
+        let counts: Vec<usize> = pending.iter().map(|p| p.candidates.len()).collect();
+        walk(0, &mut choice, &counts, &mut valid, &|d, ch| holds(&ids, d, ch));
         for (pi, mut p) in pending.into_iter().enumerate() {
-            if !valid.is_empty() && valid.len() <= 10_000 {
+            if !valid.is_empty() && valid.len() <= MAX_VALID {
                 let chosen: Vec<&[solve::Read]> = valid.iter().map(|v| p.candidates[v[pi]].as_slice()).collect();
                 let agreed = solve::agree(p.keys.len(), chosen.into_iter());
                 p.readings = valid.iter().map(|v| v[pi]).collect::<std::collections::BTreeSet<_>>().len();
@@ -889,6 +1432,48 @@ impl Extractor<'_> {
             }
             self.commit(p);
         }
+    }
+
+    /// Table 三's column identities that involve a pending cell and whose
+    /// other cells are all known: for every column, 一 + 二 − 总计 − 四 = 0
+    /// and Σ outcomes − 总计 = 0 (the latter only when every outcome row was found).
+    fn column_identities(&self, pending: &[Pending], outcome_rows: &[T3Row]) -> Vec<ColumnIdentity> {
+        let mut at: BTreeMap<CellKey, (usize, usize)> = BTreeMap::new();
+        for (pi, p) in pending.iter().enumerate() {
+            for (ci, k) in p.keys.iter().enumerate() {
+                at.insert(*k, (pi, ci));
+            }
+        }
+        let term = |k: CellKey| -> Option<Term> {
+            match at.get(&k) {
+                Some(&(pi, ci)) => Some(Term::Pending(pi, ci)),
+                None => self.cells.get(&k).and_then(|c| c.value.as_int()).map(Term::Known),
+            }
+        };
+        let mut ids = Vec::new();
+        let mut add = |terms: Vec<(i64, CellKey)>| {
+            let resolved: Option<Vec<(i64, Term)>> = terms.iter().map(|&(s, k)| term(k).map(|t| (s, t))).collect();
+            let Some(terms) = resolved else { return };
+            let last = terms.iter().filter_map(|t| if let Term::Pending(pi, _) = t.1 { Some(pi) } else { None }).max();
+            if let Some(last) = last {
+                ids.push(ColumnIdentity { last, terms });
+            }
+        };
+        for &col in ApplicantColumn::ALL {
+            let k = |r: T3Row| CellKey::T3(r, col);
+            add(vec![
+                (1, k(T3Row::New)),
+                (1, k(T3Row::CarriedOver)),
+                (-1, k(T3Row::Total)),
+                (-1, k(T3Row::CarryForward)),
+            ]);
+            if !outcome_rows.is_empty() {
+                let mut terms: Vec<(i64, CellKey)> = outcome_rows.iter().map(|&r| (1, k(r))).collect();
+                terms.push((-1, k(T3Row::Total)));
+                add(terms);
+            }
+        }
+        ids
     }
 
     fn printed(&self, tokens: &[Token]) -> String {
@@ -1016,13 +1601,13 @@ fn scan_number(text: &str, i: usize, to: usize) -> Option<(Token, usize)> {
 
 /// Which template table 二's headers and rows belong to.
 fn template_evidence(t2: &str) -> Option<Template> {
-    static Y2021: LazyLock<Vec<Regex>> = LazyLock::new(|| {
+    static Y2021: LazyLock<Vec<Label>> = LazyLock::new(|| {
         ["本年制发件数", "本年废止件数", "现行有效件数", "本年处理决定数量", "本年收费金额"]
             .iter()
             .map(|s| label(s, None))
             .collect()
     });
-    static Y2019: LazyLock<Vec<Regex>> = LazyLock::new(|| {
+    static Y2019: LazyLock<Vec<Label>> = LazyLock::new(|| {
         [
             "本年新制作数量",
             "本年新公开数量",
@@ -1057,11 +1642,11 @@ static TITLE_RE: LazyLock<Vec<Regex>> = LazyLock::new(|| {
     let tail = "(?:政府信息公开|政务公开)(?:工作)?(?:年度)?(?:工作)?(?:报告|年报)";
     [
         // 聊城市工业和信息化局2023年政府信息公开工作年度报告
-        format!("^(?:标题:)?(?P<agency>.{{2,40}}?)(?P<year>(?:19|20)\\d\\d)年度?{tail}$"),
+        format!("^(?:标题:)?(?P<agency>.+?)(?P<year>(?:19|20)\\d\\d)年度?{tail}$"),
         // 宝坻区大钟庄镇政府信息公开工作年度报告(2019年)
-        format!("^(?:标题:)?(?P<agency>.{{2,40}}?){tail}[(\\[【〔]?(?P<year>(?:19|20)\\d\\d)年?度?[)\\]】〕]?$"),
+        format!("^(?:标题:)?(?P<agency>.+?){tail}[(\\[【〔]?(?P<year>(?:19|20)\\d\\d)年?度?[)\\]】〕]?$"),
         // 2023年度XX局政府信息公开工作年度报告
-        format!("^(?:标题:)?(?P<year>(?:19|20)\\d\\d)年度?(?P<agency>.{{2,40}}?){tail}$"),
+        format!("^(?:标题:)?(?P<year>(?:19|20)\\d\\d)年度?(?P<agency>.+?){tail}$"),
     ]
     .iter()
     .map(|p| Regex::new(p).expect("title pattern"))
@@ -1080,7 +1665,16 @@ fn find_title(flat: &Flat) -> Option<Title> {
         let t: String = p.text.chars().filter(|c| !c.is_whitespace() && *c != '\u{3000}').collect();
         let t = fold_punct(&t);
         // Traditional characters and inline pinyin of mirror sites.
-        let t = strip_pinyin(&t);
+        let mut t = strip_pinyin(&t);
+        // Page chrome on the title's line ("…年度报告 发布日期：2024-01-20 来源：…").
+        if let Some(at) = ["发布日期", "发布时间", "发表日期", "来源:", "浏览次数", "字号:"]
+            .iter()
+            .filter_map(|w| t.find(w))
+            .filter(|&at| at > 0)
+            .min()
+        {
+            t.truncate(at);
+        }
         if t.starts_with("一、") && (t.contains("总体情况") || t.contains("總體情況")) {
             break;
         }
@@ -1101,9 +1695,13 @@ fn find_title(flat: &Flat) -> Option<Title> {
         };
         for re in TITLE_RE.iter() {
             if let Some(c) = re.captures(&simplified) {
+                // The agency as the pattern allows it: 2 to 40 chars.
+                if c.name("agency").is_some_and(|m| !(2..=40).contains(&m.as_str().chars().count())) {
+                    continue;
+                }
                 let agency = c
                     .name("agency")
-                    .map(|m| printed(m).trim_matches(|c: char| !is_name_char(c)).to_string())
+                    .map(|m| clean_agency(printed(m).trim_matches(|c: char| !is_name_char(c))))
                     .filter(|a| a.chars().count() >= 2 && !a.contains("关于"));
                 // Page chrome glued to a title ("无障碍|关怀版…") is not a name.
                 if agency.as_deref().is_some_and(|a| a.contains(['|', ':', '>', '/'])) {
@@ -1128,6 +1726,40 @@ fn find_title(flat: &Flat) -> Option<Title> {
         }
     }
     None
+}
+
+/// An agency name without what a page put before it: a label word (`名称`),
+/// an image's alt text (`图片`), the site's column name (`政府信息公开年报`).
+fn clean_agency(a: &str) -> String {
+    const PREFIXES: [&str; 12] = [
+        "名称",
+        "标题",
+        "题名",
+        "图片",
+        "政府信息公开工作年度报告",
+        "政府信息公开年度报告",
+        "政府信息公开年报",
+        "政务公开年度报告",
+        "信息公开年报",
+        "年度报告",
+        "年报",
+        "正文",
+    ];
+    let mut a = a;
+    loop {
+        let before = a;
+        for p in PREFIXES {
+            if let Some(rest) = a.strip_prefix(p) {
+                let rest = rest.trim_start_matches(|c: char| !is_name_char(c));
+                if rest.chars().count() >= 2 {
+                    a = rest;
+                }
+            }
+        }
+        if a == before {
+            return a.to_string();
+        }
+    }
 }
 
 fn is_name_char(c: char) -> bool {
@@ -1158,6 +1790,19 @@ fn fold_punct(s: &str) -> String {
         .collect()
 }
 
+static LEGAL_BASIS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new("本(?:年度)?报告[^。\\n]{0,20}?根据[^。\\n]{0,20}?《中华人民共和国政府信息公开条例》")
+        .expect("legal basis")
+});
+/// The report named with its year in the text ("现公开…2025年政府信息公开工作报告",
+/// a title the title patterns did not take): it outranks the statistics period.
+static REPORT_MENTION: LazyLock<Regex> = LazyLock::new(|| {
+    let tail = "(?:政府信息公开|政务公开)(?:工作)?(?:年度)?(?:工作)?(?:报告|年报)";
+    Regex::new(&format!(
+        "((?:19|20)\\d\\d)[ \\t]*年度?[^\\n。，,;；]{{0,40}}?{tail}|{tail}[ \\t]*[(\\[【〔]?[ \\t]*((?:19|20)\\d\\d)[ \\t]*年"
+    ))
+    .expect("report mention")
+});
 static STAT_PERIOD: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new("统计[^。\\n]{0,12}?((?:19|20)\\d\\d)[ \\t]*年[ \\t]*1[ \\t]*月[ \\t]*1[ \\t]*日").expect("period")
 });
@@ -1166,13 +1811,18 @@ static YEAR_MENTION: LazyLock<Regex> = LazyLock::new(|| Regex::new("((?:19|20)\\
 /// The statistics year when no title says it: the statistics period, else
 /// the year the opening text mentions most.
 fn year_from_text(text: &str) -> Option<u16> {
-    if let Some(c) = STAT_PERIOD.captures(text) {
-        return c[1].parse().ok();
-    }
     let head = match text.char_indices().nth(3000) {
         Some((i, _)) => &text[..i],
         None => text,
     };
+    if let Some(c) = REPORT_MENTION.captures(head) {
+        if let Some(y) = c.get(1).or_else(|| c.get(2)).and_then(|m| m.as_str().parse().ok()) {
+            return Some(y);
+        }
+    }
+    if let Some(c) = STAT_PERIOD.captures(text) {
+        return c[1].parse().ok();
+    }
     let mut counts: BTreeMap<u16, (usize, usize)> = BTreeMap::new();
     for (n, c) in YEAR_MENTION.captures_iter(head).enumerate() {
         if let Ok(y) = c[1].parse::<u16>() {
@@ -1216,6 +1866,43 @@ mod tests {
             assert_eq!(r.meta.agency.as_deref(), agency, "{text}");
             assert_eq!(r.meta.year, Some(year), "{text}");
         }
+    }
+
+    #[test]
+    fn agency_names_lose_what_the_page_put_before_them() {
+        for (line, agency) in [
+            ("名称：某某市交通运输局2023年政府信息公开工作年度报告", "某某市交通运输局"),
+            ("图片某某县人民政府办公室2022年政府信息公开工作年度报告", "某某县人民政府办公室"),
+            ("政府信息公开年报某某区司法局2024年度政府信息公开工作年度报告", "某某区司法局"),
+            ("标题: 政府信息公开年报 某某镇人民政府2021年政府信息公开工作年度报告", "某某镇人民政府"),
+        ] {
+            let r = read_text(&format!("{line}\n一、总体情况\n正文。"));
+            assert_eq!(r.meta.agency.as_deref(), Some(agency), "{line}");
+        }
+    }
+
+    #[test]
+    fn the_year_the_report_names_outranks_a_stale_statistics_period() {
+        // The title has page chrome on its line, so no title pattern takes it;
+        // the period was copied from last year's report.
+        let r = read_text(
+            "某某县统计局2023年政府信息公开工作年度报告 发布日期：2024-01-20 来源：本站 浏览次数：35\n\
+             本报告中所列数据的统计期限自2022年1月1日起至2022年12月31日止。\n一、总体情况\n正文。",
+        );
+        assert_eq!(r.meta.year, Some(2023));
+    }
+
+    #[test]
+    fn a_fragment_that_says_it_is_a_report_is_read_and_says_what_is_missing() {
+        let r = read_text(
+            "本年度报告根据《中华人民共和国政府信息公开条例》（以下简称《条例》）和有关规定编制。\n\
+             一、总体情况\n2023年，我局认真贯彻落实《条例》。",
+        );
+        assert!(r.notes.iter().any(|n| n.code == "read.no-title"));
+        assert!(r.notes.iter().any(|n| n.code == "read.no-tables"));
+        let mut f = Flat::default();
+        f.line(1, "会议纪要：本报告根据会议讨论编制。");
+        assert!(extract(&f, SourceFormat::Text).is_err());
     }
 
     #[test]
@@ -1288,7 +1975,7 @@ mod tests {
         let r = read_text("某局2024年政府信息公开工作年度报告\n一、本年新收政府信息公开申请数量3000000二、上年结转政府信息公开申请数量0000000（一）予以公开");
         assert_eq!(get(&r, "t3.new.natural"), None);
         assert_eq!(get(&r, "t3.carried_over.total").as_deref(), Some("0"));
-        let note = r.notes.iter().find(|n| n.code == "read.unreadable-row").expect("a note");
+        let note = r.notes.iter().find(|n| n.code == "read.inconsistent-row").expect("a note");
         assert!(note.message.contains("3000000"), "{}", note.message);
         assert!(note.cells.contains(&"t3.new.total".parse().unwrap()));
     }
@@ -1336,6 +2023,48 @@ mod tests {
         // Glued to other digits, a fraction longer than the solver handles is left out, not cut.
         let r = read_text(&format!("{head}规章0.1234567890123456789012345\n行政事业性收费 1\n三、收到"));
         assert!(get(&r, "t2.regulation.issued").is_none());
+    }
+
+    /// The text layer of ogi's own draft printed to PDF by LibreOffice: wrapped
+    /// label cells put each row's numbers on the label's middle line, and the
+    /// spanning cells (三、本年度办理结果, the group labels) one piece per line.
+    #[test]
+    fn labels_wrapped_around_their_numbers_read_as_libreoffice_prints_them() {
+        let r = read_text(
+            "某市数据局2023年政府信息公开工作年度报告\n一、本年新收政府信息公开申请数量 265 15 17 25 19 19 360\n\
+             （二）部分公开（区分处理的，\n24 2 2 1 3 1 33\n只计这一情形，不计其他情形）\n\
+             1.属于国家秘密 3 0 0 1 0 1 5\n2.其他法律行政法规禁\n2 0 0 0 0 1 3\n三、 止公开\n本年 3.危及“三安全一稳\n\
+             3 1 0 2 0 0 6\n度办 定”\n理结 （三）\n4.保护第三方合法权益 5 0 0 0 0 0 5\n果 不予公\n开 5.属于三类内部事务信\n\
+             0 0 1 0 0 0 1\n息\n6.属于四类过程性信息 3 0 0 0 0 0 3\n\
+             1.本机关不掌握相关政\n28 2 2 1 6 0 39\n府信息\n（四）\n2.没有现成信息需要另\n无法提 14 0 1 1 1 1 18\n行制作\n供\n\
+             3.补正后申请内容仍不\n2 0 0 0 0 0 2\n明确\n1.信访举报投诉类申请 3 1 0 0 0 1 5\n\
+             1.申请人无正当理由逾\n期不补正、行政机关不\n6 0 0 1 2 0 9\n再处理其政府信息公开\n（六） 申请\n\
+             其他处 2.申请人逾期未按收费\n理 通知要求缴纳费用、行\n6 1 1 0 0 1 9\n政机关不再处理其政府\n信息公开申请\n\
+             3.其他 50 2 3 6 4 4 69\n（七）总计 261 15 18 25 18 18 355",
+        );
+        for (key, v) in [
+            ("t3.partial.total", "33"),
+            ("t3.denied.prohibited_by_law.total", "3"),
+            ("t3.denied.safety_stability.natural", "3"),
+            ("t3.denied.safety_stability.total", "6"),
+            ("t3.denied.internal_affairs.research", "1"),
+            ("t3.unavailable.not_held.total", "39"),
+            ("t3.unavailable.needs_creation.total", "18"),
+            ("t3.unavailable.still_unclear.total", "2"),
+            ("t3.other.overdue_correction.total", "9"),
+            ("t3.other.overdue_fee.total", "9"),
+            ("t3.other.overdue_fee.commercial", "1"),
+            ("t3.other.other.total", "69"),
+        ] {
+            assert_eq!(get(&r, key).as_deref(), Some(v), "{key}");
+        }
+        // Numbers after the whole label on its own line are not taken into it.
+        let r = read_text(
+            "某市数据局2023年政府信息公开工作年度报告\n一、本年新收政府信息公开申请数量 1 0 0 0 0 0 1\n\
+             1.本机关不掌握相关政府信息\n2.没有现成信息需要另\n5 0 0 0 0 0 5\n行制作",
+        );
+        assert_eq!(get(&r, "t3.unavailable.needs_creation.total").as_deref(), Some("5"));
+        assert_eq!(get(&r, "t3.unavailable.not_held.total"), None);
     }
 
     #[test]
