@@ -276,6 +276,48 @@ pub enum SourceFormat {
     Generated,
 }
 
+impl SourceFormat {
+    /// The formats a reader reads (all but `Generated`).
+    pub const READABLE: [SourceFormat; 6] = [
+        SourceFormat::Text,
+        SourceFormat::Markdown,
+        SourceFormat::Html,
+        SourceFormat::Docx,
+        SourceFormat::Pdf,
+        SourceFormat::Json,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            SourceFormat::Text => "text",
+            SourceFormat::Markdown => "markdown",
+            SourceFormat::Html => "html",
+            SourceFormat::Docx => "docx",
+            SourceFormat::Pdf => "pdf",
+            SourceFormat::Json => "json",
+            SourceFormat::Generated => "generated",
+        }
+    }
+}
+
+impl FromStr for SourceFormat {
+    type Err = String;
+
+    /// A readable format by its name (`--as pdf`).
+    fn from_str(s: &str) -> Result<Self, String> {
+        SourceFormat::READABLE
+            .into_iter()
+            .find(|f| f.name() == s)
+            .ok_or_else(|| format!("未知格式 {s:?}（可用：text、markdown、html、docx、pdf、json）"))
+    }
+}
+
+impl fmt::Display for SourceFormat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 /// A whole annual report.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Report {

@@ -192,6 +192,22 @@ async fn style() -> impl IntoResponse {
 }
 
 /// Opens the register, binds, and serves until Ctrl-C or SIGTERM.
+/// A line on stdout that may fail: a server whose output nobody reads any more
+/// goes on serving (`println!` would panic on the closed pipe).
+macro_rules! say {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout().lock(), $($t)*);
+    }};
+}
+
+macro_rules! esay {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr().lock(), $($t)*);
+    }};
+}
+
 pub async fn serve(config: Config) -> std::io::Result<()> {
     if config.https {
         auth::SECURE_COOKIES.store(true, std::sync::atomic::Ordering::Relaxed);
@@ -210,21 +226,21 @@ pub async fn serve(config: Config) -> std::io::Result<()> {
         loop {
             tokio::time::sleep(std::time::Duration::from_secs(5)).await;
             if let Err(e) = watched.refresh_calendar().await {
-                eprintln!("ogi: 重新载入节假日安排失败：{e}");
+                esay!("ogi: 重新载入节假日安排失败：{e}");
             }
         }
     });
-    println!("ogi 已启动：http://{addr}/ （数据库 {}）", config.db.display());
+    say!("ogi 已启动：http://{addr}/ （数据库 {}）", config.db.display());
     let users = state.read(ogi_store::Store::user_count).await.map_err(|e| std::io::Error::other(e.to_string()))?;
     if users == 0 {
         let token = auth::random_token();
         *state.setup_token.lock().unwrap_or_else(|p| p.into_inner()) = Some(token.clone());
-        println!("首次使用：请在浏览器中打开 http://{addr}/setup?token={token} 创建管理员（此链接只能使用一次）");
+        say!("首次使用：请在浏览器中打开 http://{addr}/setup?token={token} 创建管理员（此链接只能使用一次）");
     }
     axum::serve(listener, app(state).into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())
         .await?;
-    println!("ogi 已停止");
+    say!("ogi 已停止");
     Ok(())
 }
 

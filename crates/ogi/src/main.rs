@@ -213,14 +213,17 @@ enum OutputFormat {
 }
 
 fn main() -> ExitCode {
+    let cli = Cli::parse();
     // `ogi report parse FILE | head`: a closed pipe ends the program quietly,
     // as it does for every other Unix tool, instead of a panic in println!.
+    // Not the server: a closed stdout must not kill it at its next log line.
     #[cfg(unix)]
-    // SAFETY: setting a signal's disposition to the default before any thread starts.
-    unsafe {
-        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    if !matches!(cli.command, Command::Serve { .. }) {
+        // SAFETY: setting a signal's disposition to the default before any thread starts.
+        unsafe {
+            libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+        }
     }
-    let cli = Cli::parse();
     match cli.command {
         Command::Serve { bind, db, today, https, trusted_proxy, request_timeout } => serve(ogi_web::Config {
             addr: bind,

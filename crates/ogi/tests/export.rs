@@ -85,3 +85,27 @@ fn the_terminal_and_the_workbench_export_the_same_bytes() {
     assert!(String::from_utf8_lossy(&bad.stderr).contains("--from：日期格式应为 2025-03-01"));
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// A supervisor that stops reading the server's output must not stop the server.
+#[test]
+fn the_server_outlives_its_closed_output() {
+    let dir = temp("closed-stdout");
+    let db = dir.join("ogi.db");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ogi"))
+        .args(["serve", "--db", db.to_str().unwrap(), "--bind", "127.0.0.1:0"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(child.stdout.take().unwrap()), &mut line).unwrap();
+    let addr = line.split("http://").nth(1).and_then(|r| r.split('/').next()).unwrap().to_string();
+    // The pipe is closed now; each request writes an access-log line into it.
+    for _ in 0..3 {
+        assert_eq!(http(&addr, "GET", "/healthz", &[], b"").status, 200);
+    }
+    assert!(child.try_wait().unwrap().is_none(), "the server is still running");
+    let _ = child.kill();
+    let _ = child.wait();
+    std::fs::remove_dir_all(&dir).ok();
+}

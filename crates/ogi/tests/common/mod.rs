@@ -39,9 +39,12 @@ pub fn serve(db: &Path, today: &str) -> Served {
         .stderr(Stdio::null())
         .spawn()
         .expect("start ogi serve");
+    let mut out = BufReader::new(child.stdout.take().unwrap());
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    out.read_line(&mut line).unwrap();
     let addr = line.split("http://").nth(1).and_then(|r| r.split('/').next()).expect("the address").to_string();
+    // The access log goes on: read it, so that the server never waits on a full pipe.
+    std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
     Served { child, addr }
 }
 
