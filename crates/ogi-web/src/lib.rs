@@ -170,9 +170,20 @@ pub fn with_layers(routes: Router<AppState>, state: AppState) -> Router {
 }
 
 /// The access log's span: method and path (never the query: the setup
-/// link's token is in it).
+/// link's token is in it; nor an applicant's tracking code, their only key).
 fn access_span(req: &axum::extract::Request) -> tracing::Span {
-    tracing::info_span!("http", method = %req.method(), path = %req.uri().path())
+    tracing::info_span!("http", method = %req.method(), path = %logged_path(req.uri().path()))
+}
+
+/// The path as the access log keeps it: `/track/{code}…` with the code hidden.
+fn logged_path(path: &str) -> std::borrow::Cow<'_, str> {
+    match path.strip_prefix("/track/") {
+        Some(rest) => {
+            let tail = rest.find('/').map_or("", |i| &rest[i..]);
+            format!("/track/***{tail}").into()
+        }
+        None => path.into(),
+    }
 }
 
 /// The access log's line, one per request: status, latency, client, user.

@@ -143,7 +143,9 @@ async fn cells_the_reader_could_not_read_say_so_and_why_not_unreported() {
     }
     assert!(unread >= 4 * 7 + 3, "four table 三 rows and the 规范性文件 row: {unread}");
     let (attrs, content) = td(f, "t3.new.total");
-    assert!(content.starts_with("未能读取") && attrs.contains("3000000") && attrs.contains("无论怎样拆分都不满足合计关系"));
+    assert!(
+        content.starts_with("未能读取") && attrs.contains("3000000") && attrs.contains("无论怎样拆分都不满足合计关系")
+    );
     let (attrs, content) = td(f, "t2.normative.in_force");
     assert!(content.starts_with("未能读取") && attrs.contains("有 6 种读法"), "{attrs}");
     // The row the report does not print is 未填报, without a reason.

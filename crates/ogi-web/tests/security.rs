@@ -436,7 +436,10 @@ async fn every_request_is_one_access_log_line_without_its_query() {
     let mut c = server.login("logger", Role::Clerk).await;
     assert_eq!(c.get("/requests?q=secret-words&state=open").await.status, 200);
     assert_eq!(server.client().get("/no/such/page?token=abcdef").await.status, 404);
+    // An applicant's tracking code is their only key: never in the log.
+    assert_eq!(server.client().get("/track/7K3M-Q9XD-2HBT-W4ZP").await.status, 404);
     let log = String::from_utf8(LOG.lock().unwrap().clone()).unwrap();
+    assert!(!log.contains("7K3M-Q9XD") && log.contains("path=/track/***"), "{log}");
     let line = |path: &str| {
         log.lines()
             .find(|l| l.contains(&format!("path={path}")) && l.contains("user=logger"))
