@@ -89,6 +89,15 @@ pub struct EventInput {
     pub delivered: String,
     /// `third_party` (default) or `agency` (consultation_started).
     pub party: String,
+    /// How many events the request had when the form was drawn (its
+    /// `version`): if it has changed since, someone else acted on it first
+    /// and the event is refused. Empty: not checked.
+    pub version: String,
+}
+
+/// The form's `version` (see [`EventInput::version`]); `None` when empty.
+pub fn version(input: &EventInput) -> Option<usize> {
+    input.version.trim().parse().ok()
 }
 
 /// Which fields each kind of event takes besides `kind` and `on`.
@@ -173,6 +182,9 @@ pub fn new_request(input: &NewRequestInput, today: Date, cal: &Calendar) -> Resu
 /// 负责人 recording it); whether they may is the caller's role check.
 pub fn event(input: &EventInput, approver: &str, today: Date, cal: &Calendar) -> Result<Event, FieldErrors> {
     let mut errors = FieldErrors::new();
+    if !input.version.trim().is_empty() && version(input).is_none() {
+        fail::<()>(&mut errors, "version", "版本号应为整数（申请的事项数）");
+    }
     let kind = input.kind.trim().replace('-', "_");
     let kind = match kind.as_str() {
         "" => fail(&mut errors, "kind", "请选择办理事项"),

@@ -4,6 +4,7 @@
 //! year's annual report drafted from the records.
 //! Pure: no I/O beyond parsing what it is handed.
 
+pub mod agency;
 pub mod annual;
 pub mod calendar;
 pub mod fees;

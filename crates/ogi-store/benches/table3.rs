@@ -4,7 +4,7 @@
 use std::time::Instant;
 
 use ogi_rules::Calendar;
-use ogi_store::{Sqlite, Store};
+use ogi_store::{Database, Store};
 use ogi_vocab::Template;
 
 fn main() {
@@ -17,13 +17,13 @@ fn main() {
     let requests = ogi_rules::sim::requests(&cal, 42, n, "2023-01-03".parse().unwrap(), 480);
     let simulated = t.elapsed();
     let t = Instant::now();
-    let mut store = Sqlite::open(&path).expect("open");
+    let mut store = Database::open(&path).expect("open");
     for chunk in requests.chunks(100_000) {
         store.import_requests(chunk, "模拟申请", "bench", &cal).expect("import");
     }
     let imported = t.elapsed();
     drop(store);
-    let store = Sqlite::open(&path).expect("reopen");
+    let store = Database::open(&path).expect("reopen");
     let mut best = f64::MAX;
     for _ in 0..3 {
         let t = Instant::now();

@@ -2,12 +2,12 @@
 //! 200 requests into the database named by its argument until it is killed,
 //! printing the count after each committed batch.
 use ogi_rules::request::Channel;
-use ogi_store::{NewRequest, Sqlite};
+use ogi_store::{Database, NewRequest};
 use ogi_vocab::cells::ApplicantColumn;
 
 fn main() {
     let path = std::env::args().nth(1).expect("usage: import_until_killed DB");
-    let mut s = Sqlite::open(std::path::Path::new(&path)).expect("open");
+    let mut s = Database::open(std::path::Path::new(&path)).expect("open");
     let cal = ogi_rules::Calendar::embedded();
     let mut total = 0;
     loop {

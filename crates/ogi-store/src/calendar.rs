@@ -9,9 +9,9 @@
 
 use std::path::Path;
 
+use crate::sql::{params, Sql};
 use ogi_rules::request::State;
 use ogi_rules::{Calendar, Date};
-use rusqlite::{params, Connection, Transaction};
 
 use crate::{audit, date, load, Store, StoreError};
 
@@ -81,9 +81,9 @@ pub fn load_files(data_dir: Option<&Path>) -> Result<Calendar, String> {
     Ok(cal)
 }
 
-pub(crate) fn calendar_years(conn: &Connection) -> Result<Vec<CalendarYear>, StoreError> {
+pub(crate) fn calendar_years(conn: &Sql) -> Result<Vec<CalendarYear>, StoreError> {
     let mut stmt = conn.prepare("SELECT year, text, saved_by, saved_at FROM calendar_years ORDER BY year")?;
-    let rows = stmt.query_map([], |r| {
+    let rows = stmt.query_map(params![], |r| {
         Ok(CalendarYear { year: r.get(0)?, text: r.get(1)?, saved_by: r.get(2)?, saved_at: r.get(3)? })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
@@ -92,7 +92,7 @@ pub(crate) fn calendar_years(conn: &Connection) -> Result<Vec<CalendarYear>, Sto
 /// Saves `text` as `year`'s arrangement and recomputes, with `cal` (which
 /// already holds it), the due date of every request not closed.
 pub(crate) fn save_year(
-    tx: &Transaction,
+    tx: &Sql,
     year: i16,
     text: &str,
     actor: &str,
@@ -107,16 +107,24 @@ pub(crate) fn save_year(
     }
     let before: Option<String> =
         tx.query_row("SELECT text FROM calendar_years WHERE year = ?1", params![year], |r| r.get(0)).ok();
+    // The database's clock, as the column's default: the moves below are
+    // stamped by it too and listed when not older than this.
+    let now = if tx.is_postgres() {
+        r#"to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')"#
+    } else {
+        "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
+    };
     tx.execute(
-        "INSERT INTO calendar_years (year, text, saved_by) VALUES (?1, ?2, ?3) \
-         ON CONFLICT(year) DO UPDATE SET text = excluded.text, saved_by = excluded.saved_by, \
-         saved_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
+        &format!(
+            "INSERT INTO calendar_years (year, text, saved_by) VALUES (?1, ?2, ?3) \
+             ON CONFLICT(year) DO UPDATE SET text = excluded.text, saved_by = excluded.saved_by, saved_at = {now}"
+        ),
         params![year, text, actor],
     )?;
     audit(tx, actor, format!("载入 {year} 年节假日安排"), before, Some(text.to_string()))?;
     let mut stmt = tx.prepare("SELECT id, code, due FROM requests WHERE state <> 'closed' ORDER BY id")?;
     let open: Vec<(i64, String, Option<String>)> =
-        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<Result<_, _>>()?;
+        stmt.query_map(params![], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<Result<_, _>>()?;
     let mut changes = Vec::new();
     for (id, code, old) in open {
         let (_, stored) = load(tx, &code)?;
@@ -129,7 +137,7 @@ pub(crate) fn save_year(
             continue;
         }
         let new_text = new.map(|d| d.to_string());
-        crate::write_derived(tx, id, &crate::derived(&stored.request, cal))?;
+        crate::requests::write_derived(tx, id, &crate::requests::derived(&stored.request, cal))?;
         tx.execute(
             "INSERT INTO due_changes (request_id, year, before, after) VALUES (?1, ?2, ?3, ?4)",
             params![id, year, old.map(|d| d.to_string()), new_text],
@@ -150,12 +158,12 @@ pub(crate) fn save_year(
 }
 
 /// The due dates moved by each year's latest load, of requests still not closed.
-pub(crate) fn due_changes(conn: &Connection) -> Result<Vec<DueChange>, StoreError> {
+pub(crate) fn due_changes(conn: &Sql) -> Result<Vec<DueChange>, StoreError> {
     let mut stmt = conn.prepare(
         "SELECT r.code, c.year, c.before, c.after, c.at FROM due_changes c JOIN requests r ON r.id = c.request_id \
          JOIN calendar_years y ON y.year = c.year WHERE r.state <> 'closed' AND c.at >= y.saved_at ORDER BY c.id",
     )?;
-    let rows = stmt.query_map([], |r| {
+    let rows = stmt.query_map(params![], |r| {
         Ok((
             r.get::<_, String>(0)?,
             r.get(1)?,

@@ -1,7 +1,15 @@
-//! The request register and the records of the annual report, stored. One interface ([`Store`]); SQLite is the
-//! embedded default (a file under `./ogi-data/`, WAL, migrations run on open,
-//! schema versioned); PostgreSQL will implement the same interface for a
-//! shared multi-agency deployment.
+//! The request register and the records of the annual report, stored. One
+//! interface ([`Store`]) over one [`Database`], which is either SQLite, the
+//! embedded default (a file under `./ogi-data/`, WAL), or PostgreSQL, for a
+//! shared deployment (chosen by a `postgres://` [`Location`]). The queries
+//! are written once (see `sql`); migrations run on open (see `schema`).
+//!
+//! Code map: `schema` (migrations, both dialects), `sql` (values, rows,
+//! statements for either backend), `requests` (a request and its events),
+//! `table3` (table 三 as one query), `office` (lists, workbench, accounts),
+//! `records` (documents, cases, texts, settings), `calendar`, `online`
+//! (applications filed on the portal), `search` (the Chinese bigram index),
+//! `export` (CSV), `audit`.
 //!
 //! The store keeps what happened (a request's receipt and its events) and an
 //! audit log of every change (who, when, what, before/after). A request's
@@ -10,32 +18,43 @@
 //! that table 三 and the overdue list are SQL queries.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use ogi_rules::annual::{Art20Figures, Case, CaseResult, Document, EditableSection, Records};
 use ogi_rules::input::Application;
-use ogi_rules::request::{Channel, Consulted, Event, Request, RequestError, State};
+use ogi_rules::request::{Event, Request, RequestError};
 use ogi_rules::{Calendar, Date};
-use ogi_vocab::cells::{ApplicantColumn, CellKey, Outcome, T3Row, Template};
+use ogi_vocab::cells::{CellKey, Template};
 use ogi_vocab::Number;
-use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
+use rusqlite::{Connection, TransactionBehavior};
 
+pub mod agency;
+mod audit;
 mod calendar;
 pub mod export;
 mod office;
 pub mod online;
 mod records;
+mod requests;
+mod schema;
+pub mod scratch;
 mod search;
+mod sql;
+mod table3;
+pub(crate) use audit::audit;
 pub use calendar::{load_calendar, load_files, CalendarYear, DueChange};
 pub use office::{
     ApiToken, Dashboard, DashboardCounts, ListFilter, ListRow, LiveSession, NewSession, NewToken, Role, SessionInfo,
     StateFilter, TokenScope, User, DASHBOARD_CAP,
 };
 pub use records::AGENCY_NAME;
+pub(crate) use requests::{corrupt, date, insert, load, parse_outcome, record_in};
+use sql::{PgConn, Sql};
 
 #[derive(Debug)]
 pub enum StoreError {
-    Db(rusqlite::Error),
+    /// The database failed in a way none of the cases below name.
+    Db(String),
     /// The law does not allow the change (the request is unchanged).
     Rule(RequestError),
     NotFound(String),
@@ -48,6 +67,19 @@ pub enum StoreError {
         what: &'static str,
         id: i64,
     },
+    /// A value that must be unique is taken (a login name, a code).
+    Duplicate(String),
+    /// Someone else changed the request since it was read (a lost race).
+    Conflict,
+    /// The database location cannot be understood.
+    BadLocation(String),
+    /// The database server cannot be reached (down, refused, timed out).
+    Unavailable(String),
+    /// The database was migrated by a newer ogi.
+    NewerSchema {
+        found: usize,
+        known: usize,
+    },
 }
 
 impl std::fmt::Display for StoreError {
@@ -59,6 +91,13 @@ impl std::fmt::Display for StoreError {
             StoreError::Corrupt(m) => write!(f, "数据库内容无法识别：{m}"),
             StoreError::Invalid(m) => f.write_str(m),
             StoreError::NoRecord { what, id } => write!(f, "没有编号为 {id} 的{what}"),
+            StoreError::Duplicate(m) => write!(f, "已存在，不能重复：{m}"),
+            StoreError::Conflict => f.write_str("该申请已被他人修改，请刷新后重试"),
+            StoreError::BadLocation(m) => write!(f, "数据库地址无效：{m}"),
+            StoreError::Unavailable(m) => write!(f, "无法连接数据库服务器：{m}"),
+            StoreError::NewerSchema { found, known } => {
+                write!(f, "数据库版本 {found} 比本程序新（{known}），请使用更新版本的 ogi")
+            }
         }
     }
 }
@@ -67,7 +106,41 @@ impl std::error::Error for StoreError {}
 
 impl From<rusqlite::Error> for StoreError {
     fn from(e: rusqlite::Error) -> Self {
-        StoreError::Db(e)
+        StoreError::from(sql::SqlError::from(e))
+    }
+}
+
+impl From<sql::SqlError> for StoreError {
+    fn from(e: sql::SqlError) -> Self {
+        use rusqlite::ErrorCode;
+        use sql::SqlError;
+        match e {
+            SqlError::NoRows => StoreError::Db("没有找到记录".into()),
+            SqlError::Type(m) => StoreError::Corrupt(m),
+            SqlError::Sqlite(rusqlite::Error::SqliteFailure(f, m)) => match (f.code, f.extended_code) {
+                (ErrorCode::ConstraintViolation, 2067 | 1555) => StoreError::Duplicate(m.unwrap_or_default()),
+                (ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked, _) => StoreError::Conflict,
+                (ErrorCode::CannotOpen, _) => StoreError::Unavailable(m.unwrap_or_else(|| f.to_string())),
+                _ => StoreError::Db(m.unwrap_or_else(|| f.to_string())),
+            },
+            SqlError::Sqlite(e) => StoreError::Db(e.to_string()),
+            SqlError::Postgres(e) => {
+                use postgres::error::SqlState;
+                match e.code() {
+                    Some(c) if *c == SqlState::UNIQUE_VIOLATION => {
+                        StoreError::Duplicate(e.as_db_error().map(|d| d.message().to_string()).unwrap_or_default())
+                    }
+                    Some(c) if *c == SqlState::T_R_SERIALIZATION_FAILURE || *c == SqlState::T_R_DEADLOCK_DETECTED => {
+                        StoreError::Conflict
+                    }
+                    Some(c) if c.code().starts_with("08") || c.code().starts_with("57P") => {
+                        StoreError::Unavailable(e.to_string())
+                    }
+                    None if e.is_closed() || e.as_db_error().is_none() => StoreError::Unavailable(e.to_string()),
+                    _ => StoreError::Db(sql::SqlError::Postgres(e).to_string()),
+                }
+            }
+        }
     }
 }
 
@@ -100,12 +173,24 @@ pub struct AuditEntry {
     pub after: Option<String>,
 }
 
-/// The storage interface: SQLite now, PostgreSQL next.
+/// The storage interface (one implementation, [`Database`], either backend).
 pub trait Store {
     /// Registers a request; returns it with its new tracking code.
     fn create(&mut self, new: NewRequest, actor: &str, cal: &Calendar) -> Result<Stored, StoreError>;
     /// Records an event if the law allows it (else the store is unchanged).
-    fn record(&mut self, code: &str, event: Event, actor: &str, cal: &Calendar) -> Result<Stored, StoreError>;
+    fn record(&mut self, code: &str, event: Event, actor: &str, cal: &Calendar) -> Result<Stored, StoreError> {
+        self.record_seen(code, None, event, actor, cal)
+    }
+    /// `record`, refused with [`StoreError::Conflict`] if the request no
+    /// longer has the `seen` events it had when the caller read it.
+    fn record_seen(
+        &mut self,
+        code: &str,
+        seen: Option<usize>,
+        event: Event,
+        actor: &str,
+        cal: &Calendar,
+    ) -> Result<Stored, StoreError>;
     fn get(&self, code: &str) -> Result<Stored, StoreError>;
     /// Every request, in registration order.
     fn all(&self) -> Result<Vec<Stored>, StoreError>;
@@ -283,6 +368,20 @@ pub trait Store {
     /// The due dates each year's latest load moved, of requests still not closed.
     fn due_changes(&self) -> Result<Vec<DueChange>, StoreError>;
 
+    // ---- agencies (see `agency`) ----
+
+    /// Every agency, each root followed by its subtree.
+    fn agencies(&self) -> Result<Vec<agency::Agency>, StoreError>;
+    /// Imports `code,name,parent,kind` lines (all or nothing).
+    fn import_agencies(&mut self, csv: &[u8], actor: &str) -> Result<agency::AgencyImport, StoreError>;
+    /// Sets the pattern of an agency's tracking codes.
+    fn set_code_pattern(
+        &mut self,
+        agency: &str,
+        pattern: &ogi_rules::agency::CodePattern,
+        actor: &str,
+    ) -> Result<(), StoreError>;
+
     /// Everything the year's report is drafted from.
     fn annual_records(&self, year: i16) -> Result<Records, StoreError> {
         Ok(Records {
@@ -298,142 +397,193 @@ pub trait Store {
     }
 }
 
-/// Schema migrations, in order; `PRAGMA user_version` is how many have run.
-const MIGRATIONS: &[&str] = &[
-    "
-CREATE TABLE requests (
-    id INTEGER PRIMARY KEY,
-    code TEXT NOT NULL UNIQUE,
-    channel TEXT NOT NULL,
-    applicant TEXT NOT NULL,
-    arrived TEXT NOT NULL,
-    confirmed TEXT,
-    received TEXT NOT NULL,
-    summary TEXT NOT NULL DEFAULT '',
-    closed_on TEXT,
-    outcome TEXT,
-    due TEXT
-);
-CREATE INDEX requests_received ON requests(received);
-CREATE INDEX requests_closed ON requests(closed_on);
-CREATE TABLE events (
-    request_id INTEGER NOT NULL REFERENCES requests(id),
-    seq INTEGER NOT NULL,
-    kind TEXT NOT NULL,
-    on_date TEXT NOT NULL,
-    reply_by TEXT,
-    days INTEGER,
-    approver TEXT,
-    yuan INTEGER,
-    outcome TEXT,
-    PRIMARY KEY (request_id, seq)
-);
-CREATE TABLE audit (
-    id INTEGER PRIMARY KEY,
-    at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
-    actor TEXT NOT NULL,
-    action TEXT NOT NULL,
-    request_id INTEGER,
-    before TEXT,
-    after TEXT
-);
-",
-    // Table 三 reads only this index (one pass, no table lookups).
-    "CREATE INDEX requests_t3 ON requests(received, closed_on, outcome, applicant);",
-    records::MIGRATION,
-    office::MIGRATION,
-    search::MIGRATION,
-    calendar::MIGRATION,
-    // The law's corners (issue 16): when a consultation's letter and a fee
-    // notice reached their addressee, whom a consultation asked, and the
-    // columns the workbench lists by (an open consultation's last day, an
-    // answer's working days past its due date). Filled in Rust (`backfill`).
-    "
-ALTER TABLE events ADD COLUMN delivered TEXT;
-ALTER TABLE events ADD COLUMN party TEXT;
-ALTER TABLE requests ADD COLUMN late_days INTEGER;
-ALTER TABLE requests ADD COLUMN consult_until TEXT;
-CREATE INDEX requests_late ON requests(closed_on) WHERE late_days IS NOT NULL;
-",
-    // Account security (issue 12): session list, token scopes and expiry,
-    // forced password change, failed logins per name.
-    office::SECURITY_MIGRATION,
-    online::MIGRATION,
-];
-
-/// The migration that creates the search index (its rows are written in Rust).
-const SEARCH_MIGRATION: usize = 5;
-/// The migration whose derived columns are computed in Rust.
-const LAW_MIGRATION: usize = 7;
-
-/// The embedded store: one SQLite file.
-pub struct Sqlite {
-    conn: Connection,
-    /// The last table 三 this connection computed (see `table3_cached`).
-    table3_cache: std::cell::RefCell<Option<Table3Cache>>,
+/// Where the register lives: a SQLite file or a PostgreSQL database.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location {
+    Sqlite(PathBuf),
+    /// A `postgres://user@host:port/name` URL.
+    Postgres(String),
 }
 
-impl Sqlite {
-    /// Opens (creating if needed) the database and runs pending migrations.
-    pub fn open(path: &Path) -> Result<Sqlite, StoreError> {
+impl Location {
+    /// `postgres://…` or `postgresql://…` is a PostgreSQL database; anything
+    /// else a SQLite file (`sqlite:` in front is allowed).
+    pub fn parse(s: &str) -> Result<Location, StoreError> {
+        let s = s.trim();
+        if s.is_empty() {
+            return Err(StoreError::BadLocation("地址为空".into()));
+        }
+        if s.starts_with("postgres://") || s.starts_with("postgresql://") {
+            s.parse::<postgres::Config>().map_err(|e| StoreError::BadLocation(format!("{}：{e}", redact(s))))?;
+            return Ok(Location::Postgres(s.to_string()));
+        }
+        if let Some((scheme, _)) = s.split_once("://") {
+            return Err(StoreError::BadLocation(format!(
+                "不支持的数据库类型 {scheme}（可用 postgres:// 或 SQLite 文件路径）"
+            )));
+        }
+        Ok(Location::Sqlite(PathBuf::from(s.strip_prefix("sqlite:").unwrap_or(s))))
+    }
+
+    /// The directory beside a SQLite file (calendar files are read from it).
+    pub fn data_dir(&self) -> Option<&Path> {
+        match self {
+            Location::Sqlite(p) => p.parent(),
+            Location::Postgres(_) => None,
+        }
+    }
+}
+
+impl From<PathBuf> for Location {
+    fn from(p: PathBuf) -> Location {
+        Location::Sqlite(p)
+    }
+}
+
+impl From<&PathBuf> for Location {
+    fn from(p: &PathBuf) -> Location {
+        Location::Sqlite(p.clone())
+    }
+}
+
+impl From<&Path> for Location {
+    fn from(p: &Path) -> Location {
+        Location::Sqlite(p.to_path_buf())
+    }
+}
+
+impl From<&Location> for Location {
+    fn from(l: &Location) -> Location {
+        l.clone()
+    }
+}
+
+impl std::fmt::Display for Location {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Location::Sqlite(p) => write!(f, "{}", p.display()),
+            Location::Postgres(url) => f.write_str(&redact(url)),
+        }
+    }
+}
+
+/// A URL with its password replaced (for messages and logs).
+fn redact(url: &str) -> String {
+    match url.split_once("://").and_then(|(s, rest)| rest.split_once('@').map(|(user, host)| (s, user, host))) {
+        Some((scheme, user, host)) => match user.split_once(':') {
+            Some((name, _)) => format!("{scheme}://{name}:***@{host}"),
+            None => url.to_string(),
+        },
+        None => url.to_string(),
+    }
+}
+
+/// The register, on either backend.
+pub struct Database {
+    backend: Backend,
+    /// The last table 三 this connection computed (see `table3`).
+    table3_cache: std::cell::RefCell<Option<table3::Table3Cache>>,
+}
+
+enum Backend {
+    Sqlite(Connection),
+    Postgres(PgConn),
+}
+
+impl Database {
+    /// Opens (creating if needed) a SQLite file and runs pending migrations.
+    pub fn open(path: &Path) -> Result<Database, StoreError> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| StoreError::Corrupt(format!("{}: {e}", dir.display())))?;
+            std::fs::create_dir_all(dir).map_err(|e| StoreError::Unavailable(format!("{}: {e}", dir.display())))?;
         }
-        let conn = Connection::open(path)?;
-        Self::init(conn)
+        let mut conn = Connection::open(path)?;
+        schema::open_sqlite(&mut conn)?;
+        Ok(Database::with(Backend::Sqlite(conn)))
     }
 
-    pub fn open_in_memory() -> Result<Sqlite, StoreError> {
-        Self::init(Connection::open_in_memory()?)
+    pub fn open_in_memory() -> Result<Database, StoreError> {
+        let mut conn = Connection::open_in_memory()?;
+        schema::open_sqlite(&mut conn)?;
+        Ok(Database::with(Backend::Sqlite(conn)))
     }
 
-    fn init(mut conn: Connection) -> Result<Sqlite, StoreError> {
-        conn.busy_timeout(std::time::Duration::from_secs(5))?;
-        // A database from a newer ogi is refused before anything is written to it.
-        let version: usize = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-        if version > MIGRATIONS.len() {
-            return Err(StoreError::Corrupt(format!("数据库版本 {version} 比本程序新（{}）", MIGRATIONS.len())));
-        }
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        // A register with an audit log keeps every commit through a power cut.
-        conn.pragma_update(None, "synchronous", "FULL")?;
-        conn.pragma_update(None, "foreign_keys", "ON")?;
-        // Migrations under a write lock, re-reading the version inside it, so
-        // that two processes opening a new database do not both migrate it.
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let version: usize = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-        for (i, m) in MIGRATIONS.iter().enumerate().skip(version) {
-            tx.execute_batch(m)?;
-            if i + 1 == SEARCH_MIGRATION {
-                search::backfill(&tx)?;
+    /// Opens the register at `location` (connecting to a PostgreSQL server).
+    pub fn connect(location: &Location) -> Result<Database, StoreError> {
+        match location {
+            Location::Sqlite(path) => Database::open(path),
+            Location::Postgres(url) => {
+                let mut config: postgres::Config =
+                    url.parse().map_err(|e| StoreError::BadLocation(format!("{}：{e}", redact(url))))?;
+                if config.get_connect_timeout().is_none() {
+                    config.connect_timeout(std::time::Duration::from_secs(10));
+                }
+                config.application_name("ogi");
+                let client = config
+                    .connect(postgres::NoTls)
+                    .map_err(|e| StoreError::Unavailable(format!("{}：{e}", redact(url))))?;
+                let pg = PgConn::new(client);
+                schema::open_postgres(&pg)?;
+                Ok(Database::with(Backend::Postgres(pg)))
             }
-            if i + 1 == LAW_MIGRATION {
-                backfill_derived(&tx)?;
-            }
-            tx.pragma_update(None, "user_version", i + 1)?;
         }
-        tx.commit()?;
-        // Reads through the OS page cache shared by every connection, not a
-        // private copy per connection (the workbench keeps a pool of readers).
-        conn.pragma_update(None, "mmap_size", MMAP_BYTES)?;
-        // Statistics for the query planner where they are missing or stale
-        // (cheap: bounded sampling, and nothing when they are current).
-        conn.execute_batch("PRAGMA analysis_limit = 1000; PRAGMA optimize = 0x10002;")?;
-        Ok(Sqlite { conn, table3_cache: Default::default() })
     }
 
-    /// A write transaction that takes the lock at once (so a second writer
-    /// waits for the busy timeout instead of failing at its first write).
-    fn write(&mut self) -> Result<Transaction<'_>, StoreError> {
-        Ok(self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?)
+    /// `connect` to a location given as text (a path or a URL).
+    pub fn open_location(location: &str) -> Result<Database, StoreError> {
+        Database::connect(&Location::parse(location)?)
     }
 
-    /// Runs `f` in a write transaction, committed only if `f` succeeds.
-    fn in_write<T>(&mut self, f: impl FnOnce(&Transaction) -> Result<T, StoreError>) -> Result<T, StoreError> {
-        let tx = self.write()?;
-        let v = f(&tx)?;
-        tx.commit()?;
-        Ok(v)
+    fn with(backend: Backend) -> Database {
+        Database { backend, table3_cache: Default::default() }
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        matches!(self.backend, Backend::Postgres(_))
+    }
+
+    /// Whether the connection still works (a pool drops broken ones).
+    pub fn is_broken(&self) -> bool {
+        match &self.backend {
+            Backend::Sqlite(_) => false,
+            Backend::Postgres(pg) => pg.is_closed(),
+        }
+    }
+
+    /// Reads (outside a transaction).
+    pub(crate) fn sql(&self) -> Sql<'_> {
+        match &self.backend {
+            Backend::Sqlite(c) => Sql::Lite(c),
+            Backend::Postgres(pg) => Sql::Pg(pg),
+        }
+    }
+
+    /// Runs `f` in a write transaction, committed only if `f` succeeds. On
+    /// SQLite the write lock is taken at once (a second writer waits for the
+    /// busy timeout instead of failing at its first write); on PostgreSQL
+    /// rows are locked as they are changed.
+    fn in_write<T>(&mut self, f: impl FnOnce(&Sql) -> Result<T, StoreError>) -> Result<T, StoreError> {
+        match &mut self.backend {
+            Backend::Sqlite(conn) => {
+                let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+                let v = f(&Sql::Lite(&tx))?;
+                tx.commit()?;
+                Ok(v)
+            }
+            Backend::Postgres(pg) => {
+                pg.batch("BEGIN")?;
+                match f(&Sql::Pg(pg)) {
+                    Ok(v) => {
+                        pg.batch("COMMIT")?;
+                        Ok(v)
+                    }
+                    Err(e) => {
+                        // A broken connection has no transaction left to end.
+                        let _ = pg.batch("ROLLBACK");
+                        Err(e)
+                    }
+                }
+            }
+        }
     }
 
     /// Stores requests whose lives were already checked (a simulated or
@@ -445,51 +595,7 @@ impl Sqlite {
         actor: &str,
         cal: &Calendar,
     ) -> Result<(), StoreError> {
-        let tx = self.write()?;
-        {
-            let mut next: BTreeMap<i16, i64> = BTreeMap::new();
-            let mut req_stmt = tx.prepare_cached(
-                "INSERT INTO requests (code, channel, applicant, arrived, confirmed, received, summary, closed_on, outcome, due, state, consult_until, late_days) \
-                 VALUES (?1, ?2, ?3, ?4, ?9, ?4, ?5, ?6, ?7, ?8, ?10, ?11, ?12)",
-            )?;
-            for r in requests {
-                let year = r.received.year();
-                let seq = match next.get(&year) {
-                    Some(n) => *n + 1,
-                    None => next_code_number(&tx, year)?,
-                };
-                next.insert(year, seq);
-                let d = derived(r, cal);
-                // The receipt date is stored as both arrival and receipt: the
-                // life was already computed from it.
-                let code = format!("YSQ{year}-{seq:06}");
-                req_stmt.execute(params![
-                    code,
-                    r.channel.key(),
-                    r.applicant.key(),
-                    r.received.to_string(),
-                    summary,
-                    d.closed_on,
-                    d.outcome,
-                    d.due,
-                    r.channel.needs_confirmation().then(|| r.received.to_string()),
-                    d.state,
-                    d.consult_until,
-                    d.late_days
-                ])?;
-                let id = tx.last_insert_rowid();
-                search::index(&tx, id, &[&code, summary])?;
-                for (i, e) in r.events().iter().enumerate() {
-                    insert_event(&tx, id, i as i64 + 1, e)?;
-                }
-            }
-        }
-        tx.execute(
-            "INSERT INTO audit (actor, action, after) VALUES (?1, '批量导入', ?2)",
-            params![actor, format!("{} 件申请", requests.len())],
-        )?;
-        tx.commit()?;
-        Ok(())
+        self.in_write(|tx| requests::import(tx, requests, summary, actor, cal))
     }
 
     /// Registers many requests in one transaction (for imports): all or none.
@@ -499,348 +605,32 @@ impl Sqlite {
         actor: &str,
         cal: &Calendar,
     ) -> Result<Vec<String>, StoreError> {
-        let tx = self.write()?;
-        let mut codes = Vec::with_capacity(news.len());
-        for n in news {
-            codes.push(insert(&tx, n, actor, cal)?.code);
-        }
-        tx.commit()?;
-        Ok(codes)
+        self.in_write(|tx| news.into_iter().map(|n| insert(tx, n, actor, cal).map(|s| s.code)).collect())
     }
 }
 
-/// The columns that repeat what a request's events imply (lists and table 三
-/// are SQL over them): closed_on, outcome, due, state, consult_until, late_days.
-struct Derived {
-    closed_on: Option<String>,
-    outcome: Option<String>,
-    due: Option<String>,
-    state: &'static str,
-    consult_until: Option<String>,
-    late_days: Option<u32>,
-}
-
-fn derived(r: &Request, cal: &Calendar) -> Derived {
-    let (closed_on, outcome) = match r.state() {
-        State::Closed { on, outcome } => (Some(on.to_string()), Some(outcome_key(outcome))),
-        _ => (None, None),
-    };
-    Derived {
-        closed_on,
-        outcome,
-        due: r.due(cal).ok().flatten().map(|d| d.to_string()),
-        state: r.state().key(),
-        consult_until: r.consultation_window(cal).ok().flatten().map(|d| d.to_string()),
-        late_days: r.late_answer(cal).ok().flatten().map(|l| l.workdays),
-    }
-}
-
-fn write_derived(tx: &Transaction, id: i64, d: &Derived) -> Result<(), StoreError> {
-    tx.execute(
-        "UPDATE requests SET closed_on = ?1, outcome = ?2, due = ?3, state = ?4, consult_until = ?5, late_days = ?6 WHERE id = ?7",
-        params![d.closed_on, d.outcome, d.due, d.state, d.consult_until, d.late_days, id],
-    )?;
-    Ok(())
-}
-
-/// Migration 7: the new derived columns of every stored request, with the
-/// embedded calendar (answered requests lie in its years).
-fn backfill_derived(tx: &Transaction) -> Result<(), StoreError> {
-    let cal = Calendar::embedded();
-    let codes: Vec<String> = {
-        let mut stmt = tx.prepare("SELECT code FROM requests")?;
-        let rows = stmt.query_map([], |r| r.get(0))?;
-        rows.collect::<Result<_, _>>()?
-    };
-    for code in codes {
-        let (id, stored) = load(tx, &code)?;
-        write_derived(tx, id, &derived(&stored.request, &cal))?;
-    }
-    Ok(())
-}
-
-pub(crate) fn corrupt(what: &str, v: &str) -> StoreError {
-    StoreError::Corrupt(format!("{what} {v:?}"))
-}
-
-pub(crate) fn date(s: &str) -> Result<Date, StoreError> {
-    s.parse().map_err(|_| corrupt("日期", s))
-}
-
-fn outcome_key(o: Outcome) -> String {
-    T3Row::Outcome(o).key()
-}
-
-pub(crate) fn parse_outcome(s: &str) -> Result<Outcome, StoreError> {
-    match T3Row::from_key(s) {
-        Some(T3Row::Outcome(o)) => Ok(o),
-        _ => Err(corrupt("办理结果", s)),
-    }
-}
-
-/// The next number of a year's tracking codes: one more than the highest
-/// (read from the unique index on `code`: cheap, and a code is never reused).
-fn next_code_number(tx: &Transaction, year: i16) -> Result<i64, StoreError> {
-    let last: Option<String> = tx.query_row(
-        "SELECT MAX(code) FROM requests WHERE code >= ?1 AND code < ?2",
-        params![format!("YSQ{year}-"), format!("YSQ{year}.")],
-        |r| r.get(0),
-    )?;
-    match last {
-        None => Ok(1),
-        Some(code) => code
-            .rsplit_once('-')
-            .and_then(|(_, n)| n.parse::<i64>().ok())
-            .map(|n| n + 1)
-            .ok_or_else(|| corrupt("申请编号", &code)),
-    }
-}
-
-fn insert(tx: &Transaction, n: NewRequest, actor: &str, cal: &Calendar) -> Result<Stored, StoreError> {
-    let request = Request::receive(n.channel, n.applicant, n.arrived, n.confirmed)?;
-    let year = request.received.year();
-    // 依申请公开 tracking code: year and sequence, e.g. YSQ2024-000042.
-    let seq = next_code_number(tx, year)?;
-    let code = format!("YSQ{year}-{seq:06}");
-    let due = derived(&request, cal).due;
-    tx.execute(
-        "INSERT INTO requests (code, channel, applicant, arrived, confirmed, received, summary, due, applicant_name, contact) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-        params![
-            code,
-            n.channel.key(),
-            n.applicant.key(),
-            n.arrived.to_string(),
-            n.confirmed.map(|d| d.to_string()),
-            request.received.to_string(),
-            n.summary,
-            due,
-            n.applicant_name.trim(),
-            n.contact.trim()
-        ],
-    )?;
-    let id = tx.last_insert_rowid();
-    search::index(tx, id, &[&code, n.applicant_name.trim(), n.contact.trim(), &n.summary])?;
-    tx.execute(
-        "INSERT INTO audit (actor, action, request_id, after) VALUES (?1, '登记申请', ?2, ?3)",
-        params![actor, id, format!("{} {} {}", code, n.channel.label(), request.received)],
-    )?;
-    Ok(Stored {
-        code,
-        summary: n.summary,
-        applicant_name: n.applicant_name.trim().to_string(),
-        contact: n.contact.trim().to_string(),
-        request,
-    })
-}
-
-pub(crate) fn load(conn: &Connection, code: &str) -> Result<(i64, Stored), StoreError> {
-    let row = conn
-        .query_row(
-            "SELECT id, channel, applicant, arrived, confirmed, summary, applicant_name, contact FROM requests WHERE code = ?1",
-            params![code],
-            |r| {
-                Ok((
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, String>(3)?,
-                    r.get::<_, Option<String>>(4)?,
-                    r.get::<_, String>(5)?,
-                    r.get::<_, String>(6)?,
-                    r.get::<_, String>(7)?,
-                ))
-            },
-        )
-        .optional()?
-        .ok_or_else(|| StoreError::NotFound(code.to_string()))?;
-    let (id, channel, applicant, arrived, confirmed, summary, applicant_name, contact) = row;
-    let channel = Channel::from_key(&channel).ok_or_else(|| corrupt("渠道", &channel))?;
-    let applicant = ApplicantColumn::from_key(&applicant).ok_or_else(|| corrupt("申请人类型", &applicant))?;
-    let confirmed = confirmed.as_deref().map(date).transpose()?;
-    let mut request = Request::receive(channel, applicant, date(&arrived)?, confirmed)?;
-    let mut stmt = conn.prepare_cached(
-        "SELECT kind, on_date, reply_by, days, approver, yuan, outcome, delivered, party FROM events WHERE request_id = ?1 ORDER BY seq",
-    )?;
-    let rows = stmt.query_map(params![id], |r| {
-        Ok((
-            r.get::<_, String>(0)?,
-            r.get::<_, String>(1)?,
-            EventRow {
-                kind: "",
-                reply_by: r.get(2)?,
-                days: r.get(3)?,
-                approver: r.get(4)?,
-                yuan: r.get(5)?,
-                outcome: r.get(6)?,
-                delivered: r.get(7)?,
-                party: r.get(8)?,
-            },
-        ))
-    })?;
-    for row in rows {
-        let (kind, on, fields) = row?;
-        let event = event_from_row(&kind, date(&on)?, fields)?;
-        // Stored events were lawful when recorded; replay them as they are.
-        request.replay(event);
-    }
-    Ok((id, Stored { code: code.to_string(), summary, applicant_name, contact, request }))
-}
-
-fn event_from_row(kind: &str, on: Date, row: EventRow) -> Result<Event, StoreError> {
-    let need = |v: Option<String>| v.ok_or_else(|| corrupt("事项缺少字段", kind));
-    // Before migration 7 a letter was taken as delivered the day it was sent.
-    let delivered = row.delivered.as_deref().map(date).transpose()?.unwrap_or(on);
-    Ok(match kind {
-        "correction_requested" => Event::CorrectionRequested { on, reply_by: date(&need(row.reply_by)?)? },
-        "correction_received" => Event::CorrectionReceived { on },
-        "correction_lapsed" => Event::CorrectionLapsed { on },
-        "consultation_started" => Event::ConsultationStarted {
-            on,
-            delivered,
-            party: match row.party.as_deref() {
-                None => Consulted::ThirdParty,
-                Some(p) => Consulted::from_key(p).ok_or_else(|| corrupt("征求意见对象", p))?,
-            },
-        },
-        "consultation_ended" => Event::ConsultationEnded { on },
-        "extended" => Event::Extended {
-            on,
-            days: row.days.ok_or_else(|| corrupt("延期缺少天数", kind))?,
-            approver: need(row.approver)?,
-        },
-        "fee_noticed" => {
-            Event::FeeNoticed {
-                on, yuan: row.yuan.ok_or_else(|| corrupt("收费通知缺少金额", kind))?, delivered
-            }
-        }
-        "fee_paid" => Event::FeePaid { on },
-        "fee_lapsed" => Event::FeeLapsed { on },
-        "answered" => Event::Answered { on, outcome: parse_outcome(&need(row.outcome)?)? },
-        "withdrawn" => Event::Withdrawn { on },
-        _ => return Err(corrupt("事项", kind)),
-    })
-}
-
-/// Stores event number `seq` (from 1) of request `id`.
-/// Records an event the law allows, with its audit line, in `tx`; returns the request's row id.
-pub(crate) fn record_in(
-    tx: &Transaction,
-    code: &str,
-    event: Event,
-    actor: &str,
-    cal: &Calendar,
-) -> Result<(i64, Stored), StoreError> {
-    let (id, mut stored) = load(tx, code)?;
-    let before = describe(&stored, cal);
-    stored.request.apply(cal, event.clone())?;
-    insert_event(tx, id, stored.request.events().len() as i64, &event)?;
-    write_derived(tx, id, &derived(&stored.request, cal))?;
-    tx.execute(
-        "INSERT INTO audit (actor, action, request_id, before, after) VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![actor, format!("登记事项：{}", event.key()), id, before, describe(&stored, cal)],
-    )?;
-    Ok((id, stored))
-}
-
-fn insert_event(tx: &Transaction, id: i64, seq: i64, e: &Event) -> Result<(), StoreError> {
-    let row = event_row(e);
-    tx.prepare_cached(
-        "INSERT INTO events (request_id, seq, kind, on_date, reply_by, days, approver, yuan, outcome, delivered, party) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-    )?
-    .execute(params![
-        id,
-        seq,
-        row.kind,
-        e.date().to_string(),
-        row.reply_by,
-        row.days,
-        row.approver,
-        row.yuan,
-        row.outcome,
-        row.delivered,
-        row.party
-    ])?;
-    Ok(())
-}
-
-/// An event's columns beside its kind and date.
-struct EventRow {
-    kind: &'static str,
-    reply_by: Option<String>,
-    days: Option<u32>,
-    approver: Option<String>,
-    yuan: Option<u64>,
-    outcome: Option<String>,
-    delivered: Option<String>,
-    party: Option<String>,
-}
-
-fn event_row(e: &Event) -> EventRow {
-    let mut row = EventRow {
-        kind: e.key(),
-        reply_by: None,
-        days: None,
-        approver: None,
-        yuan: None,
-        outcome: None,
-        delivered: None,
-        party: None,
-    };
-    match e {
-        Event::CorrectionRequested { reply_by, .. } => row.reply_by = Some(reply_by.to_string()),
-        Event::Extended { days, approver, .. } => {
-            row.days = Some(*days);
-            row.approver = Some(approver.clone());
-        }
-        Event::FeeNoticed { yuan, delivered, .. } => {
-            row.yuan = Some(*yuan);
-            row.delivered = Some(delivered.to_string());
-        }
-        Event::ConsultationStarted { delivered, party, .. } => {
-            row.delivered = Some(delivered.to_string());
-            row.party = Some(party.key().to_string());
-        }
-        Event::Answered { outcome, .. } => row.outcome = Some(outcome_key(*outcome)),
-        _ => {}
-    }
-    row
-}
-
-fn describe(s: &Stored, cal: &Calendar) -> String {
-    let state = match s.request.state() {
-        State::Open => {
-            format!("办理中，答复期限 {}", s.request.due(cal).ok().flatten().map_or("—".into(), |d| d.to_string()))
-        }
-        State::AwaitingCorrection { reply_by } => format!("等待补正（{reply_by} 前）"),
-        State::Consulting { since } => format!("征求意见中（自 {since}）"),
-        State::AwaitingPayment { since, yuan } => format!("等待缴费 {yuan} 元（自 {since}）"),
-        State::Closed { on, outcome } => format!("已办结 {on}：{}", T3Row::Outcome(outcome).label()),
-    };
-    format!("{} {state}", s.code)
-}
-
-impl Store for Sqlite {
+impl Store for Database {
     fn create(&mut self, new: NewRequest, actor: &str, cal: &Calendar) -> Result<Stored, StoreError> {
-        let tx = self.write()?;
-        let s = insert(&tx, new, actor, cal)?;
-        tx.commit()?;
-        Ok(s)
+        self.in_write(|tx| insert(tx, new, actor, cal))
     }
 
-    fn record(&mut self, code: &str, event: Event, actor: &str, cal: &Calendar) -> Result<Stored, StoreError> {
-        let tx = self.write()?;
-        let (_, stored) = record_in(&tx, code, event, actor, cal)?;
-        tx.commit()?;
-        Ok(stored)
+    fn record_seen(
+        &mut self,
+        code: &str,
+        seen: Option<usize>,
+        event: Event,
+        actor: &str,
+        cal: &Calendar,
+    ) -> Result<Stored, StoreError> {
+        self.in_write(|tx| record_in(tx, code, seen, event, actor, cal).map(|(_, s)| s))
     }
 
     fn get(&self, code: &str) -> Result<Stored, StoreError> {
-        load(&self.conn, code).map(|(_, s)| s)
+        load(&self.sql(), code).map(|(_, s)| s)
     }
 
     fn calendar_years(&self) -> Result<Vec<CalendarYear>, StoreError> {
-        calendar::calendar_years(&self.conn)
+        calendar::calendar_years(&self.sql())
     }
 
     fn save_calendar_year(
@@ -854,25 +644,21 @@ impl Store for Sqlite {
     }
 
     fn due_changes(&self) -> Result<Vec<DueChange>, StoreError> {
-        calendar::due_changes(&self.conn)
+        calendar::due_changes(&self.sql())
     }
 
     fn all(&self) -> Result<Vec<Stored>, StoreError> {
-        let mut stmt = self.conn.prepare("SELECT code FROM requests ORDER BY id")?;
-        let codes: Vec<String> = stmt.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
+        let codes: Vec<String> =
+            self.sql().query_map("SELECT code FROM requests ORDER BY id", sql::params![], |r| r.get(0))?;
         codes.iter().map(|c| self.get(c)).collect()
     }
 
     fn table3(&self, year: i16, template: Template) -> Result<BTreeMap<CellKey, Number>, StoreError> {
-        self.table3_cached(year, template)
+        table3::cached(self, year, template)
     }
 
     fn audit(&self) -> Result<Vec<AuditEntry>, StoreError> {
-        let mut stmt = self.conn.prepare(
-            "SELECT a.at, a.actor, a.action, r.code, a.before, a.after FROM audit a LEFT JOIN requests r ON r.id = a.request_id ORDER BY a.id",
-        )?;
-        let rows = stmt.query_map([], audit_row)?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        audit::all(&self.sql())
     }
 
     fn add_document(&mut self, doc: &Document, actor: &str) -> Result<i64, StoreError> {
@@ -884,7 +670,7 @@ impl Store for Sqlite {
     }
 
     fn documents(&self) -> Result<Vec<(i64, Document)>, StoreError> {
-        records::documents(&self.conn)
+        records::documents(&self.sql())
     }
 
     fn set_art20(&mut self, year: i16, figures: &Art20Figures, actor: &str) -> Result<(), StoreError> {
@@ -892,7 +678,7 @@ impl Store for Sqlite {
     }
 
     fn art20(&self, year: i16) -> Result<Option<Art20Figures>, StoreError> {
-        records::art20(&self.conn, year)
+        records::art20(&self.sql(), year)
     }
 
     fn add_case(&mut self, case: &Case, actor: &str) -> Result<i64, StoreError> {
@@ -904,7 +690,7 @@ impl Store for Sqlite {
     }
 
     fn cases(&self) -> Result<Vec<(i64, Case)>, StoreError> {
-        records::cases(&self.conn)
+        records::cases(&self.sql())
     }
 
     fn set_text(&mut self, year: i16, section: EditableSection, text: &str, actor: &str) -> Result<(), StoreError> {
@@ -912,7 +698,7 @@ impl Store for Sqlite {
     }
 
     fn texts(&self, year: i16) -> Result<BTreeMap<EditableSection, String>, StoreError> {
-        records::texts(&self.conn, year)
+        records::texts(&self.sql(), year)
     }
 
     fn set_setting(&mut self, key: &str, value: &str, actor: &str) -> Result<(), StoreError> {
@@ -920,25 +706,25 @@ impl Store for Sqlite {
     }
 
     fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
-        records::setting(&self.conn, key)
+        records::setting(&self.sql(), key)
     }
 
     fn processing_fees(&self, year: i16) -> Result<u64, StoreError> {
-        let payers = records::fee_payers(&self.conn, year)?;
+        let payers = records::fee_payers(&self.sql(), year)?;
         let requests = payers.iter().map(|c| self.get(c).map(|s| s.request)).collect::<Result<Vec<_>, _>>()?;
         Ok(ogi_rules::annual::processing_fees(&requests, year))
     }
 
     fn list(&self, filter: &ListFilter, offset: u64, limit: u64) -> Result<(Vec<ListRow>, u64), StoreError> {
-        office::list(&self.conn, filter, offset, Some(limit))
+        office::list(&self.sql(), filter, offset, Some(limit))
     }
 
     fn export(&self, filter: &ListFilter) -> Result<Vec<ListRow>, StoreError> {
-        office::list(&self.conn, filter, 0, None).map(|(rows, _)| rows)
+        office::list(&self.sql(), filter, 0, None).map(|(rows, _)| rows)
     }
 
     fn dashboard(&self, today: Date, soon: Date) -> Result<Dashboard, StoreError> {
-        office::dashboard(&self.conn, today, soon)
+        office::dashboard(&self.sql(), today, soon)
     }
 
     fn submit_application(
@@ -952,19 +738,19 @@ impl Store for Sqlite {
     }
 
     fn attachments(&self, of: online::AttachmentsOf) -> Result<Vec<online::AttachmentInfo>, StoreError> {
-        online::attachments(&self.conn, of)
+        online::attachments(&self.sql(), of)
     }
 
     fn attachment(&self, id: i64) -> Result<Option<(String, String, Vec<u8>)>, StoreError> {
-        online::attachment(&self.conn, id)
+        online::attachment(&self.sql(), id)
     }
 
     fn application(&self, tracking_hash: &str) -> Result<Option<online::Filed>, StoreError> {
-        online::by_tracking(&self.conn, tracking_hash)
+        online::by_tracking(&self.sql(), tracking_hash)
     }
 
     fn pending_applications(&self) -> Result<Vec<online::Filed>, StoreError> {
-        online::pending(&self.conn)
+        online::pending(&self.sql())
     }
 
     fn confirm_application(&mut self, id: i64, on: Date, actor: &str, cal: &Calendar) -> Result<Stored, StoreError> {
@@ -982,19 +768,32 @@ impl Store for Sqlite {
     }
 
     fn applicant_messages(&self, code: &str) -> Result<Vec<(Date, String, String)>, StoreError> {
-        online::messages(&self.conn, code)
+        online::messages(&self.sql(), code)
     }
 
     fn audit_for(&self, code: &str) -> Result<Vec<AuditEntry>, StoreError> {
-        let mut stmt = self.conn.prepare(
-            "SELECT a.at, a.actor, a.action, r.code, a.before, a.after FROM audit a JOIN requests r ON r.id = a.request_id WHERE r.code = ?1 ORDER BY a.id",
-        )?;
-        let rows = stmt.query_map([code], audit_row)?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        audit::of_request(&self.sql(), code)
+    }
+
+    fn agencies(&self) -> Result<Vec<agency::Agency>, StoreError> {
+        agency::all(&self.sql())
+    }
+
+    fn import_agencies(&mut self, csv: &[u8], actor: &str) -> Result<agency::AgencyImport, StoreError> {
+        self.in_write(|tx| agency::import(tx, csv, actor))
+    }
+
+    fn set_code_pattern(
+        &mut self,
+        code: &str,
+        pattern: &ogi_rules::agency::CodePattern,
+        actor: &str,
+    ) -> Result<(), StoreError> {
+        self.in_write(|tx| agency::set_code_pattern(tx, code, pattern, actor))
     }
 
     fn user_count(&self) -> Result<u64, StoreError> {
-        office::user_count(&self.conn)
+        office::user_count(&self.sql())
     }
 
     fn create_user(
@@ -1026,11 +825,11 @@ impl Store for Sqlite {
     }
 
     fn login_user(&self, username: &str) -> Result<Option<(User, String)>, StoreError> {
-        office::login_user(&self.conn, username)
+        office::login_user(&self.sql(), username)
     }
 
     fn users(&self) -> Result<Vec<User>, StoreError> {
-        office::users(&self.conn)
+        office::users(&self.sql())
     }
 
     fn update_user(&mut self, id: i64, role: Role, active: bool, actor: &str) -> Result<User, StoreError> {
@@ -1050,7 +849,7 @@ impl Store for Sqlite {
     }
 
     fn live_session(&self, token_hash: &str, now: i64) -> Result<Option<LiveSession>, StoreError> {
-        office::live_session(&self.conn, token_hash, now)
+        office::live_session(&self.sql(), token_hash, now)
     }
 
     fn touch_session(&mut self, id: i64, now: i64) -> Result<(), StoreError> {
@@ -1062,11 +861,11 @@ impl Store for Sqlite {
     }
 
     fn sessions_of(&self, user_id: i64, now: i64) -> Result<Vec<SessionInfo>, StoreError> {
-        office::sessions_of(&self.conn, user_id, now)
+        office::sessions_of(&self.sql(), user_id, now)
     }
 
     fn session_counts(&self, now: i64) -> Result<BTreeMap<i64, u64>, StoreError> {
-        office::session_counts(&self.conn, now)
+        office::session_counts(&self.sql(), now)
     }
 
     fn revoke_session(&mut self, user_id: i64, id: i64, actor: &str) -> Result<bool, StoreError> {
@@ -1082,7 +881,7 @@ impl Store for Sqlite {
     }
 
     fn login_locked(&self, username: &str) -> Result<Option<i64>, StoreError> {
-        office::login_locked(&self.conn, username)
+        office::login_locked(&self.sql(), username)
     }
 
     fn login_failed(&mut self, username: &str, now: i64, max: u32, window: i64) -> Result<bool, StoreError> {
@@ -1094,7 +893,7 @@ impl Store for Sqlite {
     }
 
     fn locked_logins(&self) -> Result<BTreeMap<String, i64>, StoreError> {
-        office::locked_logins(&self.conn)
+        office::locked_logins(&self.sql())
     }
 
     fn unlock_user(&mut self, id: i64, actor: &str) -> Result<bool, StoreError> {
@@ -1106,11 +905,11 @@ impl Store for Sqlite {
     }
 
     fn api_token(&self, token_hash: &str) -> Result<Option<ApiToken>, StoreError> {
-        office::api_token(&self.conn, token_hash)
+        office::api_token(&self.sql(), token_hash)
     }
 
     fn api_tokens(&self) -> Result<Vec<ApiToken>, StoreError> {
-        office::api_tokens(&self.conn)
+        office::api_tokens(&self.sql())
     }
 
     fn touch_api_token(&mut self, id: i64, now: i64) -> Result<(), StoreError> {
@@ -1122,115 +921,10 @@ impl Store for Sqlite {
     }
 
     fn letter_template(&self, kind: &str) -> Result<Option<String>, StoreError> {
-        office::letter_template(&self.conn, kind)
+        office::letter_template(&self.sql(), kind)
     }
 
     fn set_letter_template(&mut self, kind: &str, text: Option<&str>, actor: &str) -> Result<(), StoreError> {
         self.in_write(|tx| office::set_letter_template(tx, kind, text, actor))
     }
-}
-
-fn audit_row(r: &rusqlite::Row) -> rusqlite::Result<AuditEntry> {
-    Ok(AuditEntry {
-        at: r.get(0)?,
-        actor: r.get(1)?,
-        action: r.get(2)?,
-        code: r.get(3)?,
-        before: r.get(4)?,
-        after: r.get(5)?,
-    })
-}
-
-// ---- Serving many readers (found by the workbench's load test,
-// ogi-web/benches/load.rs): a memory-mapped database, table 三 computed once
-// per change of the register, the count of open requests from the index ----
-
-/// How much of the database file each connection maps (reads only; SQLite
-/// falls back to ordinary reads beyond it).
-const MMAP_BYTES: i64 = 1 << 30;
-
-/// A computed table 三 and the state of the database it was computed from.
-struct Table3Cache {
-    year: i16,
-    template: Template,
-    /// (`PRAGMA data_version`, `total_changes()`): the first changes when
-    /// another connection commits, the second when this one writes.
-    version: (i64, i64),
-    cells: BTreeMap<CellKey, Number>,
-}
-
-impl Sqlite {
-    /// Table 三 from the cache while the database is unchanged, else computed
-    /// (a pass over every request of the year: the workbench shows it on
-    /// every load of 工作台).
-    fn table3_cached(&self, year: i16, template: Template) -> Result<BTreeMap<CellKey, Number>, StoreError> {
-        // Read before computing: a commit in between makes the next call recompute.
-        let version: (i64, i64) =
-            self.conn.query_row("SELECT (SELECT data_version FROM pragma_data_version), total_changes()", [], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })?;
-        if let Some(c) = self.table3_cache.borrow().as_ref() {
-            if c.year == year && c.template == template && c.version == version {
-                return Ok(c.cells.clone());
-            }
-        }
-        let cells = self.table3_uncached(year, template)?;
-        *self.table3_cache.borrow_mut() = Some(Table3Cache { year, template, version, cells: cells.clone() });
-        Ok(cells)
-    }
-
-    fn table3_uncached(&self, year: i16, template: Template) -> Result<BTreeMap<CellKey, Number>, StoreError> {
-        let (start, end) = (format!("{year:04}-01-01"), format!("{year:04}-12-31"));
-        let mut counts: BTreeMap<(T3Row, ApplicantColumn), i64> = BTreeMap::new();
-        // One pass over the requests that matter for Y: received by its end
-        // and not closed before its start.
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT applicant, outcome,
-                    SUM(received >= ?1),
-                    SUM(received < ?1),
-                    SUM(closed_on IS NOT NULL AND closed_on <= ?2),
-                    SUM(closed_on IS NULL OR closed_on > ?2)
-             FROM requests INDEXED BY requests_t3
-             WHERE received <= ?2 AND (closed_on IS NULL OR closed_on >= ?1)
-             GROUP BY applicant, outcome",
-        )?;
-        let rows = stmt.query_map(params![start, end], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, Option<String>>(1)?,
-                r.get::<_, i64>(2)?,
-                r.get::<_, i64>(3)?,
-                r.get::<_, i64>(4)?,
-                r.get::<_, i64>(5)?,
-            ))
-        })?;
-        for row in rows {
-            let (applicant, outcome, new, carried, closed, forward) = row?;
-            let a = ApplicantColumn::from_key(&applicant).ok_or_else(|| corrupt("申请人类型", &applicant))?;
-            *counts.entry((T3Row::New, a)).or_default() += new;
-            *counts.entry((T3Row::CarriedOver, a)).or_default() += carried;
-            *counts.entry((T3Row::CarryForward, a)).or_default() += forward;
-            if closed > 0 {
-                let o = parse_outcome(outcome.as_deref().unwrap_or_default())?;
-                *counts.entry((T3Row::Outcome(o), a)).or_default() += closed;
-            }
-        }
-        Ok(ogi_rules::table3::cells(&counts, template))
-    }
-}
-
-/// An audit line for a change that is not about one request (records,
-/// accounts, settings), in the change's own transaction.
-pub(crate) fn audit(
-    tx: &Transaction,
-    actor: &str,
-    action: String,
-    before: Option<String>,
-    after: Option<String>,
-) -> Result<(), StoreError> {
-    tx.execute(
-        "INSERT INTO audit (actor, action, before, after) VALUES (?1, ?2, ?3, ?4)",
-        params![actor, action, before, after],
-    )?;
-    Ok(())
 }

@@ -5,10 +5,10 @@
 
 use std::collections::BTreeMap;
 
+use crate::sql::{params, params_from_iter, OptionalExtension, Sql};
 use ogi_rules::request::Channel;
 use ogi_rules::Date;
 use ogi_vocab::cells::{ApplicantColumn, T3Row};
-use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Transaction};
 
 use crate::{audit, corrupt, date, parse_outcome, StoreError};
 
@@ -151,7 +151,7 @@ impl ListRow {
 const ROW_COLUMNS: &str =
     "code, applicant_name, applicant, channel, received, state, due, closed_on, outcome, summary, CAST(late_days AS TEXT), consult_until";
 
-fn list_row(r: &rusqlite::Row) -> rusqlite::Result<[Option<String>; 12]> {
+fn list_row(r: &crate::sql::Row) -> crate::sql::Result<[Option<String>; 12]> {
     let mut out: [Option<String>; 12] = Default::default();
     for (i, slot) in out.iter_mut().enumerate() {
         *slot = r.get(i)?;
@@ -187,7 +187,7 @@ fn to_list_row(raw: [Option<String>; 12]) -> Result<ListRow, StoreError> {
 }
 
 pub(crate) fn list(
-    conn: &Connection,
+    conn: &Sql,
     f: &ListFilter,
     offset: u64,
     limit: Option<u64>,
@@ -228,11 +228,17 @@ pub(crate) fn list(
         match (tracking_code_prefix(t), crate::search::query(t)) {
             // A tracking code (or its beginning): a range of the unique index.
             (Some((low, high)), _) => clauses.push(format!("code >= {} AND code < {}", bind(low), bind(high))),
+            (None, Some(_)) if conn.is_postgres() => {
+                let needles = crate::search::postgres_needles(t).unwrap_or_default();
+                let each: Vec<String> =
+                    needles.into_iter().map(|n| format!("strpos(' ' || grams, {}) > 0", bind(n))).collect();
+                clauses.push(format!("id IN (SELECT rowid FROM requests_fts WHERE {})", each.join(" AND ")))
+            }
             (None, Some(q)) => {
                 clauses.push(format!("id IN (SELECT rowid FROM requests_fts WHERE requests_fts MATCH {})", bind(q)))
             }
             // Only punctuation typed: nothing can match it.
-            (None, None) => clauses.push("0".into()),
+            (None, None) => clauses.push("1 = 0".into()),
         }
     }
     let filter = if clauses.is_empty() { String::new() } else { format!("WHERE {}", clauses.join(" AND ")) };
@@ -317,7 +323,7 @@ pub struct DashboardCounts {
 /// The longest list the workbench shows in one box.
 pub const DASHBOARD_CAP: u64 = 20;
 
-pub(crate) fn dashboard(conn: &Connection, today: Date, soon: Date) -> Result<Dashboard, StoreError> {
+pub(crate) fn dashboard(conn: &Sql, today: Date, soon: Date) -> Result<Dashboard, StoreError> {
     let (today, soon) = (today.to_string(), soon.to_string());
     let fetch = |filter: &str, order: &str, args: &[&str]| -> Result<(Vec<ListRow>, u64), StoreError> {
         let count: i64 =
@@ -345,7 +351,8 @@ pub(crate) fn dashboard(conn: &Connection, today: Date, soon: Date) -> Result<Da
         |r| r.get(0),
     )?;
     let (payment, n_payment) = fetch("state = 'payment'", "received, id", &[])?;
-    let open: i64 = conn.query_row(&format!("SELECT COUNT(*) FROM requests WHERE {NOT_CLOSED}"), [], |r| r.get(0))?;
+    let open: i64 =
+        conn.query_row(&format!("SELECT COUNT(*) FROM requests WHERE {NOT_CLOSED}"), params![], |r| r.get(0))?;
     Ok(Dashboard {
         overdue,
         due_soon,
@@ -426,7 +433,7 @@ type UserRow = (i64, String, String, String, bool, bool);
 /// The columns `user_row` reads, of `users` aliased `u`.
 const USER_COLUMNS: &str = "u.id, u.username, u.display_name, u.role, u.active, u.must_change_password";
 
-fn user_row(r: &rusqlite::Row) -> rusqlite::Result<UserRow> {
+fn user_row(r: &crate::sql::Row) -> crate::sql::Result<UserRow> {
     Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
 }
 
@@ -440,7 +447,7 @@ fn describe_user(u: &User) -> String {
 }
 
 pub(crate) fn create_user(
-    tx: &Transaction,
+    tx: &Sql,
     username: &str,
     display_name: &str,
     role: Role,
@@ -459,12 +466,12 @@ pub(crate) fn create_user(
     if taken {
         return Err(StoreError::Invalid(format!("用户名 {username} 已被使用")));
     }
-    tx.execute(
+    let id = tx.insert(
         "INSERT INTO users (username, display_name, role, password_hash) VALUES (?1, ?2, ?3, ?4)",
         params![username, display_name.trim(), role.key(), password_hash],
     )?;
     let user = User {
-        id: tx.last_insert_rowid(),
+        id,
         username: username.into(),
         display_name: display_name.trim().into(),
         role,
@@ -475,13 +482,13 @@ pub(crate) fn create_user(
     Ok(user)
 }
 
-pub(crate) fn user_count(conn: &Connection) -> Result<u64, StoreError> {
-    let n: i64 = conn.query_row("SELECT COUNT(*) FROM users", [], |r| r.get(0))?;
+pub(crate) fn user_count(conn: &Sql) -> Result<u64, StoreError> {
+    let n: i64 = conn.query_row("SELECT COUNT(*) FROM users", params![], |r| r.get(0))?;
     Ok(u64::try_from(n).unwrap_or(0))
 }
 
 /// A user and their password hash, by user name.
-pub(crate) fn login_user(conn: &Connection, username: &str) -> Result<Option<(User, String)>, StoreError> {
+pub(crate) fn login_user(conn: &Sql, username: &str) -> Result<Option<(User, String)>, StoreError> {
     let row = conn
         .query_row(
             &format!("SELECT {USER_COLUMNS}, u.password_hash FROM users u WHERE u.username = ?1"),
@@ -492,13 +499,13 @@ pub(crate) fn login_user(conn: &Connection, username: &str) -> Result<Option<(Us
     row.map(|(u, h)| Ok((to_user(u)?, h))).transpose()
 }
 
-pub(crate) fn users(conn: &Connection) -> Result<Vec<User>, StoreError> {
+pub(crate) fn users(conn: &Sql) -> Result<Vec<User>, StoreError> {
     let mut stmt = conn.prepare(&format!("SELECT {USER_COLUMNS} FROM users u ORDER BY u.id"))?;
-    let rows = stmt.query_map([], user_row)?;
+    let rows = stmt.query_map(params![], user_row)?;
     rows.map(|r| to_user(r?)).collect()
 }
 
-fn user(conn: &Connection, id: i64) -> Result<User, StoreError> {
+fn user(conn: &Sql, id: i64) -> Result<User, StoreError> {
     let row = conn
         .query_row(&format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = ?1"), [id], user_row)
         .optional()?
@@ -506,19 +513,13 @@ fn user(conn: &Connection, id: i64) -> Result<User, StoreError> {
     to_user(row)
 }
 
-pub(crate) fn update_user(
-    tx: &Transaction,
-    id: i64,
-    role: Role,
-    active: bool,
-    actor: &str,
-) -> Result<User, StoreError> {
+pub(crate) fn update_user(tx: &Sql, id: i64, role: Role, active: bool, actor: &str) -> Result<User, StoreError> {
     let before = user(tx, id)?;
     let after = User { role, active, ..before.clone() };
     // The office never locks itself out: one active administrator remains.
     if before.role == Role::Admin && before.active && !(role == Role::Admin && active) {
         let admins: i64 =
-            tx.query_row("SELECT COUNT(*) FROM users WHERE role = 'admin' AND active = 1", [], |r| r.get(0))?;
+            tx.query_row("SELECT COUNT(*) FROM users WHERE role = 'admin' AND active = 1", params![], |r| r.get(0))?;
         if admins <= 1 {
             return Err(StoreError::Invalid("至少要保留一名启用的管理员".into()));
         }
@@ -538,7 +539,7 @@ pub(crate) fn update_user(
     Ok(after)
 }
 
-pub(crate) fn set_password(tx: &Transaction, id: i64, password_hash: &str, actor: &str) -> Result<(), StoreError> {
+pub(crate) fn set_password(tx: &Sql, id: i64, password_hash: &str, actor: &str) -> Result<(), StoreError> {
     let u = user(tx, id)?;
     tx.execute("UPDATE users SET password_hash = ?1 WHERE id = ?2", params![password_hash, id])?;
     // A new password ends every session of the old one.
@@ -548,12 +549,7 @@ pub(crate) fn set_password(tx: &Transaction, id: i64, password_hash: &str, actor
 
 /// A user's own new password: the flag that forced it is cleared, and every
 /// other session of the old password ends (the one it was typed in stays).
-pub(crate) fn change_own_password(
-    tx: &Transaction,
-    id: i64,
-    password_hash: &str,
-    keep_session: i64,
-) -> Result<(), StoreError> {
+pub(crate) fn change_own_password(tx: &Sql, id: i64, password_hash: &str, keep_session: i64) -> Result<(), StoreError> {
     let u = user(tx, id)?;
     tx.execute(
         "UPDATE users SET password_hash = ?1, must_change_password = 0 WHERE id = ?2",
@@ -651,22 +647,21 @@ pub struct SessionInfo {
     pub user_agent: String,
 }
 
-pub(crate) fn open_session(tx: &Transaction, s: &NewSession) -> Result<i64, StoreError> {
+pub(crate) fn open_session(tx: &Sql, s: &NewSession) -> Result<i64, StoreError> {
     let agent: String = s.user_agent.chars().take(200).collect();
     let address: String = s.address.chars().take(64).collect();
-    tx.execute(
+    let id = tx.insert(
         "INSERT INTO sessions (token_hash, user_id, csrf, created, last_seen, expires, address, user_agent)
          VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6, ?7)",
         params![s.token_hash, s.user_id, s.csrf, s.now, s.expires, address, agent],
     )?;
-    let id = tx.last_insert_rowid();
     // Expired sessions are swept as new ones are made.
     tx.execute("DELETE FROM sessions WHERE expires < ?1", [s.now - 30 * 24 * 3600])?;
     Ok(id)
 }
 
 /// The active user of a live session, its id and CSRF token.
-pub(crate) fn live_session(conn: &Connection, token_hash: &str, now: i64) -> Result<Option<LiveSession>, StoreError> {
+pub(crate) fn live_session(conn: &Sql, token_hash: &str, now: i64) -> Result<Option<LiveSession>, StoreError> {
     let row = conn
         .query_row(
             &format!(
@@ -680,18 +675,18 @@ pub(crate) fn live_session(conn: &Connection, token_hash: &str, now: i64) -> Res
     row.map(|(u, csrf, id, last_seen)| Ok(LiveSession { id, user: to_user(u)?, csrf, last_seen })).transpose()
 }
 
-pub(crate) fn touch_session(tx: &Transaction, id: i64, now: i64) -> Result<(), StoreError> {
+pub(crate) fn touch_session(tx: &Sql, id: i64, now: i64) -> Result<(), StoreError> {
     tx.execute("UPDATE sessions SET last_seen = ?1 WHERE id = ?2 AND last_seen < ?1", params![now, id])?;
     Ok(())
 }
 
-pub(crate) fn delete_session(tx: &Transaction, token_hash: &str) -> Result<(), StoreError> {
+pub(crate) fn delete_session(tx: &Sql, token_hash: &str) -> Result<(), StoreError> {
     tx.execute("DELETE FROM sessions WHERE token_hash = ?1", [token_hash])?;
     Ok(())
 }
 
 /// A user's live sessions, most recently used first.
-pub(crate) fn sessions_of(conn: &Connection, user_id: i64, now: i64) -> Result<Vec<SessionInfo>, StoreError> {
+pub(crate) fn sessions_of(conn: &Sql, user_id: i64, now: i64) -> Result<Vec<SessionInfo>, StoreError> {
     let mut stmt = conn.prepare(
         "SELECT id, created, last_seen, expires, address, user_agent FROM sessions
          WHERE user_id = ?1 AND expires > ?2 ORDER BY last_seen DESC, id DESC",
@@ -710,14 +705,14 @@ pub(crate) fn sessions_of(conn: &Connection, user_id: i64, now: i64) -> Result<V
 }
 
 /// How many live sessions each user has (the administrator's list).
-pub(crate) fn session_counts(conn: &Connection, now: i64) -> Result<BTreeMap<i64, u64>, StoreError> {
+pub(crate) fn session_counts(conn: &Sql, now: i64) -> Result<BTreeMap<i64, u64>, StoreError> {
     let mut stmt = conn.prepare("SELECT user_id, COUNT(*) FROM sessions WHERE expires > ?1 GROUP BY user_id")?;
     let rows = stmt.query_map([now], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))?;
     rows.map(|r| r.map(|(id, n)| (id, u64::try_from(n).unwrap_or(0))).map_err(StoreError::from)).collect()
 }
 
 /// Ends one session of a user (`Ok(false)`: no such session of theirs).
-pub(crate) fn revoke_session(tx: &Transaction, user_id: i64, id: i64, actor: &str) -> Result<bool, StoreError> {
+pub(crate) fn revoke_session(tx: &Sql, user_id: i64, id: i64, actor: &str) -> Result<bool, StoreError> {
     let u = user(tx, user_id)?;
     let n = tx.execute("DELETE FROM sessions WHERE user_id = ?1 AND id = ?2", params![user_id, id])?;
     if n > 0 {
@@ -727,12 +722,7 @@ pub(crate) fn revoke_session(tx: &Transaction, user_id: i64, id: i64, actor: &st
 }
 
 /// Ends every session of a user but `except`; returns how many ended.
-pub(crate) fn revoke_sessions(
-    tx: &Transaction,
-    user_id: i64,
-    except: Option<i64>,
-    actor: &str,
-) -> Result<u64, StoreError> {
+pub(crate) fn revoke_sessions(tx: &Sql, user_id: i64, except: Option<i64>, actor: &str) -> Result<u64, StoreError> {
     let u = user(tx, user_id)?;
     let n = tx.execute("DELETE FROM sessions WHERE user_id = ?1 AND id IS NOT ?2", params![user_id, except])?;
     let which = if except.is_some() { "其他全部会话" } else { "全部会话" };
@@ -741,7 +731,7 @@ pub(crate) fn revoke_sessions(
 }
 
 /// Makes the user choose a new password at their next login, and ends their sessions.
-pub(crate) fn force_password_change(tx: &Transaction, id: i64, actor: &str) -> Result<(), StoreError> {
+pub(crate) fn force_password_change(tx: &Sql, id: i64, actor: &str) -> Result<(), StoreError> {
     let u = user(tx, id)?;
     tx.execute("UPDATE users SET must_change_password = 1 WHERE id = ?1", [id])?;
     tx.execute("DELETE FROM sessions WHERE user_id = ?1", [id])?;
@@ -749,7 +739,7 @@ pub(crate) fn force_password_change(tx: &Transaction, id: i64, actor: &str) -> R
 }
 
 /// When the login name was locked (Unix seconds), if it is.
-pub(crate) fn login_locked(conn: &Connection, username: &str) -> Result<Option<i64>, StoreError> {
+pub(crate) fn login_locked(conn: &Sql, username: &str) -> Result<Option<i64>, StoreError> {
     Ok(conn
         .query_row("SELECT locked_at FROM login_failures WHERE username = ?1", [username.trim()], |r| r.get(0))
         .optional()?
@@ -759,13 +749,7 @@ pub(crate) fn login_locked(conn: &Connection, username: &str) -> Result<Option<i
 /// Counts a failed login on `username` (whether or not such a user exists):
 /// `max` failures within `window` seconds lock it until an administrator
 /// unlocks it, and end the user's sessions. Returns whether it is locked now.
-pub(crate) fn login_failed(
-    tx: &Transaction,
-    username: &str,
-    now: i64,
-    max: u32,
-    window: i64,
-) -> Result<bool, StoreError> {
+pub(crate) fn login_failed(tx: &Sql, username: &str, now: i64, max: u32, window: i64) -> Result<bool, StoreError> {
     let name = username.trim();
     let row: Option<(i64, i64, Option<i64>)> = tx
         .query_row("SELECT failures, since, locked_at FROM login_failures WHERE username = ?1", [name], |r| {
@@ -803,20 +787,20 @@ pub(crate) fn login_failed(
 }
 
 /// A successful login clears the name's failed attempts (a lock is checked before).
-pub(crate) fn login_succeeded(tx: &Transaction, username: &str) -> Result<(), StoreError> {
+pub(crate) fn login_succeeded(tx: &Sql, username: &str) -> Result<(), StoreError> {
     tx.execute("DELETE FROM login_failures WHERE username = ?1 AND locked_at IS NULL", [username.trim()])?;
     Ok(())
 }
 
 /// Every locked user name and when it was locked.
-pub(crate) fn locked_logins(conn: &Connection) -> Result<BTreeMap<String, i64>, StoreError> {
+pub(crate) fn locked_logins(conn: &Sql) -> Result<BTreeMap<String, i64>, StoreError> {
     let mut stmt = conn.prepare("SELECT username, locked_at FROM login_failures WHERE locked_at IS NOT NULL")?;
-    let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
+    let rows = stmt.query_map(params![], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
 /// Unlocks a user's account (`Ok(false)`: it was not locked).
-pub(crate) fn unlock_user(tx: &Transaction, id: i64, actor: &str) -> Result<bool, StoreError> {
+pub(crate) fn unlock_user(tx: &Sql, id: i64, actor: &str) -> Result<bool, StoreError> {
     let u = user(tx, id)?;
     let n = tx.execute("DELETE FROM login_failures WHERE username = ?1", [&u.username])?;
     if n > 0 {
@@ -883,16 +867,15 @@ pub struct ApiToken {
     pub last_used: Option<i64>,
 }
 
-pub(crate) fn issue_api_token(tx: &Transaction, t: &NewToken, actor: &str) -> Result<i64, StoreError> {
+pub(crate) fn issue_api_token(tx: &Sql, t: &NewToken, actor: &str) -> Result<i64, StoreError> {
     let u = user(tx, t.user_id)?;
     if t.expires <= t.now {
         return Err(StoreError::Invalid("令牌的到期时间须晚于签发时间".into()));
     }
-    tx.execute(
+    let id = tx.insert(
         "INSERT INTO api_tokens (token_hash, user_id, name, scope, created, expires) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         params![t.token_hash, t.user_id, t.name, t.scope.key(), t.now, t.expires],
     )?;
-    let id = tx.last_insert_rowid();
     let days = (t.expires - t.now).div_euclid(86_400);
     audit(
         tx,
@@ -909,7 +892,7 @@ const TOKEN_COLUMNS: &str = "t.id, t.name, t.scope, t.created, t.expires, t.last
 /// A token's own columns: id, name, scope, created, expires, last used.
 type TokenRow = (UserRow, (i64, String, String, i64, i64, Option<i64>));
 
-fn token_row(r: &rusqlite::Row) -> rusqlite::Result<TokenRow> {
+fn token_row(r: &crate::sql::Row) -> crate::sql::Result<TokenRow> {
     Ok((user_row(r)?, (r.get(6)?, r.get(7)?, r.get(8)?, r.get(9)?, r.get(10)?, r.get(11)?)))
 }
 
@@ -920,7 +903,7 @@ fn to_token((u, (id, name, scope, created, expires, last_used)): TokenRow) -> Re
 
 /// The token with this hash, of an active user, expired or not (the caller
 /// compares `expires` with its clock, so that it can say why it refuses).
-pub(crate) fn api_token(conn: &Connection, token_hash: &str) -> Result<Option<ApiToken>, StoreError> {
+pub(crate) fn api_token(conn: &Sql, token_hash: &str) -> Result<Option<ApiToken>, StoreError> {
     let row = conn
         .query_row(
             &format!(
@@ -935,15 +918,15 @@ pub(crate) fn api_token(conn: &Connection, token_hash: &str) -> Result<Option<Ap
 }
 
 /// Every token, newest first (the administrator's list).
-pub(crate) fn api_tokens(conn: &Connection) -> Result<Vec<ApiToken>, StoreError> {
+pub(crate) fn api_tokens(conn: &Sql) -> Result<Vec<ApiToken>, StoreError> {
     let mut stmt = conn.prepare(&format!(
         "SELECT {USER_COLUMNS}, {TOKEN_COLUMNS} FROM api_tokens t JOIN users u ON u.id = t.user_id ORDER BY t.id DESC"
     ))?;
-    let rows = stmt.query_map([], token_row)?;
+    let rows = stmt.query_map(params![], token_row)?;
     rows.map(|r| to_token(r?)).collect()
 }
 
-pub(crate) fn touch_api_token(tx: &Transaction, id: i64, now: i64) -> Result<(), StoreError> {
+pub(crate) fn touch_api_token(tx: &Sql, id: i64, now: i64) -> Result<(), StoreError> {
     tx.execute(
         "UPDATE api_tokens SET last_used = ?1 WHERE id = ?2 AND (last_used IS NULL OR last_used < ?1)",
         params![now, id],
@@ -951,7 +934,7 @@ pub(crate) fn touch_api_token(tx: &Transaction, id: i64, now: i64) -> Result<(),
     Ok(())
 }
 
-pub(crate) fn revoke_api_token(tx: &Transaction, id: i64, actor: &str) -> Result<(), StoreError> {
+pub(crate) fn revoke_api_token(tx: &Sql, id: i64, actor: &str) -> Result<(), StoreError> {
     let (name, username): (String, String) = tx
         .query_row(
             "SELECT t.name, u.username FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.id = ?1",
@@ -966,16 +949,11 @@ pub(crate) fn revoke_api_token(tx: &Transaction, id: i64, actor: &str) -> Result
 
 // ---- letter templates ----
 
-pub(crate) fn letter_template(conn: &Connection, kind: &str) -> Result<Option<String>, StoreError> {
+pub(crate) fn letter_template(conn: &Sql, kind: &str) -> Result<Option<String>, StoreError> {
     Ok(conn.query_row("SELECT text FROM letter_templates WHERE kind = ?1", [kind], |r| r.get(0)).optional()?)
 }
 
-pub(crate) fn set_letter_template(
-    tx: &Transaction,
-    kind: &str,
-    text: Option<&str>,
-    actor: &str,
-) -> Result<(), StoreError> {
+pub(crate) fn set_letter_template(tx: &Sql, kind: &str, text: Option<&str>, actor: &str) -> Result<(), StoreError> {
     let before = letter_template(tx, kind)?;
     match text {
         Some(t) => tx.execute(

@@ -3,11 +3,11 @@
 //! and then linked to the request they became. The applicant finds theirs by
 //! the tracking code, of which only the SHA-256 is stored.
 
+use crate::sql::{params, OptionalExtension, Sql};
 use ogi_rules::input::{Application, Delivery, IdKind};
 use ogi_rules::request::Channel;
 use ogi_rules::{Calendar, Date};
 use ogi_vocab::cells::ApplicantColumn;
-use rusqlite::{params, OptionalExtension, Transaction};
 
 use ogi_rules::request::Event;
 
@@ -82,13 +82,13 @@ pub struct AttachmentInfo {
 }
 
 pub(crate) fn submit(
-    tx: &Transaction,
+    tx: &Sql,
     tracking_hash: &str,
     on: Date,
     a: &Application,
     files: &[Attachment],
 ) -> Result<i64, StoreError> {
-    tx.execute(
+    let id = tx.insert(
         "INSERT INTO applications (tracking_hash, submitted_on, applicant, name, id_kind, id_number, phone, email, address, summary, document, delivery) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
         params![
@@ -106,7 +106,6 @@ pub(crate) fn submit(
             a.delivery.key()
         ],
     )?;
-    let id = tx.last_insert_rowid();
     for f in files {
         tx.execute(
             "INSERT INTO application_files (application_id, name, mime, bytes) VALUES (?1, ?2, ?3, ?4)",
@@ -119,7 +118,7 @@ pub(crate) fn submit(
 
 const COLUMNS: &str = "a.id, a.submitted_on, a.applicant, a.name, a.id_kind, a.id_number, a.phone, a.email, a.address, a.summary, a.document, a.delivery, r.code";
 
-fn row(r: &rusqlite::Row) -> rusqlite::Result<(i64, [String; 11], Option<String>)> {
+fn row(r: &crate::sql::Row) -> crate::sql::Result<(i64, [String; 11], Option<String>)> {
     let mut texts: [String; 11] = Default::default();
     for (i, t) in texts.iter_mut().enumerate() {
         *t = r.get(i + 1)?;
@@ -148,25 +147,25 @@ fn filed((id, t, code): (i64, [String; 11], Option<String>)) -> Result<Filed, St
     })
 }
 
-pub(crate) fn by_tracking(conn: &rusqlite::Connection, tracking_hash: &str) -> Result<Option<Filed>, StoreError> {
+pub(crate) fn by_tracking(conn: &Sql, tracking_hash: &str) -> Result<Option<Filed>, StoreError> {
     let sql = format!(
         "SELECT {COLUMNS} FROM applications a LEFT JOIN requests r ON r.id = a.request_id WHERE a.tracking_hash = ?1"
     );
     conn.query_row(&sql, [tracking_hash], row).optional()?.map(filed).transpose()
 }
 
-pub(crate) fn pending(conn: &rusqlite::Connection) -> Result<Vec<Filed>, StoreError> {
+pub(crate) fn pending(conn: &Sql) -> Result<Vec<Filed>, StoreError> {
     let sql = format!(
         "SELECT {COLUMNS} FROM applications a LEFT JOIN requests r ON r.id = a.request_id WHERE a.request_id IS NULL ORDER BY a.id"
     );
     let mut stmt = conn.prepare(&sql)?;
-    let rows = stmt.query_map([], row)?.collect::<Result<Vec<_>, _>>()?;
+    let rows = stmt.query_map(params![], row)?.collect::<Result<Vec<_>, _>>()?;
     rows.into_iter().map(filed).collect()
 }
 
 /// Registers the application as a request received `on` (the confirmation
 /// day), in the same transaction as the link and the audit line.
-pub(crate) fn confirm(tx: &Transaction, id: i64, on: Date, actor: &str, cal: &Calendar) -> Result<Stored, StoreError> {
+pub(crate) fn confirm(tx: &Sql, id: i64, on: Date, actor: &str, cal: &Calendar) -> Result<Stored, StoreError> {
     let sql =
         format!("SELECT {COLUMNS} FROM applications a LEFT JOIN requests r ON r.id = a.request_id WHERE a.id = ?1");
     let found = tx.query_row(&sql, [id], row).optional()?.map(filed).transpose()?;
@@ -199,7 +198,7 @@ pub(crate) fn confirm(tx: &Transaction, id: i64, on: Date, actor: &str, cal: &Ca
 /// The event the applicant's action makes, recorded on their request (refused
 /// by the law as any event is), and their words beside it.
 pub(crate) fn applicant_event(
-    tx: &Transaction,
+    tx: &Sql,
     tracking_hash: &str,
     event: Event,
     words: &str,
@@ -215,7 +214,7 @@ pub(crate) fn applicant_event(
     let code = code.ok_or_else(|| StoreError::Invalid("该申请尚未确认收到，暂不能办理此事项".into()))?;
     let key = event.key();
     let on = event.date();
-    let (id, stored) = record_in(tx, &code, event, APPLICANT, cal)?;
+    let (id, stored) = record_in(tx, &code, None, event, APPLICANT, cal)?;
     tx.execute(
         "INSERT INTO applicant_messages (request_id, on_date, event, text) VALUES (?1, ?2, ?3, ?4)",
         params![id, on.to_string(), key, words],
@@ -223,7 +222,7 @@ pub(crate) fn applicant_event(
     Ok(stored)
 }
 
-pub(crate) fn messages(conn: &rusqlite::Connection, code: &str) -> Result<Vec<(Date, String, String)>, StoreError> {
+pub(crate) fn messages(conn: &Sql, code: &str) -> Result<Vec<(Date, String, String)>, StoreError> {
     let mut stmt = conn.prepare(
         "SELECT m.on_date, m.event, m.text FROM applicant_messages m JOIN requests r ON r.id = m.request_id WHERE r.code = ?1 ORDER BY m.id",
     )?;
@@ -234,10 +233,10 @@ pub(crate) fn messages(conn: &rusqlite::Connection, code: &str) -> Result<Vec<(D
 }
 
 /// The attachments of an application (`of` = its id) or of the request it became.
-pub(crate) fn attachments(conn: &rusqlite::Connection, of: AttachmentsOf) -> Result<Vec<AttachmentInfo>, StoreError> {
+pub(crate) fn attachments(conn: &Sql, of: AttachmentsOf) -> Result<Vec<AttachmentInfo>, StoreError> {
     let (sql, key) = match &of {
-        AttachmentsOf::Application(id) => ("SELECT f.id, f.name, f.mime, length(f.bytes) FROM application_files f WHERE f.application_id = ?1 ORDER BY f.id", id.to_string()),
-        AttachmentsOf::Request(code) => ("SELECT f.id, f.name, f.mime, length(f.bytes) FROM application_files f JOIN applications a ON a.id = f.application_id JOIN requests r ON r.id = a.request_id WHERE r.code = ?1 ORDER BY f.id", code.clone()),
+        AttachmentsOf::Application(id) => ("SELECT f.id, f.name, f.mime, length(f.bytes) FROM application_files f WHERE f.application_id = ?1 ORDER BY f.id", crate::sql::Value::Int(*id)),
+        AttachmentsOf::Request(code) => ("SELECT f.id, f.name, f.mime, length(f.bytes) FROM application_files f JOIN applications a ON a.id = f.application_id JOIN requests r ON r.id = a.request_id WHERE r.code = ?1 ORDER BY f.id", crate::sql::Value::Text(code.clone())),
     };
     let mut stmt = conn.prepare(sql)?;
     let rows = stmt
@@ -255,10 +254,7 @@ pub enum AttachmentsOf {
     Request(String),
 }
 
-pub(crate) fn attachment(
-    conn: &rusqlite::Connection,
-    id: i64,
-) -> Result<Option<(String, String, Vec<u8>)>, StoreError> {
+pub(crate) fn attachment(conn: &Sql, id: i64) -> Result<Option<(String, String, Vec<u8>)>, StoreError> {
     Ok(conn
         .query_row("SELECT name, mime, bytes FROM application_files WHERE id = ?1", [id], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?))

@@ -5,10 +5,10 @@
 
 use std::collections::BTreeMap;
 
+use crate::sql::{params, OptionalExtension, Sql};
 use ogi_rules::annual::{self, Art20Figures, Case, CaseKind, CaseResult, Document, DocumentKind, EditableSection};
 use ogi_rules::Date;
 use ogi_vocab::Number;
-use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
 use crate::{audit, corrupt, date, StoreError};
 
@@ -74,18 +74,17 @@ fn check(problems: Vec<(&'static str, &'static str)>) -> Result<(), StoreError> 
     }
 }
 
-pub(crate) fn add_document(tx: &Transaction, d: &Document, actor: &str) -> Result<i64, StoreError> {
+pub(crate) fn add_document(tx: &Sql, d: &Document, actor: &str) -> Result<i64, StoreError> {
     check(d.problems())?;
-    tx.execute(
+    let id = tx.insert(
         "INSERT INTO documents (kind, title, number, issued, repealed) VALUES (?1, ?2, ?3, ?4, ?5)",
         params![d.kind.key(), d.title.trim(), d.number.trim(), d.issued.to_string(), d.repealed.map(|r| r.to_string())],
     )?;
-    let id = tx.last_insert_rowid();
     audit(tx, actor, format!("登记文件 #{id}"), None, Some(describe_document(d)))?;
     Ok(id)
 }
 
-pub(crate) fn repeal_document(tx: &Transaction, id: i64, on: Date, actor: &str) -> Result<(), StoreError> {
+pub(crate) fn repeal_document(tx: &Sql, id: i64, on: Date, actor: &str) -> Result<(), StoreError> {
     let mut d = document(tx, id)?;
     let before = describe_document(&d);
     if d.repealed.is_some() {
@@ -97,7 +96,7 @@ pub(crate) fn repeal_document(tx: &Transaction, id: i64, on: Date, actor: &str) 
     audit(tx, actor, format!("废止文件 #{id}"), Some(before), Some(describe_document(&d)))
 }
 
-fn document_row(r: &rusqlite::Row) -> rusqlite::Result<(i64, String, String, String, String, Option<String>)> {
+fn document_row(r: &crate::sql::Row) -> crate::sql::Result<(i64, String, String, String, String, Option<String>)> {
     Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
 }
 
@@ -110,7 +109,7 @@ fn to_document(row: (i64, String, String, String, String, Option<String>)) -> Re
     ))
 }
 
-fn document(conn: &Connection, id: i64) -> Result<Document, StoreError> {
+fn document(conn: &Sql, id: i64) -> Result<Document, StoreError> {
     let row = conn
         .query_row("SELECT id, kind, title, number, issued, repealed FROM documents WHERE id = ?1", [id], document_row)
         .optional()?
@@ -118,14 +117,14 @@ fn document(conn: &Connection, id: i64) -> Result<Document, StoreError> {
     to_document(row).map(|(_, d)| d)
 }
 
-pub(crate) fn documents(conn: &Connection) -> Result<Vec<(i64, Document)>, StoreError> {
+pub(crate) fn documents(conn: &Sql) -> Result<Vec<(i64, Document)>, StoreError> {
     let mut stmt =
         conn.prepare("SELECT id, kind, title, number, issued, repealed FROM documents ORDER BY issued, id")?;
-    let rows = stmt.query_map([], document_row)?;
+    let rows = stmt.query_map(params![], document_row)?;
     rows.map(|r| to_document(r?)).collect()
 }
 
-pub(crate) fn set_art20(tx: &Transaction, year: i16, f: &Art20Figures, actor: &str) -> Result<(), StoreError> {
+pub(crate) fn set_art20(tx: &Sql, year: i16, f: &Art20Figures, actor: &str) -> Result<(), StoreError> {
     if f.fees_wan.is_negative() {
         return Err(invalid("收费金额不能为负数"));
     }
@@ -142,7 +141,7 @@ pub(crate) fn set_art20(tx: &Transaction, year: i16, f: &Art20Figures, actor: &s
     audit(tx, actor, format!("登记 {year} 年第二十条数据"), before, Some(show(f)))
 }
 
-pub(crate) fn art20(conn: &Connection, year: i16) -> Result<Option<Art20Figures>, StoreError> {
+pub(crate) fn art20(conn: &Sql, year: i16) -> Result<Option<Art20Figures>, StoreError> {
     let row = conn
         .query_row("SELECT licensing, penalty, enforcement, fees_wan FROM art20 WHERE year = ?1", [year], |r| {
             Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?, r.get::<_, String>(3)?))
@@ -158,25 +157,18 @@ pub(crate) fn art20(conn: &Connection, year: i16) -> Result<Option<Art20Figures>
     }))
 }
 
-pub(crate) fn add_case(tx: &Transaction, c: &Case, actor: &str) -> Result<i64, StoreError> {
+pub(crate) fn add_case(tx: &Sql, c: &Case, actor: &str) -> Result<i64, StoreError> {
     check(c.problems())?;
     let (decided, result) = c.decided.map_or((None, None), |(on, r)| (Some(on.to_string()), Some(r.key())));
-    tx.execute(
+    let id = tx.insert(
         "INSERT INTO cases (kind, received, summary, decided, result) VALUES (?1, ?2, ?3, ?4, ?5)",
         params![c.kind.key(), c.received.to_string(), c.summary.trim(), decided, result],
     )?;
-    let id = tx.last_insert_rowid();
     audit(tx, actor, format!("登记复议诉讼案件 #{id}"), None, Some(describe_case(c)))?;
     Ok(id)
 }
 
-pub(crate) fn decide_case(
-    tx: &Transaction,
-    id: i64,
-    on: Date,
-    result: CaseResult,
-    actor: &str,
-) -> Result<(), StoreError> {
+pub(crate) fn decide_case(tx: &Sql, id: i64, on: Date, result: CaseResult, actor: &str) -> Result<(), StoreError> {
     let mut c = case(tx, id)?;
     if let Some((d, r)) = c.decided {
         return Err(invalid(format!("案件 #{id} 已于 {d} 审结（{}）", r.label())));
@@ -190,7 +182,7 @@ pub(crate) fn decide_case(
 
 type CaseRow = (i64, String, String, String, Option<String>, Option<String>);
 
-fn case_row(r: &rusqlite::Row) -> rusqlite::Result<CaseRow> {
+fn case_row(r: &crate::sql::Row) -> crate::sql::Result<CaseRow> {
     Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
 }
 
@@ -205,7 +197,7 @@ fn to_case(row: CaseRow) -> Result<(i64, Case), StoreError> {
     Ok((id, Case { kind, received: date(&received)?, summary, decided }))
 }
 
-fn case(conn: &Connection, id: i64) -> Result<Case, StoreError> {
+fn case(conn: &Sql, id: i64) -> Result<Case, StoreError> {
     let row = conn
         .query_row("SELECT id, kind, received, summary, decided, result FROM cases WHERE id = ?1", [id], case_row)
         .optional()?
@@ -213,15 +205,15 @@ fn case(conn: &Connection, id: i64) -> Result<Case, StoreError> {
     to_case(row).map(|(_, c)| c)
 }
 
-pub(crate) fn cases(conn: &Connection) -> Result<Vec<(i64, Case)>, StoreError> {
+pub(crate) fn cases(conn: &Sql) -> Result<Vec<(i64, Case)>, StoreError> {
     let mut stmt =
         conn.prepare("SELECT id, kind, received, summary, decided, result FROM cases ORDER BY received, id")?;
-    let rows = stmt.query_map([], case_row)?;
+    let rows = stmt.query_map(params![], case_row)?;
     rows.map(|r| to_case(r?)).collect()
 }
 
 pub(crate) fn set_text(
-    tx: &Transaction,
+    tx: &Sql,
     year: i16,
     section: EditableSection,
     text: &str,
@@ -237,7 +229,7 @@ pub(crate) fn set_text(
     audit(tx, actor, format!("修改 {year} 年报告“{}”", section.label()), before, Some(text.to_string()))
 }
 
-pub(crate) fn texts(conn: &Connection, year: i16) -> Result<BTreeMap<EditableSection, String>, StoreError> {
+pub(crate) fn texts(conn: &Sql, year: i16) -> Result<BTreeMap<EditableSection, String>, StoreError> {
     let mut stmt = conn.prepare_cached("SELECT section, text FROM section_texts WHERE year = ?1")?;
     let rows = stmt.query_map([year], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
     let mut out = BTreeMap::new();
@@ -248,7 +240,7 @@ pub(crate) fn texts(conn: &Connection, year: i16) -> Result<BTreeMap<EditableSec
     Ok(out)
 }
 
-pub(crate) fn set_setting(tx: &Transaction, key: &str, value: &str, actor: &str) -> Result<(), StoreError> {
+pub(crate) fn set_setting(tx: &Sql, key: &str, value: &str, actor: &str) -> Result<(), StoreError> {
     let before = setting(tx, key)?;
     tx.execute(
         "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = ?2",
@@ -257,13 +249,13 @@ pub(crate) fn set_setting(tx: &Transaction, key: &str, value: &str, actor: &str)
     audit(tx, actor, format!("设置 {key}"), before, Some(value.to_string()))
 }
 
-pub(crate) fn setting(conn: &Connection, key: &str) -> Result<Option<String>, StoreError> {
+pub(crate) fn setting(conn: &Sql, key: &str) -> Result<Option<String>, StoreError> {
     Ok(conn.query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| r.get(0)).optional()?)
 }
 
 /// Codes of the requests with a fee paid in `year` (the only ones whose
 /// events the 信息处理费 total needs).
-pub(crate) fn fee_payers(conn: &Connection, year: i16) -> Result<Vec<String>, StoreError> {
+pub(crate) fn fee_payers(conn: &Sql, year: i16) -> Result<Vec<String>, StoreError> {
     let mut stmt = conn.prepare(
         "SELECT DISTINCT r.code FROM events e JOIN requests r ON r.id = e.request_id
          WHERE e.kind = 'fee_paid' AND e.on_date BETWEEN ?1 AND ?2",

@@ -5,7 +5,7 @@
 //! word is a prefix of a bigram. Digits and Latin letters are treated the
 //! same way (phone numbers, tracking codes). Schema migration 5.
 
-use rusqlite::{params, Transaction};
+use crate::sql::{params, Sql};
 
 use crate::StoreError;
 
@@ -76,15 +76,33 @@ pub(crate) fn query(text: &str) -> Option<String> {
     (!parts.is_empty()).then(|| parts.join(" AND "))
 }
 
-pub(crate) fn index(tx: &Transaction, id: i64, fields: &[&str]) -> Result<(), StoreError> {
+/// The same query for PostgreSQL, which keeps the grams as plain text (see
+/// `schema::postgres_dialect`): each word is a run of whole tokens in the
+/// indexed text (` 补偿 偿方 方案 `), a one-character word a token's start
+/// (` 李`). Matched with `strpos` on `' ' || grams`; the words hold only
+/// letters and digits, so nothing in them is a pattern character.
+pub(crate) fn postgres_needles(text: &str) -> Option<Vec<String>> {
+    let mut needles = Vec::new();
+    for run in runs(text) {
+        if run.len() == 1 {
+            needles.push(format!(" {}", run[0]));
+        } else {
+            let phrase: Vec<String> = run.windows(2).map(|p| p.iter().collect()).collect();
+            needles.push(format!(" {} ", phrase.join(" ")));
+        }
+    }
+    (!needles.is_empty()).then_some(needles)
+}
+
+pub(crate) fn index(tx: &Sql, id: i64, fields: &[&str]) -> Result<(), StoreError> {
     tx.execute("INSERT INTO requests_fts(rowid, grams) VALUES (?1, ?2)", params![id, grams(fields)])?;
     Ok(())
 }
 
 /// Indexes the requests stored before the index existed.
-pub(crate) fn backfill(tx: &Transaction) -> Result<(), StoreError> {
+pub(crate) fn backfill(tx: &Sql) -> Result<(), StoreError> {
     let mut stmt = tx.prepare("SELECT id, code, applicant_name, contact, summary FROM requests")?;
-    let rows = stmt.query_map([], |r| {
+    let rows = stmt.query_map(params![], |r| {
         Ok((
             r.get::<_, i64>(0)?,
             r.get::<_, String>(1)?,
@@ -115,5 +133,10 @@ mod tests {
         assert_eq!(query("  %% "), None);
         // Quotes typed by the user never reach FTS5 syntax.
         assert_eq!(query("a\"b").as_deref(), Some("\"a\"* AND \"b\"*"));
+        assert_eq!(
+            postgres_needles("李明 补偿方案 李"),
+            Some(vec![" 李明 ".into(), " 补偿 偿方 方案 ".into(), " 李".into()])
+        );
+        assert_eq!(postgres_needles(" %% "), None);
     }
 }

@@ -5,14 +5,17 @@
 //!
 //! `cargo bench -p ogi-web --bench load`. Smaller runs for a look:
 //! `OGI_LOAD_N=10000 OGI_LOAD_SECS=3 cargo bench -p ogi-web --bench load`;
-//! `OGI_LOAD_DB=path` keeps the register there (and reuses it if it exists).
+//! `OGI_LOAD_DB=path` keeps the register there (and reuses it if it exists);
+//! `OGI_LOAD_DB=postgres://…` runs on that PostgreSQL database, and
+//! `OGI_LOAD_DB=postgres` on a fresh one on the server of
+//! `OGI_TEST_POSTGRES_URL` (dropped afterwards).
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use ogi_rules::{Calendar, Date};
-use ogi_store::{Role, Sqlite, Store};
+use ogi_store::{Database, Role, Store};
 use ogi_web::AppState;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
@@ -29,14 +32,21 @@ fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
 async fn main() {
     let n: usize = env_or("OGI_LOAD_N", 100_000);
     let secs: u64 = env_or("OGI_LOAD_SECS", 10);
-    let kept = std::env::var_os("OGI_LOAD_DB").map(std::path::PathBuf::from);
+    let kept = std::env::var("OGI_LOAD_DB").ok();
     let dir = std::env::temp_dir().join(format!("ogi-load-{}", std::process::id()));
-    let db = match &kept {
-        Some(path) => path.clone(),
+    let mut scratch = None;
+    let db: ogi_store::Location = match kept.as_deref() {
+        Some("postgres") => {
+            let s = ogi_store::scratch::ScratchPostgres::create("load").expect("a PostgreSQL database");
+            let url = s.url().to_string();
+            scratch = Some(s);
+            ogi_store::Location::Postgres(url)
+        }
+        Some(loc) => ogi_store::Location::parse(loc).expect("OGI_LOAD_DB"),
         None => {
             let _ = std::fs::remove_dir_all(&dir);
             std::fs::create_dir_all(&dir).expect("temp dir");
-            dir.join("ogi.db")
+            ogi_store::Location::Sqlite(dir.join("ogi.db"))
         }
     };
 
@@ -45,7 +55,7 @@ async fn main() {
     let cal = Calendar::embedded();
     let today = Date::constant(2025, 11, 20);
     let token = ogi_web::auth::random_token();
-    let mut store = Sqlite::open(&db).expect("open the register");
+    let mut store = Database::connect(&db).expect("open the register");
     if store.user_count().expect("users") == 0 {
         let first = Date::constant(2024, 1, 2);
         let span = cal.workdays_between(first, today).expect("the calendar covers 2024–2025");
@@ -59,9 +69,13 @@ async fn main() {
     store.create_session(&ogi_web::auth::token_hash(&token), user.id, "csrf", expires).expect("session");
     let total = store.list(&Default::default(), 0, 1).expect("count").1;
     drop(store);
-    println!("登记簿：{total} 件模拟申请，今天 {today}，准备用时 {:.1} s", started.elapsed().as_secs_f64());
+    println!("登记簿（{db}）：{total} 件模拟申请，今天 {today}，准备用时 {:.1} s", started.elapsed().as_secs_f64());
 
-    let state = AppState::open(&db, Some(today)).expect("open the state");
+    let at = db.clone();
+    let state = tokio::task::spawn_blocking(move || AppState::open(&at, Some(today)))
+        .await
+        .expect("open")
+        .expect("open the state");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind loopback");
     let addr = listener.local_addr().expect("address");
     let app = ogi_web::app(state).into_make_service_with_connect_info::<SocketAddr>();
@@ -100,6 +114,7 @@ async fn main() {
     if kept.is_none() {
         let _ = std::fs::remove_dir_all(&dir);
     }
+    drop(scratch);
 }
 
 #[derive(Default)]

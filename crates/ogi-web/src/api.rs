@@ -287,6 +287,9 @@ fn request_json(s: &Stored, cal: &Calendar) -> Value {
     let explanation = r.explain_deadline(cal).ok();
     let mut v = json!({
         "code": s.code,
+        // How many events it has: send it back as `version` with an event
+        // to have it refused (409) if someone else acted first.
+        "version": r.events().len(),
         "applicant_name": s.applicant_name,
         "contact": s.contact,
         "applicant": r.applicant.key(),
@@ -399,7 +402,7 @@ async fn create(State(state): State<AppState>, session: Session, JsonObject(body
 
 const NEW_REQUEST_FIELDS: &[&str] =
     &["channel", "applicant", "applicant_name", "contact", "arrived", "confirmed", "summary"];
-const EVENT_FIELDS: &[&str] = &["kind", "on", "reply_by", "days", "yuan", "outcome", "delivered", "party"];
+const EVENT_FIELDS: &[&str] = &["kind", "on", "reply_by", "days", "yuan", "outcome", "delivered", "party", "version"];
 
 /// A JSON object as the text fields every door checks alike (`ogi_rules::input`):
 /// strings as they are, whole numbers (for `numeric` fields) as digits, `null`
@@ -465,7 +468,7 @@ async fn add_event(
     Path(code): Path<String>,
     JsonObject(body): JsonObject,
 ) -> ApiResult {
-    let (typed, mut errors): (EventInput, _) = typed_fields(&body, EVENT_FIELDS, &["days", "yuan"]);
+    let (typed, mut errors): (EventInput, _) = typed_fields(&body, EVENT_FIELDS, &["days", "yuan", "version"]);
     // The role rule before anything else is judged: a clerk learns that they
     // may not, not what else was wrong.
     let kind = typed.kind.trim().replace('-', "_");
@@ -474,9 +477,10 @@ async fn add_event(
     }
     let event = input::event(&typed, &session.user.display_name, state.today(), &state.cal());
     let event = checked(event, &mut errors)?;
+    let seen = input::version(&typed);
     let actor = session.user.username.clone();
     let st = state.clone();
-    let stored = state.write(move |s| s.record(&code, event, &actor, &st.cal())).await?;
+    let stored = state.write(move |s| s.record_seen(&code, seen, event, &actor, &st.cal())).await?;
     Ok(ok_json(StatusCode::OK, request_json(&stored, &state.cal())))
 }
 

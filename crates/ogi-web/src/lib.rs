@@ -9,7 +9,6 @@
 //! there is no user), and stops cleanly on Ctrl-C or SIGTERM.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::time::Duration;
 
 use axum::extract::DefaultBodyLimit;
@@ -30,14 +29,17 @@ pub mod state;
 pub mod view;
 
 pub use net::{parse_trusted_proxy, TrustedProxy};
-pub use state::AppState;
+pub use state::{AppState, DEFAULT_POOL};
 
 /// Where and how to serve.
 #[derive(Debug, Clone)]
 pub struct Config {
     pub addr: SocketAddr,
-    /// The SQLite register (created with its directory on first start).
-    pub db: PathBuf,
+    /// The register: a SQLite file (created with its directory on first
+    /// start) or a PostgreSQL database.
+    pub db: ogi_store::Location,
+    /// Database connections at once.
+    pub pool: usize,
     /// A fixed "today" for demonstrations and training; `None` is the clock.
     pub today: Option<ogi_rules::Date>,
     /// Users reach ogi over HTTPS (a TLS reverse proxy): cookies are `Secure`.
@@ -54,6 +56,8 @@ pub struct Config {
 pub struct Options {
     pub trusted_proxies: Vec<TrustedProxy>,
     pub request_timeout: Duration,
+    /// Database connections at once (see `state::DEFAULT_POOL`).
+    pub pool: usize,
 }
 
 /// `--request-timeout`'s default.
@@ -61,7 +65,7 @@ pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 impl Default for Options {
     fn default() -> Options {
-        Options { trusted_proxies: Vec::new(), request_timeout: DEFAULT_REQUEST_TIMEOUT }
+        Options { trusted_proxies: Vec::new(), request_timeout: DEFAULT_REQUEST_TIMEOUT, pool: state::DEFAULT_POOL }
     }
 }
 
@@ -225,9 +229,17 @@ pub async fn serve(config: Config) -> std::io::Result<()> {
     }
     // The access log (and nothing else: every other message is printed).
     let _ = tracing_subscriber::fmt().with_target(false).try_init();
-    let options = Options { trusted_proxies: config.trusted_proxies.clone(), request_timeout: config.request_timeout };
-    let state = AppState::open_with(&config.db, config.today, options)
-        .map_err(|e| std::io::Error::other(format!("{}: {e}", config.db.display())))?;
+    let options = Options {
+        trusted_proxies: config.trusted_proxies.clone(),
+        request_timeout: config.request_timeout,
+        pool: config.pool,
+    };
+    // Off the async workers: the PostgreSQL client blocks while it connects.
+    let (db, today) = (config.db.clone(), config.today);
+    let state = tokio::task::spawn_blocking(move || AppState::open_with(&db, today, options))
+        .await
+        .map_err(std::io::Error::other)?
+        .map_err(|e| std::io::Error::other(format!("{}: {e}", config.db)))?;
     let listener = tokio::net::TcpListener::bind(config.addr).await?;
     let addr = listener.local_addr()?;
     // A year loaded by another process (the CLI, a second server) is used
@@ -241,7 +253,7 @@ pub async fn serve(config: Config) -> std::io::Result<()> {
             }
         }
     });
-    say!("ogi 已启动：http://{addr}/ （数据库 {}）", config.db.display());
+    say!("ogi 已启动：http://{addr}/ （数据库 {}）", config.db);
     let users = state.read(ogi_store::Store::user_count).await.map_err(|e| std::io::Error::other(e.to_string()))?;
     if users == 0 {
         let token = auth::random_token();

@@ -1,14 +1,15 @@
-//! What every handler shares: the store (one writer, a pool of readers, all
-//! used off the async workers), the calendar, the templates, the one-time
-//! setup token and the login rate limiter.
+//! What every handler shares: the store (a pool of connections, used off
+//! the async workers: on SQLite one writer and many readers, on PostgreSQL
+//! every connection reads and writes), the calendar, the templates, the
+//! one-time setup token and the login rate limiter.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use ogi_rules::{Calendar, Date};
-use ogi_store::{Sqlite, StoreError};
+use ogi_store::{Database, Location, StoreError};
 
 use crate::view::Templates;
 
@@ -49,24 +50,31 @@ impl std::ops::Deref for AppState {
 }
 
 impl AppState {
-    /// Opens (creating if needed) the SQLite register at `path`.
-    pub fn open(path: &Path, today: Option<Date>) -> Result<AppState, StoreError> {
-        AppState::open_with(path, today, crate::Options::default())
+    /// Opens (creating if needed) the register at `location` (a SQLite path
+    /// or a PostgreSQL URL).
+    pub fn open(location: impl Into<Location>, today: Option<Date>) -> Result<AppState, StoreError> {
+        AppState::open_with(location, today, crate::Options::default())
     }
 
-    /// `open`, with trusted proxies and a request timeout.
-    pub fn open_with(path: &Path, today: Option<Date>, options: crate::Options) -> Result<AppState, StoreError> {
-        let writer = Sqlite::open(path)?;
-        let db = Db {
-            path: path.to_path_buf(),
-            writer: Mutex::new(writer),
-            readers: Mutex::new(Vec::new()),
-            gate: tokio::sync::Semaphore::new(READERS),
-        };
+    /// `open`, with trusted proxies, a request timeout and a pool size.
+    /// Blocks while it connects: call it off the async workers.
+    pub fn open_with(
+        location: impl Into<Location>,
+        today: Option<Date>,
+        options: crate::Options,
+    ) -> Result<AppState, StoreError> {
+        let location = location.into();
+        let first = Database::connect(&location)?;
         let cal = {
-            let store = db.writer.lock().unwrap_or_else(|p| p.into_inner());
-            let cal = ogi_store::load_calendar(path.parent(), &*store).map_err(StoreError::Invalid)?;
-            (Arc::new(cal), calendar_stamp(&store)?)
+            let cal = ogi_store::load_calendar(location.data_dir(), &first).map_err(StoreError::Invalid)?;
+            (Arc::new(cal), calendar_stamp(&first)?)
+        };
+        let pool = options.pool.max(1);
+        let db = if first.is_postgres() {
+            Db { location, writer: None, idle: Mutex::new(vec![first]), gate: tokio::sync::Semaphore::new(pool), pool }
+        } else {
+            let writer = Some(Mutex::new(first));
+            Db { location, writer, idle: Mutex::new(Vec::new()), gate: tokio::sync::Semaphore::new(pool), pool }
         };
         Ok(AppState(Arc::new(Inner {
             db,
@@ -90,8 +98,10 @@ impl AppState {
     /// Puts a new calendar in force at once (a year was just loaded here).
     pub(crate) fn set_calendar(&self, cal: Calendar) -> Result<(), StoreError> {
         let stamp = {
-            let store = self.db.writer.lock().unwrap_or_else(|p| p.into_inner());
-            calendar_stamp(&store)?
+            let store = self.db.take()?;
+            let stamp = calendar_stamp(&store);
+            self.db.give_back(store);
+            stamp?
         };
         *self.cal.write().unwrap_or_else(|p| p.into_inner()) = (Arc::new(cal), stamp);
         Ok(())
@@ -101,7 +111,7 @@ impl AppState {
     /// read (the server calls this every few seconds).
     pub async fn refresh_calendar(&self) -> Result<bool, StoreError> {
         let known = self.cal.read().unwrap_or_else(|p| p.into_inner()).1.clone();
-        let dir = self.db.path.parent().map(Path::to_path_buf);
+        let dir = self.db.location.data_dir().map(Path::to_path_buf);
         let fresh = self
             .read(move |s| {
                 let stamp = calendar_stamp(s)?;
@@ -130,7 +140,7 @@ impl AppState {
     pub async fn read<T, F>(&self, f: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
-        F: FnOnce(&Sqlite) -> Result<T, StoreError> + Send + 'static,
+        F: FnOnce(&Database) -> Result<T, StoreError> + Send + 'static,
     {
         // Waits for a pooled connection rather than opening one more (found
         // by the load test: under 50 clients, connections beyond the pool
@@ -138,7 +148,7 @@ impl AppState {
         let _permit = self.db.gate.acquire().await.map_err(|_| StoreError::Corrupt("内部错误".into()))?;
         let state = self.clone();
         tokio::task::spawn_blocking(move || {
-            let conn = state.db.take_reader()?;
+            let conn = state.db.take()?;
             let out = f(&conn);
             state.db.give_back(conn);
             out
@@ -147,16 +157,31 @@ impl AppState {
         .unwrap_or_else(|_| Err(StoreError::Corrupt("内部错误".into())))
     }
 
-    /// Runs `f` with the one write connection, off the async workers.
+    /// Runs `f` with a write connection, off the async workers: on SQLite
+    /// the one writer (SQLite has one writer at a time anyway), on
+    /// PostgreSQL any pooled connection (rows are locked, not the database).
     pub async fn write<T, F>(&self, f: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
-        F: FnOnce(&mut Sqlite) -> Result<T, StoreError> + Send + 'static,
+        F: FnOnce(&mut Database) -> Result<T, StoreError> + Send + 'static,
     {
         let state = self.clone();
+        if let Some(writer) = &self.db.writer {
+            let _ = writer;
+            return tokio::task::spawn_blocking(move || {
+                let writer = state.db.writer.as_ref().expect("a SQLite writer");
+                let mut conn = writer.lock().unwrap_or_else(|p| p.into_inner());
+                f(&mut conn)
+            })
+            .await
+            .unwrap_or_else(|_| Err(StoreError::Corrupt("内部错误".into())));
+        }
+        let _permit = self.db.gate.acquire().await.map_err(|_| StoreError::Corrupt("内部错误".into()))?;
         tokio::task::spawn_blocking(move || {
-            let mut conn = state.db.writer.lock().unwrap_or_else(|p| p.into_inner());
-            f(&mut conn)
+            let mut conn = state.db.take()?;
+            let out = f(&mut conn);
+            state.db.give_back(conn);
+            out
         })
         .await
         .unwrap_or_else(|_| Err(StoreError::Corrupt("内部错误".into())))
@@ -164,29 +189,37 @@ impl AppState {
 }
 
 pub(crate) struct Db {
-    path: PathBuf,
-    writer: Mutex<Sqlite>,
-    /// Idle read connections (WAL lets readers run beside the writer).
-    readers: Mutex<Vec<Sqlite>>,
-    /// One permit per read connection the pool keeps.
+    location: Location,
+    /// SQLite's one write connection (`None` on PostgreSQL).
+    writer: Option<Mutex<Database>>,
+    /// Idle connections (SQLite: readers, which WAL lets run beside the
+    /// writer; PostgreSQL: for reading and writing).
+    idle: Mutex<Vec<Database>>,
+    /// One permit per connection the pool may have in use.
     gate: tokio::sync::Semaphore,
+    /// Connections kept (`--pool`).
+    pool: usize,
 }
 
-/// Reads at once, and read connections kept.
-const READERS: usize = 16;
+/// `--pool`'s default: connections at once.
+pub const DEFAULT_POOL: usize = 16;
 
 impl Db {
-    fn take_reader(&self) -> Result<Sqlite, StoreError> {
-        let idle = self.readers.lock().unwrap_or_else(|p| p.into_inner()).pop();
+    fn take(&self) -> Result<Database, StoreError> {
+        let idle = self.idle.lock().unwrap_or_else(|p| p.into_inner()).pop();
         match idle {
             Some(c) => Ok(c),
-            None => Sqlite::open(&self.path),
+            None => Database::connect(&self.location),
         }
     }
 
-    fn give_back(&self, conn: Sqlite) {
-        let mut idle = self.readers.lock().unwrap_or_else(|p| p.into_inner());
-        if idle.len() < READERS {
+    fn give_back(&self, conn: Database) {
+        // A connection the server dropped is not kept (the next one is new).
+        if conn.is_broken() {
+            return;
+        }
+        let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
+        if idle.len() < self.pool {
             idle.push(conn);
         }
     }
@@ -195,7 +228,7 @@ impl Db {
 /// Which saved years the calendar was built from (year, saved at).
 type CalendarStamp = Vec<(i16, String)>;
 
-fn calendar_stamp(s: &Sqlite) -> Result<CalendarStamp, StoreError> {
+fn calendar_stamp(s: &Database) -> Result<CalendarStamp, StoreError> {
     use ogi_store::Store;
     Ok(s.calendar_years()?.into_iter().map(|y| (y.year, y.saved_at)).collect())
 }

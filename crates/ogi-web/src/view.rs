@@ -127,6 +127,10 @@ pub enum AppError {
     TooManyAttempts,
     /// 503: too much at once (e.g. password checks); try again shortly.
     Busy,
+    /// 409: someone else changed the request since this page was loaded.
+    Conflict,
+    /// 503: the database server cannot be reached (logged).
+    Unavailable(String),
     /// 500: logged, not shown.
     Internal(String),
 }
@@ -137,8 +141,11 @@ impl From<StoreError> for AppError {
             StoreError::NotFound(_) | StoreError::NoRecord { .. } => AppError::NotFound,
             StoreError::Rule(e) => AppError::BadRequest(e.to_string()),
             StoreError::Invalid(m) => AppError::BadRequest(m),
-            StoreError::Db(e) => AppError::Internal(e.to_string()),
-            StoreError::Corrupt(m) => AppError::Internal(m),
+            StoreError::Duplicate(_) => AppError::BadRequest(e.to_string()),
+            StoreError::Conflict => AppError::Conflict,
+            StoreError::Unavailable(m) => AppError::Unavailable(m),
+            StoreError::Db(m) | StoreError::Corrupt(m) | StoreError::BadLocation(m) => AppError::Internal(m),
+            e @ StoreError::NewerSchema { .. } => AppError::Internal(e.to_string()),
         }
     }
 }
@@ -152,7 +159,8 @@ impl AppError {
             AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Timeout(_) => StatusCode::REQUEST_TIMEOUT,
             AppError::TooManyAttempts => StatusCode::TOO_MANY_REQUESTS,
-            AppError::Busy => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Busy | AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Conflict => StatusCode::CONFLICT,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -167,6 +175,8 @@ impl AppError {
             AppError::TooManyAttempts => "登录失败次数过多，请 15 分钟后再试。".into(),
             AppError::Timeout(secs) => timeout_message(*secs),
             AppError::Busy => "系统繁忙，请稍后再试。".into(),
+            AppError::Conflict => StoreError::Conflict.to_string(),
+            AppError::Unavailable(_) => "数据库暂时无法连接，请稍后再试；如果问题持续，请联系管理员。".into(),
             AppError::Internal(_) => "服务器内部错误，请稍后再试；如果问题持续，请联系管理员查看日志。".into(),
         }
     }
@@ -174,8 +184,10 @@ impl AppError {
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
-        if let AppError::Internal(m) = &self {
-            eprintln!("ogi: 内部错误：{m}");
+        match &self {
+            AppError::Internal(m) => eprintln!("ogi: 内部错误：{m}"),
+            AppError::Unavailable(m) => eprintln!("ogi: 数据库无法连接：{m}"),
+            _ => {}
         }
         let status = self.status();
         let title = match status {

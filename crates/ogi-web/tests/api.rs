@@ -382,7 +382,7 @@ async fn events_follow_the_law_and_only_a_head_extends_or_answers() {
         let v = json_error(&clerk.post(&events, &body).await, 403);
         assert!(v["error"].as_str().unwrap().contains("须经负责人同意"), "{v}");
     }
-    let get = |s: &ogi_store::Sqlite, c: &str| s.get(c);
+    let get = |s: &ogi_store::Database, c: &str| s.get(c);
     let c2 = code.clone();
     assert!(server.state.read(move |s| get(s, &c2)).await.unwrap().request.events().is_empty());
 
@@ -649,6 +649,12 @@ async fn every_documented_answer_is_given() {
         saw("POST", path, clerk.post(path, &body).await);
     }
     saw("POST", &events, clerk.post(&events, &json!({"kind": "extended", "on": "2024-12-31", "days": 5})).await);
+    // An event sent with the version seen before someone else's (the
+    // withdrawal above): refused, whatever the law would say.
+    let stale = clerk.post(&events, &json!({"kind": "withdrawn", "on": "2024-12-31", "version": 0})).await;
+    assert_eq!(stale.status, 409, "{}", stale.text());
+    assert_eq!(stale.json()["error"], "该申请已被他人修改，请刷新后重试");
+    saw("POST", &events, stale);
     saw(
         "POST",
         "/api/requests/{code}/events",

@@ -35,7 +35,8 @@ async fn serve_creates_the_register_and_prints_nothing_secret_on_failure() {
     let db = dir.join("data").join("ogi.db");
     let config = ogi_web::Config {
         addr: "127.0.0.1:0".parse().unwrap(),
-        db: db.clone(),
+        db: ogi_store::Location::Sqlite(db.clone()),
+        pool: ogi_web::DEFAULT_POOL,
         today: None,
         https: false,
         trusted_proxies: Vec::new(),

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+mod agency;
 mod check;
 mod records;
 mod request;
@@ -23,9 +24,12 @@ enum Command {
         /// 监听地址
         #[arg(long, alias = "addr", default_value = "127.0.0.1:8080")]
         bind: std::net::SocketAddr,
-        /// SQLite 数据库文件（首次启动时创建）
-        #[arg(long, default_value = "ogi-data/ogi.db")]
-        db: PathBuf,
+        /// 数据库：SQLite 文件（首次启动时创建）或 postgres://用户@主机:端口/库名
+        #[arg(long, default_value = "ogi-data/ogi.db", value_parser = location)]
+        db: ogi_store::Location,
+        /// 数据库连接数（同时处理的数据库操作）
+        #[arg(long, default_value_t = ogi_web::DEFAULT_POOL, value_parser = clap::value_parser!(usize))]
+        pool: usize,
         /// 固定“今天”的日期（演示、培训用；默认取系统日期）
         #[arg(long)]
         today: Option<ogi_rules::Date>,
@@ -59,8 +63,8 @@ enum Command {
     },
     /// 依申请公开登记簿（默认数据库 ./ogi-data/ogi.db）
     Request {
-        #[arg(long, default_value = "ogi-data/ogi.db", global = true)]
-        db: PathBuf,
+        #[arg(long, default_value = "ogi-data/ogi.db", global = true, value_parser = location)]
+        db: ogi_store::Location,
         /// 操作人（记入审计日志）
         #[arg(long, default_value = "ogi", global = true)]
         actor: String,
@@ -70,10 +74,20 @@ enum Command {
         #[command(subcommand)]
         command: request::RequestCommand,
     },
+    /// 机关（共享部署中的政府、部门、乡镇、街道）：导入、列出、编号格式
+    Agency {
+        #[arg(long, default_value = "ogi-data/ogi.db", global = true, value_parser = location)]
+        db: ogi_store::Location,
+        /// 操作人（记入审计日志）
+        #[arg(long, default_value = "ogi", global = true)]
+        actor: String,
+        #[command(subcommand)]
+        command: agency::AgencyCommand,
+    },
     /// 年度报告的基础记录：规章和规范性文件、第二十条数据、复议诉讼案件、报告文字
     Records {
-        #[arg(long, default_value = "ogi-data/ogi.db", global = true)]
-        db: PathBuf,
+        #[arg(long, default_value = "ogi-data/ogi.db", global = true, value_parser = location)]
+        db: ogi_store::Location,
         /// 操作人（记入审计日志）
         #[arg(long, default_value = "ogi", global = true)]
         actor: String,
@@ -82,8 +96,8 @@ enum Command {
     },
     /// 生成一个模拟年度的登记簿（用于演示和测试）
     Demo {
-        #[arg(long, default_value = "ogi-data/demo.db")]
-        db: PathBuf,
+        #[arg(long, default_value = "ogi-data/demo.db", value_parser = location)]
+        db: ogi_store::Location,
         #[arg(long)]
         year: i16,
         #[arg(long, default_value_t = 1000)]
@@ -140,8 +154,8 @@ enum ReportCommand {
     },
     /// 由登记簿和记录生成本年度报告草稿（国家格式），并检查
     Generate {
-        #[arg(long, default_value = "ogi-data/ogi.db")]
-        db: PathBuf,
+        #[arg(long, default_value = "ogi-data/ogi.db", value_parser = location)]
+        db: ogi_store::Location,
         #[arg(long)]
         year: i16,
         #[arg(long, value_enum)]
@@ -225,9 +239,10 @@ fn main() -> ExitCode {
         }
     }
     match cli.command {
-        Command::Serve { bind, db, today, https, trusted_proxy, request_timeout } => serve(ogi_web::Config {
+        Command::Serve { bind, db, pool, today, https, trusted_proxy, request_timeout } => serve(ogi_web::Config {
             addr: bind,
             db,
+            pool,
             today,
             https,
             trusted_proxies: trusted_proxy,
@@ -236,6 +251,7 @@ fn main() -> ExitCode {
         Command::Calendar { load, data_dir, db, command } => calendar(&load, &data_dir, db, command),
         Command::Request { db, actor, today, command } => request::run(&db, &actor, today, command),
         Command::Records { db, actor, command } => records::run(&db, &actor, command),
+        Command::Agency { db, actor, command } => agency::run(&db, &actor, command),
         Command::Report { command: ReportCommand::Generate { db, year, to, output, agency } } => {
             records::generate(&db, year, to, &output, agency.as_deref())
         }
@@ -275,6 +291,11 @@ fn serve(config: ogi_web::Config) -> ExitCode {
 }
 
 /// Exit 2 when the file cannot be read as a report, with one line naming it.
+/// `--db`: a SQLite file or a `postgres://user@host:port/name` URL.
+fn location(s: &str) -> Result<ogi_store::Location, String> {
+    ogi_store::Location::parse(s).map_err(|e| e.to_string())
+}
+
 fn parse(file: &PathBuf, format: OutputFormat, read_as: Option<ogi_report::Format>) -> ExitCode {
     let bytes = match std::fs::read(file) {
         Ok(b) => b,
@@ -361,7 +382,7 @@ fn calendar(load: &[PathBuf], data_dir: &std::path::Path, db: Option<PathBuf>, c
         ExitCode::from(2)
     };
     let db = db.or_else(|| Some(data_dir.join("ogi.db")).filter(|p| p.exists()));
-    let mut store = match db.as_deref().map(ogi_store::Sqlite::open).transpose() {
+    let mut store = match db.as_deref().map(ogi_store::Database::open).transpose() {
         Ok(s) => s,
         Err(e) => return fail(e.to_string()),
     };

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use clap::Subcommand;
 use ogi_rules::annual::{self, Art20Figures, Case, CaseKind, CaseResult, Document, DocumentKind, EditableSection};
 use ogi_rules::Date;
-use ogi_store::{Sqlite, Store, AGENCY_NAME};
+use ogi_store::{Database, Location, Store, AGENCY_NAME};
 use ogi_vocab::Number;
 
 #[derive(Subcommand)]
@@ -103,11 +103,11 @@ fn done<T>(r: Result<T, ogi_store::StoreError>, say: impl FnOnce(T) -> String) -
     }
 }
 
-fn open(db: &Path) -> Result<Sqlite, ExitCode> {
-    Sqlite::open(db).map_err(|e| fail(format!("{}: {e}", db.display())))
+fn open(db: &Location) -> Result<Database, ExitCode> {
+    Database::connect(db).map_err(|e| fail(format!("{db}: {e}")))
 }
 
-pub fn run(db: &Path, actor: &str, command: RecordsCommand) -> ExitCode {
+pub fn run(db: &Location, actor: &str, command: RecordsCommand) -> ExitCode {
     let mut store = match open(db) {
         Ok(s) => s,
         Err(code) => return code,
@@ -184,9 +184,9 @@ pub fn run(db: &Path, actor: &str, command: RecordsCommand) -> ExitCode {
 }
 
 /// `ogi report generate`: the year's draft from the records, in one form.
-pub fn generate(db: &Path, year: i16, to: crate::ExportFormat, output: &Path, agency: Option<&str>) -> ExitCode {
-    if !db.exists() {
-        return fail(format!("{}: 数据库不存在", db.display()));
+pub fn generate(db: &Location, year: i16, to: crate::ExportFormat, output: &Path, agency: Option<&str>) -> ExitCode {
+    if matches!(db, Location::Sqlite(path) if !path.exists()) {
+        return fail(format!("{db}: 数据库不存在"));
     }
     let store = match open(db) {
         Ok(s) => s,

@@ -8,7 +8,7 @@ use ogi_rules::input::{self, EventInput, NewRequestInput};
 use ogi_rules::request::State;
 use ogi_rules::{Calendar, Date};
 use ogi_store::export::FilterInput;
-use ogi_store::{Sqlite, Store, Stored};
+use ogi_store::{Database, Location, Store, Stored};
 use ogi_vocab::cells::{CellKey, T3Row, Template};
 
 #[derive(Subcommand)]
@@ -140,13 +140,13 @@ fn fail(msg: impl std::fmt::Display) -> ExitCode {
 }
 
 /// The register at `db` and the calendar every command uses with it.
-fn open(db: &Path) -> Result<(Sqlite, Calendar), String> {
-    let store = Sqlite::open(db).map_err(|e| format!("{}: {e}", db.display()))?;
-    let cal = ogi_store::load_calendar(db.parent(), &store)?;
+fn open(db: &Location) -> Result<(Database, Calendar), String> {
+    let store = Database::connect(db).map_err(|e| format!("{db}: {e}"))?;
+    let cal = ogi_store::load_calendar(db.data_dir(), &store)?;
     Ok((store, cal))
 }
 
-pub fn run(db: &Path, actor: &str, today: Option<Date>, command: RequestCommand) -> ExitCode {
+pub fn run(db: &Location, actor: &str, today: Option<Date>, command: RequestCommand) -> ExitCode {
     let today = today.unwrap_or_else(ogi_rules::china_today);
     let (mut store, cal) = match open(db) {
         Ok(opened) => opened,
@@ -169,7 +169,8 @@ pub fn run(db: &Path, actor: &str, today: Option<Date>, command: RequestCommand)
             }
         }
         RequestCommand::Event { code, kind, on, reply_by, days, approver, yuan, outcome, delivered, party } => {
-            let typed = EventInput { kind, on, reply_by, days, yuan, outcome, delivered, party };
+            let typed =
+                EventInput { kind, on, reply_by, days, yuan, outcome, delivered, party, version: String::new() };
             let event = match input::event(&typed, &approver, today, &cal) {
                 Ok(e) => e,
                 Err(errors) => return field_errors(&errors, &[]),
@@ -273,7 +274,7 @@ fn line(s: &Stored, cal: &Calendar) -> String {
     }
 }
 
-fn export(store: &Sqlite, path: &Path, f: FilterArgs, cal: &Calendar) -> Result<usize, String> {
+fn export(store: &Database, path: &Path, f: FilterArgs, cal: &Calendar) -> Result<usize, String> {
     let typed = FilterInput {
         state: f.state,
         applicant: f.applicant,
@@ -293,7 +294,7 @@ fn export(store: &Sqlite, path: &Path, f: FilterArgs, cal: &Calendar) -> Result<
     Ok(rows.len())
 }
 
-fn import(store: &mut Sqlite, path: &Path, actor: &str, today: Date, cal: &Calendar) -> Result<usize, String> {
+fn import(store: &mut Database, path: &Path, actor: &str, today: Date, cal: &Calendar) -> Result<usize, String> {
     let mut r = csv::Reader::from_path(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let mut news = Vec::new();
     for (i, rec) in r.records().enumerate() {
@@ -321,7 +322,7 @@ fn import(store: &mut Sqlite, path: &Path, actor: &str, today: Date, cal: &Calen
 
 /// `ogi demo`: a realistic simulated year in a register, with requests from
 /// the end of the year before (so that 上年结转 is not empty).
-pub fn demo(db: &Path, year: i16, n: usize, seed: u64, today: Option<Date>) -> ExitCode {
+pub fn demo(db: &Location, year: i16, n: usize, seed: u64, today: Option<Date>) -> ExitCode {
     let (mut store, cal) = match open(db) {
         Ok(opened) => opened,
         Err(e) => return fail(e),
@@ -350,7 +351,7 @@ pub fn demo(db: &Path, year: i16, n: usize, seed: u64, today: Option<Date>) -> E
             let v = |k: &str| k.parse::<CellKey>().ok().and_then(|k| t.get(&k)).map_or("0".into(), |n| n.to_string());
             eprintln!(
                 "已在 {} 生成 {n} 件模拟申请：{year} 年新收 {}，上年结转 {}，办结 {}，结转下年度 {}",
-                db.display(),
+                db,
                 v("t3.new.total"),
                 v("t3.carried_over.total"),
                 v("t3.total.total"),
@@ -362,7 +363,7 @@ pub fn demo(db: &Path, year: i16, n: usize, seed: u64, today: Option<Date>) -> E
     }
 }
 
-fn demo_records(store: &mut Sqlite, year: i16, seed: u64) -> Result<(), ogi_store::StoreError> {
+fn demo_records(store: &mut Database, year: i16, seed: u64) -> Result<(), ogi_store::StoreError> {
     const ACTOR: &str = "ogi demo";
     if store.setting(ogi_store::AGENCY_NAME)?.is_none() {
         store.set_setting(ogi_store::AGENCY_NAME, "模拟市数据局", ACTOR)?;

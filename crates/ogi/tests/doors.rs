@@ -231,7 +231,7 @@ fn every_door_refuses_the_same_input_with_the_same_words() {
         );
     }
     // Nothing of it was stored: one request, no event.
-    let store = ogi_store::Sqlite::open(&db).unwrap();
+    let store = ogi_store::Database::open(&db).unwrap();
     let all = store.all().unwrap();
     assert_eq!(all.len(), 1);
     assert!(all[0].request.events().is_empty(), "{:?}", all[0].request.events());

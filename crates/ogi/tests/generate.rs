@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use ogi_report::check::Severity;
 use ogi_report::{CellKey, Report};
-use ogi_store::{Sqlite, Store};
+use ogi_store::{Database, Store};
 
 fn ogi(args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_ogi")).args(args).output().expect("run ogi")
@@ -62,7 +62,7 @@ fn generate(db: &Path, year: i16, to: &str, out: &Path) {
 
 /// The draft as the records give it, independently of any export.
 fn expected(db: &Path, year: i16) -> Report {
-    let store = Sqlite::open(db).unwrap();
+    let store = Database::open(db).unwrap();
     ogi_rules::annual::draft(&store.annual_records(year).unwrap()).unwrap()
 }
 

@@ -10,7 +10,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use ogi_report::{CellKey, Report};
-use ogi_store::{Sqlite, Store};
+use ogi_store::{Database, Store};
 
 fn ogi(args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_ogi")).args(args).output().expect("run ogi")
@@ -52,7 +52,7 @@ fn run_with_limit(mut cmd: Command, limit: Duration) -> std::process::ExitStatus
 }
 
 fn draft(db: &Path, year: i16) -> Report {
-    let store = Sqlite::open(db).unwrap();
+    let store = Database::open(db).unwrap();
     ogi_rules::annual::draft(&store.annual_records(year).unwrap()).unwrap()
 }
 

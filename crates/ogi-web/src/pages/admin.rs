@@ -478,7 +478,7 @@ pub async fn issue_token(
     let hash = auth::token_hash(&token);
     let actor = session.user.username.clone();
     let now = auth::now();
-    let new = move |s: &mut ogi_store::Sqlite| {
+    let new = move |s: &mut ogi_store::Database| {
         let t = NewToken { token_hash: &hash, user_id: id, name: &name, scope, now, expires: now + days * 86_400 };
         s.issue_api_token(&t, &actor)
     };

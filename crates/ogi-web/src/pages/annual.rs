@@ -486,7 +486,7 @@ struct Submission {
 /// marked on their fields; a refusal by the store is the form's error.
 async fn submit<F>(state: &AppState, session: &Session, sub: Submission, save: F) -> Result<Response, AppError>
 where
-    F: FnOnce(&mut ogi_store::Sqlite, &str) -> Result<(), StoreError> + Send + 'static,
+    F: FnOnce(&mut ogi_store::Database, &str) -> Result<(), StoreError> + Send + 'static,
 {
     let Submission { year, form, id, values, errors, anchor } = sub;
     if !errors.0.is_empty() {

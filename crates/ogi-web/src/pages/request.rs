@@ -151,13 +151,17 @@ pub async fn post_event(
         }
     };
     let (actor, st, c) = (session.user.username.clone(), state.clone(), code.clone());
-    match state.write(move |s| s.record(&c, event, &actor, &st.cal())).await {
+    let seen = input::version(&form);
+    match state.write(move |s| s.record_seen(&c, seen, event, &actor, &st.cal())).await {
         Ok(_) => Ok(Redirect::to(&format!("/requests/{code}")).into_response()),
-        Err(StoreError::Rule(e)) => {
+        // Refused by the law, or someone else acted first: the page as it is
+        // now, with what was typed and why.
+        Err(e @ (StoreError::Rule(_) | StoreError::Conflict)) => {
+            let status = if matches!(e, StoreError::Conflict) { StatusCode::CONFLICT } else { StatusCode::BAD_REQUEST };
             let back = Returned { form, errors: Errors::new(), general: Some(e.to_string()) };
             let c = code.clone();
             let stored = state.read(move |s| s.get(&c)).await?;
-            page_response(&state, &session, stored, Some(back), StatusCode::BAD_REQUEST).await
+            page_response(&state, &session, stored, Some(back), status).await
         }
         Err(e) => Err(e.into()),
     }
@@ -414,6 +418,9 @@ async fn page_with(
             "chrome": Chrome::new(session, &title, "requests"),
             "r": {
                 "code": code, "name": stored.applicant_name, "contact": stored.contact,
+                // Sent back with each event form: a second clerk acting on
+                // the same request meanwhile makes the first one's refused.
+                "version": r.events().len(),
                 "kind": r.applicant.label(), "channel": r.channel.label(),
                 "confirmation": r.channel.needs_confirmation(),
                 "received": r.received.to_string(), "summary": stored.summary,

@@ -4,7 +4,7 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 
 pub fn ogi(args: &[&str]) -> std::process::Output {
@@ -25,6 +25,22 @@ pub struct Served {
     pub addr: String,
 }
 
+impl Served {
+    /// Kills the server without warning (SIGKILL), as a power cut would.
+    pub fn kill_9(&mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+}
+
+/// What `--db` takes: a path or a URL.
+pub fn db_arg(db: &ogi_store::Location) -> String {
+    match db {
+        ogi_store::Location::Sqlite(p) => p.display().to_string(),
+        ogi_store::Location::Postgres(url) => url.clone(),
+    }
+}
+
 impl Drop for Served {
     fn drop(&mut self) {
         let _ = self.child.kill();
@@ -32,9 +48,10 @@ impl Drop for Served {
     }
 }
 
-pub fn serve(db: &Path, today: &str) -> Served {
+pub fn serve(db: impl Into<ogi_store::Location>, today: &str) -> Served {
+    let db = db_arg(&db.into());
     let mut child = Command::new(env!("CARGO_BIN_EXE_ogi"))
-        .args(["serve", "--db", db.to_str().unwrap(), "--bind", "127.0.0.1:0", "--today", today])
+        .args(["serve", "--db", &db, "--bind", "127.0.0.1:0", "--today", today])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -53,9 +70,9 @@ pub const CSRF: &str = "csrf-of-the-test-session";
 
 /// A user of `role` with a signed-in session (what a login makes) and an API
 /// token, made in the register before or while the server runs.
-pub fn sign_in(db: &Path, username: &str, role: ogi_store::Role) -> (String, String) {
+pub fn sign_in(db: impl Into<ogi_store::Location>, username: &str, role: ogi_store::Role) -> (String, String) {
     use ogi_store::Store;
-    let mut store = ogi_store::Sqlite::open(db).unwrap();
+    let mut store = ogi_store::Database::connect(&db.into()).unwrap();
     let hash = ogi_web::auth::hash_password("correct-horse-battery").unwrap();
     let user = store.create_user(username, &format!("{username}的姓名"), role, &hash, "test").unwrap();
     let session = ogi_web::auth::random_token();

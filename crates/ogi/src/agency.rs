@@ -1,0 +1,72 @@
+//! `ogi agency`: the agencies of a shared deployment (import, list, the
+//! pattern of an agency's tracking codes).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Subcommand;
+use ogi_rules::agency::CodePattern;
+use ogi_store::{Database, Location, Store};
+
+#[derive(Subcommand)]
+pub enum AgencyCommand {
+    /// 从 CSV 文件导入机关（列：code,name,parent,kind；kind 为 government、department、town、street、other）
+    Import { file: PathBuf },
+    /// 列出机关（树形，每行：代码、名称、类型、上级）
+    List,
+    /// 设置机关的依申请公开编号格式，如 "聊工信〔{year}〕依申请{seq}号"（默认 YSQ{year}-{seq:06}）
+    Pattern { code: String, pattern: String },
+}
+
+fn fail(msg: impl std::fmt::Display) -> ExitCode {
+    eprintln!("ogi: {msg}");
+    ExitCode::from(2)
+}
+
+pub fn run(db: &Location, actor: &str, command: AgencyCommand) -> ExitCode {
+    let mut store = match Database::connect(db) {
+        Ok(s) => s,
+        Err(e) => return fail(format!("{db}: {e}")),
+    };
+    match command {
+        AgencyCommand::Import { file } => {
+            let bytes = match std::fs::read(&file) {
+                Ok(b) => b,
+                Err(e) => return fail(format!("{}: {e}", file.display())),
+            };
+            match store.import_agencies(&bytes, actor) {
+                Ok(done) => {
+                    println!("新建 {}，更新 {}，未变 {}", done.created, done.updated, done.unchanged);
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(format!("{}: {e}", file.display())),
+            }
+        }
+        AgencyCommand::List => match store.agencies() {
+            Ok(all) => {
+                let mut out = String::new();
+                for a in all {
+                    let indent = "  ".repeat(a.depth);
+                    let parent = a.parent.unwrap_or_default();
+                    out.push_str(&format!("{indent}{}\t{}\t{}\t{parent}\n", a.code, a.name, a.kind.key()));
+                }
+                print!("{out}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(e),
+        },
+        AgencyCommand::Pattern { code, pattern } => {
+            let pattern = match CodePattern::parse(&pattern) {
+                Ok(p) => p,
+                Err(e) => return fail(e),
+            };
+            match store.set_code_pattern(&code, &pattern, actor) {
+                Ok(()) => {
+                    println!("{code}：{}（如 {}）", pattern.as_str(), pattern.render(2025, 1));
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(e),
+            }
+        }
+    }
+}
