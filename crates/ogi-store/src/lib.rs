@@ -31,6 +31,7 @@ use rusqlite::{Connection, TransactionBehavior};
 pub mod agency;
 mod audit;
 mod calendar;
+mod copy;
 pub mod export;
 mod office;
 pub mod online;
@@ -596,6 +597,14 @@ impl Database {
         cal: &Calendar,
     ) -> Result<(), StoreError> {
         self.in_write(|tx| requests::import(tx, requests, summary, actor, cal))
+    }
+
+    /// Copies this whole register (a SQLite file) into `target`, a database
+    /// that holds no request and no user yet, in one transaction on the
+    /// target; returns the rows copied per table (counts checked on both).
+    pub fn copy_into(&self, target: &mut Database) -> Result<copy::CopyCounts, StoreError> {
+        let from = self.sql();
+        target.in_write(|to| copy::copy(&from, to))
     }
 
     /// Registers many requests in one transaction (for imports): all or none.

@@ -653,3 +653,49 @@ fn agencies_are_imported_as_a_tree(db: &Fresh) {
     assert_eq!(s.get(&r.code).unwrap().code, r.code);
     assert!(s.set_code_pattern("nowhere", &pattern, "管理员").is_err());
 }
+
+/// `ogi migrate`'s copy: an agency's SQLite register, with its requests,
+/// events, audit, accounts, records and agencies, copied into an empty
+/// PostgreSQL database reads back the same, and goes on numbering.
+#[test]
+fn a_sqlite_register_copied_into_postgresql_reads_back_the_same() {
+    use ogi_store::Role;
+    let cal = Calendar::embedded();
+    let file = Fresh::sqlite("copy");
+    let mut s = file.open();
+    let requests = ogi_rules::sim::requests(&cal, 5, 400, d("2023-10-09"), 300);
+    s.import_requests(&requests, "模拟", "演示", &cal).unwrap();
+    let r = s.create(new(ApplicantColumn::Commercial, "2024-12-02"), "张三", &cal).unwrap();
+    s.record(&r.code, Event::Withdrawn { on: d("2024-12-03") }, "张三", &cal).unwrap();
+    s.create_user("zhang", "张三", Role::Clerk, "$argon2id$x", "admin").unwrap();
+    s.set_setting(ogi_store::AGENCY_NAME, "某市数据局", "admin").unwrap();
+    s.import_agencies(b"code,name,parent,kind\nb,\xe4\xb9\x99,a,department\na,\xe7\x94\xb2,,government\n", "admin")
+        .unwrap();
+
+    let pg = Fresh::postgres("copy");
+    let mut target = pg.open();
+    let counts = s.copy_into(&mut target).unwrap();
+    assert!(counts.iter().any(|(t, n)| *t == "events" && *n > 0), "{counts:?}");
+    let t = pg.open();
+    assert_eq!(t.all().unwrap(), s.all().unwrap());
+    assert_eq!(t.audit().unwrap(), s.audit().unwrap());
+    assert_eq!(t.users().unwrap(), s.users().unwrap());
+    assert_eq!(t.agencies().unwrap(), s.agencies().unwrap());
+    for year in [2023, 2024] {
+        assert_eq!(t.table3(year, Template::Y2021).unwrap(), s.table3(year, Template::Y2021).unwrap());
+    }
+    assert_eq!(format!("{:?}", t.annual_records(2024).unwrap()), format!("{:?}", s.annual_records(2024).unwrap()));
+    let found = |db: &Database| {
+        db.list(&ogi_store::ListFilter { text: Some("张某".into()), ..Default::default() }, 0, 5).unwrap().1
+    };
+    assert_eq!(found(&t), found(&s));
+    // New work goes on after the copied ids and codes.
+    let mut t = t;
+    let next = t.create(new(ApplicantColumn::Natural, "2024-12-04"), "李四", &cal).unwrap();
+    let before = s.all().unwrap().iter().filter(|x| x.code.starts_with("YSQ2024")).count();
+    assert_eq!(next.code, format!("YSQ2024-{:06}", before + 1));
+    t.create_user("li", "李四", Role::Clerk, "h", "admin").unwrap();
+    // A second copy into a database that is no longer empty is refused.
+    let again = s.copy_into(&mut pg.open()).unwrap_err();
+    assert!(again.to_string().contains("不是空的"), "{again}");
+}

@@ -37,7 +37,10 @@ async fn main() {
     let mut scratch = None;
     let db: ogi_store::Location = match kept.as_deref() {
         Some("postgres") => {
-            let s = ogi_store::scratch::ScratchPostgres::create("load").expect("a PostgreSQL database");
+            let s = tokio::task::spawn_blocking(|| ogi_store::scratch::ScratchPostgres::create("load"))
+                .await
+                .expect("create")
+                .expect("a PostgreSQL database");
             let url = s.url().to_string();
             scratch = Some(s);
             ogi_store::Location::Postgres(url)
@@ -55,20 +58,27 @@ async fn main() {
     let cal = Calendar::embedded();
     let today = Date::constant(2025, 11, 20);
     let token = ogi_web::auth::random_token();
-    let mut store = Database::connect(&db).expect("open the register");
-    if store.user_count().expect("users") == 0 {
-        let first = Date::constant(2024, 1, 2);
-        let span = cal.workdays_between(first, today).expect("the calendar covers 2024–2025");
-        let requests = ogi_rules::sim::requests(&cal, 20_251_120, n, first, span);
-        store.import_requests(&requests, "模拟申请：请公开某项目的审批材料", "load", &cal).expect("import");
-        store.set_setting(ogi_store::AGENCY_NAME, "某市数据局", "load").expect("agency");
-        store.create_user("clerk", "王经办", Role::Clerk, "!", "load").expect("user");
-    }
-    let user = store.login_user("clerk").expect("user").expect("the clerk").0;
-    let expires = 4_102_444_800; // 2100-01-01: outlives the run
-    store.create_session(&ogi_web::auth::token_hash(&token), user.id, "csrf", expires).expect("session");
-    let total = store.list(&Default::default(), 0, 1).expect("count").1;
-    drop(store);
+    // Off the async workers: the PostgreSQL client blocks.
+    let (at, session) = (db.clone(), token.clone());
+    let total = tokio::task::spawn_blocking(move || {
+        let (db, token) = (at, session);
+        let mut store = Database::connect(&db).expect("open the register");
+        if store.user_count().expect("users") == 0 {
+            let first = Date::constant(2024, 1, 2);
+            let span = cal.workdays_between(first, today).expect("the calendar covers 2024–2025");
+            let requests = ogi_rules::sim::requests(&cal, 20_251_120, n, first, span);
+            store.import_requests(&requests, "模拟申请：请公开某项目的审批材料", "load", &cal).expect("import");
+            store.set_setting(ogi_store::AGENCY_NAME, "某市数据局", "load").expect("agency");
+            store.create_user("clerk", "王经办", Role::Clerk, "!", "load").expect("user");
+        }
+        let user = store.login_user("clerk").expect("user").expect("the clerk").0;
+        let expires = 4_102_444_800; // 2100-01-01: outlives the run
+        store.create_session(&ogi_web::auth::token_hash(&token), user.id, "csrf", expires).expect("session");
+        let total = store.list(&Default::default(), 0, 1).expect("count").1;
+        total
+    })
+    .await
+    .expect("prepare");
     println!("登记簿（{db}）：{total} 件模拟申请，今天 {today}，准备用时 {:.1} s", started.elapsed().as_secs_f64());
 
     let at = db.clone();
@@ -114,7 +124,8 @@ async fn main() {
     if kept.is_none() {
         let _ = std::fs::remove_dir_all(&dir);
     }
-    drop(scratch);
+    // Dropping it connects to the server: off the async workers too.
+    let _ = tokio::task::spawn_blocking(move || drop(scratch)).await;
 }
 
 #[derive(Default)]

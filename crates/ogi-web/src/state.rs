@@ -201,6 +201,18 @@ pub(crate) struct Db {
     pool: usize,
 }
 
+impl Drop for Db {
+    fn drop(&mut self) {
+        // A PostgreSQL client closes by blocking on its own runtime, which
+        // panics on an async worker (where the last `AppState` may go, at
+        // shutdown): the connections are closed on a thread of their own.
+        let idle = std::mem::take(self.idle.get_mut().unwrap_or_else(|p| p.into_inner()));
+        if !idle.is_empty() {
+            let _ = std::thread::spawn(move || drop(idle)).join();
+        }
+    }
+}
+
 /// `--pool`'s default: connections at once.
 pub const DEFAULT_POOL: usize = 16;
 

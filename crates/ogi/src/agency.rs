@@ -1,5 +1,6 @@
 //! `ogi agency`: the agencies of a shared deployment (import, list, the
-//! pattern of an agency's tracking codes).
+//! pattern of an agency's tracking codes); `ogi migrate`: an agency's SQLite
+//! register copied into the shared database.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -68,5 +69,30 @@ pub fn run(db: &Location, actor: &str, command: AgencyCommand) -> ExitCode {
                 Err(e) => fail(e),
             }
         }
+    }
+}
+
+/// `ogi migrate --from FILE --to URL`.
+pub fn migrate(from: &std::path::Path, to: &Location) -> ExitCode {
+    if !from.exists() {
+        return fail(format!("{}: 数据库不存在", from.display()));
+    }
+    let source = match Database::open(from) {
+        Ok(s) => s,
+        Err(e) => return fail(format!("{}: {e}", from.display())),
+    };
+    let mut target = match Database::connect(to) {
+        Ok(t) => t,
+        Err(e) => return fail(format!("{to}: {e}")),
+    };
+    match source.copy_into(&mut target) {
+        Ok(counts) => {
+            for (table, n) in counts {
+                println!("{table}\t{n}");
+            }
+            eprintln!("已复制到 {to}，各表行数已核对一致");
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(format!("{to}: {e}（目标未作任何改动）")),
     }
 }

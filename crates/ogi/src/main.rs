@@ -84,6 +84,15 @@ enum Command {
         #[command(subcommand)]
         command: agency::AgencyCommand,
     },
+    /// 把一个机关的 SQLite 登记簿整体复制到空的数据库（如共享部署的 PostgreSQL），复制后核对各表行数
+    Migrate {
+        /// 源：SQLite 登记簿文件
+        #[arg(long)]
+        from: PathBuf,
+        /// 目标：postgres://用户@主机:端口/库名（须为新建的空库）
+        #[arg(long, value_parser = location)]
+        to: ogi_store::Location,
+    },
     /// 年度报告的基础记录：规章和规范性文件、第二十条数据、复议诉讼案件、报告文字
     Records {
         #[arg(long, default_value = "ogi-data/ogi.db", global = true, value_parser = location)]
@@ -252,6 +261,7 @@ fn main() -> ExitCode {
         Command::Request { db, actor, today, command } => request::run(&db, &actor, today, command),
         Command::Records { db, actor, command } => records::run(&db, &actor, command),
         Command::Agency { db, actor, command } => agency::run(&db, &actor, command),
+        Command::Migrate { from, to } => agency::migrate(&from, &to),
         Command::Report { command: ReportCommand::Generate { db, year, to, output, agency } } => {
             records::generate(&db, year, to, &output, agency.as_deref())
         }

@@ -440,6 +440,14 @@ fn a_demo_year_on_postgresql_prints_the_same_table_as_on_sqlite() {
     assert_eq!(on_pg, on_file);
     let list = |db: &str| run(&["request", "list", "--db", db]);
     assert_eq!(list(pg.url()), list(file));
+    // The file copied into a second, empty PostgreSQL database: the same again.
+    let copy = ogi_store::scratch::ScratchPostgres::create("climigrate").unwrap_or_else(|e| panic!("{e}"));
+    let counts = run(&["migrate", "--from", file, "--to", copy.url()]);
+    assert!(counts.lines().any(|l| l.starts_with("requests\t1")), "{counts}");
+    assert_eq!(table(copy.url()), on_file);
+    assert_eq!(list(copy.url()), list(file));
+    let again = ogi(&["migrate", "--from", file, "--to", copy.url()]);
+    assert_eq!(again.status.code(), Some(2), "a second copy into it is refused");
     // A URL that cannot be understood is refused before anything is opened.
     let bad = ogi(&["request", "list", "--db", "postgres://x@h:port/db"]);
     assert_eq!(bad.status.code(), Some(2));
