@@ -607,6 +607,48 @@ impl Database {
         target.in_write(|to| copy::copy(&from, to))
     }
 
+    /// Writes a consistent copy of this SQLite register to `out` while it is
+    /// in use (SQLite's online backup); PostgreSQL is backed up with `pg_dump`.
+    pub fn backup_to(&self, out: &Path) -> Result<(), StoreError> {
+        let Backend::Sqlite(conn) = &self.backend else {
+            return Err(StoreError::Invalid("PostgreSQL 数据库请用 pg_dump 备份".into()));
+        };
+        if out.exists() {
+            return Err(StoreError::Invalid(format!("{} 已存在，不会覆盖", out.display())));
+        }
+        let mut dest = Connection::open(out)?;
+        rusqlite::backup::Backup::new(conn, &mut dest)?.run_to_completion(256, std::time::Duration::ZERO, None)?;
+        Ok(())
+    }
+
+    /// Replaces this SQLite register with the backup at `from` (checked to be
+    /// an ogi register this version can read), in place, while it is open.
+    pub fn restore_from(&mut self, from: &Path) -> Result<(), StoreError> {
+        let Backend::Sqlite(conn) = &mut self.backend else {
+            return Err(StoreError::Invalid("PostgreSQL 数据库请用 pg_restore 恢复".into()));
+        };
+        let src = Connection::open_with_flags(from, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .map_err(|e| StoreError::Invalid(format!("{}: {e}", from.display())))?;
+        let is_register: bool = src
+            .query_row("SELECT COUNT(*) = 1 FROM sqlite_master WHERE type = 'table' AND name = 'requests'", [], |r| {
+                r.get(0)
+            })
+            .map_err(|e| StoreError::Invalid(format!("{}: 不是 ogi 登记簿（{e}）", from.display())))?;
+        let version: usize = src.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        if !is_register || version == 0 {
+            return Err(StoreError::Invalid(format!("{}: 不是 ogi 登记簿", from.display())));
+        }
+        if version > schema::MIGRATIONS.len() {
+            return Err(StoreError::NewerSchema { found: version, known: schema::MIGRATIONS.len() });
+        }
+        rusqlite::backup::Backup::new(&src, conn)?.run_to_completion(256, std::time::Duration::ZERO, None)?;
+        drop(src);
+        // A backup from an older ogi is brought up to date.
+        schema::open_sqlite(conn)?;
+        *self.table3_cache.borrow_mut() = None;
+        Ok(())
+    }
+
     /// Registers many requests in one transaction (for imports): all or none.
     pub fn create_many(
         &mut self,

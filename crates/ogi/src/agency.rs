@@ -1,6 +1,6 @@
 //! `ogi agency`: the agencies of a shared deployment (import, list, the
 //! pattern of an agency's tracking codes); `ogi migrate`: an agency's SQLite
-//! register copied into the shared database.
+//! register copied into the shared database; `ogi backup` / `ogi restore`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -94,5 +94,33 @@ pub fn migrate(from: &std::path::Path, to: &Location) -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) => fail(format!("{to}: {e}（目标未作任何改动）")),
+    }
+}
+
+/// `ogi backup --db FILE OUT`.
+pub fn backup(db: &std::path::Path, out: &std::path::Path) -> ExitCode {
+    if !db.exists() {
+        return fail(format!("{}: 数据库不存在", db.display()));
+    }
+    match Database::open(db).and_then(|s| s.backup_to(out)) {
+        Ok(()) => {
+            eprintln!("已备份到 {}", out.display());
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(e),
+    }
+}
+
+/// `ogi restore --db FILE BACKUP`.
+pub fn restore(db: &std::path::Path, backup: &std::path::Path) -> ExitCode {
+    if !backup.exists() {
+        return fail(format!("{}: 备份文件不存在", backup.display()));
+    }
+    match Database::open(db).and_then(|mut s| s.restore_from(backup)) {
+        Ok(()) => {
+            eprintln!("已用 {} 恢复 {}", backup.display(), db.display());
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(e),
     }
 }

@@ -93,6 +93,20 @@ enum Command {
         #[arg(long, value_parser = location)]
         to: ogi_store::Location,
     },
+    /// 备份 SQLite 登记簿（服务运行时亦可；PostgreSQL 请用 pg_dump）
+    Backup {
+        #[arg(long, default_value = "ogi-data/ogi.db")]
+        db: PathBuf,
+        /// 备份文件（不得已存在）
+        out: PathBuf,
+    },
+    /// 用备份文件恢复 SQLite 登记簿（整体替换；PostgreSQL 请用 pg_restore）
+    Restore {
+        #[arg(long, default_value = "ogi-data/ogi.db")]
+        db: PathBuf,
+        /// ogi backup 写出的备份文件
+        backup: PathBuf,
+    },
     /// 年度报告的基础记录：规章和规范性文件、第二十条数据、复议诉讼案件、报告文字
     Records {
         #[arg(long, default_value = "ogi-data/ogi.db", global = true, value_parser = location)]
@@ -262,6 +276,8 @@ fn main() -> ExitCode {
         Command::Records { db, actor, command } => records::run(&db, &actor, command),
         Command::Agency { db, actor, command } => agency::run(&db, &actor, command),
         Command::Migrate { from, to } => agency::migrate(&from, &to),
+        Command::Backup { db, out } => agency::backup(&db, &out),
+        Command::Restore { db, backup } => agency::restore(&db, &backup),
         Command::Report { command: ReportCommand::Generate { db, year, to, output, agency } } => {
             records::generate(&db, year, to, &output, agency.as_deref())
         }

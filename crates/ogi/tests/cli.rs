@@ -489,3 +489,54 @@ fn agencies_are_imported_and_listed_from_the_terminal() {
         assert!(String::from_utf8_lossy(&out.stderr).contains("第 2 行：上级机关 nowhere 不存在"));
     }
 }
+
+/// `ogi backup` then `ogi restore`: the register as it was at the backup,
+/// what came after gone; a file that is not a register is refused.
+#[test]
+fn a_backup_restores_the_register_as_it_was() {
+    let dir = std::env::temp_dir().join(format!("ogi-cli-backup-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let (db, copy) = (dir.join("ogi.db"), dir.join("backup.db"));
+    let (db, copy) = (db.to_str().unwrap(), copy.to_str().unwrap());
+    let new = |name: &str| {
+        let out = ogi(&[
+            "request",
+            "new",
+            "--db",
+            db,
+            "--channel",
+            "in_person",
+            "--applicant",
+            "natural",
+            "--name",
+            name,
+            "--contact",
+            "13800000000",
+            "--arrived",
+            "2025-03-03",
+            "--summary",
+            "某文件",
+        ]);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    };
+    new("甲");
+    assert!(ogi(&["backup", "--db", db, copy]).status.success());
+    assert_eq!(ogi(&["backup", "--db", db, copy]).status.code(), Some(2), "never overwrites");
+    new("乙");
+    let list = || String::from_utf8(ogi(&["request", "list", "--db", db]).stdout).unwrap();
+    assert_eq!(list().lines().count(), 2);
+    let out = ogi(&["restore", "--db", db, copy]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(list().lines().count(), 1);
+    let junk = dir.join("junk.db");
+    std::fs::write(&junk, b"not a database at all, just some text").unwrap();
+    let out = ogi(&["restore", "--db", db, junk.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("不是 ogi 登记簿"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(list().lines().count(), 1, "a refused restore changes nothing");
+}
