@@ -38,16 +38,17 @@ fn count(sql: &Sql, table: &str) -> Result<u64, StoreError> {
     Ok(sql.query_row(&format!("SELECT COUNT(*) FROM {table}"), params![], |r| r.get(0))?)
 }
 
+/// A SQLite table's columns, in order.
 fn columns(from: &Sql, table: &str) -> Result<Vec<String>, StoreError> {
-    if from.is_postgres() {
-        return Err(StoreError::Invalid("只能从 SQLite 登记簿复制".into()));
-    }
     Ok(from.query_map("SELECT name FROM pragma_table_info(?1) ORDER BY cid", params![table], |r| r.get(0))?)
 }
 
 /// Copies everything in `from` into `to`, which must hold no request and no
 /// user (a database just created). Runs inside `to`'s write transaction.
 pub(crate) fn copy(from: &Sql, to: &Sql) -> Result<CopyCounts, StoreError> {
+    if from.is_postgres() {
+        return Err(StoreError::Invalid("只能从 SQLite 登记簿复制".into()));
+    }
     if count(to, "requests")? > 0 || count(to, "users")? > 0 {
         return Err(StoreError::Invalid("目标数据库不是空的（已有申请或用户），不能复制到其中".into()));
     }

@@ -225,20 +225,24 @@ pub(crate) fn list(
         clauses.push(format!("received <= {}", bind(d.to_string())));
     }
     if let Some(t) = f.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-        match (tracking_code_prefix(t), crate::search::query(t)) {
+        if let Some((low, high)) = tracking_code_prefix(t) {
             // A tracking code (or its beginning): a range of the unique index.
-            (Some((low, high)), _) => clauses.push(format!("code >= {} AND code < {}", bind(low), bind(high))),
-            (None, Some(_)) if conn.is_postgres() => {
-                let needles = crate::search::postgres_needles(t).unwrap_or_default();
-                let each: Vec<String> =
-                    needles.into_iter().map(|n| format!("strpos(' ' || grams, {}) > 0", bind(n))).collect();
-                clauses.push(format!("id IN (SELECT rowid FROM requests_fts WHERE {})", each.join(" AND ")))
-            }
-            (None, Some(q)) => {
-                clauses.push(format!("id IN (SELECT rowid FROM requests_fts WHERE requests_fts MATCH {})", bind(q)))
-            }
-            // Only punctuation typed: nothing can match it.
-            (None, None) => clauses.push("1 = 0".into()),
+            clauses.push(format!("code >= {} AND code < {}", bind(low), bind(high)));
+        } else {
+            let matching = if conn.is_postgres() {
+                crate::search::postgres_needles(t).map(|needles| {
+                    let each: Vec<String> =
+                        needles.into_iter().map(|n| format!("strpos(' ' || grams, {}) > 0", bind(n))).collect();
+                    each.join(" AND ")
+                })
+            } else {
+                crate::search::query(t).map(|q| format!("requests_fts MATCH {}", bind(q)))
+            };
+            clauses.push(match matching {
+                Some(m) => format!("id IN (SELECT rowid FROM requests_fts WHERE {m})"),
+                // Only punctuation typed: nothing can match it.
+                None => "1 = 0".into(),
+            });
         }
     }
     let filter = if clauses.is_empty() { String::new() } else { format!("WHERE {}", clauses.join(" AND ")) };
@@ -258,7 +262,7 @@ pub(crate) fn list(
         // Every matching row in one statement (a consistent snapshot, for exports).
         None => format!("SELECT {ROW_COLUMNS} FROM requests {filter} {ORDER}"),
     };
-    let mut stmt = conn.prepare_cached(&sql)?;
+    let mut stmt = conn.prepare(&sql)?;
     let rows = stmt.query_map(params_from_iter(args.iter()), list_row)?;
     let rows = rows.map(|r| to_list_row(r?)).collect::<Result<Vec<_>, _>>()?;
     Ok((rows, u64::try_from(total).unwrap_or(0)))
@@ -330,7 +334,7 @@ pub(crate) fn dashboard(conn: &Sql, today: Date, soon: Date) -> Result<Dashboard
             conn.query_row(&format!("SELECT COUNT(*) FROM requests WHERE {filter}"), params_from_iter(args), |r| {
                 r.get(0)
             })?;
-        let mut stmt = conn.prepare_cached(&format!(
+        let mut stmt = conn.prepare(&format!(
             "SELECT {ROW_COLUMNS} FROM requests WHERE {filter} ORDER BY {order} LIMIT {DASHBOARD_CAP}"
         ))?;
         let rows = stmt.query_map(params_from_iter(args), list_row)?;

@@ -230,7 +230,7 @@ pub(crate) fn set_text(
 }
 
 pub(crate) fn texts(conn: &Sql, year: i16) -> Result<BTreeMap<EditableSection, String>, StoreError> {
-    let mut stmt = conn.prepare_cached("SELECT section, text FROM section_texts WHERE year = ?1")?;
+    let mut stmt = conn.prepare("SELECT section, text FROM section_texts WHERE year = ?1")?;
     let rows = stmt.query_map([year], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
     let mut out = BTreeMap::new();
     for row in rows {

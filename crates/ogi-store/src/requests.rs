@@ -155,9 +155,22 @@ pub(crate) fn insert(tx: &Sql, n: NewRequest, actor: &str, cal: &Calendar) -> Re
 }
 
 pub(crate) fn load(conn: &Sql, code: &str) -> Result<(i64, Stored), StoreError> {
+    load_row(conn, code, "")
+}
+
+/// `load` inside a write: on PostgreSQL the request's row is locked until
+/// commit, so a second clerk waits here and then reads what the first wrote
+/// (SQLite's write transaction holds the whole database already).
+fn load_for_update(tx: &Sql, code: &str) -> Result<(i64, Stored), StoreError> {
+    load_row(tx, code, if tx.is_postgres() { " FOR UPDATE" } else { "" })
+}
+
+fn load_row(conn: &Sql, code: &str, lock: &str) -> Result<(i64, Stored), StoreError> {
     let row = conn
         .query_row(
-            "SELECT id, channel, applicant, arrived, confirmed, summary, applicant_name, contact FROM requests WHERE code = ?1",
+            &format!(
+                "SELECT id, channel, applicant, arrived, confirmed, summary, applicant_name, contact FROM requests WHERE code = ?1{lock}"
+            ),
             params![code],
             |r| {
                 Ok((
@@ -179,7 +192,7 @@ pub(crate) fn load(conn: &Sql, code: &str) -> Result<(i64, Stored), StoreError> 
     let applicant = ApplicantColumn::from_key(&applicant).ok_or_else(|| corrupt("申请人类型", &applicant))?;
     let confirmed = confirmed.as_deref().map(date).transpose()?;
     let mut request = Request::receive(channel, applicant, date(&arrived)?, confirmed)?;
-    let mut stmt = conn.prepare_cached(
+    let mut stmt = conn.prepare(
         "SELECT kind, on_date, reply_by, days, approver, yuan, outcome, delivered, party FROM events WHERE request_id = ?1 ORDER BY seq",
     )?;
     let rows = stmt.query_map(params![id], |r| {
@@ -254,14 +267,7 @@ pub(crate) fn record_in(
     actor: &str,
     cal: &Calendar,
 ) -> Result<(i64, Stored), StoreError> {
-    // PostgreSQL: the row is locked until commit, so a second clerk waits
-    // here and then reads what the first wrote (SQLite's write transaction
-    // holds the whole database already).
-    if tx.is_postgres() {
-        tx.query_row("SELECT id FROM requests WHERE code = ?1 FOR UPDATE", params![code], |r| r.get::<_, i64>(0))
-            .optional()?;
-    }
-    let (id, mut stored) = load(tx, code)?;
+    let (id, mut stored) = load_for_update(tx, code)?;
     if seen.is_some_and(|n| n != stored.request.events().len()) {
         return Err(StoreError::Conflict);
     }
@@ -278,7 +284,7 @@ pub(crate) fn record_in(
 
 fn insert_event(tx: &Sql, id: i64, seq: i64, e: &Event) -> Result<(), StoreError> {
     let row = event_row(e);
-    tx.prepare_cached(
+    tx.prepare(
         "INSERT INTO events (request_id, seq, kind, on_date, reply_by, days, approver, yuan, outcome, delivered, party) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
     )?

@@ -61,37 +61,52 @@ pub(crate) fn grams(fields: &[&str]) -> String {
     out
 }
 
+/// A searched word: one character (a prefix of a token) or the bigrams of
+/// a longer run, in order.
+enum Word {
+    Prefix(char),
+    Bigrams(Vec<String>),
+}
+
+/// The user's words, or `None` if nothing searchable was typed.
+fn words(text: &str) -> Option<Vec<Word>> {
+    let words: Vec<Word> = runs(text)
+        .into_iter()
+        .map(|run| match run.as_slice() {
+            [c] => Word::Prefix(*c),
+            _ => Word::Bigrams(run.windows(2).map(|p| p.iter().collect()).collect()),
+        })
+        .collect();
+    (!words.is_empty()).then_some(words)
+}
+
 /// The FTS5 query for the user's words (all must match), or `None` if
 /// nothing searchable was typed.
 pub(crate) fn query(text: &str) -> Option<String> {
-    let mut parts = Vec::new();
-    for run in runs(text) {
-        if run.len() == 1 {
-            parts.push(format!("\"{}\"*", run[0]));
-        } else {
-            let phrase: Vec<String> = run.windows(2).map(|p| p.iter().collect()).collect();
-            parts.push(format!("\"{}\"", phrase.join(" ")));
-        }
-    }
-    (!parts.is_empty()).then(|| parts.join(" AND "))
+    let parts: Vec<String> = words(text)?
+        .into_iter()
+        .map(|w| match w {
+            Word::Prefix(c) => format!("\"{c}\"*"),
+            Word::Bigrams(b) => format!("\"{}\"", b.join(" ")),
+        })
+        .collect();
+    Some(parts.join(" AND "))
 }
 
-/// The same query for PostgreSQL, which keeps the grams as plain text (see
+/// The same words for PostgreSQL, which keeps the grams as plain text (see
 /// `schema::postgres_dialect`): each word is a run of whole tokens in the
 /// indexed text (` 补偿 偿方 方案 `), a one-character word a token's start
 /// (` 李`). Matched with `strpos` on `' ' || grams`; the words hold only
 /// letters and digits, so nothing in them is a pattern character.
 pub(crate) fn postgres_needles(text: &str) -> Option<Vec<String>> {
-    let mut needles = Vec::new();
-    for run in runs(text) {
-        if run.len() == 1 {
-            needles.push(format!(" {}", run[0]));
-        } else {
-            let phrase: Vec<String> = run.windows(2).map(|p| p.iter().collect()).collect();
-            needles.push(format!(" {} ", phrase.join(" ")));
-        }
-    }
-    (!needles.is_empty()).then_some(needles)
+    let needles = words(text)?
+        .into_iter()
+        .map(|w| match w {
+            Word::Prefix(c) => format!(" {c}"),
+            Word::Bigrams(b) => format!(" {} ", b.join(" ")),
+        })
+        .collect();
+    Some(needles)
 }
 
 pub(crate) fn index(tx: &Sql, id: i64, fields: &[&str]) -> Result<(), StoreError> {

@@ -368,7 +368,7 @@ impl<'c> Sql<'c> {
         let mut out = Vec::new();
         self.each_row(sql, p.values(), |row| {
             out.push(f(&row)?);
-            Ok(())
+            Ok(true)
         })?;
         Ok(out)
     }
@@ -377,10 +377,8 @@ impl<'c> Sql<'c> {
     pub fn query_row<T, P: Params, F: FnOnce(&Row) -> Result<T>>(&self, sql: &str, p: P, f: F) -> Result<T> {
         let mut first = None;
         self.each_row(sql, p.values(), |row| {
-            if first.is_none() {
-                first = Some(row);
-            }
-            Ok(())
+            first = Some(row);
+            Ok(false)
         })?;
         match first {
             Some(row) => f(&row),
@@ -393,11 +391,9 @@ impl<'c> Sql<'c> {
         Ok(Stmt { sql: sql.to_string(), on: *self })
     }
 
-    pub fn prepare_cached(&self, sql: &str) -> Result<Stmt<'c>> {
-        self.prepare(sql)
-    }
-
-    fn each_row(&self, sql: &str, values: Vec<Value>, mut f: impl FnMut(Row) -> Result<()>) -> Result<()> {
+    /// Hands each row to `f` until it returns `false` (SQLite then stops
+    /// stepping; PostgreSQL has sent them all already).
+    fn each_row(&self, sql: &str, values: Vec<Value>, mut f: impl FnMut(Row) -> Result<bool>) -> Result<()> {
         match self {
             Sql::Lite(c) => {
                 let mut stmt = c.prepare_cached(sql)?;
@@ -405,7 +401,9 @@ impl<'c> Sql<'c> {
                 let mut rows = stmt.query(rusqlite::params_from_iter(values.iter()))?;
                 while let Some(r) = rows.next()? {
                     let values = (0..n).map(|i| r.get_ref(i).map(from_sqlite)).collect::<rusqlite::Result<_>>()?;
-                    f(Row { values })?;
+                    if !f(Row { values })? {
+                        break;
+                    }
                 }
                 Ok(())
             }
@@ -416,7 +414,9 @@ impl<'c> Sql<'c> {
                 for r in rows {
                     let values =
                         (0..r.len()).map(|i| r.try_get::<_, Value>(i)).collect::<std::result::Result<_, _>>()?;
-                    f(Row { values })?;
+                    if !f(Row { values })? {
+                        break;
+                    }
                 }
                 Ok(())
             }
@@ -439,10 +439,9 @@ impl Stmt<'_> {
         &mut self,
         p: P,
         f: F,
-    ) -> Result<std::vec::IntoIter<Result<T>>> {
+    ) -> Result<std::iter::Map<std::vec::IntoIter<T>, fn(T) -> Result<T>>> {
         // Rows come back whole; the iterator keeps rusqlite's shape.
-        let rows = self.on.query_map(&self.sql, p, f)?;
-        Ok(rows.into_iter().map(Ok).collect::<Vec<_>>().into_iter())
+        Ok(self.on.query_map(&self.sql, p, f)?.into_iter().map(Ok))
     }
 }
 

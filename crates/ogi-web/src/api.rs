@@ -100,9 +100,7 @@ impl From<StoreError> for ApiError {
 
 impl From<AppError> for ApiError {
     fn from(e: AppError) -> Self {
-        if let AppError::Internal(m) = &e {
-            eprintln!("ogi: 内部错误：{m}");
-        }
+        e.log();
         ApiError::new(e.status(), e.message())
     }
 }

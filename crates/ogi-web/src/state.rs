@@ -166,8 +166,7 @@ impl AppState {
         F: FnOnce(&mut Database) -> Result<T, StoreError> + Send + 'static,
     {
         let state = self.clone();
-        if let Some(writer) = &self.db.writer {
-            let _ = writer;
+        if self.db.writer.is_some() {
             return tokio::task::spawn_blocking(move || {
                 let writer = state.db.writer.as_ref().expect("a SQLite writer");
                 let mut conn = writer.lock().unwrap_or_else(|p| p.into_inner());

@@ -151,6 +151,16 @@ impl From<StoreError> for AppError {
 }
 
 impl AppError {
+    /// What the operator must see (the user is told less): internal errors
+    /// and an unreachable database, on standard error.
+    pub fn log(&self) {
+        match self {
+            AppError::Internal(m) => eprintln!("ogi: 内部错误：{m}"),
+            AppError::Unavailable(m) => eprintln!("ogi: 数据库无法连接：{m}"),
+            _ => {}
+        }
+    }
+
     pub fn status(&self) -> StatusCode {
         match self {
             AppError::NotFound => StatusCode::NOT_FOUND,
@@ -184,11 +194,7 @@ impl AppError {
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
-        match &self {
-            AppError::Internal(m) => eprintln!("ogi: 内部错误：{m}"),
-            AppError::Unavailable(m) => eprintln!("ogi: 数据库无法连接：{m}"),
-            _ => {}
-        }
+        self.log();
         let status = self.status();
         let title = match status {
             StatusCode::NOT_FOUND => "未找到",

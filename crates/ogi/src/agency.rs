@@ -19,10 +19,7 @@ pub enum AgencyCommand {
     Pattern { code: String, pattern: String },
 }
 
-fn fail(msg: impl std::fmt::Display) -> ExitCode {
-    eprintln!("ogi: {msg}");
-    ExitCode::from(2)
-}
+use crate::fail;
 
 pub fn run(db: &Location, actor: &str, command: AgencyCommand) -> ExitCode {
     let mut store = match Database::connect(db) {

@@ -317,6 +317,12 @@ fn serve(config: ogi_web::Config) -> ExitCode {
 }
 
 /// Exit 2 when the file cannot be read as a report, with one line naming it.
+/// A command's error: one line on standard error, exit status 2.
+pub(crate) fn fail(msg: impl std::fmt::Display) -> ExitCode {
+    eprintln!("ogi: {msg}");
+    ExitCode::from(2)
+}
+
 /// `--db`: a SQLite file or a `postgres://user@host:port/name` URL.
 fn location(s: &str) -> Result<ogi_store::Location, String> {
     ogi_store::Location::parse(s).map_err(|e| e.to_string())

@@ -88,10 +88,7 @@ pub enum RecordsCommand {
     },
 }
 
-fn fail(msg: impl std::fmt::Display) -> ExitCode {
-    eprintln!("ogi: {msg}");
-    ExitCode::from(2)
-}
+use crate::fail;
 
 fn done<T>(r: Result<T, ogi_store::StoreError>, say: impl FnOnce(T) -> String) -> ExitCode {
     match r {

@@ -134,10 +134,7 @@ pub struct FilterArgs {
     late: bool,
 }
 
-fn fail(msg: impl std::fmt::Display) -> ExitCode {
-    eprintln!("ogi: {msg}");
-    ExitCode::from(2)
-}
+use crate::fail;
 
 /// The register at `db` and the calendar every command uses with it.
 fn open(db: &Location) -> Result<(Database, Calendar), String> {

@@ -3,10 +3,12 @@
 //! Markdown and JSON; every form reads back to exactly the drafted cells and
 //! checks clean; the Word file opens in LibreOffice.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
 use ogi_report::check::Severity;
 use ogi_report::{CellKey, Report};
@@ -186,25 +188,6 @@ fn a_year_before_the_2021_template_or_a_missing_database_is_a_clear_error() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
-/// Runs `cmd`, killing it after `limit` (a hung office suite must not hang CI).
-fn run_with_limit(mut cmd: Command, limit: Duration) -> std::process::ExitStatus {
-    let mut child =
-        cmd.stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect(
-            "LibreOffice (soffice) must be installed: `apt-get install libreoffice-writer` (.ci/run installs it)",
-        );
-    let start = Instant::now();
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            return status;
-        }
-        if start.elapsed() > limit {
-            let _ = child.kill();
-            panic!("soffice did not finish within {limit:?}");
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
 #[test]
 fn the_word_file_opens_in_libreoffice_and_converts_to_pdf() {
     let dir = temp_dir("soffice");
@@ -217,7 +200,7 @@ fn the_word_file_opens_in_libreoffice_and_converts_to_pdf() {
         .args(["--headless", "--convert-to", "pdf", "--outdir"])
         .arg(&dir)
         .arg(&docx);
-    let status = run_with_limit(cmd, Duration::from_secs(180));
+    let status = common::run_with_limit(cmd, Duration::from_secs(180));
     assert!(status.success(), "soffice failed: {status}");
     let pdf = std::fs::read(dir.join("report.pdf")).expect("LibreOffice wrote the PDF");
     assert!(pdf.starts_with(b"%PDF"));

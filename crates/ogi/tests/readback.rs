@@ -4,10 +4,12 @@
 //! cells: a reader that cannot read its own product back is the first thing a
 //! supervisor tries.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
 use ogi_report::{CellKey, Report};
 use ogi_store::{Database, Store};
@@ -30,25 +32,6 @@ fn values(r: &Report) -> BTreeMap<CellKey, String> {
 fn run_ok(args: &[&str]) {
     let out = ogi(args);
     assert!(out.status.success(), "ogi {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-}
-
-/// Runs `cmd`, killing it after `limit` (a hung office suite must not hang CI).
-fn run_with_limit(mut cmd: Command, limit: Duration) -> std::process::ExitStatus {
-    let mut child =
-        cmd.stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect(
-            "LibreOffice (soffice) must be installed: `apt-get install libreoffice-writer` (.ci/run installs it)",
-        );
-    let start = Instant::now();
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            return status;
-        }
-        if start.elapsed() > limit {
-            let _ = child.kill();
-            panic!("soffice did not finish within {limit:?}");
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
 }
 
 fn draft(db: &Path, year: i16) -> Report {
@@ -80,7 +63,7 @@ fn drafts_printed_to_pdf_by_libreoffice_read_back_to_exactly_their_cells() {
         .args(["--headless", "--convert-to", "pdf", "--outdir"])
         .arg(&dir)
         .args(&docx);
-    let status = run_with_limit(cmd, Duration::from_secs(300));
+    let status = common::run_with_limit(cmd, Duration::from_secs(300));
     assert!(status.success(), "soffice failed: {status}");
     let mut failures = Vec::new();
     for (pdf, draft) in &want {

@@ -133,3 +133,22 @@ fn dechunk(mut body: &[u8]) -> Vec<u8> {
     }
     out
 }
+
+/// Runs `cmd`, killing it after `limit` (a hung office suite must not hang CI).
+pub fn run_with_limit(mut cmd: Command, limit: std::time::Duration) -> std::process::ExitStatus {
+    let mut child =
+        cmd.stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect(
+            "LibreOffice (soffice) must be installed: `apt-get install libreoffice-writer` (.ci/run installs it)",
+        );
+    let start = std::time::Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            panic!("soffice did not finish within {limit:?}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
