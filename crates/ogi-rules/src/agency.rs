@@ -74,12 +74,16 @@ pub fn check_name(name: &str) -> Result<(), String> {
 
 /// The pattern of an agency's tracking codes: text with `{year}` and
 /// `{seq}` (or `{seq:0N}`, zero-padded to N digits), e.g.
-/// `聊工信〔{year}〕依申请{seq}号`. The default is [`CodePattern::DEFAULT`].
+/// `聊工信〔{year}〕依申请{seq}号`, and optionally `{agency}` (the agency's
+/// code). The root agency's default is [`CodePattern::DEFAULT`]; agencies
+/// added below it get [`CodePattern::DEFAULT_BELOW`], so that codes stay
+/// unique across a shared deployment.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CodePattern(String);
 
 impl CodePattern {
     pub const DEFAULT: &'static str = "YSQ{year}-{seq:06}";
+    pub const DEFAULT_BELOW: &'static str = "{agency}-YSQ{year}-{seq:06}";
 
     /// A pattern that names the year and the sequence number exactly once each.
     pub fn parse(s: &str) -> Result<CodePattern, String> {
@@ -88,7 +92,7 @@ impl CodePattern {
             return Err(format!("编号格式不能超过 {MAX_NAME} 个字符"));
         }
         let pattern = CodePattern(s.to_string());
-        let probe = pattern.render_checked(2024, 7)?;
+        let probe = pattern.render_checked("", 2024, 7)?;
         if s.matches("{year}").count() != 1 {
             return Err("编号格式须含一次 {year}".into());
         }
@@ -105,9 +109,15 @@ impl CodePattern {
         &self.0
     }
 
-    /// The code of request number `seq` of `year`.
-    pub fn render(&self, year: i16, seq: i64) -> String {
-        self.render_checked(year, seq).unwrap_or_else(|_| format!("YSQ{year}-{seq:06}"))
+    /// The code of request number `seq` of `year` in the agency coded `agency`.
+    pub fn render(&self, agency: &str, year: i16, seq: i64) -> String {
+        self.render_checked(agency, year, seq).unwrap_or_else(|_| format!("{agency}-YSQ{year}-{seq:06}"))
+    }
+
+    /// Whether codes of this pattern name their agency (so that two agencies
+    /// with the same pattern cannot give the same code).
+    pub fn names_agency(&self) -> bool {
+        self.0.contains("{agency}")
     }
 
     /// The zero-padding width of `{seq}` (0: none), if it appears once.
@@ -130,7 +140,7 @@ impl CodePattern {
         found
     }
 
-    fn render_checked(&self, year: i16, seq: i64) -> Result<String, String> {
+    fn render_checked(&self, agency: &str, year: i16, seq: i64) -> Result<String, String> {
         let width = self.seq_width().ok_or("编号格式须含一次 {seq} 或 {seq:0N}（N 为 1–12）")?;
         let mut out = String::new();
         let mut rest = self.0.as_str();
@@ -140,8 +150,11 @@ impl CodePattern {
             let end = after.find('}').ok_or("编号格式中的 { 没有配对的 }")?;
             match &after[..=end] {
                 "{year}" => out.push_str(&year.to_string()),
+                "{agency}" => out.push_str(agency),
                 s if s.starts_with("{seq") => out.push_str(&format!("{seq:0width$}")),
-                s => return Err(format!("编号格式中的 {s} 无法识别（可用 {{year}}、{{seq}}、{{seq:06}}）")),
+                s => {
+                    return Err(format!("编号格式中的 {s} 无法识别（可用 {{year}}、{{seq}}、{{seq:06}}、{{agency}}）"))
+                }
             }
             rest = &after[end + 1..];
         }
@@ -162,10 +175,13 @@ mod tests {
 
     #[test]
     fn patterns_render_the_year_and_the_number() {
-        assert_eq!(CodePattern::default().render(2024, 42), "YSQ2024-000042");
+        assert_eq!(CodePattern::default().render("root", 2024, 42), "YSQ2024-000042");
         let p = CodePattern::parse("聊工信〔{year}〕依申请{seq}号").unwrap();
-        assert_eq!(p.render(2023, 7), "聊工信〔2023〕依申请7号");
-        assert_eq!(CodePattern::parse("A{year}-{seq:04}").unwrap().render(2025, 12), "A2025-0012");
+        assert_eq!(p.render("gxj", 2023, 7), "聊工信〔2023〕依申请7号");
+        assert_eq!(CodePattern::parse("A{year}-{seq:04}").unwrap().render("x", 2025, 12), "A2025-0012");
+        let below = CodePattern::parse(CodePattern::DEFAULT_BELOW).unwrap();
+        assert_eq!(below.render("lc-gxj", 2025, 3), "lc-gxj-YSQ2025-000003");
+        assert!(below.names_agency() && !CodePattern::default().names_agency());
         for bad in [
             "{year}",
             "{seq}",

@@ -27,6 +27,69 @@ ALTER TABLE requests ADD COLUMN agency_id INTEGER NOT NULL DEFAULT 1;
 CREATE INDEX requests_agency ON requests(agency_id, received);
 ";
 
+/// Migration 12: every record, account, letter template, online
+/// application and audit line belongs to an agency (the root's, for what was
+/// stored before), and each agency knows its path from the root, by which a
+/// supervisor's scope reads below (`scope.rs`). Tables keyed by year or name
+/// are rebuilt with the agency in their key.
+pub(crate) const SCOPE_MIGRATION: &str = "
+ALTER TABLE agencies ADD COLUMN path TEXT NOT NULL DEFAULT '';
+CREATE INDEX agencies_path ON agencies(path);
+ALTER TABLE users ADD COLUMN agency_id INTEGER NOT NULL DEFAULT 1;
+CREATE INDEX users_agency ON users(agency_id);
+ALTER TABLE documents ADD COLUMN agency_id INTEGER NOT NULL DEFAULT 1;
+CREATE INDEX documents_agency ON documents(agency_id, id);
+ALTER TABLE cases ADD COLUMN agency_id INTEGER NOT NULL DEFAULT 1;
+CREATE INDEX cases_agency ON cases(agency_id, id);
+ALTER TABLE applications ADD COLUMN agency_id INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE audit ADD COLUMN agency_id INTEGER NOT NULL DEFAULT 1;
+CREATE INDEX audit_agency ON audit(agency_id, id);
+CREATE TABLE art20_v12 (
+    agency_id INTEGER NOT NULL,
+    year INTEGER NOT NULL,
+    licensing INTEGER NOT NULL,
+    penalty INTEGER NOT NULL,
+    enforcement INTEGER NOT NULL,
+    fees_wan TEXT NOT NULL,
+    PRIMARY KEY (agency_id, year)
+);
+INSERT INTO art20_v12 SELECT 1, year, licensing, penalty, enforcement, fees_wan FROM art20;
+DROP TABLE art20;
+ALTER TABLE art20_v12 RENAME TO art20;
+CREATE TABLE section_texts_v12 (
+    agency_id INTEGER NOT NULL,
+    year INTEGER NOT NULL,
+    section TEXT NOT NULL,
+    text TEXT NOT NULL,
+    PRIMARY KEY (agency_id, year, section)
+);
+INSERT INTO section_texts_v12 SELECT 1, year, section, text FROM section_texts;
+DROP TABLE section_texts;
+ALTER TABLE section_texts_v12 RENAME TO section_texts;
+CREATE TABLE settings_v12 (
+    agency_id INTEGER NOT NULL,
+    key TEXT NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (agency_id, key)
+);
+INSERT INTO settings_v12 SELECT 1, key, value FROM settings;
+DROP TABLE settings;
+ALTER TABLE settings_v12 RENAME TO settings;
+CREATE TABLE letter_templates_v12 (
+    agency_id INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    text TEXT NOT NULL,
+    PRIMARY KEY (agency_id, kind)
+);
+INSERT INTO letter_templates_v12 SELECT 1, kind, text FROM letter_templates;
+DROP TABLE letter_templates;
+ALTER TABLE letter_templates_v12 RENAME TO letter_templates;
+DROP INDEX requests_agency;
+CREATE INDEX requests_agency_t3 ON requests(agency_id, received, closed_on, outcome, applicant);
+CREATE INDEX requests_agency_state ON requests(agency_id, state, due);
+CREATE INDEX requests_agency_list ON requests(agency_id, received DESC, id DESC);
+";
+
 /// An agency as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Agency {
@@ -39,6 +102,8 @@ pub struct Agency {
     pub code_pattern: CodePattern,
     /// How far below its root (0 for a root).
     pub depth: usize,
+    /// Ids from the root down, `/1/5/` (what a scope reads below by).
+    pub path: String,
 }
 
 /// What an import did.
@@ -129,6 +194,29 @@ fn parse_csv(bytes: &[u8]) -> Result<Vec<Line>, StoreError> {
 /// whole file.
 pub(crate) fn import(tx: &Sql, bytes: &[u8], actor: &str) -> Result<AgencyImport, StoreError> {
     let lines = parse_csv(bytes)?;
+    // Below the operator, a file may only add or change agencies under the
+    // caller's own (never its own, a sibling or a parent).
+    if tx.scope.reach() != crate::Reach::Everything {
+        let visible: BTreeMap<String, Agency> = all(tx)?.into_iter().map(|a| (a.code.clone(), a)).collect();
+        let own = tx.scope.agency_id();
+        let taken: BTreeSet<String> =
+            tx.query_map("SELECT code FROM agencies", params![], |r| r.get(0))?.into_iter().collect();
+        let in_file: BTreeSet<&str> = lines.iter().map(|l| l.code.as_str()).collect();
+        let mut problems = Vec::new();
+        for l in &lines {
+            let parent_ok = l.parent.as_deref().is_some_and(|p| visible.contains_key(p) || in_file.contains(p));
+            let code_ok = match visible.get(&l.code) {
+                Some(a) => a.id != own,
+                None => !taken.contains(&l.code),
+            };
+            if !parent_ok || !code_ok {
+                problems.push(format!("第 {} 行：只能新建或修改本机关下级的机关（{}）", l.number, l.code));
+            }
+        }
+        if !problems.is_empty() {
+            return Err(StoreError::Forbidden(problems.join("\n")));
+        }
+    }
     let mut ids: BTreeMap<String, i64> =
         tx.query_map("SELECT code, id FROM agencies", params![], |r| Ok((r.get(0)?, r.get(1)?)))?.into_iter().collect();
     let mut parent_of: BTreeMap<String, Option<String>> = all(tx)?.into_iter().map(|a| (a.code, a.parent)).collect();
@@ -171,8 +259,8 @@ pub(crate) fn import(tx: &Sql, bytes: &[u8], actor: &str) -> Result<AgencyImport
             continue;
         }
         let id = tx.insert(
-            "INSERT INTO agencies (code, name, kind) VALUES (?1, ?2, ?3)",
-            params![l.code, l.name, l.kind.key()],
+            "INSERT INTO agencies (code, name, kind, code_pattern) VALUES (?1, ?2, ?3, ?4)",
+            params![l.code, l.name, l.kind.key(), CodePattern::DEFAULT_BELOW],
         )?;
         ids.insert(l.code.clone(), id);
     }
@@ -192,6 +280,7 @@ pub(crate) fn import(tx: &Sql, bytes: &[u8], actor: &str) -> Result<AgencyImport
             params![l.name, l.kind.key(), parent, l.code],
         )?;
     }
+    refresh_paths(tx)?;
     let total = lines.len();
     audit(
         tx,
@@ -203,12 +292,35 @@ pub(crate) fn import(tx: &Sql, bytes: &[u8], actor: &str) -> Result<AgencyImport
     Ok(summary)
 }
 
-/// Every agency, each root followed by its subtree (children by code).
+/// Sets every agency's path from the root (after the tree changed; also
+/// after migration 12). Only rows whose path changed are written.
+pub(crate) fn refresh_paths(tx: &Sql) -> Result<(), StoreError> {
+    let tree = tree(tx)?;
+    let mut path_of: BTreeMap<String, String> = BTreeMap::new();
+    for a in tree {
+        let parent = a.parent.as_ref().and_then(|p| path_of.get(p)).cloned().unwrap_or_else(|| "/".into());
+        let path = format!("{parent}{}/", a.id);
+        if path != a.path {
+            tx.execute("UPDATE agencies SET path = ?1 WHERE id = ?2", params![path, a.id])?;
+        }
+        path_of.insert(a.code, path);
+    }
+    Ok(())
+}
+
+/// The agencies the scope reads, each root followed by its subtree
+/// (children by code). Depth counts from the tree's root.
 pub(crate) fn all(sql: &Sql) -> Result<Vec<Agency>, StoreError> {
-    let rows: Vec<(i64, String, String, String, Option<i64>, String)> = sql.query_map(
-        "SELECT id, code, name, kind, parent_id, code_pattern FROM agencies ORDER BY code",
+    Ok(tree(sql)?.into_iter().filter(|a| sql.scope.reads(a.id, &a.path)).collect())
+}
+
+/// The whole tree (not filtered by scope: callers filter).
+fn tree(sql: &Sql) -> Result<Vec<Agency>, StoreError> {
+    type AgencyRow = (i64, String, String, String, Option<i64>, String, String);
+    let rows: Vec<AgencyRow> = sql.query_map(
+        "SELECT id, code, name, kind, parent_id, code_pattern, path FROM agencies ORDER BY code",
         params![],
-        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)),
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?)),
     )?;
     let code_of: BTreeMap<i64, String> = rows.iter().map(|r| (r.0, r.1.clone())).collect();
     let mut children: BTreeMap<Option<i64>, Vec<usize>> = BTreeMap::new();
@@ -220,7 +332,7 @@ pub(crate) fn all(sql: &Sql) -> Result<Vec<Agency>, StoreError> {
     let mut out = Vec::with_capacity(rows.len());
     let mut stack: Vec<(usize, usize)> = children.get(&None).into_iter().flatten().rev().map(|&i| (i, 0)).collect();
     while let Some((i, depth)) = stack.pop() {
-        let (id, code, name, kind, parent, pattern) = rows[i].clone();
+        let (id, code, name, kind, parent, pattern, path) = rows[i].clone();
         out.push(Agency {
             id,
             code,
@@ -229,6 +341,7 @@ pub(crate) fn all(sql: &Sql) -> Result<Vec<Agency>, StoreError> {
             parent: parent.and_then(|p| code_of.get(&p).cloned()),
             code_pattern: CodePattern::parse(&pattern).map_err(|_| crate::corrupt("编号格式", &pattern))?,
             depth,
+            path,
         });
         for &c in children.get(&Some(id)).into_iter().flatten().rev() {
             stack.push((c, depth + 1));
@@ -237,23 +350,85 @@ pub(crate) fn all(sql: &Sql) -> Result<Vec<Agency>, StoreError> {
     Ok(out)
 }
 
-/// Sets an agency's tracking-code pattern.
+/// Sets an agency's tracking-code pattern. A pattern without `{agency}`
+/// that another agency already uses is refused: their codes would collide.
 pub(crate) fn set_code_pattern(tx: &Sql, code: &str, pattern: &CodePattern, actor: &str) -> Result<(), StoreError> {
-    let before: Option<String> =
-        tx.query_row("SELECT code_pattern FROM agencies WHERE code = ?1", params![code], |r| r.get(0)).optional()?;
-    let Some(before) = before else {
+    let before: Option<(i64, String, String)> = tx
+        .query_row("SELECT id, code_pattern, path FROM agencies WHERE code = ?1", params![code], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
+        .optional()?;
+    let Some((id, before, _)) = before.filter(|(id, _, path)| tx.scope.reads(*id, path)) else {
         return Err(StoreError::Invalid(format!("没有代码为 {code} 的机关")));
     };
-    tx.execute("UPDATE agencies SET code_pattern = ?1 WHERE code = ?2", params![pattern.as_str(), code])?;
+    if !pattern.names_agency() {
+        let other: Option<String> = tx
+            .query_row(
+                "SELECT name FROM agencies WHERE code_pattern = ?1 AND id <> ?2",
+                params![pattern.as_str(), id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if let Some(other) = other {
+            return Err(StoreError::Invalid(format!(
+                "{other}已使用编号格式 {}，两个机关的编号会重复：请在格式中加入 {{agency}} 或本机关简称",
+                pattern.as_str()
+            )));
+        }
+    }
+    tx.execute("UPDATE agencies SET code_pattern = ?1 WHERE id = ?2", params![pattern.as_str(), id])?;
     audit(tx, actor, format!("设置 {code} 的申请编号格式"), Some(before), Some(pattern.as_str().to_string()))
 }
 
-/// The pattern of an agency's tracking codes.
-pub(crate) fn code_pattern(sql: &Sql, agency: i64) -> Result<CodePattern, StoreError> {
-    let p: Option<String> =
-        sql.query_row("SELECT code_pattern FROM agencies WHERE id = ?1", params![agency], |r| r.get(0)).optional()?;
+/// An agency's code and the pattern of its tracking codes.
+pub(crate) fn code_pattern(sql: &Sql, agency: i64) -> Result<(String, CodePattern), StoreError> {
+    let p: Option<(String, String)> = sql
+        .query_row("SELECT code, code_pattern FROM agencies WHERE id = ?1", params![agency], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .optional()?;
     match p {
-        Some(p) => CodePattern::parse(&p).map_err(|_| crate::corrupt("编号格式", &p)),
-        None => Ok(CodePattern::default()),
+        Some((code, p)) => Ok((code, CodePattern::parse(&p).map_err(|_| crate::corrupt("编号格式", &p))?)),
+        None => Err(StoreError::Invalid(format!("没有编号为 {agency} 的机关"))),
     }
+}
+
+/// One agency created below `parent` (the admin page's form).
+pub(crate) fn create(tx: &Sql, new: &NewAgency, actor: &str) -> Result<Agency, StoreError> {
+    check_code(&new.code).map_err(StoreError::Invalid)?;
+    check_name(&new.name).map_err(StoreError::Invalid)?;
+    let parent: Option<(i64, String)> = tx
+        .query_row("SELECT id, path FROM agencies WHERE code = ?1", params![new.parent], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    let Some((parent_id, _)) = parent.filter(|(id, path)| tx.scope.reads(*id, path)) else {
+        return Err(StoreError::Invalid(format!("没有代码为 {} 的上级机关", new.parent)));
+    };
+    let taken: Option<i64> =
+        tx.query_row("SELECT id FROM agencies WHERE code = ?1", params![new.code], |r| r.get(0)).optional()?;
+    if taken.is_some() {
+        return Err(StoreError::Duplicate(format!("机关代码 {}", new.code)));
+    }
+    tx.insert(
+        "INSERT INTO agencies (code, name, kind, parent_id, code_pattern) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![new.code, new.name.trim(), new.kind.key(), parent_id, CodePattern::DEFAULT_BELOW],
+    )?;
+    refresh_paths(tx)?;
+    audit(
+        tx,
+        actor,
+        "新建机关".into(),
+        None,
+        Some(format!("{} {}（上级 {}）", new.code, new.name.trim(), new.parent)),
+    )?;
+    tree(tx)?.into_iter().find(|a| a.code == new.code).ok_or_else(|| StoreError::Corrupt("新建的机关未找到".into()))
+}
+
+/// An agency to create.
+#[derive(Debug, Clone)]
+pub struct NewAgency {
+    pub code: String,
+    pub name: String,
+    pub kind: AgencyKind,
+    /// The parent's code.
+    pub parent: String,
 }

@@ -5,7 +5,8 @@ use crate::sql::{params, Row, Sql};
 use crate::{AuditEntry, StoreError};
 
 /// An audit line for a change that is not about one request (records,
-/// accounts, settings), in the change's own transaction.
+/// accounts, settings), in the change's own transaction, filed under the
+/// agency the scope writes for.
 pub(crate) fn audit(
     tx: &Sql,
     actor: &str,
@@ -14,23 +15,31 @@ pub(crate) fn audit(
     after: Option<String>,
 ) -> Result<(), StoreError> {
     tx.execute(
-        "INSERT INTO audit (actor, action, before, after) VALUES (?1, ?2, ?3, ?4)",
-        params![actor, action, before, after],
+        "INSERT INTO audit (actor, action, before, after, agency_id) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![actor, action, before, after, tx.scope.agency_id()],
     )?;
     Ok(())
 }
 
+/// The audit lines of the agencies the scope reads.
 pub(crate) fn all(sql: &Sql) -> Result<Vec<AuditEntry>, StoreError> {
     Ok(sql.query_map(
-        "SELECT a.at, a.actor, a.action, r.code, a.before, a.after FROM audit a LEFT JOIN requests r ON r.id = a.request_id ORDER BY a.id",
+        &format!(
+            "SELECT a.at, a.actor, a.action, r.code, a.before, a.after FROM audit a LEFT JOIN requests r ON r.id = a.request_id WHERE {} ORDER BY a.id",
+            sql.scope.visible("a.agency_id")
+        ),
         params![],
         audit_row,
     )?)
 }
 
+/// A request's audit lines (none if the scope does not read it).
 pub(crate) fn of_request(sql: &Sql, code: &str) -> Result<Vec<AuditEntry>, StoreError> {
     Ok(sql.query_map(
-        "SELECT a.at, a.actor, a.action, r.code, a.before, a.after FROM audit a JOIN requests r ON r.id = a.request_id WHERE r.code = ?1 ORDER BY a.id",
+        &format!(
+            "SELECT a.at, a.actor, a.action, r.code, a.before, a.after FROM audit a JOIN requests r ON r.id = a.request_id WHERE r.code = ?1 AND {} ORDER BY a.id",
+            sql.scope.visible("r.agency_id")
+        ),
         params![code],
         audit_row,
     )?)

@@ -159,10 +159,11 @@ pub(crate) fn save_year(
 
 /// The due dates moved by each year's latest load, of requests still not closed.
 pub(crate) fn due_changes(conn: &Sql) -> Result<Vec<DueChange>, StoreError> {
-    let mut stmt = conn.prepare(
+    let mut stmt = conn.prepare(&format!(
         "SELECT r.code, c.year, c.before, c.after, c.at FROM due_changes c JOIN requests r ON r.id = c.request_id \
-         JOIN calendar_years y ON y.year = c.year WHERE r.state <> 'closed' AND c.at >= y.saved_at ORDER BY c.id",
-    )?;
+         JOIN calendar_years y ON y.year = c.year WHERE r.state <> 'closed' AND c.at >= y.saved_at AND {} ORDER BY c.id",
+        conn.scope.visible("r.agency_id")
+    ))?;
     let rows = stmt.query_map(params![], |r| {
         Ok((
             r.get::<_, String>(0)?,

@@ -31,13 +31,15 @@ use rusqlite::{Connection, TransactionBehavior};
 pub mod agency;
 mod audit;
 mod calendar;
-mod copy;
+pub mod copy;
 pub mod export;
 mod office;
 pub mod online;
+pub mod published;
 mod records;
 mod requests;
 mod schema;
+mod scope;
 pub mod scratch;
 mod search;
 mod sql;
@@ -50,6 +52,7 @@ pub use office::{
 };
 pub use records::AGENCY_NAME;
 pub(crate) use requests::{corrupt, date, insert, load, parse_outcome, record_in};
+pub use scope::{Reach, Scope, ROOT_AGENCY};
 use sql::{PgConn, Sql};
 
 #[derive(Debug)]
@@ -72,6 +75,9 @@ pub enum StoreError {
     Duplicate(String),
     /// Someone else changed the request since it was read (a lost race).
     Conflict,
+    /// The caller's scope may read this but not change it (a supervisor
+    /// below its own agency), or may not do this at all.
+    Forbidden(String),
     /// The database location cannot be understood.
     BadLocation(String),
     /// The database server cannot be reached (down, refused, timed out).
@@ -94,6 +100,7 @@ impl std::fmt::Display for StoreError {
             StoreError::NoRecord { what, id } => write!(f, "没有编号为 {id} 的{what}"),
             StoreError::Duplicate(m) => write!(f, "已存在，不能重复：{m}"),
             StoreError::Conflict => f.write_str("该申请已被他人修改，请刷新后重试"),
+            StoreError::Forbidden(m) => f.write_str(m),
             StoreError::BadLocation(m) => write!(f, "数据库地址无效：{m}"),
             StoreError::Unavailable(m) => write!(f, "无法连接数据库服务器：{m}"),
             StoreError::NewerSchema { found, known } => {
@@ -156,6 +163,8 @@ pub use ogi_rules::input::NewRequest;
 /// A stored request: its tracking code and its life.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Stored {
+    /// The agency the request was made to.
+    pub agency_id: i64,
     pub code: String,
     pub summary: String,
     pub applicant_name: String,
@@ -264,8 +273,19 @@ pub trait Store {
     /// The applicant's words on the tracking page, oldest first: (date, event key, text).
     fn applicant_messages(&self, code: &str) -> Result<Vec<(Date, String, String)>, StoreError>;
     fn user_count(&self) -> Result<u64, StoreError>;
+    /// A user of the scope's own agency.
     fn create_user(
         &mut self,
+        username: &str,
+        display_name: &str,
+        role: Role,
+        password_hash: &str,
+        actor: &str,
+    ) -> Result<User, StoreError>;
+    /// A user of `agency` (one the scope reads: an administrator's own or below).
+    fn create_user_in(
+        &mut self,
+        agency: i64,
         username: &str,
         display_name: &str,
         role: Role,
@@ -371,8 +391,10 @@ pub trait Store {
 
     // ---- agencies (see `agency`) ----
 
-    /// Every agency, each root followed by its subtree.
+    /// The agencies the scope reads, each root followed by its subtree.
     fn agencies(&self) -> Result<Vec<agency::Agency>, StoreError>;
+    /// One agency below one the scope reads.
+    fn create_agency(&mut self, new: &agency::NewAgency, actor: &str) -> Result<agency::Agency, StoreError>;
     /// Imports `code,name,parent,kind` lines (all or nothing).
     fn import_agencies(&mut self, csv: &[u8], actor: &str) -> Result<agency::AgencyImport, StoreError>;
     /// Sets the pattern of an agency's tracking codes.
@@ -482,6 +504,9 @@ fn redact(url: &str) -> String {
 /// The register, on either backend.
 pub struct Database {
     backend: Backend,
+    /// Whose data this connection reads and writes (the operator's, until
+    /// the server sets a user's scope for each request).
+    scope: Scope,
     /// The last table 三 this connection computed (see `table3`).
     table3_cache: std::cell::RefCell<Option<table3::Table3Cache>>,
 }
@@ -535,7 +560,7 @@ impl Database {
     }
 
     fn with(backend: Backend) -> Database {
-        Database { backend, table3_cache: Default::default() }
+        Database { backend, scope: Scope::OPERATOR, table3_cache: Default::default() }
     }
 
     pub fn is_postgres(&self) -> bool {
@@ -550,11 +575,20 @@ impl Database {
         }
     }
 
+    /// Sets whose data this connection reads and writes from now on.
+    pub fn set_scope(&mut self, scope: Scope) {
+        self.scope = scope;
+    }
+
+    pub fn scope(&self) -> &Scope {
+        &self.scope
+    }
+
     /// Reads (outside a transaction).
     pub(crate) fn sql(&self) -> Sql<'_> {
         match &self.backend {
-            Backend::Sqlite(c) => Sql::Lite(c),
-            Backend::Postgres(pg) => Sql::Pg(pg),
+            Backend::Sqlite(c) => Sql::lite(c, &self.scope),
+            Backend::Postgres(pg) => Sql::pg(pg, &self.scope),
         }
     }
 
@@ -563,16 +597,17 @@ impl Database {
     /// busy timeout instead of failing at its first write); on PostgreSQL
     /// rows are locked as they are changed.
     fn in_write<T>(&mut self, f: impl FnOnce(&Sql) -> Result<T, StoreError>) -> Result<T, StoreError> {
+        let scope = &self.scope;
         match &mut self.backend {
             Backend::Sqlite(conn) => {
                 let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-                let v = f(&Sql::Lite(&tx))?;
+                let v = f(&Sql::lite(&tx, scope))?;
                 tx.commit()?;
                 Ok(v)
             }
             Backend::Postgres(pg) => {
                 pg.batch("BEGIN")?;
-                match f(&Sql::Pg(pg)) {
+                match f(&Sql::pg(pg, scope)) {
                     Ok(v) => {
                         pg.batch("COMMIT")?;
                         Ok(v)
@@ -599,12 +634,113 @@ impl Database {
         self.in_write(|tx| requests::import(tx, requests, summary, actor, cal))
     }
 
+    /// Stores the requests of many agencies in one transaction: `registers`
+    /// yields each agency's id with its checked requests (a simulated region
+    /// or a batch of migrated registers). Only an operator may do it.
+    ///
+    /// One transaction rather than one per agency because a large register's
+    /// indexes take each insert to a different page: committed agency by
+    /// agency, a region of 2,000 × 500 requests took over an hour on SQLite,
+    /// almost all of it rewriting the same pages. On SQLite the page cache is
+    /// raised to `cache_mib` for the transaction so those pages stay in memory.
+    pub fn import_registers(
+        &mut self,
+        registers: impl Iterator<Item = (i64, Vec<Request>)>,
+        summary: &str,
+        actor: &str,
+        cal: &Calendar,
+        cache_mib: u32,
+    ) -> Result<usize, StoreError> {
+        if self.scope.reach() != Reach::Everything {
+            return Err(StoreError::Forbidden("只有系统运维可以批量导入多个机关的申请".into()));
+        }
+        let raised = match &self.backend {
+            Backend::Sqlite(conn) => {
+                let before: i64 = conn.query_row("PRAGMA cache_size", [], |r| r.get(0))?;
+                conn.pragma_update(None, "cache_size", -(i64::from(cache_mib) * 1024))?;
+                Some(before)
+            }
+            Backend::Postgres(_) => None,
+        };
+        let stored = self.in_write(|tx| {
+            let mut stored = 0;
+            for (agency, requests) in registers {
+                let scope = Scope::operator_in(agency);
+                requests::import(&tx.with_scope(&scope), &requests, summary, actor, cal)?;
+                stored += requests.len();
+            }
+            Ok(stored)
+        });
+        if let (Some(before), Backend::Sqlite(conn)) = (raised, &self.backend) {
+            conn.pragma_update(None, "cache_size", before)?;
+        }
+        stored
+    }
+
+    /// A new intake batch of published reports for `year`, kept by the
+    /// scope's agency (see `published`).
+    pub fn create_intake_batch(&mut self, year: i16, actor: &str) -> Result<i64, StoreError> {
+        self.in_write(|tx| published::create_batch(tx, year, actor))
+    }
+
+    /// One file of a batch, with the version read from it (one transaction:
+    /// a batch cut off midway keeps every file it finished).
+    pub fn add_intake_file(&mut self, batch: i64, file: &published::NewFile, actor: &str) -> Result<i64, StoreError> {
+        self.in_write(|tx| published::add_file(tx, batch, file, actor))
+    }
+
+    /// A failed or unmatched file of a batch, read again.
+    pub fn retry_intake_file(&mut self, file: i64, now: &published::NewFile, actor: &str) -> Result<(), StoreError> {
+        self.in_write(|tx| published::retry_file(tx, file, now, actor))
+    }
+
+    /// Removes every version a batch made (see `published`); returns how many.
+    pub fn roll_back_batch(&mut self, batch: i64, actor: &str) -> Result<usize, StoreError> {
+        self.in_write(|tx| published::roll_back(tx, batch, actor))
+    }
+
+    /// The batches of the agencies the scope reads, with their counts.
+    pub fn intake_batches(&self) -> Result<Vec<published::Batch>, StoreError> {
+        published::batches(&self.sql())
+    }
+
+    pub fn intake_files(&self, batch: i64) -> Result<Vec<published::IntakeFile>, StoreError> {
+        published::files(&self.sql(), batch)
+    }
+
+    /// A corrected version of an agency's report (it becomes the active one).
+    pub fn add_report_version(&mut self, new: &published::NewVersion, actor: &str) -> Result<i64, StoreError> {
+        self.in_write(|tx| published::add_version(tx, new, None, actor))
+    }
+
+    /// Every version of an agency's report for a year, oldest first.
+    pub fn report_versions(&self, agency: i64, year: i16) -> Result<Vec<published::ReportVersion>, StoreError> {
+        published::versions(&self.sql(), agency, year)
+    }
+
+    /// The active report version of each agency the scope reads.
+    pub fn active_reports(&self, year: i16) -> Result<Vec<published::ReportVersion>, StoreError> {
+        published::active(&self.sql(), year)
+    }
+
     /// Copies this whole register (a SQLite file) into `target`, a database
     /// that holds no request and no user yet, in one transaction on the
     /// target; returns the rows copied per table (counts checked on both).
     pub fn copy_into(&self, target: &mut Database) -> Result<copy::CopyCounts, StoreError> {
         let from = self.sql();
         target.in_write(|to| copy::copy(&from, to))
+    }
+
+    /// Copies this one-agency SQLite register into a shared deployment as the
+    /// new agency `code` below `parent` (see `copy::copy_as_agency`).
+    pub fn copy_as_agency(
+        &self,
+        target: &mut Database,
+        code: &str,
+        parent: &str,
+    ) -> Result<copy::CopyCounts, StoreError> {
+        let from = self.sql();
+        target.in_write(|to| copy::copy_as_agency(&from, &to.with_scope(&scope::EVERYTHING), code, parent))
     }
 
     /// Writes a consistent copy of this SQLite register to `out` while it is
@@ -830,6 +966,10 @@ impl Store for Database {
         agency::all(&self.sql())
     }
 
+    fn create_agency(&mut self, new: &agency::NewAgency, actor: &str) -> Result<agency::Agency, StoreError> {
+        self.in_write(|tx| agency::create(tx, new, actor))
+    }
+
     fn import_agencies(&mut self, csv: &[u8], actor: &str) -> Result<agency::AgencyImport, StoreError> {
         self.in_write(|tx| agency::import(tx, csv, actor))
     }
@@ -855,7 +995,20 @@ impl Store for Database {
         password_hash: &str,
         actor: &str,
     ) -> Result<User, StoreError> {
-        self.in_write(|tx| office::create_user(tx, username, display_name, role, password_hash, actor))
+        let agency = self.scope.agency_id();
+        self.create_user_in(agency, username, display_name, role, password_hash, actor)
+    }
+
+    fn create_user_in(
+        &mut self,
+        agency: i64,
+        username: &str,
+        display_name: &str,
+        role: Role,
+        password_hash: &str,
+        actor: &str,
+    ) -> Result<User, StoreError> {
+        self.in_write(|tx| office::create_user(tx, agency, username, display_name, role, password_hash, actor))
     }
 
     fn create_first_admin(
@@ -869,8 +1022,11 @@ impl Store for Database {
             if office::user_count(tx)? > 0 {
                 return Err(StoreError::Invalid("管理员已创建".into()));
             }
-            let user = office::create_user(tx, username, display_name, Role::Admin, password_hash, "首次设置")?;
-            records::set_setting(tx, AGENCY_NAME, agency, username)?;
+            // Whoever opens the setup link first sets up the root agency.
+            let tx = tx.with_scope(&scope::EVERYTHING);
+            let user =
+                office::create_user(&tx, ROOT_AGENCY, username, display_name, Role::Admin, password_hash, "首次设置")?;
+            records::set_setting(&tx, AGENCY_NAME, agency, username)?;
             Ok(user)
         })
     }

@@ -140,6 +140,9 @@ pub struct ListRow {
     pub late_days: Option<u32>,
     /// An open consultation's last day for an opinion.
     pub consult_until: Option<Date>,
+    /// The agency it was made to, and that agency's name.
+    pub agency_id: i64,
+    pub agency_name: String,
 }
 
 impl ListRow {
@@ -148,19 +151,22 @@ impl ListRow {
     }
 }
 
-const ROW_COLUMNS: &str =
-    "code, applicant_name, applicant, channel, received, state, due, closed_on, outcome, summary, CAST(late_days AS TEXT), consult_until";
+const ROW_COLUMNS: &str = "code, applicant_name, applicant, channel, received, state, due, closed_on, outcome, summary, \
+     CAST(late_days AS TEXT), consult_until, (SELECT g.name FROM agencies g WHERE g.id = requests.agency_id), agency_id";
 
-fn list_row(r: &crate::sql::Row) -> crate::sql::Result<[Option<String>; 12]> {
-    let mut out: [Option<String>; 12] = Default::default();
+type RawRow = ([Option<String>; 13], i64);
+
+fn list_row(r: &crate::sql::Row) -> crate::sql::Result<RawRow> {
+    let mut out: [Option<String>; 13] = Default::default();
     for (i, slot) in out.iter_mut().enumerate() {
         *slot = r.get(i)?;
     }
-    Ok(out)
+    Ok((out, r.get(13)?))
 }
 
-fn to_list_row(raw: [Option<String>; 12]) -> Result<ListRow, StoreError> {
-    let [code, name, applicant, channel, received, state, due, closed_on, outcome, summary, late, until] = raw;
+fn to_list_row((raw, agency_id): RawRow) -> Result<ListRow, StoreError> {
+    let [code, name, applicant, channel, received, state, due, closed_on, outcome, summary, late, until, agency_name] =
+        raw;
     let text = |v: Option<String>| v.unwrap_or_default();
     let applicant = text(applicant);
     let channel = text(channel);
@@ -183,6 +189,8 @@ fn to_list_row(raw: [Option<String>; 12]) -> Result<ListRow, StoreError> {
         summary: text(summary),
         late_days: late.as_deref().map(|l| l.parse().map_err(|_| corrupt("逾期天数", l))).transpose()?,
         consult_until: until.as_deref().map(date).transpose()?,
+        agency_id,
+        agency_name: agency_name.unwrap_or_default(),
     })
 }
 
@@ -192,7 +200,8 @@ pub(crate) fn list(
     offset: u64,
     limit: Option<u64>,
 ) -> Result<(Vec<ListRow>, u64), StoreError> {
-    let mut clauses: Vec<String> = Vec::new();
+    // Only the agencies the caller's scope reads.
+    let mut clauses: Vec<String> = vec![conn.scope.visible("agency_id")];
     let mut args: Vec<String> = Vec::new();
     // Binds a value and returns its placeholder.
     let mut bind = |v: String| {
@@ -230,22 +239,28 @@ pub(crate) fn list(
             clauses.push(format!("code >= {} AND code < {}", bind(low), bind(high)));
         } else {
             let matching = if conn.is_postgres() {
+                // Each candidate row's grams, by key: the agency's rows are
+                // few next to a deployment's index (found by the load test
+                // of 2,000 agencies).
                 crate::search::postgres_needles(t).map(|needles| {
                     let each: Vec<String> =
-                        needles.into_iter().map(|n| format!("strpos(' ' || grams, {}) > 0", bind(n))).collect();
-                    each.join(" AND ")
+                        needles.into_iter().map(|n| format!("strpos(' ' || f.grams, {}) > 0", bind(n))).collect();
+                    format!(
+                        "EXISTS (SELECT 1 FROM requests_fts f WHERE f.rowid = requests.id AND {})",
+                        each.join(" AND ")
+                    )
                 })
             } else {
-                crate::search::query(t).map(|q| format!("requests_fts MATCH {}", bind(q)))
+                // A clerk's words among its own agency's rows (see `search`).
+                let own = (conn.scope.reach() == crate::Reach::Own).then(|| conn.scope.agency_id());
+                crate::search::query(t, own)
+                    .map(|q| format!("id IN (SELECT rowid FROM requests_fts WHERE requests_fts MATCH {})", bind(q)))
             };
-            clauses.push(match matching {
-                Some(m) => format!("id IN (SELECT rowid FROM requests_fts WHERE {m})"),
-                // Only punctuation typed: nothing can match it.
-                None => "1 = 0".into(),
-            });
+            // Only punctuation typed: nothing can match it.
+            clauses.push(matching.unwrap_or_else(|| "1 = 0".into()));
         }
     }
-    let filter = if clauses.is_empty() { String::new() } else { format!("WHERE {}", clauses.join(" AND ")) };
+    let filter = format!("WHERE {}", clauses.join(" AND "));
     let total: i64 =
         conn.query_row(&format!("SELECT COUNT(*) FROM requests {filter}"), params_from_iter(args.iter()), |r| {
             r.get(0)
@@ -329,7 +344,9 @@ pub const DASHBOARD_CAP: u64 = 20;
 
 pub(crate) fn dashboard(conn: &Sql, today: Date, soon: Date) -> Result<Dashboard, StoreError> {
     let (today, soon) = (today.to_string(), soon.to_string());
+    let visible = conn.scope.visible("agency_id");
     let fetch = |filter: &str, order: &str, args: &[&str]| -> Result<(Vec<ListRow>, u64), StoreError> {
+        let filter = format!("{visible} AND {filter}");
         let count: i64 =
             conn.query_row(&format!("SELECT COUNT(*) FROM requests WHERE {filter}"), params_from_iter(args), |r| {
                 r.get(0)
@@ -350,13 +367,15 @@ pub(crate) fn dashboard(conn: &Sql, today: Date, soon: Date) -> Result<Dashboard
     let (consulting, n_consulting) = fetch("state = 'consulting'", "consult_until, id", &[])?;
     let year = &today[..4];
     let late: i64 = conn.query_row(
-        "SELECT COUNT(*) FROM requests WHERE late_days IS NOT NULL AND closed_on >= ?1 AND closed_on <= ?2",
+        &format!("SELECT COUNT(*) FROM requests WHERE {visible} AND late_days IS NOT NULL AND closed_on >= ?1 AND closed_on <= ?2"),
         params![format!("{year}-01-01"), format!("{year}-12-31")],
         |r| r.get(0),
     )?;
     let (payment, n_payment) = fetch("state = 'payment'", "received, id", &[])?;
     let open: i64 =
-        conn.query_row(&format!("SELECT COUNT(*) FROM requests WHERE {NOT_CLOSED}"), params![], |r| r.get(0))?;
+        conn.query_row(&format!("SELECT COUNT(*) FROM requests WHERE {visible} AND {NOT_CLOSED}"), params![], |r| {
+            r.get(0)
+        })?;
     Ok(Dashboard {
         overdue,
         due_soon,
@@ -386,16 +405,20 @@ pub enum Role {
     Head,
     /// 经办人: registers and handles requests.
     Clerk,
+    /// 督导员: a 负责人 of its own agency who also reads, never changes,
+    /// the registers of every agency below it (a 主管部门's oversight).
+    Supervisor,
 }
 
 impl Role {
-    pub const ALL: [Role; 3] = [Role::Admin, Role::Head, Role::Clerk];
+    pub const ALL: [Role; 4] = [Role::Admin, Role::Head, Role::Clerk, Role::Supervisor];
 
     pub fn key(self) -> &'static str {
         match self {
             Role::Admin => "admin",
             Role::Head => "head",
             Role::Clerk => "clerk",
+            Role::Supervisor => "supervisor",
         }
     }
 
@@ -404,6 +427,7 @@ impl Role {
             Role::Admin => "管理员",
             Role::Head => "负责人",
             Role::Clerk => "经办人",
+            Role::Supervisor => "督导员",
         }
     }
 
@@ -413,7 +437,13 @@ impl Role {
 
     /// 延期 and 答复 need a 负责人's decision (第三十三条: 经政府信息公开工作机构负责人同意).
     pub fn may_decide(self) -> bool {
-        matches!(self, Role::Admin | Role::Head)
+        matches!(self, Role::Admin | Role::Head | Role::Supervisor)
+    }
+
+    /// Reads the agencies below its own (read-only there): a supervisor's
+    /// oversight, an administrator's accounts of the agencies below.
+    pub fn reads_below(self) -> bool {
+        matches!(self, Role::Admin | Role::Supervisor)
     }
 
     pub fn may_administer(self) -> bool {
@@ -430,28 +460,53 @@ pub struct User {
     pub active: bool,
     /// Set by an administrator: the next login must choose a new password.
     pub must_change_password: bool,
+    /// The agency the user works for, its name and its path in the tree.
+    pub agency_id: i64,
+    pub agency_name: String,
+    pub agency_path: String,
 }
 
-type UserRow = (i64, String, String, String, bool, bool);
+impl User {
+    /// What this user's connections read and write: their own agency, and
+    /// for a supervisor or an administrator the agencies below it too.
+    pub fn scope(&self) -> crate::Scope {
+        crate::Scope::agency(self.agency_id, &self.agency_path, self.role.reads_below())
+    }
+}
 
-/// The columns `user_row` reads, of `users` aliased `u`.
-const USER_COLUMNS: &str = "u.id, u.username, u.display_name, u.role, u.active, u.must_change_password";
+type UserRow = ((i64, String, String, String, bool, bool), (i64, String, String));
+
+/// The columns `user_row` reads, of `users` aliased `u` (`USER_NCOLS` of them).
+const USER_COLUMNS: &str = "u.id, u.username, u.display_name, u.role, u.active, u.must_change_password, u.agency_id, \
+     (SELECT g.name FROM agencies g WHERE g.id = u.agency_id), (SELECT g.path FROM agencies g WHERE g.id = u.agency_id)";
+const USER_NCOLS: usize = 9;
 
 fn user_row(r: &crate::sql::Row) -> crate::sql::Result<UserRow> {
-    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
+    Ok((
+        (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?),
+        (
+            r.get(6)?,
+            r.get::<_, Option<String>>(7)?.unwrap_or_default(),
+            r.get::<_, Option<String>>(8)?.unwrap_or_default(),
+        ),
+    ))
 }
 
-fn to_user((id, username, display_name, role, active, must_change_password): UserRow) -> Result<User, StoreError> {
+fn to_user(
+    ((id, username, display_name, role, active, must_change_password), (agency_id, agency_name, agency_path)): UserRow,
+) -> Result<User, StoreError> {
     let role = Role::from_key(&role).ok_or_else(|| corrupt("角色", &role))?;
-    Ok(User { id, username, display_name, role, active, must_change_password })
+    Ok(User { id, username, display_name, role, active, must_change_password, agency_id, agency_name, agency_path })
 }
 
 fn describe_user(u: &User) -> String {
     format!("{}（{}）{}{}", u.display_name, u.username, u.role.label(), if u.active { "" } else { "，已停用" })
 }
 
+/// A user of `agency` (one the scope reads).
 pub(crate) fn create_user(
     tx: &Sql,
+    agency: i64,
     username: &str,
     display_name: &str,
     role: Role,
@@ -465,14 +520,20 @@ pub(crate) fn create_user(
     if display_name.trim().is_empty() {
         return Err(StoreError::Invalid("姓名不能为空".into()));
     }
+    let place: Option<(String, String)> = tx
+        .query_row("SELECT name, path FROM agencies WHERE id = ?1", [agency], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    let Some((agency_name, agency_path)) = place.filter(|(_, path)| tx.scope.reads(agency, path)) else {
+        return Err(StoreError::Invalid("没有这个机关，或无权在该机关建用户".into()));
+    };
     let taken: bool =
         tx.query_row("SELECT EXISTS(SELECT 1 FROM users WHERE username = ?1)", [username], |r| r.get(0))?;
     if taken {
         return Err(StoreError::Invalid(format!("用户名 {username} 已被使用")));
     }
     let id = tx.insert(
-        "INSERT INTO users (username, display_name, role, password_hash) VALUES (?1, ?2, ?3, ?4)",
-        params![username, display_name.trim(), role.key(), password_hash],
+        "INSERT INTO users (username, display_name, role, password_hash, agency_id) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![username, display_name.trim(), role.key(), password_hash, agency],
     )?;
     let user = User {
         id,
@@ -481,6 +542,9 @@ pub(crate) fn create_user(
         role,
         active: true,
         must_change_password: false,
+        agency_id: agency,
+        agency_name,
+        agency_path,
     };
     audit(tx, actor, format!("新建用户 {username}"), None, Some(describe_user(&user)))?;
     Ok(user)
@@ -497,21 +561,30 @@ pub(crate) fn login_user(conn: &Sql, username: &str) -> Result<Option<(User, Str
         .query_row(
             &format!("SELECT {USER_COLUMNS}, u.password_hash FROM users u WHERE u.username = ?1"),
             [username.trim()],
-            |r| Ok((user_row(r)?, r.get::<_, String>(6)?)),
+            |r| Ok((user_row(r)?, r.get::<_, String>(USER_NCOLS)?)),
         )
         .optional()?;
     row.map(|(u, h)| Ok((to_user(u)?, h))).transpose()
 }
 
+/// The users of the agencies the scope reads.
 pub(crate) fn users(conn: &Sql) -> Result<Vec<User>, StoreError> {
-    let mut stmt = conn.prepare(&format!("SELECT {USER_COLUMNS} FROM users u ORDER BY u.id"))?;
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {USER_COLUMNS} FROM users u WHERE {} ORDER BY u.id",
+        conn.scope.visible("u.agency_id")
+    ))?;
     let rows = stmt.query_map(params![], user_row)?;
     rows.map(|r| to_user(r?)).collect()
 }
 
+/// A user the scope reads (no other is found).
 fn user(conn: &Sql, id: i64) -> Result<User, StoreError> {
     let row = conn
-        .query_row(&format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = ?1"), [id], user_row)
+        .query_row(
+            &format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = ?1 AND {}", conn.scope.visible("u.agency_id")),
+            [id],
+            user_row,
+        )
         .optional()?
         .ok_or(StoreError::NoRecord { what: "用户", id })?;
     to_user(row)
@@ -673,7 +746,10 @@ pub(crate) fn live_session(conn: &Sql, token_hash: &str, now: i64) -> Result<Opt
                  WHERE s.token_hash = ?1 AND s.expires > ?2 AND u.active = 1"
             ),
             params![token_hash, now],
-            |r| Ok((user_row(r)?, r.get::<_, String>(6)?, r.get::<_, i64>(7)?, r.get::<_, i64>(8)?)),
+            |r| {
+                let n = USER_NCOLS;
+                Ok((user_row(r)?, r.get::<_, String>(n)?, r.get::<_, i64>(n + 1)?, r.get::<_, i64>(n + 2)?))
+            },
         )
         .optional()?;
     row.map(|(u, csrf, id, last_seen)| Ok(LiveSession { id, user: to_user(u)?, csrf, last_seen })).transpose()
@@ -897,7 +973,8 @@ const TOKEN_COLUMNS: &str = "t.id, t.name, t.scope, t.created, t.expires, t.last
 type TokenRow = (UserRow, (i64, String, String, i64, i64, Option<i64>));
 
 fn token_row(r: &crate::sql::Row) -> crate::sql::Result<TokenRow> {
-    Ok((user_row(r)?, (r.get(6)?, r.get(7)?, r.get(8)?, r.get(9)?, r.get(10)?, r.get(11)?)))
+    let n = USER_NCOLS;
+    Ok((user_row(r)?, (r.get(n)?, r.get(n + 1)?, r.get(n + 2)?, r.get(n + 3)?, r.get(n + 4)?, r.get(n + 5)?)))
 }
 
 fn to_token((u, (id, name, scope, created, expires, last_used)): TokenRow) -> Result<ApiToken, StoreError> {
@@ -924,7 +1001,8 @@ pub(crate) fn api_token(conn: &Sql, token_hash: &str) -> Result<Option<ApiToken>
 /// Every token, newest first (the administrator's list).
 pub(crate) fn api_tokens(conn: &Sql) -> Result<Vec<ApiToken>, StoreError> {
     let mut stmt = conn.prepare(&format!(
-        "SELECT {USER_COLUMNS}, {TOKEN_COLUMNS} FROM api_tokens t JOIN users u ON u.id = t.user_id ORDER BY t.id DESC"
+        "SELECT {USER_COLUMNS}, {TOKEN_COLUMNS} FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE {} ORDER BY t.id DESC",
+        conn.scope.visible("u.agency_id")
     ))?;
     let rows = stmt.query_map(params![], token_row)?;
     rows.map(|r| to_token(r?)).collect()
@@ -953,18 +1031,28 @@ pub(crate) fn revoke_api_token(tx: &Sql, id: i64, actor: &str) -> Result<(), Sto
 
 // ---- letter templates ----
 
+/// The scope's own agency's wording of a letter, if it changed the default.
 pub(crate) fn letter_template(conn: &Sql, kind: &str) -> Result<Option<String>, StoreError> {
-    Ok(conn.query_row("SELECT text FROM letter_templates WHERE kind = ?1", [kind], |r| r.get(0)).optional()?)
+    Ok(conn
+        .query_row(
+            "SELECT text FROM letter_templates WHERE agency_id = ?1 AND kind = ?2",
+            params![conn.scope.agency_id(), kind],
+            |r| r.get(0),
+        )
+        .optional()?)
 }
 
 pub(crate) fn set_letter_template(tx: &Sql, kind: &str, text: Option<&str>, actor: &str) -> Result<(), StoreError> {
     let before = letter_template(tx, kind)?;
     match text {
         Some(t) => tx.execute(
-            "INSERT INTO letter_templates (kind, text) VALUES (?1, ?2) ON CONFLICT(kind) DO UPDATE SET text = ?2",
-            params![kind, t],
+            "INSERT INTO letter_templates (agency_id, kind, text) VALUES (?1, ?2, ?3) ON CONFLICT(agency_id, kind) DO UPDATE SET text = ?3",
+            params![tx.scope.agency_id(), kind, t],
         )?,
-        None => tx.execute("DELETE FROM letter_templates WHERE kind = ?1", [kind])?,
+        None => tx.execute(
+            "DELETE FROM letter_templates WHERE agency_id = ?1 AND kind = ?2",
+            params![tx.scope.agency_id(), kind],
+        )?,
     };
     let action = if text.is_some() { "修改文书模板" } else { "恢复默认文书模板" };
     audit(tx, actor, format!("{action} {kind}"), before, text.map(str::to_string))

@@ -62,6 +62,8 @@ pub struct Filed {
     pub application: Application,
     /// The request it became, once confirmed.
     pub request_code: Option<String>,
+    /// The agency it was made to.
+    pub agency_id: i64,
 }
 
 /// A file sent with an application (its type checked by content before it gets here).
@@ -89,8 +91,8 @@ pub(crate) fn submit(
     files: &[Attachment],
 ) -> Result<i64, StoreError> {
     let id = tx.insert(
-        "INSERT INTO applications (tracking_hash, submitted_on, applicant, name, id_kind, id_number, phone, email, address, summary, document, delivery) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+        "INSERT INTO applications (tracking_hash, submitted_on, applicant, name, id_kind, id_number, phone, email, address, summary, document, delivery, agency_id) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
         params![
             tracking_hash,
             on.to_string(),
@@ -103,7 +105,8 @@ pub(crate) fn submit(
             a.address,
             a.summary,
             a.document,
-            a.delivery.key()
+            a.delivery.key(),
+            tx.scope.agency_id()
         ],
     )?;
     for f in files {
@@ -116,17 +119,19 @@ pub(crate) fn submit(
     Ok(id)
 }
 
-const COLUMNS: &str = "a.id, a.submitted_on, a.applicant, a.name, a.id_kind, a.id_number, a.phone, a.email, a.address, a.summary, a.document, a.delivery, r.code";
+const COLUMNS: &str = "a.id, a.submitted_on, a.applicant, a.name, a.id_kind, a.id_number, a.phone, a.email, a.address, a.summary, a.document, a.delivery, r.code, a.agency_id";
 
-fn row(r: &crate::sql::Row) -> crate::sql::Result<(i64, [String; 11], Option<String>)> {
+type FiledRow = (i64, [String; 11], Option<String>, i64);
+
+fn row(r: &crate::sql::Row) -> crate::sql::Result<FiledRow> {
     let mut texts: [String; 11] = Default::default();
     for (i, t) in texts.iter_mut().enumerate() {
         *t = r.get(i + 1)?;
     }
-    Ok((r.get(0)?, texts, r.get(12)?))
+    Ok((r.get(0)?, texts, r.get(12)?, r.get(13)?))
 }
 
-fn filed((id, t, code): (i64, [String; 11], Option<String>)) -> Result<Filed, StoreError> {
+fn filed((id, t, code, agency_id): FiledRow) -> Result<Filed, StoreError> {
     let [on, applicant, name, id_kind, id_number, phone, email, address, summary, document, delivery] = t;
     Ok(Filed {
         id,
@@ -144,9 +149,12 @@ fn filed((id, t, code): (i64, [String; 11], Option<String>)) -> Result<Filed, St
             delivery: Delivery::from_key(&delivery).ok_or_else(|| corrupt("获取方式", &delivery))?,
         },
         request_code: code,
+        agency_id,
     })
 }
 
+/// The application a tracking code's hash names, whatever the scope: the
+/// code is the applicant's own authority.
 pub(crate) fn by_tracking(conn: &Sql, tracking_hash: &str) -> Result<Option<Filed>, StoreError> {
     let sql = format!(
         "SELECT {COLUMNS} FROM applications a LEFT JOIN requests r ON r.id = a.request_id WHERE a.tracking_hash = ?1"
@@ -154,9 +162,11 @@ pub(crate) fn by_tracking(conn: &Sql, tracking_hash: &str) -> Result<Option<File
     conn.query_row(&sql, [tracking_hash], row).optional()?.map(filed).transpose()
 }
 
+/// Applications awaiting confirmation, of the agencies the scope reads.
 pub(crate) fn pending(conn: &Sql) -> Result<Vec<Filed>, StoreError> {
     let sql = format!(
-        "SELECT {COLUMNS} FROM applications a LEFT JOIN requests r ON r.id = a.request_id WHERE a.request_id IS NULL ORDER BY a.id"
+        "SELECT {COLUMNS} FROM applications a LEFT JOIN requests r ON r.id = a.request_id WHERE a.request_id IS NULL AND {} ORDER BY a.id",
+        conn.scope.visible("a.agency_id")
     );
     let mut stmt = conn.prepare(&sql)?;
     let rows = stmt.query_map(params![], row)?.collect::<Result<Vec<_>, _>>()?;
@@ -166,10 +176,15 @@ pub(crate) fn pending(conn: &Sql) -> Result<Vec<Filed>, StoreError> {
 /// Registers the application as a request received `on` (the confirmation
 /// day), in the same transaction as the link and the audit line.
 pub(crate) fn confirm(tx: &Sql, id: i64, on: Date, actor: &str, cal: &Calendar) -> Result<Stored, StoreError> {
-    let sql =
-        format!("SELECT {COLUMNS} FROM applications a LEFT JOIN requests r ON r.id = a.request_id WHERE a.id = ?1");
+    let sql = format!(
+        "SELECT {COLUMNS} FROM applications a LEFT JOIN requests r ON r.id = a.request_id WHERE a.id = ?1 AND {}",
+        tx.scope.visible("a.agency_id")
+    );
     let found = tx.query_row(&sql, [id], row).optional()?.map(filed).transpose()?;
     let f = found.ok_or(StoreError::NoRecord { what: "网上申请", id })?;
+    if !tx.scope.may_write(f.agency_id) {
+        return Err(StoreError::Forbidden("只能查看下级机关的网上申请，不能确认".into()));
+    }
     if let Some(code) = f.request_code {
         return Err(StoreError::Invalid(format!("该网上申请已确认登记为 {code}")));
     }
@@ -186,7 +201,9 @@ pub(crate) fn confirm(tx: &Sql, id: i64, on: Date, actor: &str, cal: &Calendar) 
         applicant_name: a.name.clone(),
         contact: a.contact(),
     };
-    let stored = insert(tx, new, actor, cal)?;
+    // Registered with the agency it was made to.
+    let scope = crate::Scope::operator_in(f.agency_id);
+    let stored = insert(&tx.with_scope(&scope), new, actor, cal)?;
     tx.execute(
         "UPDATE applications SET request_id = (SELECT id FROM requests WHERE code = ?1) WHERE id = ?2",
         params![stored.code, id],
@@ -204,17 +221,19 @@ pub(crate) fn applicant_event(
     words: &str,
     cal: &Calendar,
 ) -> Result<Stored, StoreError> {
-    let code: Option<String> = tx
+    let found: Option<(String, i64)> = tx
         .query_row(
-            "SELECT r.code FROM applications a JOIN requests r ON r.id = a.request_id WHERE a.tracking_hash = ?1",
+            "SELECT r.code, r.agency_id FROM applications a JOIN requests r ON r.id = a.request_id WHERE a.tracking_hash = ?1",
             [tracking_hash],
-            |r| r.get(0),
+            |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .optional()?;
-    let code = code.ok_or_else(|| StoreError::Invalid("该申请尚未确认收到，暂不能办理此事项".into()))?;
+    let (code, agency) = found.ok_or_else(|| StoreError::Invalid("该申请尚未确认收到，暂不能办理此事项".into()))?;
     let key = event.key();
     let on = event.date();
-    let (id, stored) = record_in(tx, &code, None, event, APPLICANT, cal)?;
+    // The tracking code is the applicant's authority over their own request.
+    let scope = crate::Scope::operator_in(agency);
+    let (id, stored) = record_in(&tx.with_scope(&scope), &code, None, event, APPLICANT, cal)?;
     tx.execute(
         "INSERT INTO applicant_messages (request_id, on_date, event, text) VALUES (?1, ?2, ?3, ?4)",
         params![id, on.to_string(), key, words],
@@ -224,7 +243,10 @@ pub(crate) fn applicant_event(
 
 pub(crate) fn messages(conn: &Sql, code: &str) -> Result<Vec<(Date, String, String)>, StoreError> {
     let mut stmt = conn.prepare(
-        "SELECT m.on_date, m.event, m.text FROM applicant_messages m JOIN requests r ON r.id = m.request_id WHERE r.code = ?1 ORDER BY m.id",
+        &format!(
+            "SELECT m.on_date, m.event, m.text FROM applicant_messages m JOIN requests r ON r.id = m.request_id WHERE r.code = ?1 AND {} ORDER BY m.id",
+            conn.scope.visible("r.agency_id")
+        ),
     )?;
     let rows = stmt
         .query_map([code], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))?
@@ -234,11 +256,12 @@ pub(crate) fn messages(conn: &Sql, code: &str) -> Result<Vec<(Date, String, Stri
 
 /// The attachments of an application (`of` = its id) or of the request it became.
 pub(crate) fn attachments(conn: &Sql, of: AttachmentsOf) -> Result<Vec<AttachmentInfo>, StoreError> {
+    let visible = conn.scope.visible("a.agency_id");
     let (sql, key) = match &of {
-        AttachmentsOf::Application(id) => ("SELECT f.id, f.name, f.mime, length(f.bytes) FROM application_files f WHERE f.application_id = ?1 ORDER BY f.id", crate::sql::Value::Int(*id)),
-        AttachmentsOf::Request(code) => ("SELECT f.id, f.name, f.mime, length(f.bytes) FROM application_files f JOIN applications a ON a.id = f.application_id JOIN requests r ON r.id = a.request_id WHERE r.code = ?1 ORDER BY f.id", crate::sql::Value::Text(code.clone())),
+        AttachmentsOf::Application(id) => (format!("SELECT f.id, f.name, f.mime, length(f.bytes) FROM application_files f JOIN applications a ON a.id = f.application_id WHERE f.application_id = ?1 AND {visible} ORDER BY f.id"), crate::sql::Value::Int(*id)),
+        AttachmentsOf::Request(code) => (format!("SELECT f.id, f.name, f.mime, length(f.bytes) FROM application_files f JOIN applications a ON a.id = f.application_id JOIN requests r ON r.id = a.request_id WHERE r.code = ?1 AND {visible} ORDER BY f.id"), crate::sql::Value::Text(code.clone())),
     };
-    let mut stmt = conn.prepare(sql)?;
+    let mut stmt = conn.prepare(&sql)?;
     let rows = stmt
         .query_map([key], |r| {
             Ok(AttachmentInfo { id: r.get(0)?, name: r.get(1)?, mime: r.get(2)?, size: r.get::<_, i64>(3)? as u64 })
@@ -256,8 +279,13 @@ pub enum AttachmentsOf {
 
 pub(crate) fn attachment(conn: &Sql, id: i64) -> Result<Option<(String, String, Vec<u8>)>, StoreError> {
     Ok(conn
-        .query_row("SELECT name, mime, bytes FROM application_files WHERE id = ?1", [id], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-        })
+        .query_row(
+            &format!(
+                "SELECT f.name, f.mime, f.bytes FROM application_files f JOIN applications a ON a.id = f.application_id WHERE f.id = ?1 AND {}",
+                conn.scope.visible("a.agency_id")
+            ),
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
         .optional()?)
 }

@@ -74,17 +74,34 @@ fn check(problems: Vec<(&'static str, &'static str)>) -> Result<(), StoreError> 
     }
 }
 
+/// The agency whose records the scope keeps (its own), if it may change them.
+fn own(tx: &Sql) -> Result<i64, StoreError> {
+    let agency = tx.scope.agency_id();
+    if !tx.scope.may_write(agency) {
+        return Err(StoreError::Forbidden("无权修改本机关的记录".into()));
+    }
+    Ok(agency)
+}
+
 pub(crate) fn add_document(tx: &Sql, d: &Document, actor: &str) -> Result<i64, StoreError> {
     check(d.problems())?;
     let id = tx.insert(
-        "INSERT INTO documents (kind, title, number, issued, repealed) VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![d.kind.key(), d.title.trim(), d.number.trim(), d.issued.to_string(), d.repealed.map(|r| r.to_string())],
+        "INSERT INTO documents (kind, title, number, issued, repealed, agency_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![
+            d.kind.key(),
+            d.title.trim(),
+            d.number.trim(),
+            d.issued.to_string(),
+            d.repealed.map(|r| r.to_string()),
+            own(tx)?
+        ],
     )?;
     audit(tx, actor, format!("登记文件 #{id}"), None, Some(describe_document(d)))?;
     Ok(id)
 }
 
 pub(crate) fn repeal_document(tx: &Sql, id: i64, on: Date, actor: &str) -> Result<(), StoreError> {
+    own(tx)?;
     let mut d = document(tx, id)?;
     let before = describe_document(&d);
     if d.repealed.is_some() {
@@ -111,16 +128,21 @@ fn to_document(row: (i64, String, String, String, String, Option<String>)) -> Re
 
 fn document(conn: &Sql, id: i64) -> Result<Document, StoreError> {
     let row = conn
-        .query_row("SELECT id, kind, title, number, issued, repealed FROM documents WHERE id = ?1", [id], document_row)
+        .query_row(
+            "SELECT id, kind, title, number, issued, repealed FROM documents WHERE id = ?1 AND agency_id = ?2",
+            params![id, conn.scope.agency_id()],
+            document_row,
+        )
         .optional()?
         .ok_or(StoreError::NoRecord { what: "文件", id })?;
     to_document(row).map(|(_, d)| d)
 }
 
 pub(crate) fn documents(conn: &Sql) -> Result<Vec<(i64, Document)>, StoreError> {
-    let mut stmt =
-        conn.prepare("SELECT id, kind, title, number, issued, repealed FROM documents ORDER BY issued, id")?;
-    let rows = stmt.query_map(params![], document_row)?;
+    let mut stmt = conn.prepare(
+        "SELECT id, kind, title, number, issued, repealed FROM documents WHERE agency_id = ?1 ORDER BY issued, id",
+    )?;
+    let rows = stmt.query_map(params![conn.scope.agency_id()], document_row)?;
     rows.map(|r| to_document(r?)).collect()
 }
 
@@ -131,21 +153,24 @@ pub(crate) fn set_art20(tx: &Sql, year: i16, f: &Art20Figures, actor: &str) -> R
     let show = |f: &Art20Figures| {
         format!("许可 {}，处罚 {}，强制 {}，收费 {} 万元", f.licensing, f.penalty, f.enforcement, f.fees_wan)
     };
+    let agency = own(tx)?;
     let before = art20(tx, year)?.map(|f| show(&f));
     let n = |v: u64| i64::try_from(v).map_err(|_| invalid("数量过大"));
     tx.execute(
-        "INSERT INTO art20 (year, licensing, penalty, enforcement, fees_wan) VALUES (?1, ?2, ?3, ?4, ?5)
-         ON CONFLICT(year) DO UPDATE SET licensing = ?2, penalty = ?3, enforcement = ?4, fees_wan = ?5",
-        params![year, n(f.licensing)?, n(f.penalty)?, n(f.enforcement)?, f.fees_wan.to_string()],
+        "INSERT INTO art20 (agency_id, year, licensing, penalty, enforcement, fees_wan) VALUES (?6, ?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT(agency_id, year) DO UPDATE SET licensing = ?2, penalty = ?3, enforcement = ?4, fees_wan = ?5",
+        params![year, n(f.licensing)?, n(f.penalty)?, n(f.enforcement)?, f.fees_wan.to_string(), agency],
     )?;
     audit(tx, actor, format!("登记 {year} 年第二十条数据"), before, Some(show(f)))
 }
 
 pub(crate) fn art20(conn: &Sql, year: i16) -> Result<Option<Art20Figures>, StoreError> {
     let row = conn
-        .query_row("SELECT licensing, penalty, enforcement, fees_wan FROM art20 WHERE year = ?1", [year], |r| {
-            Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?, r.get::<_, String>(3)?))
-        })
+        .query_row(
+            "SELECT licensing, penalty, enforcement, fees_wan FROM art20 WHERE agency_id = ?1 AND year = ?2",
+            params![conn.scope.agency_id(), year],
+            |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?, r.get::<_, String>(3)?)),
+        )
         .optional()?;
     let Some((licensing, penalty, enforcement, fees)) = row else { return Ok(None) };
     let count = |v: i64| u64::try_from(v).map_err(|_| corrupt("第二十条数据", &v.to_string()));
@@ -161,14 +186,15 @@ pub(crate) fn add_case(tx: &Sql, c: &Case, actor: &str) -> Result<i64, StoreErro
     check(c.problems())?;
     let (decided, result) = c.decided.map_or((None, None), |(on, r)| (Some(on.to_string()), Some(r.key())));
     let id = tx.insert(
-        "INSERT INTO cases (kind, received, summary, decided, result) VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![c.kind.key(), c.received.to_string(), c.summary.trim(), decided, result],
+        "INSERT INTO cases (kind, received, summary, decided, result, agency_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![c.kind.key(), c.received.to_string(), c.summary.trim(), decided, result, own(tx)?],
     )?;
     audit(tx, actor, format!("登记复议诉讼案件 #{id}"), None, Some(describe_case(c)))?;
     Ok(id)
 }
 
 pub(crate) fn decide_case(tx: &Sql, id: i64, on: Date, result: CaseResult, actor: &str) -> Result<(), StoreError> {
+    own(tx)?;
     let mut c = case(tx, id)?;
     if let Some((d, r)) = c.decided {
         return Err(invalid(format!("案件 #{id} 已于 {d} 审结（{}）", r.label())));
@@ -199,16 +225,21 @@ fn to_case(row: CaseRow) -> Result<(i64, Case), StoreError> {
 
 fn case(conn: &Sql, id: i64) -> Result<Case, StoreError> {
     let row = conn
-        .query_row("SELECT id, kind, received, summary, decided, result FROM cases WHERE id = ?1", [id], case_row)
+        .query_row(
+            "SELECT id, kind, received, summary, decided, result FROM cases WHERE id = ?1 AND agency_id = ?2",
+            params![id, conn.scope.agency_id()],
+            case_row,
+        )
         .optional()?
         .ok_or(StoreError::NoRecord { what: "案件", id })?;
     to_case(row).map(|(_, c)| c)
 }
 
 pub(crate) fn cases(conn: &Sql) -> Result<Vec<(i64, Case)>, StoreError> {
-    let mut stmt =
-        conn.prepare("SELECT id, kind, received, summary, decided, result FROM cases ORDER BY received, id")?;
-    let rows = stmt.query_map(params![], case_row)?;
+    let mut stmt = conn.prepare(
+        "SELECT id, kind, received, summary, decided, result FROM cases WHERE agency_id = ?1 ORDER BY received, id",
+    )?;
+    let rows = stmt.query_map(params![conn.scope.agency_id()], case_row)?;
     rows.map(|r| to_case(r?)).collect()
 }
 
@@ -220,18 +251,20 @@ pub(crate) fn set_text(
     actor: &str,
 ) -> Result<(), StoreError> {
     annual::validate_text(section, text).map_err(|e| invalid(e.to_string()))?;
+    let agency = own(tx)?;
     let before = texts(tx, year)?.remove(&section);
     tx.execute(
-        "INSERT INTO section_texts (year, section, text) VALUES (?1, ?2, ?3)
-         ON CONFLICT(year, section) DO UPDATE SET text = ?3",
-        params![year, section.key(), text],
+        "INSERT INTO section_texts (agency_id, year, section, text) VALUES (?4, ?1, ?2, ?3)
+         ON CONFLICT(agency_id, year, section) DO UPDATE SET text = ?3",
+        params![year, section.key(), text, agency],
     )?;
     audit(tx, actor, format!("修改 {year} 年报告“{}”", section.label()), before, Some(text.to_string()))
 }
 
 pub(crate) fn texts(conn: &Sql, year: i16) -> Result<BTreeMap<EditableSection, String>, StoreError> {
-    let mut stmt = conn.prepare("SELECT section, text FROM section_texts WHERE year = ?1")?;
-    let rows = stmt.query_map([year], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+    let mut stmt = conn.prepare("SELECT section, text FROM section_texts WHERE agency_id = ?1 AND year = ?2")?;
+    let rows = stmt
+        .query_map(params![conn.scope.agency_id(), year], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
     let mut out = BTreeMap::new();
     for row in rows {
         let (key, text) = row?;
@@ -241,16 +274,27 @@ pub(crate) fn texts(conn: &Sql, year: i16) -> Result<BTreeMap<EditableSection, S
 }
 
 pub(crate) fn set_setting(tx: &Sql, key: &str, value: &str, actor: &str) -> Result<(), StoreError> {
+    let agency = own(tx)?;
     let before = setting(tx, key)?;
     tx.execute(
-        "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = ?2",
-        params![key, value],
+        "INSERT INTO settings (agency_id, key, value) VALUES (?3, ?1, ?2) ON CONFLICT(agency_id, key) DO UPDATE SET value = ?2",
+        params![key, value, agency],
     )?;
+    // The agency's name is also the tree's (lists, the report's title).
+    if key == AGENCY_NAME && !value.trim().is_empty() {
+        tx.execute("UPDATE agencies SET name = ?1 WHERE id = ?2", params![value.trim(), agency])?;
+    }
     audit(tx, actor, format!("设置 {key}"), before, Some(value.to_string()))
 }
 
 pub(crate) fn setting(conn: &Sql, key: &str) -> Result<Option<String>, StoreError> {
-    Ok(conn.query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| r.get(0)).optional()?)
+    Ok(conn
+        .query_row(
+            "SELECT value FROM settings WHERE agency_id = ?1 AND key = ?2",
+            params![conn.scope.agency_id(), key],
+            |r| r.get(0),
+        )
+        .optional()?)
 }
 
 /// Codes of the requests with a fee paid in `year` (the only ones whose
@@ -258,8 +302,11 @@ pub(crate) fn setting(conn: &Sql, key: &str) -> Result<Option<String>, StoreErro
 pub(crate) fn fee_payers(conn: &Sql, year: i16) -> Result<Vec<String>, StoreError> {
     let mut stmt = conn.prepare(
         "SELECT DISTINCT r.code FROM events e JOIN requests r ON r.id = e.request_id
-         WHERE e.kind = 'fee_paid' AND e.on_date BETWEEN ?1 AND ?2",
+         WHERE e.kind = 'fee_paid' AND e.on_date BETWEEN ?1 AND ?2 AND r.agency_id = ?3",
     )?;
-    let rows = stmt.query_map(params![format!("{year:04}-01-01"), format!("{year:04}-12-31")], |r| r.get(0))?;
+    let rows = stmt
+        .query_map(params![format!("{year:04}-01-01"), format!("{year:04}-12-31"), conn.scope.agency_id()], |r| {
+            r.get(0)
+        })?;
     Ok(rows.collect::<Result<_, _>>()?)
 }

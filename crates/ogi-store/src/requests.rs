@@ -51,7 +51,8 @@ pub(crate) fn backfill_derived(tx: &Sql) -> Result<(), StoreError> {
     let cal = Calendar::embedded();
     let codes: Vec<String> = tx.query_map("SELECT code FROM requests", params![], |r| r.get(0))?;
     for code in codes {
-        let (id, stored) = load(tx, &code)?;
+        // Before migration 12 there is no agency column: every request is the root's.
+        let (id, stored) = load_row(tx, &code, "", "1")?;
         write_derived(tx, id, &derived(&stored.request, &cal))?;
     }
     Ok(())
@@ -76,19 +77,18 @@ pub(crate) fn parse_outcome(s: &str) -> Result<Outcome, StoreError> {
     }
 }
 
-/// The agency every request belongs to until the register holds several.
-pub(crate) const ROOT_AGENCY: i64 = 1;
+use crate::scope::ROOT_AGENCY;
 
 /// Takes the next `n` numbers of a year's tracking codes and returns the
 /// first. The counter row is locked until the transaction ends, so writers
 /// in one agency take turns and get consecutive numbers; a rolled-back
 /// registration gives its number back.
-fn take_code_numbers(tx: &Sql, year: i16, n: i64) -> Result<i64, StoreError> {
+fn take_code_numbers(tx: &Sql, agency: i64, year: i16, n: i64) -> Result<i64, StoreError> {
     let last: i64 = tx.query_row(
         "INSERT INTO code_counters (agency_id, year, last) VALUES (?1, ?2, ?3)
          ON CONFLICT (agency_id, year) DO UPDATE SET last = code_counters.last + ?3
          RETURNING last",
-        params![ROOT_AGENCY, year, n],
+        params![agency, year, n],
         |r| r.get(0),
     )?;
     Ok(last - n + 1)
@@ -117,15 +117,27 @@ pub(crate) fn backfill_counters(tx: &Sql) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// The scope's own agency, if it may register there.
+fn writable_agency(tx: &Sql) -> Result<i64, StoreError> {
+    let agency = tx.scope.agency_id();
+    if !tx.scope.may_write(agency) {
+        return Err(StoreError::Forbidden("无权在此登记申请".into()));
+    }
+    Ok(agency)
+}
+
 pub(crate) fn insert(tx: &Sql, n: NewRequest, actor: &str, cal: &Calendar) -> Result<Stored, StoreError> {
+    let agency = writable_agency(tx)?;
     let request = Request::receive(n.channel, n.applicant, n.arrived, n.confirmed)?;
     let year = request.received.year();
-    // 依申请公开 tracking code: year and sequence, e.g. YSQ2024-000042.
-    let seq = take_code_numbers(tx, year, 1)?;
-    let code = crate::agency::code_pattern(tx, ROOT_AGENCY)?.render(year, seq);
+    // 依申请公开 tracking code: the agency's pattern of year and sequence,
+    // e.g. YSQ2024-000042.
+    let seq = take_code_numbers(tx, agency, year, 1)?;
+    let (agency_code, pattern) = crate::agency::code_pattern(tx, agency)?;
+    let code = pattern.render(&agency_code, year, seq);
     let due = derived(&request, cal).due;
     let id: i64 = tx.query_row(
-        "INSERT INTO requests (code, channel, applicant, arrived, confirmed, received, summary, due, applicant_name, contact) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) RETURNING id",
+        "INSERT INTO requests (code, channel, applicant, arrived, confirmed, received, summary, due, applicant_name, contact, agency_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) RETURNING id",
         params![
             code,
             n.channel.key(),
@@ -136,16 +148,18 @@ pub(crate) fn insert(tx: &Sql, n: NewRequest, actor: &str, cal: &Calendar) -> Re
             n.summary,
             due,
             n.applicant_name.trim(),
-            n.contact.trim()
+            n.contact.trim(),
+            agency
         ],
         |r| r.get(0),
     )?;
-    search::index(tx, id, &[&code, n.applicant_name.trim(), n.contact.trim(), &n.summary])?;
+    search::index(tx, id, agency, &[&code, n.applicant_name.trim(), n.contact.trim(), &n.summary])?;
     tx.execute(
-        "INSERT INTO audit (actor, action, request_id, after) VALUES (?1, '登记申请', ?2, ?3)",
-        params![actor, id, format!("{} {} {}", code, n.channel.label(), request.received)],
+        "INSERT INTO audit (actor, action, request_id, after, agency_id) VALUES (?1, '登记申请', ?2, ?3, ?4)",
+        params![actor, id, format!("{} {} {}", code, n.channel.label(), request.received), agency],
     )?;
     Ok(Stored {
+        agency_id: agency,
         code,
         summary: n.summary,
         applicant_name: n.applicant_name.trim().to_string(),
@@ -155,21 +169,24 @@ pub(crate) fn insert(tx: &Sql, n: NewRequest, actor: &str, cal: &Calendar) -> Re
 }
 
 pub(crate) fn load(conn: &Sql, code: &str) -> Result<(i64, Stored), StoreError> {
-    load_row(conn, code, "")
+    load_row(conn, code, "", "agency_id")
 }
 
 /// `load` inside a write: on PostgreSQL the request's row is locked until
 /// commit, so a second clerk waits here and then reads what the first wrote
 /// (SQLite's write transaction holds the whole database already).
 fn load_for_update(tx: &Sql, code: &str) -> Result<(i64, Stored), StoreError> {
-    load_row(tx, code, if tx.is_postgres() { " FOR UPDATE" } else { "" })
+    load_row(tx, code, if tx.is_postgres() { " FOR UPDATE" } else { "" }, "agency_id")
 }
 
-fn load_row(conn: &Sql, code: &str, lock: &str) -> Result<(i64, Stored), StoreError> {
+/// A request the scope reads (any other is not found: its existence is
+/// not told either).
+fn load_row(conn: &Sql, code: &str, lock: &str, agency: &str) -> Result<(i64, Stored), StoreError> {
     let row = conn
         .query_row(
             &format!(
-                "SELECT id, channel, applicant, arrived, confirmed, summary, applicant_name, contact FROM requests WHERE code = ?1{lock}"
+                "SELECT id, channel, applicant, arrived, confirmed, summary, applicant_name, contact, {agency} FROM requests WHERE code = ?1 AND {}{lock}",
+                conn.scope.visible(agency)
             ),
             params![code],
             |r| {
@@ -182,12 +199,13 @@ fn load_row(conn: &Sql, code: &str, lock: &str) -> Result<(i64, Stored), StoreEr
                     r.get::<_, String>(5)?,
                     r.get::<_, String>(6)?,
                     r.get::<_, String>(7)?,
+                    r.get::<_, i64>(8)?,
                 ))
             },
         )
         .optional()?
         .ok_or_else(|| StoreError::NotFound(code.to_string()))?;
-    let (id, channel, applicant, arrived, confirmed, summary, applicant_name, contact) = row;
+    let (id, channel, applicant, arrived, confirmed, summary, applicant_name, contact, agency_id) = row;
     let channel = Channel::from_key(&channel).ok_or_else(|| corrupt("渠道", &channel))?;
     let applicant = ApplicantColumn::from_key(&applicant).ok_or_else(|| corrupt("申请人类型", &applicant))?;
     let confirmed = confirmed.as_deref().map(date).transpose()?;
@@ -217,7 +235,7 @@ fn load_row(conn: &Sql, code: &str, lock: &str) -> Result<(i64, Stored), StoreEr
         // Stored events were lawful when recorded; replay them as they are.
         request.replay(event);
     }
-    Ok((id, Stored { code: code.to_string(), summary, applicant_name, contact, request }))
+    Ok((id, Stored { agency_id, code: code.to_string(), summary, applicant_name, contact, request }))
 }
 
 fn event_from_row(kind: &str, on: Date, row: EventRow) -> Result<Event, StoreError> {
@@ -268,6 +286,9 @@ pub(crate) fn record_in(
     cal: &Calendar,
 ) -> Result<(i64, Stored), StoreError> {
     let (id, mut stored) = load_for_update(tx, code)?;
+    if !tx.scope.may_write(stored.agency_id) {
+        return Err(StoreError::Forbidden("只能查看下级机关的申请，不能修改".into()));
+    }
     if seen.is_some_and(|n| n != stored.request.events().len()) {
         return Err(StoreError::Conflict);
     }
@@ -276,8 +297,8 @@ pub(crate) fn record_in(
     insert_event(tx, id, stored.request.events().len() as i64, &event)?;
     write_derived(tx, id, &derived(&stored.request, cal))?;
     tx.execute(
-        "INSERT INTO audit (actor, action, request_id, before, after) VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![actor, format!("登记事项：{}", event.key()), id, before, describe(&stored, cal)],
+        "INSERT INTO audit (actor, action, request_id, before, after, agency_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![actor, format!("登记事项：{}", event.key()), id, before, describe(&stored, cal), stored.agency_id],
     )?;
     Ok((id, stored))
 }
@@ -369,7 +390,8 @@ pub(crate) fn import(
     actor: &str,
     cal: &Calendar,
 ) -> Result<(), StoreError> {
-    let pattern = crate::agency::code_pattern(tx, ROOT_AGENCY)?;
+    let agency = writable_agency(tx)?;
+    let (agency_code, pattern) = crate::agency::code_pattern(tx, agency)?;
     // Each year's numbers taken at once, then handed out in order.
     let mut per_year: BTreeMap<i16, i64> = BTreeMap::new();
     for r in requests {
@@ -377,8 +399,9 @@ pub(crate) fn import(
     }
     let mut next: BTreeMap<i16, i64> = BTreeMap::new();
     for (year, n) in per_year {
-        next.insert(year, take_code_numbers(tx, year, n)?);
+        next.insert(year, take_code_numbers(tx, agency, year, n)?);
     }
+    let mut grams = Vec::with_capacity(requests.len());
     for r in requests {
         let year = r.received.year();
         let seq = next[&year];
@@ -386,10 +409,10 @@ pub(crate) fn import(
         let d = derived(r, cal);
         // The receipt date is stored as both arrival and receipt: the life
         // was already computed from it.
-        let code = pattern.render(year, seq);
+        let code = pattern.render(&agency_code, year, seq);
         let id: i64 = tx.query_row(
-            "INSERT INTO requests (code, channel, applicant, arrived, confirmed, received, summary, closed_on, outcome, due, state, consult_until, late_days) \
-             VALUES (?1, ?2, ?3, ?4, ?9, ?4, ?5, ?6, ?7, ?8, ?10, ?11, ?12) RETURNING id",
+            "INSERT INTO requests (code, channel, applicant, arrived, confirmed, received, summary, closed_on, outcome, due, state, consult_until, late_days, agency_id) \
+             VALUES (?1, ?2, ?3, ?4, ?9, ?4, ?5, ?6, ?7, ?8, ?10, ?11, ?12, ?13) RETURNING id",
             params![
                 code,
                 r.channel.key(),
@@ -402,18 +425,20 @@ pub(crate) fn import(
                 r.channel.needs_confirmation().then(|| r.received.to_string()),
                 d.state,
                 d.consult_until,
-                d.late_days
+                d.late_days,
+                agency
             ],
             |r| r.get(0),
         )?;
-        search::index(tx, id, &[&code, summary])?;
+        grams.push((id, agency, search::grams(&[&code, summary])));
         for (i, e) in r.events().iter().enumerate() {
             insert_event(tx, id, i as i64 + 1, e)?;
         }
     }
+    search::index_many(tx, &grams)?;
     tx.execute(
-        "INSERT INTO audit (actor, action, after) VALUES (?1, '批量导入', ?2)",
-        params![actor, format!("{} 件申请", requests.len())],
+        "INSERT INTO audit (actor, action, after, agency_id) VALUES (?1, '批量导入', ?2, ?3)",
+        params![actor, format!("{} 件申请", requests.len()), agency],
     )?;
     Ok(())
 }

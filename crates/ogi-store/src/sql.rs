@@ -8,6 +8,7 @@
 //! `query_row`, `query_map`, `params!`, `.optional()`), so that a query reads
 //! as it did when SQLite was the only backend.
 
+use crate::scope::Scope;
 use std::cell::RefCell;
 use std::collections::HashMap;
 
@@ -333,23 +334,55 @@ impl PgConn {
 }
 
 /// Where a statement runs: a SQLite connection (or transaction) or a
-/// PostgreSQL connection (inside a transaction when writing).
+/// PostgreSQL connection (inside a transaction when writing), and whose
+/// data it may see ([`Scope`]: every query over agency data filters by it).
 #[derive(Clone, Copy)]
-pub enum Sql<'c> {
+pub struct Sql<'c> {
+    on: Conn<'c>,
+    pub scope: &'c Scope,
+}
+
+#[derive(Clone, Copy)]
+enum Conn<'c> {
     Lite(&'c rusqlite::Connection),
     Pg(&'c PgConn),
 }
 
 impl<'c> Sql<'c> {
+    pub fn lite(c: &'c rusqlite::Connection, scope: &'c Scope) -> Sql<'c> {
+        Sql { on: Conn::Lite(c), scope }
+    }
+
+    pub fn pg(pg: &'c PgConn, scope: &'c Scope) -> Sql<'c> {
+        Sql { on: Conn::Pg(pg), scope }
+    }
+
+    /// The same connection with another scope (the public side reaching a
+    /// request through its tracking code; migrations).
+    pub fn with_scope<'s>(&self, scope: &'s Scope) -> Sql<'s>
+    where
+        'c: 's,
+    {
+        Sql { on: self.on, scope }
+    }
+
+    /// The SQLite connection underneath, if it is one.
+    pub fn as_sqlite(&self) -> Option<&'c rusqlite::Connection> {
+        match self.on {
+            Conn::Lite(c) => Some(c),
+            Conn::Pg(_) => None,
+        }
+    }
+
     pub fn is_postgres(&self) -> bool {
-        matches!(self, Sql::Pg(_))
+        matches!(self.on, Conn::Pg(_))
     }
 
     pub fn execute<P: Params>(&self, sql: &str, p: P) -> Result<usize> {
         let values = p.values();
-        match self {
-            Sql::Lite(c) => Ok(c.prepare_cached(sql)?.execute(rusqlite::params_from_iter(values.iter()))?),
-            Sql::Pg(pg) => {
+        match self.on {
+            Conn::Lite(c) => Ok(c.prepare_cached(sql)?.execute(rusqlite::params_from_iter(values.iter()))?),
+            Conn::Pg(pg) => {
                 let stmt = pg.statement(sql)?;
                 let refs: Vec<&(dyn ToSql + Sync)> = values.iter().map(|v| v as &(dyn ToSql + Sync)).collect();
                 let n = pg.client.borrow_mut().execute(&stmt, &refs)?;
@@ -394,8 +427,8 @@ impl<'c> Sql<'c> {
     /// Hands each row to `f` until it returns `false` (SQLite then stops
     /// stepping; PostgreSQL has sent them all already).
     fn each_row(&self, sql: &str, values: Vec<Value>, mut f: impl FnMut(Row) -> Result<bool>) -> Result<()> {
-        match self {
-            Sql::Lite(c) => {
+        match self.on {
+            Conn::Lite(c) => {
                 let mut stmt = c.prepare_cached(sql)?;
                 let n = stmt.column_count();
                 let mut rows = stmt.query(rusqlite::params_from_iter(values.iter()))?;
@@ -407,7 +440,7 @@ impl<'c> Sql<'c> {
                 }
                 Ok(())
             }
-            Sql::Pg(pg) => {
+            Conn::Pg(pg) => {
                 let stmt = pg.statement(sql)?;
                 let refs: Vec<&(dyn ToSql + Sync)> = values.iter().map(|v| v as &(dyn ToSql + Sync)).collect();
                 let rows = pg.client.borrow_mut().query(&stmt, &refs)?;

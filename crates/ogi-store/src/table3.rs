@@ -1,5 +1,6 @@
-//! Table 三 of a year as one query over the register: each request counted
-//! by its applicant column and, once closed in the year, its outcome.
+//! Table 三 of a year as one query over the register: each request made to
+//! the scope's own agency counted by its applicant column and, once closed
+//! in the year, its outcome.
 //!
 //! On SQLite the last table computed is kept per connection until the
 //! database changes (the workbench shows it on every load of 工作台; found
@@ -16,6 +17,7 @@ use crate::{corrupt, parse_outcome, Database, StoreError};
 
 /// A computed table 三 and the state of the database it was computed from.
 pub(crate) struct Table3Cache {
+    agency: i64,
     year: i16,
     template: Template,
     /// (`PRAGMA data_version`, `total_changes()`): the first changes when
@@ -27,7 +29,7 @@ pub(crate) struct Table3Cache {
 /// Table 三 from the cache while the database is unchanged, else computed.
 pub(crate) fn cached(db: &Database, year: i16, template: Template) -> Result<BTreeMap<CellKey, Number>, StoreError> {
     let sql = db.sql();
-    let Sql::Lite(conn) = sql else {
+    let Some(conn) = sql.as_sqlite() else {
         return compute(&sql, year, template);
     };
     // Read before computing: a commit in between makes the next call recompute.
@@ -36,12 +38,13 @@ pub(crate) fn cached(db: &Database, year: i16, template: Template) -> Result<BTr
             Ok((r.get(0)?, r.get(1)?))
         })?;
     if let Some(c) = db.table3_cache.borrow().as_ref() {
-        if c.year == year && c.template == template && c.version == version {
+        if c.agency == db.scope.agency_id() && c.year == year && c.template == template && c.version == version {
             return Ok(c.cells.clone());
         }
     }
     let cells = compute(&sql, year, template)?;
-    *db.table3_cache.borrow_mut() = Some(Table3Cache { year, template, version, cells: cells.clone() });
+    let agency = db.scope.agency_id();
+    *db.table3_cache.borrow_mut() = Some(Table3Cache { agency, year, template, version, cells: cells.clone() });
     Ok(cells)
 }
 
@@ -50,7 +53,7 @@ pub(crate) fn compute(sql: &Sql, year: i16, template: Template) -> Result<BTreeM
     let mut counts: BTreeMap<(T3Row, ApplicantColumn), i64> = BTreeMap::new();
     // One pass over the requests that matter for Y: received by its end and
     // not closed before its start (on SQLite from the covering index alone).
-    let index = if sql.is_postgres() { "" } else { "INDEXED BY requests_t3" };
+    let index = if sql.is_postgres() { "" } else { "INDEXED BY requests_agency_t3" };
     let rows = sql.query_map(
         &format!(
             "SELECT applicant, outcome,
@@ -59,10 +62,10 @@ pub(crate) fn compute(sql: &Sql, year: i16, template: Template) -> Result<BTreeM
                     SUM(CASE WHEN closed_on IS NOT NULL AND closed_on <= ?2 THEN 1 ELSE 0 END),
                     SUM(CASE WHEN closed_on IS NULL OR closed_on > ?2 THEN 1 ELSE 0 END)
              FROM requests {index}
-             WHERE received <= ?2 AND (closed_on IS NULL OR closed_on >= ?1)
+             WHERE agency_id = ?3 AND received <= ?2 AND (closed_on IS NULL OR closed_on >= ?1)
              GROUP BY applicant, outcome"
         ),
-        params![start, end],
+        params![start, end, sql.scope.agency_id()],
         |r| {
             Ok((
                 r.get::<_, String>(0)?,

@@ -90,6 +90,8 @@ both!(
     twenty_clerks_answering_one_request_at_once_one_wins,
     twenty_registrations_at_once_get_consecutive_codes,
     agencies_are_imported_as_a_tree,
+    who_sees_what_is_decided_by_the_scope,
+    published_reports_keep_every_version_and_a_batch_rolls_back_whole,
 );
 
 fn new(applicant: ApplicantColumn, arrived: &str) -> NewRequest {
@@ -654,6 +656,109 @@ fn agencies_are_imported_as_a_tree(db: &Fresh) {
     assert!(s.set_code_pattern("nowhere", &pattern, "管理员").is_err());
 }
 
+/// A tree of root → {a → a1, b}: a clerk of `a` reads and changes only
+/// `a`'s register; a supervisor of `a` reads `a` and `a1` and changes only
+/// `a`; nobody reads sideways or upward; the records, accounts, audit and
+/// table 三 follow the same line.
+fn who_sees_what_is_decided_by_the_scope(db: &Fresh) {
+    use ogi_store::{ListFilter, Role, Scope, StoreError};
+    let cal = Calendar::embedded();
+    let mut s = db.open();
+    let csv = "code,name,parent,kind\na,甲局,root,department\nb,乙局,root,department\na1,甲局下属中心,a,other\n";
+    s.import_agencies(csv.as_bytes(), "管理员").unwrap();
+    let id = |s: &Database, code: &str| s.agencies().unwrap().into_iter().find(|a| a.code == code).unwrap().id;
+    let (root, a, b, a1) = (id(&s, "root"), id(&s, "a"), id(&s, "b"), id(&s, "a1"));
+    let mut code_of = std::collections::BTreeMap::new();
+    for (agency, name) in [(root, "root"), (a, "a"), (b, "b"), (a1, "a1")] {
+        s.set_scope(Scope::operator_in(agency));
+        let r = s.create(new(ApplicantColumn::Natural, "2025-03-03"), "登记员", &cal).unwrap();
+        s.set_setting(ogi_store::AGENCY_NAME, &format!("{name}机关"), "管理员").unwrap();
+        code_of.insert(name, r.code);
+    }
+    // Codes of agencies below the root name their agency: never two alike.
+    assert_eq!(code_of["root"], "YSQ2025-000001");
+    assert_eq!(code_of["a"], "a-YSQ2025-000001");
+    s.set_scope(Scope::OPERATOR);
+    let clerk = s.create_user_in(a, "jia", "甲局经办人", Role::Clerk, "h", "管理员").unwrap();
+    let boss = s.create_user_in(a, "jiaboss", "甲局督导员", Role::Supervisor, "h", "管理员").unwrap();
+    let top = s.create_user_in(root, "top", "市政府督导员", Role::Supervisor, "h", "管理员").unwrap();
+    let visible = |s: &Database| -> Vec<String> {
+        let mut v: Vec<String> =
+            s.list(&ListFilter::default(), 0, 100).unwrap().0.into_iter().map(|r| r.code).collect();
+        v.sort();
+        v
+    };
+    let codes = |names: &[&str]| -> Vec<String> {
+        let mut v: Vec<String> = names.iter().map(|n| code_of[n].clone()).collect();
+        v.sort();
+        v
+    };
+    // The clerk: only a.
+    s.set_scope(clerk.scope());
+    assert_eq!(visible(&s), codes(&["a"]));
+    for other in ["root", "b", "a1"] {
+        assert!(matches!(s.get(&code_of[other]), Err(StoreError::NotFound(_))), "{other}");
+        let found = s.list(&ListFilter { text: Some(code_of[other].clone()), ..Default::default() }, 0, 10).unwrap();
+        assert_eq!(found.1, 0, "search finds {other}");
+        assert!(s.audit_for(&code_of[other]).unwrap().is_empty());
+        let e = s.record(&code_of[other], Event::Withdrawn { on: d("2025-03-04") }, "甲", &cal).unwrap_err();
+        assert!(matches!(e, StoreError::NotFound(_)), "{other}: {e}");
+    }
+    assert_eq!(s.export(&ListFilter::default()).unwrap().len(), 1);
+    let audit = s.audit().unwrap();
+    assert!(audit.iter().any(|e| e.code.as_deref() == Some(code_of["a"].as_str())), "a's own lines are there");
+    assert!(audit.iter().all(|e| e.code.as_deref().is_none_or(|c| c == code_of["a"])));
+    assert_eq!(s.setting(ogi_store::AGENCY_NAME).unwrap().as_deref(), Some("a机关"));
+    assert_eq!(s.users().unwrap().iter().map(|u| u.username.as_str()).collect::<Vec<_>>(), ["jia", "jiaboss"]);
+    let t3 = s.table3(2025, Template::Y2021).unwrap();
+    let new_natural = "t3.new.natural".parse::<ogi_vocab::cells::CellKey>().unwrap();
+    assert_eq!(t3[&new_natural].to_string(), "1", "table 三 counts a's own request only");
+    let mine = s.create(new(ApplicantColumn::Natural, "2025-03-05"), "甲", &cal).unwrap();
+    assert_eq!(mine.code, "a-YSQ2025-000002");
+    // A word every agency's requests share: the clerk finds its own two.
+    let words = |s: &Database, text: &str| -> Vec<String> {
+        let mut v: Vec<String> = s
+            .list(&ListFilter { text: Some(text.into()), ..Default::default() }, 0, 100)
+            .unwrap()
+            .0
+            .into_iter()
+            .map(|r| r.code)
+            .collect();
+        v.sort();
+        v
+    };
+    let mut own = codes(&["a"]);
+    own.push(mine.code.clone());
+    own.sort();
+    assert_eq!(words(&s, "项目批复"), own);
+    assert_eq!(words(&s, "张"), own);
+    s.record(&code_of["a"], Event::Withdrawn { on: d("2025-03-04") }, "甲", &cal).unwrap();
+    // a's supervisor: a and a1, writes only a.
+    s.set_scope(boss.scope());
+    let mut want = codes(&["a", "a1"]);
+    want.push(mine.code.clone());
+    want.sort();
+    assert_eq!(visible(&s), want);
+    assert_eq!(words(&s, "项目批复"), want, "a supervisor's search reaches below");
+    assert!(s.get(&code_of["a1"]).is_ok());
+    assert!(matches!(s.get(&code_of["b"]), Err(StoreError::NotFound(_))));
+    assert!(matches!(s.get(&code_of["root"]), Err(StoreError::NotFound(_))));
+    let e = s.record(&code_of["a1"], Event::Withdrawn { on: d("2025-03-04") }, "甲督导", &cal).unwrap_err();
+    assert!(matches!(e, StoreError::Forbidden(_)), "{e}");
+    assert_eq!(s.get(&code_of["a1"]).unwrap().request.events().len(), 0, "nothing written below");
+    // The government's supervisor: everything, writes only its own.
+    s.set_scope(top.scope());
+    assert_eq!(visible(&s).len(), 5);
+    let e = s.record(&code_of["b"], Event::Withdrawn { on: d("2025-03-04") }, "市督导", &cal).unwrap_err();
+    assert!(matches!(e, StoreError::Forbidden(_)), "{e}");
+    s.record(&code_of["root"], Event::Withdrawn { on: d("2025-03-04") }, "市督导", &cal).unwrap();
+    assert_eq!(s.agencies().unwrap().len(), 4);
+    // The public side reads no register at all.
+    s.set_scope(Scope::PUBLIC);
+    assert_eq!(visible(&s).len(), 0);
+    assert!(s.create(new(ApplicantColumn::Natural, "2025-03-05"), "x", &cal).is_err());
+}
+
 /// `ogi migrate`'s copy: an agency's SQLite register, with its requests,
 /// events, audit, accounts, records and agencies, copied into an empty
 /// PostgreSQL database reads back the same, and goes on numbering.
@@ -698,4 +803,96 @@ fn a_sqlite_register_copied_into_postgresql_reads_back_the_same() {
     // A second copy into a database that is no longer empty is refused.
     let again = s.copy_into(&mut pg.open()).unwrap_err();
     assert!(again.to_string().contains("不是空的"), "{again}");
+}
+
+fn published_reports_keep_every_version_and_a_batch_rolls_back_whole(db: &Fresh) {
+    use ogi_store::published::{FileOutcome, NewFile, NewVersion};
+    use ogi_store::{Role, Scope, StoreError};
+    use ogi_vocab::model::Report;
+    use ogi_vocab::Number;
+    let mut s = db.open();
+    let csv = "code,name,parent,kind\na,甲局,root,department\nb,乙局,root,department\n";
+    s.import_agencies(csv.as_bytes(), "管理员").unwrap();
+    let id = |s: &Database, code: &str| s.agencies().unwrap().into_iter().find(|a| a.code == code).unwrap().id;
+    let (a, b) = (id(&s, "a"), id(&s, "b"));
+    let key: ogi_vocab::cells::CellKey = "t3.new.total".parse().unwrap();
+    let report = |n: i64| Report::of_cells(2024, Template::Y2021, [(key, Number::int(n))]);
+    let version = |agency: i64, r: &'static Report, reason: &'static str| NewVersion {
+        agency_id: agency,
+        year: 2024,
+        report: r,
+        source: "甲局2024年报.pdf",
+        received: d("2025-01-20"),
+        errors: 0,
+        warnings: 1,
+        reason,
+        changed: "",
+    };
+    let first: &'static Report = Box::leak(Box::new(report(10)));
+    let fixed: &'static Report = Box::leak(Box::new(report(12)));
+    let refiled: &'static Report = Box::leak(Box::new(report(13)));
+    // The government's supervisor takes in the region's reports.
+    let top = s.create_user_in(ogi_store::ROOT_AGENCY, "top", "督导员", Role::Supervisor, "h", "管理员").unwrap();
+    s.set_scope(top.scope());
+    let batch = s.create_intake_batch(2024, "督导员").unwrap();
+    let file = |outcome, version: Option<NewVersion<'static>>, content: Option<&'static [u8]>| NewFile {
+        name: "x.pdf",
+        sha256: "00",
+        outcome,
+        reason: if outcome == FileOutcome::Failed { "不是报告" } else { "" },
+        printed_agency: "甲局",
+        version,
+        content,
+    };
+    s.add_intake_file(batch, &file(FileOutcome::Attached, Some(version(a, first, "读入")), None), "督导员").unwrap();
+    let failed =
+        s.add_intake_file(batch, &file(FileOutcome::Failed, None, Some(b"%PDF-1.4 broken")), "督导员").unwrap();
+    let value = |s: &Database, agency: i64| -> Vec<String> {
+        s.active_reports(2024)
+            .unwrap()
+            .into_iter()
+            .filter(|v| v.agency_id == agency)
+            .map(|v| format!("v{} {}", v.version, v.report.value(key).unwrap()))
+            .collect()
+    };
+    assert_eq!(value(&s, a), ["v1 10"]);
+    // A reviewer's correction: a new version, active; the old one readable.
+    s.add_report_version(&NewVersion { changed: "t3.new.total：10→12", ..version(a, fixed, "误读更正") }, "审核人")
+        .unwrap();
+    assert_eq!(value(&s, a), ["v2 12"]);
+    let history = s.report_versions(a, 2024).unwrap();
+    assert_eq!(history.len(), 2);
+    assert!(!history[0].active && history[1].active);
+    assert_eq!(history[0].report.value(key), Some(Number::int(10)));
+    assert_eq!((history[1].actor.as_str(), history[1].reason.as_str()), ("审核人", "误读更正"));
+    assert_eq!(history[1].changed, "t3.new.total：10→12");
+    // A second batch brings a republished file; rolling it back restores v2.
+    let second = s.create_intake_batch(2024, "督导员").unwrap();
+    s.add_intake_file(second, &file(FileOutcome::Attached, Some(version(a, refiled, "重新发布")), None), "督导员")
+        .unwrap();
+    assert_eq!(value(&s, a), ["v3 13"]);
+    assert_eq!(s.roll_back_batch(second, "督导员").unwrap(), 1);
+    assert_eq!(value(&s, a), ["v2 12"]);
+    assert_eq!(s.report_versions(a, 2024).unwrap().len(), 2);
+    let e = s.add_intake_file(second, &file(FileOutcome::Failed, None, None), "督导员").unwrap_err();
+    assert!(matches!(e, StoreError::Invalid(_)), "a rolled-back batch takes nothing: {e}");
+    // The batch list counts each outcome; a failed file keeps its bytes for a retry.
+    let batches = s.intake_batches().unwrap();
+    assert_eq!((batches[0].files, batches[0].attached, batches[0].failed), (2, 1, 1));
+    assert!(batches[1].rolled_back.is_some());
+    let files = s.intake_files(batch).unwrap();
+    assert_eq!(files[1].content.as_deref(), Some(&b"%PDF-1.4 broken"[..]));
+    s.retry_intake_file(failed, &file(FileOutcome::Attached, Some(version(b, first, "重试读入")), None), "督导员")
+        .unwrap();
+    assert_eq!(value(&s, b), ["v1 10"]);
+    assert_eq!(s.intake_files(batch).unwrap()[1].outcome, FileOutcome::Attached);
+    // A clerk of b sees b's report only and cannot file one for a.
+    s.set_scope(Scope::OPERATOR);
+    let clerk = s.create_user_in(b, "yi", "乙局经办人", Role::Clerk, "h", "管理员").unwrap();
+    s.set_scope(clerk.scope());
+    assert_eq!(s.active_reports(2024).unwrap().iter().map(|v| v.agency_id).collect::<Vec<_>>(), [b]);
+    assert!(s.report_versions(a, 2024).is_err());
+    let e = s.add_report_version(&version(a, fixed, "越权"), "乙").unwrap_err();
+    assert!(matches!(e, StoreError::Forbidden(_)), "{e}");
+    assert!(s.intake_batches().unwrap().is_empty(), "the batches are the government's");
 }

@@ -9,6 +9,10 @@
 //! `OGI_LOAD_DB=postgres://…` runs on that PostgreSQL database, and
 //! `OGI_LOAD_DB=postgres` on a fresh one on the server of
 //! `OGI_TEST_POSTGRES_URL` (dropped afterwards).
+//!
+//! A shared deployment: `OGI_LOAD_AGENCIES=2000 OGI_LOAD_N=500` makes 2,000
+//! agencies under one government with 500 requests each, and the 50 clients
+//! are clerks of 50 different agencies (each sees its own register).
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -30,7 +34,8 @@ fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
 
 #[tokio::main]
 async fn main() {
-    let n: usize = env_or("OGI_LOAD_N", 100_000);
+    let agencies: usize = env_or("OGI_LOAD_AGENCIES", 0);
+    let n: usize = env_or("OGI_LOAD_N", if agencies > 0 { 500 } else { 100_000 });
     let secs: u64 = env_or("OGI_LOAD_SECS", 10);
     let kept = std::env::var("OGI_LOAD_DB").ok();
     let dir = std::env::temp_dir().join(format!("ogi-load-{}", std::process::id()));
@@ -57,29 +62,64 @@ async fn main() {
     let started = Instant::now();
     let cal = Calendar::embedded();
     let today = Date::constant(2025, 11, 20);
-    let token = ogi_web::auth::random_token();
+    // One clerk per client (one agency each in a shared deployment).
+    let clerks = if agencies > 0 { CLIENTS } else { 1 };
+    let tokens: Vec<String> = (0..clerks).map(|_| ogi_web::auth::random_token()).collect();
     // Off the async workers: the PostgreSQL client blocks.
-    let (at, session) = (db.clone(), token.clone());
+    let (at, sessions) = (db.clone(), tokens.clone());
     let total = tokio::task::spawn_blocking(move || {
-        let (db, token) = (at, session);
+        let db = at;
         let mut store = Database::connect(&db).expect("open the register");
+        let first = Date::constant(2024, 1, 2);
+        let span = cal.workdays_between(first, today).expect("the calendar covers 2024–2025");
+        let mut clerk_agencies = vec![ogi_store::ROOT_AGENCY];
         if store.user_count().expect("users") == 0 {
-            let first = Date::constant(2024, 1, 2);
-            let span = cal.workdays_between(first, today).expect("the calendar covers 2024–2025");
-            let requests = ogi_rules::sim::requests(&cal, 20_251_120, n, first, span);
-            store.import_requests(&requests, "模拟申请：请公开某项目的审批材料", "load", &cal).expect("import");
-            store.set_setting(ogi_store::AGENCY_NAME, "某市数据局", "load").expect("agency");
-            store.create_user("clerk", "王经办", Role::Clerk, "!", "load").expect("user");
+            if agencies == 0 {
+                let requests = ogi_rules::sim::requests(&cal, 20_251_120, n, first, span);
+                store.import_requests(&requests, "模拟申请：请公开某项目的审批材料", "load", &cal).expect("import");
+                store.set_setting(ogi_store::AGENCY_NAME, "某市数据局", "load").expect("agency");
+                store.create_user("clerk0", "王经办", Role::Clerk, "!", "load").expect("user");
+            } else {
+                let mut csv = String::from("code,name,parent,kind\n");
+                for i in 0..agencies {
+                    csv.push_str(&format!("d{i:04},模拟机关{i:04},root,department\n"));
+                }
+                store.import_agencies(csv.as_bytes(), "load").expect("agencies");
+                let ids: Vec<i64> =
+                    store.agencies().expect("tree").into_iter().filter(|a| a.depth == 1).map(|a| a.id).collect();
+                // One transaction for the whole region (see `import_registers`).
+                let registers = ids.iter().enumerate().map(|(i, id)| {
+                    if i % 200 == 199 {
+                        println!("  已生成 {} 个机关（{:.0} s）", i + 1, started.elapsed().as_secs_f64());
+                    }
+                    (*id, ogi_rules::sim::requests(&cal, 20_251_120 + i as u64, n, first, span))
+                });
+                store
+                    .import_registers(registers, "模拟申请：请公开某项目的审批材料", "load", &cal, 4096)
+                    .expect("import");
+                clerk_agencies = (0..CLIENTS).map(|c| ids[c * ids.len() / CLIENTS]).collect();
+                for (c, agency) in clerk_agencies.iter().enumerate() {
+                    store
+                        .create_user_in(*agency, &format!("clerk{c}"), "经办人", Role::Clerk, "!", "load")
+                        .expect("user");
+                }
+            }
         }
-        let user = store.login_user("clerk").expect("user").expect("the clerk").0;
         let expires = 4_102_444_800; // 2100-01-01: outlives the run
-        store.create_session(&ogi_web::auth::token_hash(&token), user.id, "csrf", expires).expect("session");
+        for (c, token) in sessions.iter().enumerate() {
+            let user = store.login_user(&format!("clerk{c}")).expect("user").expect("the clerk").0;
+            store.create_session(&ogi_web::auth::token_hash(token), user.id, "csrf", expires).expect("session");
+        }
         let total = store.list(&Default::default(), 0, 1).expect("count").1;
         total
     })
     .await
     .expect("prepare");
-    println!("登记簿（{db}）：{total} 件模拟申请，今天 {today}，准备用时 {:.1} s", started.elapsed().as_secs_f64());
+    let shape = if agencies > 0 { format!("{agencies} 个机关 × {n} 件，") } else { String::new() };
+    println!(
+        "登记簿（{db}）：{shape}共 {total} 件模拟申请，今天 {today}，准备用时 {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
 
     let at = db.clone();
     let state = tokio::task::spawn_blocking(move || AppState::open(&at, Some(today)))
@@ -92,7 +132,14 @@ async fn main() {
     tokio::spawn(async move {
         let _ = axum::serve(listener, app).await;
     });
-    let cookie = format!("{}={token}", ogi_web::auth::SESSION_COOKIE);
+    let cookies: Vec<String> = tokens.iter().map(|t| format!("{}={t}", ogi_web::auth::SESSION_COOKIE)).collect();
+    // An agency's register is 500 requests: its deep page is page 20, and its
+    // codes begin with the agency's code.
+    let (mid, deep, code) = if agencies > 0 {
+        ("/requests?page=10", "/requests?page=20", "/requests?q=审批材料")
+    } else {
+        ("/requests?page=40", "/requests?page=1500", "/requests?q=YSQ2025-00012")
+    };
 
     let scenarios: [(&str, &[&str]); 3] = [
         ("工作台 GET /", &["/"]),
@@ -103,9 +150,9 @@ async fn main() {
                 "/requests?state=open",
                 "/requests?state=not_closed&applicant=commercial",
                 "/requests?channel=online&outcome=denied&from=2025-01-01&to=2025-06-30",
-                "/requests?page=40",
-                "/requests?page=1500",
-                "/requests?q=YSQ2025-00012",
+                mid,
+                deep,
+                code,
             ],
         ),
     ];
@@ -117,8 +164,8 @@ async fn main() {
             continue;
         }
         // Warm the caches (SQLite pages, read connections) before measuring.
-        run(addr, &cookie, paths, Duration::from_secs(1)).await;
-        let result = run(addr, &cookie, paths, Duration::from_secs(secs)).await;
+        run(addr, &cookies, paths, Duration::from_secs(1)).await;
+        let result = run(addr, &cookies, paths, Duration::from_secs(secs)).await;
         result.print(name);
     }
     if kept.is_none() {
@@ -175,12 +222,12 @@ fn line(label: &str, latencies: &[Duration], elapsed: Duration) {
 }
 
 /// `CLIENTS` clients, each cycling through `paths` on one connection, for `length`.
-async fn run(addr: SocketAddr, cookie: &str, paths: &[&str], length: Duration) -> Outcome {
+async fn run(addr: SocketAddr, cookies: &[String], paths: &[&str], length: Duration) -> Outcome {
     let start = Instant::now();
     let deadline = start + length;
     let mut tasks = Vec::new();
     for i in 0..CLIENTS {
-        let cookie = cookie.to_string();
+        let cookie = cookies[i % cookies.len()].clone();
         let paths: Vec<String> = paths.iter().map(|p| p.to_string()).collect();
         tasks.push(tokio::spawn(async move {
             let mut out = Outcome::default();

@@ -328,7 +328,7 @@ fn ok_json(status: StatusCode, v: Value) -> Response {
 // ---- handlers ----
 
 /// `GET /api/requests`: the register with the page's filters, paged.
-async fn list(State(state): State<AppState>, _session: Session, RawQuery(raw): RawQuery) -> ApiResult {
+async fn list(State(state): State<AppState>, session: Session, RawQuery(raw): RawQuery) -> ApiResult {
     let pairs: Vec<(String, String)> = serde_urlencoded::from_str(raw.as_deref().unwrap_or_default())
         .map_err(|_| ApiError::new(StatusCode::BAD_REQUEST, "查询字符串无法解析"))?;
     let mut query = ogi_store::export::FilterInput::default();
@@ -370,7 +370,7 @@ async fn list(State(state): State<AppState>, _session: Session, RawQuery(raw): R
         _ => return Err(ApiError::fields(StatusCode::BAD_REQUEST, "查询条件有误，请按 fields 修改", errors)),
     };
     let offset = (page - 1).saturating_mul(per_page);
-    let (rows, total) = state.read(move |s| s.list(&filter, offset, per_page)).await?;
+    let (rows, total) = state.read_as(&session, move |s| s.list(&filter, offset, per_page)).await?;
     let cal = state.cal();
     Ok(ok_json(
         StatusCode::OK,
@@ -390,7 +390,7 @@ async fn create(State(state): State<AppState>, session: Session, JsonObject(body
     let new = checked(new, &mut errors)?;
     let actor = session.user.username.clone();
     let st = state.clone();
-    let stored = state.write(move |s| s.create(new, &actor, &st.cal())).await?;
+    let stored = state.write_as(&session, move |s| s.create(new, &actor, &st.cal())).await?;
     let mut resp = ok_json(StatusCode::CREATED, request_json(&stored, &state.cal()));
     if let Ok(v) = HeaderValue::from_str(&format!("/api/requests/{}", stored.code)) {
         resp.headers_mut().insert(header::LOCATION, v);
@@ -454,8 +454,8 @@ fn checked<T>(checked: Result<T, input::FieldErrors>, errors: &mut BTreeMap<Stri
 }
 
 /// `GET /api/requests/{code}`.
-async fn detail(State(state): State<AppState>, _session: Session, Path(code): Path<String>) -> ApiResult {
-    let stored = state.read(move |s| s.get(&code)).await?;
+async fn detail(State(state): State<AppState>, session: Session, Path(code): Path<String>) -> ApiResult {
+    let stored = state.read_as(&session, move |s| s.get(&code)).await?;
     Ok(ok_json(StatusCode::OK, request_json(&stored, &state.cal())))
 }
 
@@ -478,12 +478,12 @@ async fn add_event(
     let seen = input::version(&typed);
     let actor = session.user.username.clone();
     let st = state.clone();
-    let stored = state.write(move |s| s.record_seen(&code, seen, event, &actor, &st.cal())).await?;
+    let stored = state.write_as(&session, move |s| s.record_seen(&code, seen, event, &actor, &st.cal())).await?;
     Ok(ok_json(StatusCode::OK, request_json(&stored, &state.cal())))
 }
 
 /// `GET /api/reports/{year}`: the year's report drafted from the records, and what the checker says of it.
-async fn report(State(state): State<AppState>, _session: Session, Path(year): Path<String>) -> ApiResult {
+async fn report(State(state): State<AppState>, session: Session, Path(year): Path<String>) -> ApiResult {
     let year: i16 = year
         .parse()
         .ok()
@@ -497,7 +497,7 @@ async fn report(State(state): State<AppState>, _session: Session, Path(year): Pa
         return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, format!("{year} 年尚未开始，不能生成年度报告")));
     }
     let (records, previous) = state
-        .read(move |s| {
+        .read_as(&session, move |s| {
             let previous = if year > ogi_rules::annual::FIRST_YEAR { Some(s.annual_records(year - 1)?) } else { None };
             Ok((s.annual_records(year)?, previous))
         })

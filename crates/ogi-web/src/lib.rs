@@ -118,6 +118,7 @@ pub fn routes() -> Router<AppState> {
         .merge(pages::account::routes())
         .merge(pages::annual::routes())
         .merge(pages::admin::routes())
+        .merge(pages::agencies::routes())
         .merge(pages::calendar::routes())
         .route("/static/style.css", get(style))
         .route("/healthz", get(|| async { "ok" }))

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use ogi_rules::{Calendar, Date};
-use ogi_store::{Database, Location, StoreError};
+use ogi_store::{Database, Location, Scope, StoreError};
 
 use crate::view::Templates;
 
@@ -136,8 +136,37 @@ impl AppState {
         self.today.unwrap_or_else(ogi_rules::china_today)
     }
 
-    /// Runs `f` with a read connection, off the async workers.
+    /// Runs `f` with a read connection in the public side's scope (no
+    /// agency's register: sign-in, the portal's secrets), off the async workers.
     pub async fn read<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Database) -> Result<T, StoreError> + Send + 'static,
+    {
+        self.read_in(Scope::PUBLIC, f).await
+    }
+
+    /// `read` as the signed-in user: their agency, and below for a supervisor.
+    pub async fn read_as<T, F>(&self, session: &crate::auth::Session, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Database) -> Result<T, StoreError> + Send + 'static,
+    {
+        self.read_in(session.user.scope(), f).await
+    }
+
+    /// `write` as the signed-in user.
+    pub async fn write_as<T, F>(&self, session: &crate::auth::Session, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Database) -> Result<T, StoreError> + Send + 'static,
+    {
+        self.write_in(session.user.scope(), f).await
+    }
+
+    /// Runs `f` with a read connection in `scope` (every checkout sets it:
+    /// no connection carries one request's scope into the next).
+    pub async fn read_in<T, F>(&self, scope: Scope, f: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
         F: FnOnce(&Database) -> Result<T, StoreError> + Send + 'static,
@@ -148,7 +177,8 @@ impl AppState {
         let _permit = self.db.gate.acquire().await.map_err(|_| StoreError::Corrupt("内部错误".into()))?;
         let state = self.clone();
         tokio::task::spawn_blocking(move || {
-            let conn = state.db.take()?;
+            let mut conn = state.db.take()?;
+            conn.set_scope(scope);
             let out = f(&conn);
             state.db.give_back(conn);
             out
@@ -157,10 +187,19 @@ impl AppState {
         .unwrap_or_else(|_| Err(StoreError::Corrupt("内部错误".into())))
     }
 
-    /// Runs `f` with a write connection, off the async workers: on SQLite
-    /// the one writer (SQLite has one writer at a time anyway), on
-    /// PostgreSQL any pooled connection (rows are locked, not the database).
+    /// Runs `f` with a write connection in the public side's scope.
     pub async fn write<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Database) -> Result<T, StoreError> + Send + 'static,
+    {
+        self.write_in(Scope::PUBLIC, f).await
+    }
+
+    /// Runs `f` with a write connection in `scope`, off the async workers:
+    /// on SQLite the one writer (SQLite has one writer at a time anyway), on
+    /// PostgreSQL any pooled connection (rows are locked, not the database).
+    pub async fn write_in<T, F>(&self, scope: Scope, f: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
         F: FnOnce(&mut Database) -> Result<T, StoreError> + Send + 'static,
@@ -170,6 +209,7 @@ impl AppState {
             return tokio::task::spawn_blocking(move || {
                 let writer = state.db.writer.as_ref().expect("a SQLite writer");
                 let mut conn = writer.lock().unwrap_or_else(|p| p.into_inner());
+                conn.set_scope(scope);
                 f(&mut conn)
             })
             .await
@@ -178,6 +218,7 @@ impl AppState {
         let _permit = self.db.gate.acquire().await.map_err(|_| StoreError::Corrupt("内部错误".into()))?;
         tokio::task::spawn_blocking(move || {
             let mut conn = state.db.take()?;
+            conn.set_scope(scope);
             let out = f(&mut conn);
             state.db.give_back(conn);
             out

@@ -28,6 +28,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("check.html", include_str!("../templates/check.html")),
     ("check_macros.html", include_str!("../templates/check_macros.html")),
     ("admin.html", include_str!("../templates/admin.html")),
+    ("agencies.html", include_str!("../templates/agencies.html")),
     ("apply.html", include_str!("../templates/apply.html")),
     ("track.html", include_str!("../templates/track.html")),
     ("online.html", include_str!("../templates/online.html")),
@@ -78,6 +79,8 @@ pub struct UserView {
     pub role_label: &'static str,
     pub may_decide: bool,
     pub may_administer: bool,
+    /// The user's agency (shown beside their name).
+    pub agency: String,
 }
 
 impl<'a> Chrome<'a> {
@@ -93,6 +96,7 @@ impl<'a> Chrome<'a> {
                 role_label: u.role.label(),
                 may_decide: u.role.may_decide(),
                 may_administer: u.role.may_administer(),
+                agency: u.agency_name.clone(),
             }),
             csrf: session.csrf.clone(),
         }
@@ -143,6 +147,7 @@ impl From<StoreError> for AppError {
             StoreError::Invalid(m) => AppError::BadRequest(m),
             StoreError::Duplicate(_) => AppError::BadRequest(e.to_string()),
             StoreError::Conflict => AppError::Conflict,
+            StoreError::Forbidden(m) => AppError::Forbidden(m),
             StoreError::Unavailable(m) => AppError::Unavailable(m),
             StoreError::Db(m) | StoreError::Corrupt(m) | StoreError::BadLocation(m) => AppError::Internal(m),
             e @ StoreError::NewerSchema { .. } => AppError::Internal(e.to_string()),

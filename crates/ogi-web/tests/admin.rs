@@ -24,7 +24,7 @@ async fn only_administrators_reach_the_admin_pages() {
         )
         .await;
     assert_eq!(r.status, 403);
-    assert!(server.state.read(|s| s.login_user("x")).await.unwrap().is_none());
+    assert!(server.state.read_in(ogi_store::Scope::OPERATOR, |s| s.login_user("x")).await.unwrap().is_none());
     // The menu does not offer it.
     assert!(!clerk.get("/").await.text().contains("href=\"/admin\""));
 }
@@ -45,7 +45,7 @@ async fn users_are_created_with_a_long_enough_password() {
     assert_eq!(short.status, 400);
     let t = short.text();
     assert!(t.contains("密码至少 10 位") && t.contains("class=\"field-error\"") && t.contains("value=\"wang\""), "{t}");
-    assert!(server.state.read(|s| s.login_user("wang")).await.unwrap().is_none());
+    assert!(server.state.read_in(ogi_store::Scope::OPERATOR, |s| s.login_user("wang")).await.unwrap().is_none());
     let bad_role = admin
         .submit(
             "/admin/users",
@@ -61,7 +61,7 @@ async fn users_are_created_with_a_long_enough_password() {
         )
         .await;
     assert_eq!(ok.status, 303, "{}", ok.text());
-    let (user, _) = server.state.read(|s| s.login_user("wang")).await.unwrap().unwrap();
+    let (user, _) = server.state.read_in(ogi_store::Scope::OPERATOR, |s| s.login_user("wang")).await.unwrap().unwrap();
     assert_eq!((user.role, user.active, user.display_name.as_str()), (Role::Head, true, "王五"));
     // The new user logs in with that password.
     let mut c = server.client();
@@ -86,7 +86,7 @@ async fn users_are_created_with_a_long_enough_password() {
     let id = user.id.to_string();
     let r = admin.submit("/admin/users/update", &[("id", &id), ("role", "clerk")]).await;
     assert_eq!(r.status, 303);
-    let (user, _) = server.state.read(|s| s.login_user("wang")).await.unwrap().unwrap();
+    let (user, _) = server.state.read_in(ogi_store::Scope::OPERATOR, |s| s.login_user("wang")).await.unwrap().unwrap();
     assert_eq!((user.role, user.active), (Role::Clerk, false));
     admin.get("/admin").await;
     let r = admin.submit("/admin/users/password", &[("id", &id), ("password", "123")]).await;
@@ -100,7 +100,7 @@ async fn users_are_created_with_a_long_enough_password() {
 async fn the_last_administrator_cannot_be_disabled() {
     let server = common::start("admin-last", None).await;
     let mut admin = server.login("root", Role::Admin).await;
-    let (me, _) = server.state.read(|s| s.login_user("root")).await.unwrap().unwrap();
+    let (me, _) = server.state.read_in(ogi_store::Scope::OPERATOR, |s| s.login_user("root")).await.unwrap().unwrap();
     admin.get("/admin").await;
     let r = admin.submit("/admin/users/update", &[("id", &me.id.to_string()), ("role", "admin")]).await;
     assert_eq!(r.status, 400);
@@ -108,7 +108,7 @@ async fn the_last_administrator_cannot_be_disabled() {
     let r =
         admin.submit("/admin/users/update", &[("id", &me.id.to_string()), ("role", "clerk"), ("active", "1")]).await;
     assert_eq!(r.status, 400);
-    let (me, _) = server.state.read(|s| s.login_user("root")).await.unwrap().unwrap();
+    let (me, _) = server.state.read_in(ogi_store::Scope::OPERATOR, |s| s.login_user("root")).await.unwrap().unwrap();
     assert_eq!((me.role, me.active), (Role::Admin, true));
     assert_eq!(admin.get("/admin").await.status, 200, "still an administrator");
 }
@@ -128,13 +128,16 @@ async fn agency_settings_and_api_tokens() {
     assert_eq!(r.status, 303);
     let s = server
         .state
-        .read(|s| Ok((s.setting(AGENCY_NAME)?, s.setting("agency.address")?, s.setting("agency.phone")?)))
+        .read_in(ogi_store::Scope::OPERATOR, |s| {
+            Ok((s.setting(AGENCY_NAME)?, s.setting("agency.address")?, s.setting("agency.phone")?))
+        })
         .await
         .unwrap();
     assert_eq!(s, (Some("某市数据局".into()), Some("某市某路 1 号".into()), Some("0000-1234567".into())));
     assert!(admin.get("/admin").await.text().contains("value=\"某市某路 1 号\""));
 
-    let (clerk, _) = server.state.read(|s| s.login_user("clerk")).await.unwrap().unwrap();
+    let (clerk, _) =
+        server.state.read_in(ogi_store::Scope::OPERATOR, |s| s.login_user("clerk")).await.unwrap().unwrap();
     let r = admin.submit("/admin/tokens", &[("id", &clerk.id.to_string()), ("name", "")]).await;
     assert_eq!(r.status, 400);
     assert!(r.text().contains("请填写令牌用途"));
@@ -146,12 +149,12 @@ async fn agency_settings_and_api_tokens() {
     let token = &t[at..at + t[at..].find('<').unwrap()];
     assert_eq!(token.len(), 64);
     let hash = ogi_web::auth::token_hash(token);
-    let user = server.state.read(move |s| s.api_user(&hash)).await.unwrap();
+    let user = server.state.read_in(ogi_store::Scope::OPERATOR, move |s| s.api_user(&hash)).await.unwrap();
     assert_eq!(user.map(|u| u.username), Some("clerk".into()));
     // Shown once: the page afterwards does not have it.
     assert!(!admin.get("/admin").await.text().contains(token));
     // A platform's token never carries an administrator's powers.
-    let (root, _) = server.state.read(|s| s.login_user("root")).await.unwrap().unwrap();
+    let (root, _) = server.state.read_in(ogi_store::Scope::OPERATOR, |s| s.login_user("root")).await.unwrap().unwrap();
     let r = admin.submit("/admin/tokens", &[("id", &root.id.to_string()), ("name", "门户网站对接")]).await;
     assert_eq!(r.status, 400);
     assert!(r.text().contains("不能为管理员签发接口令牌"));
@@ -162,7 +165,7 @@ async fn administrators_end_sessions_and_issue_list_and_revoke_scoped_expiring_t
     let server = common::start("admin-security", None).await;
     let mut admin = server.login("root", Role::Admin).await;
     let mut clerk = server.login("clerk", Role::Clerk).await;
-    let (user, _) = server.state.read(|s| s.login_user("clerk")).await.unwrap().unwrap();
+    let (user, _) = server.state.read_in(ogi_store::Scope::OPERATOR, |s| s.login_user("clerk")).await.unwrap().unwrap();
     let id = user.id.to_string();
     let page = admin.get("/admin").await.text();
     assert!(page.contains("在线登录 1 处"), "{page}");
@@ -190,7 +193,7 @@ async fn administrators_end_sessions_and_issue_list_and_revoke_scoped_expiring_t
     assert!(t.contains("只读，有效至"), "{t}");
     let at = t.find("<code id=\"token-value\">").unwrap() + "<code id=\"token-value\">".len();
     let token = t[at..at + t[at..].find('<').unwrap()].to_string();
-    let stored = server.state.read(|s| s.api_tokens()).await.unwrap();
+    let stored = server.state.read_in(ogi_store::Scope::OPERATOR, |s| s.api_tokens()).await.unwrap();
     assert_eq!(stored.len(), 1);
     let (tid, expires, created) = (stored[0].id, stored[0].expires, stored[0].created);
     assert_eq!(stored[0].scope, ogi_store::TokenScope::Read);
@@ -211,7 +214,7 @@ async fn administrators_end_sessions_and_issue_list_and_revoke_scoped_expiring_t
     // Revoked: refused from then on.
     assert_eq!(admin.submit("/admin/tokens/revoke", &[("id", &tid.to_string())]).await.status, 303);
     assert_eq!(platform.send("GET", "/api/requests", &[("Authorization", &auth)], Vec::new()).await.status, 401);
-    let audit = server.state.read(|s| s.audit()).await.unwrap();
+    let audit = server.state.read_in(ogi_store::Scope::OPERATOR, |s| s.audit()).await.unwrap();
     for action in ["注销用户 clerk 的全部会话", "为用户 clerk 签发接口令牌", "撤销用户 clerk 的接口令牌"]
     {
         assert!(audit.iter().any(|e| e.action == action && e.actor == "root"), "{action}: {audit:?}");

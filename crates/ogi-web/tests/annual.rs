@@ -34,7 +34,7 @@ async fn register(name: &str) -> common::Server {
     common::fill(&server, 2025, 300, 5).await;
     server
         .state
-        .write(|s| {
+        .write_in(ogi_store::Scope::OPERATOR, |s| {
             s.set_setting(AGENCY_NAME, AGENCY, "test")?;
             let d = |t: &str| t.parse().unwrap();
             for (kind, issued, repealed) in [
@@ -78,7 +78,7 @@ async fn register(name: &str) -> common::Server {
 }
 
 async fn expected(server: &common::Server, year: i16) -> Report {
-    let records = server.state.read(move |s| s.annual_records(year)).await.unwrap();
+    let records = server.state.read_in(ogi_store::Scope::OPERATOR, move |s| s.annual_records(year)).await.unwrap();
     annual::draft(&records).unwrap()
 }
 
@@ -186,13 +186,18 @@ async fn edited_texts_take_the_years_figures_and_unknown_placeholders_are_refuse
     let t = refused.text();
     assert!(t.contains("占位符 {收到申请} 不存在") && t.contains("class=\"field-error\""), "{t}");
     assert!(t.contains("收到申请{收到申请}件</textarea>"), "the typed text is kept: {t}");
-    let texts = server.state.read(|s| s.texts(2025)).await.unwrap();
+    let texts = server.state.read_in(ogi_store::Scope::OPERATOR, |s| s.texts(2025)).await.unwrap();
     assert_eq!(texts.get(&EditableSection::Overview).unwrap(), "本机关全年收到申请{新收申请}件，一一依法答复。");
     // An unclosed brace likewise.
     let unclosed =
         c.submit("/annual/texts", &[("year", "2025"), ("section", "problems"), ("text", "问题{新收申请")]).await;
     assert_eq!(unclosed.status, 400);
-    assert!(!server.state.read(|s| s.texts(2025)).await.unwrap().contains_key(&EditableSection::Problems));
+    assert!(!server
+        .state
+        .read_in(ogi_store::Scope::OPERATOR, |s| s.texts(2025))
+        .await
+        .unwrap()
+        .contains_key(&EditableSection::Problems));
 }
 
 #[tokio::test]
@@ -225,7 +230,7 @@ async fn the_records_forms_change_the_tables_and_mark_bad_input() {
     assert!(records.contains("关于加强档案管理的通知") && records.contains("某数发〔2025〕3号"));
 
     // A bad date: the form back with the field marked, nothing saved.
-    let count = || async { server.state.read(|s| s.documents()).await.unwrap().len() };
+    let count = || async { server.state.read_in(ogi_store::Scope::OPERATOR, |s| s.documents()).await.unwrap().len() };
     let n = count().await;
     let bad = c
         .submit(
@@ -256,7 +261,7 @@ async fn the_records_forms_change_the_tables_and_mark_bad_input() {
     assert_eq!(count().await, n);
 
     // Repealing a document: the store's refusal (already repealed) is the form's error.
-    let docs = server.state.read(|s| s.documents()).await.unwrap();
+    let docs = server.state.read_in(ogi_store::Scope::OPERATOR, |s| s.documents()).await.unwrap();
     let (repealed_id, _) = docs.iter().find(|(_, d)| d.repealed.is_some()).unwrap();
     let again = c
         .submit("/annual/records/repeal", &[("year", "2025"), ("id", &repealed_id.to_string()), ("on", "2025-12-01")])
@@ -283,7 +288,7 @@ async fn the_records_forms_change_the_tables_and_mark_bad_input() {
         .await;
     assert_eq!(neg.status, 400);
     assert!(neg.text().contains("应为不小于 0 的整数") && neg.text().contains("金额不能为负数"));
-    let stored = server.state.read(|s| s.art20(2025)).await.unwrap().unwrap();
+    let stored = server.state.read_in(ogi_store::Scope::OPERATOR, |s| s.art20(2025)).await.unwrap().unwrap();
     assert_eq!(stored.licensing, 130);
 
     // A case, then its decision, move table 四.
@@ -293,7 +298,7 @@ async fn the_records_forms_change_the_tables_and_mark_bad_input() {
     assert_eq!(case.status, 303, "{}", case.text());
     let page = c.get("/annual?year=2025").await.text();
     assert_eq!(cell(&page, "t4.suit_after_review.pending").as_deref(), Some("1"));
-    let cases = server.state.read(|s| s.cases()).await.unwrap();
+    let cases = server.state.read_in(ogi_store::Scope::OPERATOR, |s| s.cases()).await.unwrap();
     let (id, _) = cases.iter().find(|(_, c)| c.kind == CaseKind::SuitAfterReview).unwrap();
     let early = c
         .submit(

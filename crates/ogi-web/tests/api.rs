@@ -21,7 +21,7 @@ async fn token_for(server: &Server, username: &str, role: Role) -> (String, i64)
     let name = username.to_string();
     let id = server
         .state
-        .write(move |s| {
+        .write_in(ogi_store::Scope::OPERATOR, move |s| {
             let u = s.create_user(&name, &format!("{name}的姓名"), role, "!", "test")?;
             s.create_api_token(&hash, u.id, "政务服务平台", "test")?;
             Ok(u.id)
@@ -173,7 +173,10 @@ async fn the_openapi_document_describes_exactly_the_routes() {
     let paths = routed_paths(&server);
     assert!(paths.contains("/api/openapi.json"), "the router's table was not read: {paths:?}");
     let mut api = Api::new(&server, "clerk", Role::Clerk).await;
-    let code = server.state.read(|s| s.list(&Default::default(), 0, 1)).await.unwrap().0[0].code.clone();
+    let code = server.state.read_in(ogi_store::Scope::OPERATOR, |s| s.list(&Default::default(), 0, 1)).await.unwrap().0
+        [0]
+    .code
+    .clone();
     let mut routed = BTreeSet::new();
     for path in &paths {
         let concrete = path.replace("{code}", &code).replace("{year}", "2024");
@@ -212,10 +215,17 @@ async fn no_or_wrong_credentials_get_401_json_and_a_disabled_users_token_stops_w
     let ok = platform.get("/api/requests").await;
     assert_eq!(ok.status, 200, "{}", ok.text());
     // An administrator disables the user: the token is refused at once.
-    server.state.write(move |s| s.update_user(id, Role::Clerk, false, "admin")).await.unwrap();
+    server
+        .state
+        .write_in(ogi_store::Scope::OPERATOR, move |s| s.update_user(id, Role::Clerk, false, "admin"))
+        .await
+        .unwrap();
     json_error(&platform.get("/api/requests").await, 401);
     json_error(&platform.post("/api/requests", &new_request()).await, 401);
-    assert_eq!(server.state.read(|s| s.list(&Default::default(), 0, 1)).await.unwrap().1, 0);
+    assert_eq!(
+        server.state.read_in(ogi_store::Scope::OPERATOR, |s| s.list(&Default::default(), 0, 1)).await.unwrap().1,
+        0
+    );
 }
 
 #[tokio::test]
@@ -231,7 +241,10 @@ async fn a_browser_session_reads_freely_but_writes_only_with_its_csrf_token() {
     assert!(json_error(&r, 403)["error"].as_str().unwrap().contains("X-CSRF-Token"));
     let r = c.post_with("/api/requests", &new_request(), &[("X-CSRF-Token", "wrong")]).await;
     json_error(&r, 403);
-    assert_eq!(server.state.read(|s| s.list(&Default::default(), 0, 1)).await.unwrap().1, 0);
+    assert_eq!(
+        server.state.read_in(ogi_store::Scope::OPERATOR, |s| s.list(&Default::default(), 0, 1)).await.unwrap().1,
+        0
+    );
     let r = c.post_with("/api/requests", &new_request(), &[("X-CSRF-Token", &csrf)]).await;
     assert_eq!(r.status, 201, "{}", r.text());
 }
@@ -248,7 +261,8 @@ async fn the_register_lists_with_the_pages_filters_and_pages() {
     let items = v["items"].as_array().unwrap();
     assert_eq!(items.len(), 20);
     // The same rows as the store's page, keys and labels both.
-    let (rows, _) = server.state.read(|s| s.list(&Default::default(), 20, 20)).await.unwrap();
+    let (rows, _) =
+        server.state.read_in(ogi_store::Scope::OPERATOR, |s| s.list(&Default::default(), 20, 20)).await.unwrap();
     for (item, row) in items.iter().zip(&rows) {
         assert_eq!(item["code"], row.code.as_str());
         assert_eq!(item["applicant"], row.applicant.key());
@@ -266,7 +280,7 @@ async fn the_register_lists_with_the_pages_filters_and_pages() {
         outcome: Some("denied".into()),
         ..Default::default()
     };
-    let expected = server.state.read(move |s| s.list(&filter, 0, 1)).await.unwrap().1;
+    let expected = server.state.read_in(ogi_store::Scope::OPERATOR, move |s| s.list(&filter, 0, 1)).await.unwrap().1;
     assert!(expected > 0);
     assert_eq!(v["total"].as_u64(), Some(expected));
     for item in v["items"].as_array().unwrap() {
@@ -299,7 +313,7 @@ async fn registering_a_request_returns_it_with_its_due_date_and_refuses_bad_inpu
     );
     let stored = server
         .state
-        .read({
+        .read_in(ogi_store::Scope::OPERATOR, {
             let code = code.clone();
             move |s| s.get(&code)
         })
@@ -339,7 +353,10 @@ async fn registering_a_request_returns_it_with_its_due_date_and_refuses_bad_inpu
     future["arrived"] = json!("2025-01-02");
     let v = json_error(&api.post("/api/requests", &future).await, 422);
     assert!(v["fields"]["arrived"].as_str().unwrap().contains("不能晚于今天"), "{v}");
-    assert_eq!(server.state.read(|s| s.list(&Default::default(), 0, 1)).await.unwrap().1, 1);
+    assert_eq!(
+        server.state.read_in(ogi_store::Scope::OPERATOR, |s| s.list(&Default::default(), 0, 1)).await.unwrap().1,
+        1
+    );
 
     // Bodies that are not JSON objects: 400 (or 415 undeclared), as JSON.
     let v = json_error(&api.post_raw("/api/requests", "application/json", b"{\"channel\": ".to_vec()).await, 400);
@@ -384,7 +401,14 @@ async fn events_follow_the_law_and_only_a_head_extends_or_answers() {
     }
     let get = |s: &ogi_store::Database, c: &str| s.get(c);
     let c2 = code.clone();
-    assert!(server.state.read(move |s| get(s, &c2)).await.unwrap().request.events().is_empty());
+    assert!(server
+        .state
+        .read_in(ogi_store::Scope::OPERATOR, move |s| get(s, &c2))
+        .await
+        .unwrap()
+        .request
+        .events()
+        .is_empty());
 
     // A clerk starts a consultation and records its end.
     let r = clerk.post(&events, &json!({"kind": "consultation_started", "on": "2024-12-04"})).await;
@@ -439,14 +463,21 @@ async fn events_follow_the_law_and_only_a_head_extends_or_answers() {
     let v = json_error(&clerk.post(&events, &json!({"kind": "withdrawn", "on": "2024-12-13"})).await, 422);
     assert!(v["error"].as_str().unwrap().contains("申请已办结"), "{v}");
     let c2 = code.clone();
-    assert_eq!(server.state.read(move |s| get(s, &c2)).await.unwrap().request.events().len(), 4);
+    assert_eq!(
+        server.state.read_in(ogi_store::Scope::OPERATOR, move |s| get(s, &c2)).await.unwrap().request.events().len(),
+        4
+    );
 }
 
 #[tokio::test]
 async fn the_years_report_is_drafted_and_checked() {
     let server = common::start("api-report", Some(TODAY)).await;
     common::fill(&server, 2024, 120, 5).await;
-    server.state.write(|s| s.set_setting(ogi_store::AGENCY_NAME, "某市数据局", "test")).await.unwrap();
+    server
+        .state
+        .write_in(ogi_store::Scope::OPERATOR, |s| s.set_setting(ogi_store::AGENCY_NAME, "某市数据局", "test"))
+        .await
+        .unwrap();
     let mut api = Api::new(&server, "clerk", Role::Clerk).await;
     let r = api.get("/api/reports/2024").await;
     assert_eq!(r.status, 200, "{}", r.text());
@@ -464,7 +495,7 @@ async fn the_years_report_is_drafted_and_checked() {
         enforcement: 0,
         fees_wan: ogi_vocab::Number::int(0),
     };
-    server.state.write(move |s| s.set_art20(2024, &figures, "test")).await.unwrap();
+    server.state.write_in(ogi_store::Scope::OPERATOR, move |s| s.set_art20(2024, &figures, "test")).await.unwrap();
     let v = api.get("/api/reports/2024").await.json();
     let diagnostics = v["diagnostics"].as_array().unwrap();
     assert!(diagnostics.iter().all(|d| d["severity"] != "error"), "{diagnostics:?}");
@@ -603,14 +634,21 @@ async fn every_documented_answer_is_given() {
     // never give is drift too.
     let server = common::start("api-every", Some(TODAY)).await;
     common::fill(&server, 2024, 20, 3).await;
-    server.state.write(|s| s.set_setting(ogi_store::AGENCY_NAME, "某市数据局", "test")).await.unwrap();
+    server
+        .state
+        .write_in(ogi_store::Scope::OPERATOR, |s| s.set_setting(ogi_store::AGENCY_NAME, "某市数据局", "test"))
+        .await
+        .unwrap();
     let (token, _) = token_for(&server, "clerk", Role::Clerk).await;
     let mut clerk = Api::bearer(&server, &token);
     let mut anon = Api::anonymous(&server);
     let mut session = server.login("browser", Role::Clerk).await;
     session.get("/requests").await;
     let mut browser = Api::session(session);
-    let code = server.state.read(|s| s.list(&Default::default(), 0, 1)).await.unwrap().0[0].code.clone();
+    let code = server.state.read_in(ogi_store::Scope::OPERATOR, |s| s.list(&Default::default(), 0, 1)).await.unwrap().0
+        [0]
+    .code
+    .clone();
     let one = format!("/api/requests/{code}");
     // Events on a request of our own, still open.
     let fresh = clerk.post("/api/requests", &new_request()).await;

@@ -54,7 +54,15 @@ async fn the_setup_link_creates_the_first_administrator_once() {
     let home = c.get("/").await;
     assert_eq!(home.status, 200);
     assert!(home.text().contains("王管理（管理员）"));
-    assert_eq!(server.state.read(|s| s.setting(ogi_store::AGENCY_NAME)).await.unwrap().as_deref(), Some("某市数据局"));
+    assert_eq!(
+        server
+            .state
+            .read_in(ogi_store::Scope::OPERATOR, |s| s.setting(ogi_store::AGENCY_NAME))
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("某市数据局")
+    );
     // The link works once.
     assert_eq!(server.client().get(&format!("/setup?token={token}")).await.status, 404);
 }
@@ -234,7 +242,7 @@ async fn api_tokens_open_the_api_only_never_the_pages() {
     let hash = ogi_web::auth::token_hash(&token);
     server
         .state
-        .write(move |s| {
+        .write_in(ogi_store::Scope::OPERATOR, move |s| {
             let id = s.login_user("feng")?.unwrap().0.id;
             s.create_api_token(&hash, id, "门户对接", "test")
         })
@@ -256,7 +264,10 @@ async fn api_tokens_open_the_api_only_never_the_pages() {
         .await;
     assert_eq!(admin.status, 303);
     assert!(admin.header("location").unwrap().starts_with("/login"), "treated as logged out");
-    assert!(server.state.read(|s| s.login_user("x")).await.unwrap().is_none(), "no user created");
+    assert!(
+        server.state.read_in(ogi_store::Scope::OPERATOR, |s| s.login_user("x")).await.unwrap().is_none(),
+        "no user created"
+    );
 }
 
 /// The ids of the sessions listed on 我的账号.
@@ -299,7 +310,7 @@ async fn a_user_sees_their_sessions_and_ends_one_or_all_the_others() {
     assert_eq!(session_ids(&page.text()).len(), 1);
     assert!(page.text().contains("已退出其他全部登录"));
     assert_eq!(other.get("/").await.status, 200, "another user's sessions are untouched");
-    let audit = server.state.read(|s| s.audit()).await.unwrap();
+    let audit = server.state.read_in(ogi_store::Scope::OPERATOR, |s| s.audit()).await.unwrap();
     assert!(audit.iter().any(|e| e.action == "注销用户 he 的其他全部会话" && e.actor == "he"), "{audit:?}");
 }
 
@@ -346,7 +357,7 @@ async fn a_forced_password_change_opens_only_the_account_page_until_done() {
     assert!(!server.user("ma", Role::Clerk).await.must_change_password);
     assert_eq!(server.client().try_login("ma", common::PASSWORD, &[]).await.status, 401, "the old one is gone");
     assert_eq!(server.client().try_login("ma", new, &[]).await.status, 303);
-    let audit = server.state.read(|s| s.audit()).await.unwrap();
+    let audit = server.state.read_in(ogi_store::Scope::OPERATOR, |s| s.audit()).await.unwrap();
     assert!(audit.iter().any(|e| e.action == "要求用户 ma 下次登录时修改密码" && e.actor == "root"));
     assert!(audit.iter().any(|e| e.action == "用户 ma 修改了自己的密码"));
 }

@@ -92,7 +92,7 @@ async fn the_next_years_due_dates_are_provisional_until_its_notice_is_loaded() {
     let board = clerk.get("/").await.text();
     assert!(board.contains("载入节假日安排后答复期限变动的申请") && !board.contains("provisional-banner"), "{board}");
     // Audited.
-    let audit = server.state.read(ogi_store::Store::audit).await.unwrap();
+    let audit = server.state.read_in(ogi_store::Scope::OPERATOR, ogi_store::Store::audit).await.unwrap();
     assert!(audit.iter().any(|a| a.action == "载入 2027 年节假日安排" && a.actor == "admin"));
 }
 

@@ -15,7 +15,7 @@ async fn setup(name: &str) -> (Server, Client) {
     let server = common::start(name, Some(TODAY)).await;
     server
         .state
-        .write(|s| {
+        .write_in(ogi_store::Scope::OPERATOR, |s| {
             s.set_setting(ogi_store::AGENCY_NAME, "某市某区人民政府办公室", "test")?;
             s.set_setting("agency.phone", "010-12345678", "test")
         })
@@ -202,14 +202,18 @@ async fn the_administrator_edits_templates_and_a_clerk_may_not() {
         .await;
     assert_eq!(r.status, 400);
     assert!(r.text().contains("救济途径"));
-    assert_eq!(server.state.read(|s| s.letter_template("receipt")).await.unwrap(), None, "nothing saved");
+    assert_eq!(
+        server.state.read_in(ogi_store::Scope::OPERATOR, |s| s.letter_template("receipt")).await.unwrap(),
+        None,
+        "nothing saved"
+    );
 
     // A good one is saved and used.
     let text = "{{ you }}的申请（{{ tracking_code }}）已收到。\r\n本机关特制回执。";
     let r = admin.submit("/admin/letters", &[("kind", "receipt"), ("text", text), ("action", "save")]).await;
     assert_eq!(r.status, 303, "{}", r.text());
     assert_eq!(
-        server.state.read(|s| s.letter_template("receipt")).await.unwrap().as_deref(),
+        server.state.read_in(ogi_store::Scope::OPERATOR, |s| s.letter_template("receipt")).await.unwrap().as_deref(),
         Some("{{ you }}的申请（{{ tracking_code }}）已收到。\n本机关特制回执。")
     );
     let t = admin.get(&format!("/requests/{code}/letters/receipt")).await.text();
@@ -220,7 +224,7 @@ async fn the_administrator_edits_templates_and_a_clerk_may_not() {
     // Restore the default.
     let r = admin.submit("/admin/letters", &[("kind", "receipt"), ("action", "reset")]).await;
     assert_eq!(r.status, 303);
-    assert_eq!(server.state.read(|s| s.letter_template("receipt")).await.unwrap(), None);
+    assert_eq!(server.state.read_in(ogi_store::Scope::OPERATOR, |s| s.letter_template("receipt")).await.unwrap(), None);
     let t = admin.get(&format!("/requests/{code}/letters/receipt")).await.text();
     assert!(!t.contains("本机关特制回执") && t.contains("第三十一条"));
     // Unknown kinds.

@@ -113,7 +113,11 @@ async fn an_applicant_files_online_and_follows_the_request() {
     assert!(!clerk.get("/online").await.text().contains("李四"));
 
     // Both sides show the same due date.
-    let stored = server.state.read(move |s| ogi_store::Store::get(s, &request_code)).await.unwrap();
+    let stored = server
+        .state
+        .read_in(ogi_store::Scope::OPERATOR, move |s| ogi_store::Store::get(s, &request_code))
+        .await
+        .unwrap();
     assert_eq!(stored.request.received.to_string(), TODAY);
     assert!(stored.contact.contains("0635-1234567"));
     let due = stored.request.due(&ogi_rules::Calendar::embedded()).unwrap().unwrap().to_string();
@@ -138,7 +142,8 @@ async fn an_applicant_files_online_and_follows_the_request() {
     let r = applicant.post_form(&path, &[("text", "所需为东昌府区 2024 年度改造项目的清单，含项目名称与地址")]).await;
     assert_eq!(r.status, 303, "{}", r.text());
     let code_ = stored.code.clone();
-    let after = server.state.read(move |s| ogi_store::Store::get(s, &code_)).await.unwrap();
+    let after =
+        server.state.read_in(ogi_store::Scope::OPERATOR, move |s| ogi_store::Store::get(s, &code_)).await.unwrap();
     let due = after.request.due(&ogi_rules::Calendar::embedded()).unwrap().unwrap().to_string();
     let track = applicant.get(&format!("/track/{code}")).await.text();
     assert!(track.contains("收到补正，答复期限自当日起重新计算") && track.contains("含项目名称与地址"), "{track}");
@@ -146,7 +151,7 @@ async fn an_applicant_files_online_and_follows_the_request() {
     // The clerk sees it in the register's audit, by whom.
     let audit = server
         .state
-        .read({
+        .read_in(ogi_store::Scope::OPERATOR, {
             let c = stored.code.clone();
             move |s| ogi_store::Store::audit_for(s, &c)
         })
@@ -216,7 +221,12 @@ async fn attachments_are_checked_by_content_and_shown_only_to_staff() {
     let r = apply_with_files(&mut applicant, &[("大.pdf", &big), ("另一份.pdf", &big[..20_000])]).await;
     assert_eq!(r.status, 400);
     assert!(r.text().contains("附件合计不能超过 20 MB"), "{}", r.text());
-    assert!(server.state.read(ogi_store::Store::pending_applications).await.unwrap().is_empty());
+    assert!(server
+        .state
+        .read_in(ogi_store::Scope::OPERATOR, ogi_store::Store::pending_applications)
+        .await
+        .unwrap()
+        .is_empty());
 
     // A real PDF and a PNG, whatever their names say.
     let pdf: &[u8] = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n";

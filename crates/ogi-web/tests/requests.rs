@@ -43,11 +43,11 @@ async fn event(c: &mut Client, code: &str, fields: &[(&str, &str)]) -> Resp {
 
 async fn events_of(server: &Server, code: &str) -> usize {
     let code = code.to_string();
-    server.state.read(move |s| s.get(&code)).await.unwrap().request.events().len()
+    server.state.read_in(ogi_store::Scope::OPERATOR, move |s| s.get(&code)).await.unwrap().request.events().len()
 }
 
 async fn count(server: &Server) -> usize {
-    server.state.read(|s| s.all()).await.unwrap().len()
+    server.state.read_in(ogi_store::Scope::OPERATOR, |s| s.all()).await.unwrap().len()
 }
 
 #[tokio::test]
@@ -118,7 +118,7 @@ async fn registering_a_request_and_every_kind_of_bad_input() {
     online.push(("confirmed", "2024-09-30"));
     let r = register(&mut c, &online).await;
     assert_eq!(r.status, 303, "{}", r.text());
-    let stored = server.state.read(|s| s.get("YSQ2024-000002")).await.unwrap();
+    let stored = server.state.read_in(ogi_store::Scope::OPERATOR, |s| s.get("YSQ2024-000002")).await.unwrap();
     assert_eq!(stored.request.received.to_string(), "2024-09-30");
     // A confirmation before the arrival is refused.
     let mut early = with("channel", "email");
@@ -183,7 +183,7 @@ async fn a_correction_stops_the_clock_and_its_arrival_restarts_it() {
     assert!(page.contains("<strong>2024-11-12</strong>"), "{page}");
     assert!(!page.contains("<strong>2024-10-30</strong>"));
     assert!(page.contains("2024-10-15 收到补正，答复期限自此重新计算（第三十条）"));
-    let stored = server.state.read(move |s| s.get(&code)).await.unwrap();
+    let stored = server.state.read_in(ogi_store::Scope::OPERATOR, move |s| s.get(&code)).await.unwrap();
     assert_eq!(stored.request.due(&server.state.cal()).unwrap().unwrap().to_string(), "2024-11-12");
 }
 
@@ -318,7 +318,7 @@ async fn every_form_needs_its_csrf_token() {
     assert_eq!(r.status, 403);
     assert_eq!(count(&server).await, 1);
     assert_eq!(events_of(&server, &code).await, 0);
-    assert_eq!(server.state.read(|s| s.letter_template("receipt")).await.unwrap(), None);
+    assert_eq!(server.state.read_in(ogi_store::Scope::OPERATOR, |s| s.letter_template("receipt")).await.unwrap(), None);
 }
 
 #[tokio::test]

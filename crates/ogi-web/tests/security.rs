@@ -10,25 +10,11 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use common::{Client, Resp, Server};
-use ogi_store::{NewToken, Role, Store, TokenScope};
+use ogi_store::{Role, Store, TokenScope};
 
-/// Every route's path as the source spells it (`.route("…"`), so that a new
-/// route not walked below fails the test that walks them.
-fn routes_in_source() -> BTreeSet<String> {
-    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let mut files = vec![src.join("lib.rs"), src.join("api.rs"), src.join("auth.rs")];
-    for e in std::fs::read_dir(src.join("pages")).unwrap() {
-        files.push(e.unwrap().path());
-    }
-    let mut out = BTreeSet::new();
-    for f in files {
-        let text = std::fs::read_to_string(&f).unwrap();
-        for piece in text.split(".route(\"").skip(1) {
-            out.insert(piece[..piece.find('"').unwrap()].to_string());
-        }
-    }
-    out
-}
+// Every route's path as the source spells it, so that a new route not
+// walked below fails the test that walks them.
+use common::routes_in_source;
 
 const GETS: &[&str] = &[
     "/",
@@ -45,6 +31,7 @@ const GETS: &[&str] = &[
     "/annual/export",
     "/annual/records",
     "/admin",
+    "/admin/agencies",
     "/admin/calendar",
     "/check",
     "/report/read",
@@ -85,6 +72,9 @@ const POSTS: &[&str] = &[
     "/admin/settings",
     "/admin/tokens",
     "/admin/tokens/revoke",
+    "/admin/agencies",
+    "/admin/agencies/import",
+    "/admin/agencies/pattern",
     "/admin/calendar/preview",
     "/admin/calendar/save",
     "/check",
@@ -119,32 +109,8 @@ fn assert_secure(what: &str, r: &Resp) {
 
 async fn a_request(server: &Server) -> String {
     common::fill(server, 2024, 3, 7).await;
-    let rows = server.state.read(|s| s.list(&Default::default(), 0, 1)).await.unwrap();
+    let rows = server.state.read_in(ogi_store::Scope::OPERATOR, |s| s.list(&Default::default(), 0, 1)).await.unwrap();
     rows.0[0].code.clone()
-}
-
-async fn bearer(server: &Server, username: &str, role: Role, scope: TokenScope, expires_in: i64) -> String {
-    let user = server.user(username, role).await;
-    let token = ogi_web::auth::random_token();
-    let hash = ogi_web::auth::token_hash(&token);
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
-    server
-        .state
-        .write(move |s| {
-            // Issued a day ago, so that one "expiring in -1 s" is valid to the store.
-            let t = NewToken {
-                token_hash: &hash,
-                user_id: user.id,
-                name: "测试",
-                scope,
-                now: now - 86_400,
-                expires: now + expires_in,
-            };
-            s.issue_api_token(&t, "test")
-        })
-        .await
-        .unwrap();
-    format!("Bearer {token}")
 }
 
 #[tokio::test]
@@ -153,10 +119,14 @@ async fn every_route_carries_the_security_headers() {
     assert_eq!(walked, routes_in_source(), "the routes walked here are the router's");
     let server = common::start("sec-headers", Some("2024-12-31")).await;
     let code = a_request(&server).await;
-    server.state.write(|s| s.set_setting(ogi_store::AGENCY_NAME, "某市数据局", "test")).await.unwrap();
+    server
+        .state
+        .write_in(ogi_store::Scope::OPERATOR, |s| s.set_setting(ogi_store::AGENCY_NAME, "某市数据局", "test"))
+        .await
+        .unwrap();
     let fill = |p: &str| p.replace("{code}", &code).replace("{kind}", "receipt").replace("{year}", "2024");
     let mut admin = server.login("root", Role::Admin).await;
-    let auth = bearer(&server, "platform", Role::Head, TokenScope::Write, 3600).await;
+    let auth = server.bearer("platform", Role::Head, TokenScope::Write, 3600).await;
     let mut anon = server.client();
     for path in GETS.iter().map(|p| fill(p)) {
         assert_secure(&format!("GET {path}"), &admin.get(&path).await);
@@ -250,7 +220,7 @@ async fn every_route_has_a_body_limit_and_uploads_keep_theirs() {
     assert!(r.text().contains("提交内容过大（上限 2 MB）"), "{}", r.text());
     assert_secure("413", &r);
     // The API with a token: JSON, and the limit it hit.
-    let auth = bearer(&server, "platform", Role::Clerk, TokenScope::Write, 3600).await;
+    let auth = server.bearer("platform", Role::Clerk, TokenScope::Write, 3600).await;
     let head = format!("Authorization: {auth}");
     let r = common::declared_but_unsent(
         server.addr,
@@ -370,7 +340,7 @@ async fn ten_failures_from_anywhere_lock_the_account_until_an_administrator_unlo
     assert!(!admin.get("/admin").await.text().contains(&format!("id=\"locked-{}\"", zhou.id)));
     let r = anyone.try_login("zhou", common::PASSWORD, &[("X-Forwarded-For", "198.51.100.2")]).await;
     assert_eq!(r.status, 303, "{}", r.text());
-    let audit = server.state.read(|s| s.audit()).await.unwrap();
+    let audit = server.state.read_in(ogi_store::Scope::OPERATOR, |s| s.audit()).await.unwrap();
     assert!(audit.iter().any(|a| a.action.contains("用户 zhou 连续 10 次登录失败，账号已锁定")), "{audit:?}");
     assert!(audit.iter().any(|a| a.action == "解锁用户 zhou" && a.actor == "root"), "{audit:?}");
     // A clerk cannot unlock.
@@ -383,11 +353,11 @@ async fn ten_failures_from_anywhere_lock_the_account_until_an_administrator_unlo
 async fn api_tokens_expire_and_a_read_token_only_reads() {
     let server = common::start("sec-tokens", None).await;
     let mut c: Client = server.client();
-    let expired = bearer(&server, "old", Role::Head, TokenScope::Write, -1).await;
+    let expired = server.bearer("old", Role::Head, TokenScope::Write, -1).await;
     let r = c.send("GET", "/api/requests", &[("Authorization", &expired)], Vec::new()).await;
     assert_eq!(r.status, 401);
     assert!(r.json()["error"].as_str().unwrap().contains("接口令牌已于") && r.text().contains("过期"), "{}", r.text());
-    let read = bearer(&server, "reader", Role::Head, TokenScope::Read, 3600).await;
+    let read = server.bearer("reader", Role::Head, TokenScope::Read, 3600).await;
     assert_eq!(c.send("GET", "/api/requests", &[("Authorization", &read)], Vec::new()).await.status, 200);
     assert_eq!(c.send("HEAD", "/api/requests", &[("Authorization", &read)], Vec::new()).await.status, 200);
     let body = serde_json::json!({"applicant_name": "张三", "applicant": "natural", "channel": "online", "contact": "13800000000", "arrived": "2024-03-04", "confirmed": "2024-03-05", "summary": "某文件"});
@@ -403,12 +373,16 @@ async fn api_tokens_expire_and_a_read_token_only_reads() {
     let r = post(read.clone()).await;
     assert_eq!(r.status, 403, "{}", r.text());
     assert!(r.json()["error"].as_str().unwrap().contains("只读"), "{}", r.text());
-    assert_eq!(server.state.read(|s| s.list(&Default::default(), 0, 10)).await.unwrap().1, 0, "nothing registered");
-    let write = bearer(&server, "writer", Role::Head, TokenScope::Write, 3600).await;
+    assert_eq!(
+        server.state.read_in(ogi_store::Scope::OPERATOR, |s| s.list(&Default::default(), 0, 10)).await.unwrap().1,
+        0,
+        "nothing registered"
+    );
+    let write = server.bearer("writer", Role::Head, TokenScope::Write, 3600).await;
     let r = post(write).await;
     assert_eq!(r.status, 201, "{}", r.text());
     // Use is recorded (the administrator's list shows it).
-    let tokens = server.state.read(|s| s.api_tokens()).await.unwrap();
+    let tokens = server.state.read_in(ogi_store::Scope::OPERATOR, |s| s.api_tokens()).await.unwrap();
     let by = |name: &str| tokens.iter().find(|t| t.user.username == name).unwrap().clone();
     assert!(by("reader").last_used.is_some() && by("writer").last_used.is_some());
     assert!(by("old").last_used.is_none(), "a refused token was not used");

@@ -12,8 +12,13 @@ async fn the_dashboard_counts_what_the_register_holds() {
     let page = c.get("/").await;
     assert_eq!(page.status, 200);
     let t = page.text();
-    let board =
-        server.state.read(|s| s.dashboard("2025-06-16".parse().unwrap(), "2025-06-19".parse().unwrap())).await.unwrap();
+    let board = server
+        .state
+        .read_in(ogi_store::Scope::OPERATOR, |s| {
+            s.dashboard("2025-06-16".parse().unwrap(), "2025-06-19".parse().unwrap())
+        })
+        .await
+        .unwrap();
     assert!(board.counts.overdue + board.counts.due_soon > 0, "the simulation has work due");
     assert!(t.contains(&format!("id=\"count-overdue\">{}<", board.counts.overdue)), "{t}");
     assert!(t.contains(&format!("id=\"count-due-soon\">{}<", board.counts.due_soon)));
@@ -34,7 +39,9 @@ async fn the_register_filters_pages_and_exports() {
     assert!(all.text().contains("共 180 件，第 1 / 4 页"), "{}", all.text());
     let closed = server
         .state
-        .read(|s| s.list(&ListFilter { state: Some(StateFilter::Closed), ..Default::default() }, 0, 1))
+        .read_in(ogi_store::Scope::OPERATOR, |s| {
+            s.list(&ListFilter { state: Some(StateFilter::Closed), ..Default::default() }, 0, 1)
+        })
         .await
         .unwrap()
         .1;

@@ -60,7 +60,7 @@ pub fn run(db: &Location, actor: &str, command: AgencyCommand) -> ExitCode {
             };
             match store.set_code_pattern(&code, &pattern, actor) {
                 Ok(()) => {
-                    println!("{code}：{}（如 {}）", pattern.as_str(), pattern.render(2025, 1));
+                    println!("{code}：{}（如 {}）", pattern.as_str(), pattern.render(&code, 2025, 1));
                     ExitCode::SUCCESS
                 }
                 Err(e) => fail(e),
@@ -69,8 +69,8 @@ pub fn run(db: &Location, actor: &str, command: AgencyCommand) -> ExitCode {
     }
 }
 
-/// `ogi migrate --from FILE --to URL`.
-pub fn migrate(from: &std::path::Path, to: &Location) -> ExitCode {
+/// `ogi migrate --from FILE --to URL [--as CODE --under PARENT]`.
+pub fn migrate(from: &std::path::Path, to: &Location, as_agency: Option<&str>, under: &str) -> ExitCode {
     if !from.exists() {
         return fail(format!("{}: 数据库不存在", from.display()));
     }
@@ -82,12 +82,22 @@ pub fn migrate(from: &std::path::Path, to: &Location) -> ExitCode {
         Ok(t) => t,
         Err(e) => return fail(format!("{to}: {e}")),
     };
-    match source.copy_into(&mut target) {
+    let copied = match as_agency {
+        None => source.copy_into(&mut target),
+        Some(code) => source.copy_as_agency(&mut target, code, under),
+    };
+    match copied {
         Ok(counts) => {
             for (table, n) in counts {
                 println!("{table}\t{n}");
             }
-            eprintln!("已复制到 {to}，各表行数已核对一致");
+            match as_agency {
+                None => eprintln!("已复制到 {to}，各表行数已核对一致"),
+                Some(code) => eprintln!(
+                    "已作为机关 {code}（上级 {under}）并入 {to}，行数已核对一致；未复制：{}（请在共享部署中重新登录、签发令牌）",
+                    ogi_store::copy::NOT_MERGED.join("、")
+                ),
+            }
             ExitCode::SUCCESS
         }
         Err(e) => fail(format!("{to}: {e}（目标未作任何改动）")),

@@ -33,7 +33,13 @@ const REPORT_EXTENSIONS: &[&str] =
 
 /// Every file under the given paths (directories walked, sorted, hidden files skipped).
 pub fn collect(paths: &[PathBuf]) -> Vec<PathBuf> {
-    fn walk(p: &Path, out: &mut Vec<PathBuf>) {
+    collect_with(paths, &[])
+}
+
+/// The same, taking files of the `extra` extensions from directories too
+/// (intake takes ZIPs).
+pub fn collect_with(paths: &[PathBuf], extra: &[&str]) -> Vec<PathBuf> {
+    fn walk(p: &Path, extra: &[&str], out: &mut Vec<PathBuf>) {
         // Symlinked directories are not followed inside a walk (they can loop).
         if p.is_dir() {
             let Ok(rd) = std::fs::read_dir(p) else {
@@ -51,8 +57,10 @@ pub fn collect(paths: &[PathBuf]) -> Vec<PathBuf> {
                 let ext = name.rsplit_once('.').map_or("", |(_, e)| e);
                 let Ok(meta) = std::fs::symlink_metadata(&e) else { continue };
                 if meta.is_dir() {
-                    walk(&e, out);
-                } else if (!meta.file_type().is_symlink() || e.is_file()) && REPORT_EXTENSIONS.contains(&ext) {
+                    walk(&e, extra, out);
+                } else if (!meta.file_type().is_symlink() || e.is_file())
+                    && (REPORT_EXTENSIONS.contains(&ext) || extra.contains(&ext))
+                {
                     out.push(e);
                 }
             }
@@ -62,7 +70,7 @@ pub fn collect(paths: &[PathBuf]) -> Vec<PathBuf> {
     }
     let mut out = Vec::new();
     for p in paths {
-        walk(p, &mut out);
+        walk(p, extra, &mut out);
     }
     out
 }

@@ -133,6 +133,11 @@ const FORBIDDEN: &[(&str, &[&str], &str)] = &[
     ),
     ("ogi-letters", &["ogi-report", "ogi-store", "ogi-web", "rusqlite", "axum", "tokio"], "letters are pure"),
     (
+        "ogi-region",
+        &["ogi-rules", "ogi-store", "ogi-web", "ogi-letters", "rusqlite", "axum", "tokio"],
+        "the roll-up is arithmetic over reports: no storage, no HTTP",
+    ),
+    (
         "ogi-store",
         &["ogi-report", "ogi-web", "ogi-letters", "axum", "tokio"],
         "the store needs neither parsers nor HTTP",
@@ -159,8 +164,16 @@ const NOT_IN_SOURCE: &[(&str, &[&str], &str)] = &[
     ("ogi-report", &["std::fs", "std::net", "std::process", "ogi_store"], "readers take &[u8]"),
     ("ogi-rules", &["std::fs", "std::net", "std::process"], "pure: the law as code"),
     ("ogi-letters", &["std::fs", "std::net", "std::process"], "pure: no I/O"),
+    ("ogi-region", &["std::fs", "std::net", "std::process"], "pure: reports in, sums out"),
     // A page never decides what is lawful: it offers `Request::allowed_events` and the store judges.
     ("ogi-web", &[".apply(", "Request::receive(", "fn lawful"], "the lawful life of a request is decided in ogi-rules"),
+    // Who sees what is the store's: the server never widens a user's scope to
+    // the operator's, nor spells an agency filter of its own.
+    (
+        "ogi-web",
+        &["Scope::OPERATOR", "Scope::agency(", ".visible(", "agency_id = ?", "agency_id IN"],
+        "who sees what is decided by the store's Scope",
+    ),
     // One validator, one CSV writer: the doors do not spell their own limits.
     (
         "ogi-web",

@@ -458,6 +458,66 @@ fn a_demo_year_on_postgresql_prints_the_same_table_as_on_sqlite() {
     );
 }
 
+/// Two agencies' SQLite registers merged into one shared PostgreSQL
+/// deployment (`ogi migrate --as`): each becomes an agency below the root
+/// with its own requests, codes, records and table 三; a register whose codes
+/// are taken there is refused whole, naming them, and changes nothing.
+#[test]
+fn registers_merge_into_a_shared_deployment_as_agencies() {
+    use ogi_store::{Database, Location, Scope, Store};
+    let pg = ogi_store::scratch::ScratchPostgres::create("climerge").unwrap_or_else(|e| panic!("{e}"));
+    let dir = std::env::temp_dir().join(format!("ogi-cli-merge-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let run = |args: &[&str]| {
+        let out = ogi(args);
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let (a, b, clash) = (dir.join("a.db"), dir.join("b.db"), dir.join("clash.db"));
+    let (a, b, clash) = (a.to_str().unwrap(), b.to_str().unwrap(), clash.to_str().unwrap());
+    run(&["agency", "pattern", "root", "乙{year}-{seq:04}", "--db", b]);
+    for (db, seed) in [(a, "1"), (b, "2"), (clash, "3")] {
+        run(&["demo", "--year", "2024", "--requests", "300", "--seed", seed, "--today", "2025-03-01", "--db", db]);
+    }
+    run(&["migrate", "--from", a, "--to", pg.url(), "--as", "a"]);
+    let out = run(&["migrate", "--from", b, "--to", pg.url(), "--as", "b", "--under", "root"]);
+    assert!(out.lines().any(|l| l == "requests\t300"), "{out}");
+    // The third has a's codes: refused, nothing of it kept.
+    let refused = ogi(&["migrate", "--from", clash, "--to", pg.url(), "--as", "c"]);
+    assert_eq!(refused.status.code(), Some(2));
+    let why = String::from_utf8_lossy(&refused.stderr);
+    assert!(why.contains("申请编号在目标数据库中已被使用") && why.contains("YSQ2023-000001"), "{why}");
+    let listed = run(&["agency", "list", "--db", pg.url()]);
+    assert!(listed.contains("  a\t") && listed.contains("  b\t") && !listed.contains("  c\t"), "{listed}");
+    // Each agency's table 三 in the deployment is its file's.
+    let mut shared = Database::connect(&Location::Postgres(pg.url().into())).unwrap();
+    assert_eq!(shared.list(&Default::default(), 0, 1).unwrap().1, 600, "both registers, and nothing of the third");
+    for (code, file) in [("a", a), ("b", b)] {
+        let id = shared.agencies().unwrap().into_iter().find(|x| x.code == code).unwrap().id;
+        shared.set_scope(Scope::operator_in(id));
+        let mine = Database::open(std::path::Path::new(file)).unwrap();
+        let t = ogi_vocab::cells::Template::Y2021;
+        assert_eq!(shared.table3(2024, t).unwrap(), mine.table3(2024, t).unwrap(), "{code}");
+        assert_eq!(shared.setting(ogi_store::AGENCY_NAME).unwrap(), mine.setting(ogi_store::AGENCY_NAME).unwrap());
+        // New requests go on numbering, naming the agency.
+        let cal = ogi_rules::Calendar::embedded();
+        let n = ogi_store::NewRequest {
+            channel: ogi_rules::request::Channel::InPerson,
+            applicant: ogi_vocab::cells::ApplicantColumn::Natural,
+            arrived: "2025-02-10".parse().unwrap(),
+            confirmed: None,
+            summary: "新申请".into(),
+            applicant_name: "某人".into(),
+            contact: String::new(),
+        };
+        let code_of_new = shared.create(n, "test", &cal).unwrap().code;
+        let want = if code == "b" { "乙2025-" } else { "a-YSQ2025-" };
+        assert!(code_of_new.starts_with(want), "{code_of_new}");
+    }
+    drop(shared);
+}
+
 /// `ogi agency import` then `ogi agency list`, on a SQLite file and on
 /// PostgreSQL: the same tree, indented; a bad file exits 2 naming its line.
 #[test]
@@ -539,4 +599,126 @@ fn a_backup_restores_the_register_as_it_was() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert_eq!(list().lines().count(), 1, "a refused restore changes nothing");
+}
+
+/// `ogi region rollup` over published reports: each summed cell is the sum
+/// of the reports' cells, a report whose tables were not read leaves every
+/// cell out and is named; `ogi region drill` gives each agency's value.
+#[test]
+fn published_reports_are_summed_and_drilled_from_the_terminal() {
+    let dir = corpus().join("real/pingtan");
+    let files: Vec<String> = ["2020_cjj.txt", "2020_gwhbgs.txt", "2020_jspq.txt"]
+        .iter()
+        .map(|f| dir.join(f).display().to_string())
+        .collect();
+    let mut args = vec!["region", "rollup", "--year", "2020"];
+    args.extend(files.iter().map(String::as_str));
+    let out = ogi(&args);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let summed: std::collections::BTreeMap<String, String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| l.split_once('\t').map(|(k, v)| (k.to_string(), v.to_string())))
+        .collect();
+    let mut by_hand = 0i64;
+    for f in &files {
+        let out = ogi(&["report", "parse", f]);
+        let text = String::from_utf8_lossy(&out.stdout).to_string();
+        let v = text.lines().find_map(|l| l.strip_prefix("t3.new.total\t")).unwrap().trim().parse::<i64>().unwrap();
+        by_hand += v;
+    }
+    assert_eq!(summed["t3.new.total"], by_hand.to_string());
+    let mut with_unread = args.clone();
+    let gaj = dir.join("2020_gaj.txt").display().to_string();
+    with_unread.push(&gaj);
+    let out = ogi(&with_unread);
+    assert!(out.status.success());
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "", "a cell summed without 公安局's");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("t3.new.total：平潭综合实验区公安局"));
+    let mut drill = vec!["region", "drill", "t3.new.total"];
+    drill.extend(files.iter().map(String::as_str));
+    drill.push(&gaj);
+    let out = String::from_utf8(ogi(&drill).stdout).unwrap();
+    assert_eq!(out.lines().count(), 4, "{out}");
+    assert!(out.lines().any(|l| l.starts_with("平潭综合实验区公安局\t（缺）")), "{out}");
+}
+
+/// The 主管部门's intake from the terminal: a directory with a ZIP and a
+/// broken file, attached by printed names; the status list; a roll-back.
+#[test]
+fn published_reports_are_taken_in_as_batches_and_the_status_follows() {
+    use std::io::Write;
+    let src = corpus().join("real/pingtan");
+    let dir = std::env::temp_dir().join(format!("ogi-cli-intake-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let inbox = dir.join("inbox");
+    std::fs::create_dir_all(&inbox).unwrap();
+    let db = dir.join("ogi.db");
+    let db = db.to_str().unwrap();
+    let run = |args: &[&str]| {
+        let out = ogi(args);
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        (String::from_utf8(out.stdout).unwrap(), String::from_utf8(out.stderr).unwrap())
+    };
+    let csv = dir.join("agencies.csv");
+    std::fs::write(
+        &csv,
+        "code,name,parent,kind\ncjj,平潭综合实验区财政金融局,root,department\ngaj,平潭综合实验区公安局,root,department\n\
+         jspq,平潭综合实验区君山片区管理局,root,town\njyj,平潭综合实验区教育局,root,department\n",
+    )
+    .unwrap();
+    run(&["agency", "import", csv.to_str().unwrap(), "--db", db]);
+    // 财政金融局 loose, 公安局 inside a ZIP, 管委会办公室 not in the tree, one broken PDF.
+    std::fs::copy(src.join("2020_cjj.txt"), inbox.join("2020_cjj.txt")).unwrap();
+    std::fs::copy(src.join("2020_gwhbgs.txt"), inbox.join("2020_gwhbgs.txt")).unwrap();
+    std::fs::write(inbox.join("坏文件.pdf"), b"%PDF-1.4 nothing").unwrap();
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(inbox.join("区县上报.zip")).unwrap());
+    zip.start_file("公安局/2020年报.txt", zip::write::SimpleFileOptions::default()).unwrap();
+    zip.write_all(&std::fs::read(src.join("2020_gaj.txt")).unwrap()).unwrap();
+    zip.finish().unwrap();
+    let (out, err) =
+        run(&["region", "intake", inbox.to_str().unwrap(), "--year", "2020", "--received", "2021-01-20", "--db", db]);
+    assert_eq!(out.trim(), "第 1 批：已归入 2，未读入 1，未匹配机关 1", "{err}");
+    assert!(err.contains("未匹配机关") && err.contains("平潭综合实验区管委会办公室"), "{err}");
+    // 君山片区 sends late, in a second batch.
+    let late = dir.join("late");
+    std::fs::create_dir_all(&late).unwrap();
+    std::fs::copy(src.join("2020_jspq.txt"), late.join("2020_jspq.txt")).unwrap();
+    run(&["region", "intake", late.to_str().unwrap(), "--year", "2020", "--received", "2021-02-05", "--db", db]);
+    let status = |today: &str| -> serde_json::Value {
+        let (out, _) = run(&["region", "status", "--year", "2020", "--today", today, "--format", "json", "--db", db]);
+        serde_json::from_str(&out).unwrap()
+    };
+    let rows = status("2021-02-10");
+    let row = |rows: &serde_json::Value, code: &str| {
+        rows.as_array().unwrap().iter().find(|r| r["code"] == code).unwrap_or_else(|| panic!("{code}")).clone()
+    };
+    assert_eq!(row(&rows, "jyj")["standing"], "missing");
+    assert_eq!(row(&rows, "jyj")["late"], "逾期");
+    assert_eq!(row(&rows, "jspq")["late"], "逾期");
+    assert_eq!(row(&rows, "jspq")["received"], "2021-02-05");
+    assert_eq!(row(&rows, "cjj")["late"], "");
+    assert_ne!(row(&rows, "cjj")["standing"], "missing");
+    assert_ne!(row(&rows, "gaj")["standing"], "missing", "the report inside the ZIP was attached");
+    // The government's own report is due on 31 March.
+    assert_eq!(row(&rows, "root")["due"], "2021-03-31");
+    assert_eq!(row(&rows, "root")["late"], "");
+    // The stored reports summed: the same as summing the three files (公安局
+    // lacks table 三's cells, and is named for each).
+    let json = |args: &[&str]| -> serde_json::Value { serde_json::from_str(&run(args).0).unwrap() };
+    let stored = json(&["region", "rollup", "--year", "2020", "--json", "--db", db]);
+    let files: Vec<String> =
+        ["2020_cjj.txt", "2020_gaj.txt", "2020_jspq.txt"].iter().map(|f| src.join(f).display().to_string()).collect();
+    let mut args = vec!["region", "rollup", "--year", "2020", "--json"];
+    args.extend(files.iter().map(String::as_str));
+    let from_files = json(&args);
+    assert_eq!(stored["cells"], from_files["cells"]);
+    assert_eq!(stored["lacking"], from_files["lacking"]);
+    assert_eq!(stored["lacking"]["t3.new.total"], serde_json::json!(["平潭综合实验区公安局"]));
+    // The batches, and the second rolled back: 君山片区 is missing again.
+    let (list, _) = run(&["region", "batches", "--db", db]);
+    assert!(list.lines().next().unwrap().contains("文件 4，已归入 2，未读入 1，未匹配 1"), "{list}");
+    run(&["region", "rollback", "2", "--db", db]);
+    assert_eq!(row(&status("2021-02-10"), "jspq")["standing"], "missing");
+    let out = ogi(&["region", "rollback", "2", "--db", db]);
+    assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("已撤回"));
 }

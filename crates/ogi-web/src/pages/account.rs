@@ -55,7 +55,7 @@ async fn render(
     status: StatusCode,
 ) -> Result<Response, AppError> {
     let id = session.user.id;
-    let sessions = state.read(move |s| s.sessions_of(id, auth::now())).await?;
+    let sessions = state.read_as(session, move |s| s.sessions_of(id, auth::now())).await?;
     let rows: Vec<serde_json::Value> = sessions
         .iter()
         .map(|s| {
@@ -123,7 +123,7 @@ pub async fn change_password(
     }
     let hash = auth::hash_password_blocking(f.password.clone()).await?;
     let id = session.user.id;
-    state.write(move |s| s.change_own_password(id, &hash, keep)).await?;
+    state.write_as(&session, move |s| s.change_own_password(id, &hash, keep)).await?;
     Ok(Redirect::to("/account?ok=password").into_response())
 }
 
@@ -142,7 +142,7 @@ pub async fn revoke(
     let id: i64 = f.id.trim().parse().map_err(|_| AppError::BadRequest("会话编号不正确。".into()))?;
     let (user, actor) = (session.user.id, session.user.username.clone());
     // Only one's own sessions: another user's id is "not found".
-    if !state.write(move |s| s.revoke_session(user, id, &actor)).await? {
+    if !state.write_as(&session, move |s| s.revoke_session(user, id, &actor)).await? {
         return Err(AppError::NotFound);
     }
     // Ending the session one is using is logging out.
@@ -155,6 +155,6 @@ pub async fn revoke(
 pub async fn revoke_others(State(state): State<AppState>, session: Session) -> Result<Response, AppError> {
     let keep = session_id(&session)?;
     let (user, actor) = (session.user.id, session.user.username.clone());
-    state.write(move |s| s.revoke_sessions(user, Some(keep), &actor)).await?;
+    state.write_as(&session, move |s| s.revoke_sessions(user, Some(keep), &actor)).await?;
     Ok(Redirect::to("/account?ok=others").into_response())
 }

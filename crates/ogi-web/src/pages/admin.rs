@@ -57,10 +57,11 @@ struct Extra {
     ok: Option<&'static str>,
 }
 
+/// `?ok=key` after a form was saved (the admin pages' confirmations).
 #[derive(Deserialize, Default)]
 pub struct OkQuery {
     #[serde(default)]
-    ok: String,
+    pub(crate) ok: String,
 }
 
 /// Confirmations by key (never text from the address bar).
@@ -89,12 +90,27 @@ pub async fn page(
 }
 
 async fn render(state: &AppState, session: &Session, extra: Extra) -> Result<Response, AppError> {
-    let (users, name, address, phone) = state
-        .read(|s| Ok((s.users()?, s.setting(AGENCY_NAME)?, s.setting(AGENCY_ADDRESS)?, s.setting(AGENCY_PHONE)?)))
+    let (users, name, address, phone, agencies) = state
+        .read_as(session, |s| {
+            Ok((
+                s.users()?,
+                s.setting(AGENCY_NAME)?,
+                s.setting(AGENCY_ADDRESS)?,
+                s.setting(AGENCY_PHONE)?,
+                s.agencies()?,
+            ))
+        })
         .await?;
+    let top = agencies.first().map_or(0, |a| a.depth);
+    let own_agency =
+        agencies.iter().find(|a| a.id == session.user.agency_id).map(|a| a.code.clone()).unwrap_or_default();
+    let agency_rows: Vec<serde_json::Value> = agencies
+        .iter()
+        .map(|a| json!({"code": a.code, "name": a.name, "indent": a.depth.saturating_sub(top)}))
+        .collect();
     let now = auth::now();
     let (locked, sessions, tokens) =
-        state.read(move |s| Ok((s.locked_logins()?, s.session_counts(now)?, s.api_tokens()?))).await?;
+        state.read_as(session, move |s| Ok((s.locked_logins()?, s.session_counts(now)?, s.api_tokens()?))).await?;
     let form_for = |name: &str, id: Option<i64>| -> Option<FormView> {
         extra.form.as_ref().filter(|(n, i, _)| *n == name && *i == id).map(|(_, _, v)| v.clone())
     };
@@ -105,6 +121,7 @@ async fn render(state: &AppState, session: &Session, extra: Extra) -> Result<Res
                 "id": u.id,
                 "username": u.username,
                 "name": u.display_name,
+                "agency": u.agency_name,
                 "role": u.role.key(),
                 "role_label": u.role.label(),
                 "active": u.active,
@@ -151,6 +168,8 @@ async fn render(state: &AppState, session: &Session, extra: Extra) -> Result<Res
         json!({
             "chrome": Chrome::new(session, "系统管理", "admin"),
             "users": rows,
+            "agencies": agency_rows,
+            "own_agency": own_agency,
             "roles": Role::ALL.iter().map(|r| (r.key(), r.label())).collect::<Vec<_>>(),
             "scopes": TokenScope::ALL.iter().map(|s| (s.key(), s.label())).collect::<Vec<_>>(),
             "tokens": token_rows,
@@ -207,6 +226,9 @@ pub struct CreateForm {
     role: String,
     #[serde(default)]
     password: String,
+    /// The agency's code (the administrator's own when absent).
+    #[serde(default)]
+    agency: String,
 }
 
 pub async fn create_user(
@@ -233,14 +255,27 @@ pub async fn create_user(
         errors.push(("password", m));
     }
     // The password is never shown back.
-    let values =
-        [("username", f.username.as_str()), ("display_name", f.display_name.as_str()), ("role", f.role.as_str())];
-    let Some(role) = role.filter(|_| errors.is_empty()) else {
+    // Only an agency the administrator reads (their own or below).
+    let agencies = state.read_as(&session, |s| s.agencies()).await?;
+    let agency = match f.agency.trim() {
+        "" => Some(session.user.agency_id),
+        code => agencies.iter().find(|a| a.code == code).map(|a| a.id),
+    };
+    if agency.is_none() {
+        errors.push(("agency", "请选择本机关或下级机关".to_string()));
+    }
+    let values = [
+        ("username", f.username.as_str()),
+        ("display_name", f.display_name.as_str()),
+        ("role", f.role.as_str()),
+        ("agency", f.agency.as_str()),
+    ];
+    let (Some(role), Some(agency)) = (role.filter(|_| errors.is_empty()), agency) else {
         return render(&state, &session, refused("create", None, &values, errors)).await;
     };
     let hash = auth::hash_password_blocking(f.password.clone()).await?;
     let (actor, name) = (session.user.username.clone(), f.display_name.clone());
-    match state.write(move |s| s.create_user(&username, &name, role, &hash, &actor)).await {
+    match state.write_as(&session, move |s| s.create_user_in(agency, &username, &name, role, &hash, &actor)).await {
         Ok(_) => Ok(Redirect::to("/admin?ok=user").into_response()),
         Err(e) => render(&state, &session, store_refusal(e, "create", None, &values)?).await,
     }
@@ -271,7 +306,7 @@ pub async fn update_user(
         return render(&state, &session, extra).await;
     };
     let actor = session.user.username.clone();
-    match state.write(move |s| s.update_user(id, role, active, &actor)).await {
+    match state.write_as(&session, move |s| s.update_user(id, role, active, &actor)).await {
         Ok(_) => Ok(Redirect::to("/admin?ok=update").into_response()),
         Err(e) => render(&state, &session, store_refusal(e, "update", Some(id), &values)?).await,
     }
@@ -297,7 +332,7 @@ pub async fn reset_password(
     }
     let hash = auth::hash_password_blocking(f.password.clone()).await?;
     let actor = session.user.username.clone();
-    match state.write(move |s| s.set_password(id, &hash, &actor)).await {
+    match state.write_as(&session, move |s| s.set_password(id, &hash, &actor)).await {
         Ok(()) => Ok(Redirect::to("/admin?ok=password").into_response()),
         Err(e) => render(&state, &session, store_refusal(e, "password", Some(id), &[])?).await,
     }
@@ -338,7 +373,7 @@ pub async fn save_settings(
     }
     let actor = session.user.username.clone();
     state
-        .write(move |s| {
+        .write_as(&session, move |s| {
             // Only what changed, so the audit log says what was done.
             for (key, value) in [(AGENCY_NAME, &name), (AGENCY_ADDRESS, &address), (AGENCY_PHONE, &phone)] {
                 if s.setting(key)?.as_deref().unwrap_or_default() != value.as_str() {
@@ -366,7 +401,7 @@ pub async fn unlock_user(
     session.must_administer()?;
     let id = user_id(&f.id)?;
     let actor = session.user.username.clone();
-    let was_locked = state.write(move |s| s.unlock_user(id, &actor)).await?;
+    let was_locked = state.write_as(&session, move |s| s.unlock_user(id, &actor)).await?;
     Ok(Redirect::to(if was_locked { "/admin?ok=unlock" } else { "/admin?ok=unlocked_none" }).into_response())
 }
 
@@ -382,7 +417,7 @@ pub async fn force_password_change(
         return Err(AppError::BadRequest("不能对自己这样做：请在“我的账号”中直接修改密码。".into()));
     }
     let actor = session.user.username.clone();
-    state.write(move |s| s.force_password_change(id, &actor)).await?;
+    state.write_as(&session, move |s| s.force_password_change(id, &actor)).await?;
     Ok(Redirect::to("/admin?ok=force").into_response())
 }
 
@@ -395,7 +430,7 @@ pub async fn revoke_sessions(
     session.must_administer()?;
     let id = user_id(&f.id)?;
     let actor = session.user.username.clone();
-    state.write(move |s| s.revoke_sessions(id, None, &actor)).await?;
+    state.write_as(&session, move |s| s.revoke_sessions(id, None, &actor)).await?;
     if id == session.user.id {
         return Ok(Redirect::to("/login").into_response());
     }
@@ -411,7 +446,7 @@ pub async fn revoke_token(
     session.must_administer()?;
     let id: i64 = f.id.trim().parse().map_err(|_| AppError::BadRequest("令牌编号不正确。".into()))?;
     let actor = session.user.username.clone();
-    state.write(move |s| s.revoke_api_token(id, &actor)).await?;
+    state.write_as(&session, move |s| s.revoke_api_token(id, &actor)).await?;
     Ok(Redirect::to("/admin?ok=token_revoked").into_response())
 }
 
@@ -463,7 +498,7 @@ pub async fn issue_token(
     let (Some(days), Some(scope)) = (days, scope.filter(|_| errors.is_empty())) else {
         return render(&state, &session, refused("token", Some(id), &values, errors)).await;
     };
-    let users = state.read(|s| s.users()).await?;
+    let users = state.read_as(&session, |s| s.users()).await?;
     let Some(user) = users.into_iter().find(|u| u.id == id) else { return Err(AppError::NotFound) };
     if !user.active {
         let extra = refused("token", Some(id), &values, vec![("name", "该用户已停用，不能签发令牌".to_string())]);
@@ -482,7 +517,7 @@ pub async fn issue_token(
         let t = NewToken { token_hash: &hash, user_id: id, name: &name, scope, now, expires: now + days * 86_400 };
         s.issue_api_token(&t, &actor)
     };
-    match state.write(new).await {
+    match state.write_as(&session, new).await {
         Ok(_) => {
             let extra = Extra {
                 token: Some((

@@ -118,9 +118,9 @@ struct Drafted {
     diagnostics: Vec<ogi_report::check::Diagnostic>,
 }
 
-async fn draft_year(state: &AppState, year: i16) -> Result<Drafted, AppError> {
+async fn draft_year(state: &AppState, session: &Session, year: i16) -> Result<Drafted, AppError> {
     Ok(state
-        .read(move |s| {
+        .read_as(session, move |s| {
             let records = s.annual_records(year)?;
             let report = annual::draft(&records);
             let diagnostics = report.as_ref().map(|r| ogi_report::check::check(r, None)).unwrap_or_default();
@@ -146,7 +146,7 @@ async fn render_page(
     refused: Option<RefusedText>,
     saved: Option<EditableSection>,
 ) -> Result<Response, AppError> {
-    let d = draft_year(state, year).await?;
+    let d = draft_year(state, session, year).await?;
     let (report_error, body_html, title) = match &d.report {
         Ok(r) => (None, anchored_body(r, &named_cells(&d.diagnostics), ""), r.meta.title.clone()),
         Err(DraftError::MissingAgency) => (
@@ -257,7 +257,7 @@ pub async fn save_text(
     }
     let actor = session.user.username.clone();
     let saving = text.clone();
-    match state.write(move |s| s.set_text(year, section, &saving, &actor)).await {
+    match state.write_as(&session, move |s| s.set_text(year, section, &saving, &actor)).await {
         Ok(()) => Ok(Redirect::to(&format!("/annual?year={year}&saved={}#text-{}", section.key(), section.key()))
             .into_response()),
         Err(StoreError::Invalid(error)) => {
@@ -278,7 +278,7 @@ pub struct ExportQuery {
 /// The draft as a file to download.
 pub async fn export(
     State(state): State<AppState>,
-    _session: Session,
+    session: Session,
     Query(q): Query<ExportQuery>,
 ) -> Result<Response, AppError> {
     let year = parse_year(&q.year, state.today())?;
@@ -289,7 +289,7 @@ pub async fn export(
         "json" => ("json", "application/json"),
         _ => return Err(AppError::BadRequest("未知的导出格式：可选 html、docx、md、json。".into())),
     };
-    let d = draft_year(&state, year).await?;
+    let d = draft_year(&state, &session, year).await?;
     let report = d.report.map_err(|e| match e {
         DraftError::MissingAgency => AppError::BadRequest("尚未设置机关名称，无法生成报告。".into()),
         e => AppError::BadRequest(e.to_string()),
@@ -336,7 +336,8 @@ async fn render_records(
     year: i16,
     refused: Option<Refused>,
 ) -> Result<Response, AppError> {
-    let (documents, art20, cases) = state.read(move |s| Ok((s.documents()?, s.art20(year)?, s.cases()?))).await?;
+    let (documents, art20, cases) =
+        state.read_as(&session, move |s| Ok((s.documents()?, s.art20(year)?, s.cases()?))).await?;
     let form_for = |name: &str, id: Option<i64>| -> Option<FormView> {
         refused.as_ref().filter(|r| r.form == name && r.id == id).map(|r| r.view.clone())
     };
@@ -494,7 +495,7 @@ where
         return render_records(state, session, year, Some(Refused { form, id, view })).await;
     }
     let actor = session.user.username.clone();
-    match state.write(move |s| save(s, &actor)).await {
+    match state.write_as(&session, move |s| save(s, &actor)).await {
         Ok(()) => Ok(Redirect::to(&format!("/annual/records?year={year}#{anchor}")).into_response()),
         Err(StoreError::Invalid(m)) => {
             let view = FormView { error: Some(m), ..values };

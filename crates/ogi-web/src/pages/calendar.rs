@@ -57,7 +57,7 @@ struct Shown {
 
 async fn render(state: &AppState, session: &Session, shown: Shown) -> Result<Response, AppError> {
     let cal = state.cal();
-    let (saved_years, changes) = state.read(|s| Ok((s.calendar_years()?, s.due_changes()?))).await?;
+    let (saved_years, changes) = state.read_as(&session, |s| Ok((s.calendar_years()?, s.due_changes()?))).await?;
     let mut years: Vec<Value> = cal
         .years()
         .map(|(y, title)| {
@@ -246,7 +246,7 @@ pub async fn save(
     let (y, text, cal) = (review.year, review.text.clone(), review.calendar.clone());
     let actor = session.user.username.clone();
     let for_store = cal.clone();
-    state.write(move |s| s.save_calendar_year(y, &text, &actor, &for_store)).await?;
+    state.write_as(&session, move |s| s.save_calendar_year(y, &text, &actor, &for_store)).await?;
     state.set_calendar(cal)?;
     Ok(Redirect::to(&format!("/admin/calendar?saved={y}")).into_response())
 }

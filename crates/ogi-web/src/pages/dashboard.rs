@@ -25,14 +25,15 @@ pub async fn page(State(state): State<AppState>, session: Session) -> Result<Res
         .unwrap_or_else(|_| today.checked_add(jiff::Span::new().days(5)).unwrap_or(today));
     let year = today.year();
     let (board, table3, changes) = state
-        .read(move |s| Ok((s.dashboard(today, soon)?, s.table3(year, Template::Y2021)?, s.due_changes()?)))
+        .read_as(&session, move |s| Ok((s.dashboard(today, soon)?, s.table3(year, Template::Y2021)?, s.due_changes()?)))
         .await?;
     // Deadlines of the coming months that run into a year not loaded yet.
     let cal = state.cal();
     let horizon = today.checked_add(jiff::Span::new().days(90)).unwrap_or(today);
     let provisional = cal.provisional_years(today, horizon);
-    let rows =
-        |list: &[ogi_store::ListRow]| list.iter().map(|r| RowView::new(r, today, &state.cal())).collect::<Vec<_>>();
+    let rows = |list: &[ogi_store::ListRow]| {
+        list.iter().map(|r| RowView::new(r, session.user.agency_id, today, &state.cal())).collect::<Vec<_>>()
+    };
     let table3_html = table3_html(&state, year, table3);
     let body = state.templates.render(
         "dashboard.html",

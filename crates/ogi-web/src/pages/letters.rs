@@ -93,7 +93,7 @@ fn letter_error(e: ContextError) -> AppError {
 /// GET /requests/{code}/letters/{kind}[.docx]
 pub async fn letter(
     State(state): State<AppState>,
-    _session: Session,
+    session: Session,
     Path((code, kind_key)): Path<(String, String)>,
     Query(q): Query<LetterDetails>,
 ) -> Result<Response, AppError> {
@@ -105,7 +105,7 @@ pub async fn letter(
     q.check().map_err(letter_error)?;
     let tkey = kind.key();
     let (stored, agency, template) = state
-        .read(move |s| {
+        .read_as(&session, move |s| {
             let stored = s.get(&code)?;
             let agency = Agency {
                 name: s.setting(ogi_store::AGENCY_NAME)?.unwrap_or_default(),
@@ -180,7 +180,7 @@ async fn admin_render(
 ) -> Result<Response, AppError> {
     let keys: Vec<String> = LetterKind::all().into_iter().map(LetterKind::key).collect();
     let (edited, stored) = state
-        .read({
+        .read_as(&session, {
             let key = kind.key();
             move |s| {
                 let mut edited = Vec::new();
@@ -245,7 +245,7 @@ pub async fn admin_save(
     let key = kind.key();
     let actor = session.user.username.clone();
     if f.action == "reset" {
-        state.write(move |s| s.set_letter_template(&key, None, &actor)).await?;
+        state.write_as(&session, move |s| s.set_letter_template(&key, None, &actor)).await?;
         return Ok(Redirect::to(&format!("/admin/letters?kind={}&done=reset", kind.key())).into_response());
     }
     // Browsers send CRLF; templates are stored with plain line ends.
@@ -258,6 +258,6 @@ pub async fn admin_save(
     if let Some(error) = problem {
         return admin_render(&state, &session, kind, Some(text), Some(error), "", StatusCode::BAD_REQUEST).await;
     }
-    state.write(move |s| s.set_letter_template(&key, Some(&text), &actor)).await?;
+    state.write_as(&session, move |s| s.set_letter_template(&key, Some(&text), &actor)).await?;
     Ok(Redirect::to(&format!("/admin/letters?kind={}&done=saved", kind.key())).into_response())
 }

@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod admin;
+pub mod agencies;
 pub mod annual;
 pub mod calendar;
 pub mod challenge;
@@ -41,10 +42,12 @@ pub struct RowView {
     pub late_answer: String,
     /// An open consultation's last day for an opinion.
     pub consult_until: String,
+    /// The agency, when it is not the viewer's own (a supervisor's lists).
+    pub agency: String,
 }
 
 impl RowView {
-    pub fn new(r: &ListRow, today: Date, cal: &Calendar) -> RowView {
+    pub fn new(r: &ListRow, own_agency: i64, today: Date, cal: &Calendar) -> RowView {
         let (left, late) = match r.due {
             Some(due) if matches!(r.state, "open" | "consulting") => workdays_left(today, due, cal),
             _ => (String::new(), false),
@@ -66,6 +69,7 @@ impl RowView {
             summary: shorten(&r.summary, 40),
             late_answer: r.late_days.map(|d| format!("逾期答复 {d} 个工作日")).unwrap_or_default(),
             consult_until: r.consult_until.map(|d| d.to_string()).unwrap_or_default(),
+            agency: if r.agency_id == own_agency { String::new() } else { r.agency_name.clone() },
         }
     }
 }

@@ -422,7 +422,10 @@ async fn public_view(state: &AppState, f: &Filed) -> Result<Value, AppError> {
         "confirmed": false,
     });
     let Some(code) = f.request_code.clone() else { return Ok(v) };
-    let stored = state.read(move |s| s.get(&code)).await?;
+    // The tracking code (already checked) is the applicant's authority over
+    // this one request of the agency it was made to.
+    let theirs = ogi_store::Scope::operator_in(f.agency_id);
+    let stored = state.read_in(theirs.clone(), move |s| s.get(&code)).await?;
     let r = &stored.request;
     let cal = state.cal();
     let current = r.state();
@@ -439,7 +442,7 @@ async fn public_view(state: &AppState, f: &Filed) -> Result<Value, AppError> {
         }
         _ => None,
     };
-    let messages = state.read({
+    let messages = state.read_in(theirs, {
         let code = stored.code.clone();
         move |s| s.applicant_messages(&code)
     });
@@ -540,7 +543,7 @@ async fn applicant_act(
 
 pub async fn pending(State(state): State<AppState>, session: Session) -> Result<Response, AppError> {
     let list = state
-        .read(|s| {
+        .read_as(&session, |s| {
             let list = s.pending_applications()?;
             let mut files = Vec::new();
             for f in &list {
@@ -579,7 +582,7 @@ pub async fn confirm(
     let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
     let (actor, st) = (session.user.username.clone(), state.clone());
     let today = state.today();
-    match state.write(move |s| s.confirm_application(id, today, &actor, &st.cal())).await {
+    match state.write_as(&session, move |s| s.confirm_application(id, today, &actor, &st.cal())).await {
         Ok(stored) => Ok(Redirect::to(&format!("/requests/{}", stored.code)).into_response()),
         Err(StoreError::NoRecord { .. }) => Err(AppError::NotFound),
         Err(StoreError::Invalid(m)) => Err(AppError::BadRequest(m)),
@@ -595,11 +598,11 @@ pub fn file_view(f: &ogi_store::online::AttachmentInfo) -> Value {
 /// `GET /online/files/{id}`: an attachment, for staff only.
 pub async fn file(
     State(state): State<AppState>,
-    _session: Session,
+    session: Session,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
     let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
-    let (name, mime, bytes) = state.read(move |s| s.attachment(id)).await?.ok_or(AppError::NotFound)?;
+    let (name, mime, bytes) = state.read_as(&session, move |s| s.attachment(id)).await?.ok_or(AppError::NotFound)?;
     let ext = match mime.as_str() {
         "application/pdf" => "pdf",
         "image/jpeg" => "jpg",

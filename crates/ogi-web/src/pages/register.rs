@@ -75,7 +75,7 @@ pub async fn page(
     let (rows, total, errors) = match filter {
         Ok(filter) => {
             let offset = (page - 1).saturating_mul(PAGE_SIZE);
-            let (rows, total) = state.read(move |s| s.list(&filter, offset, PAGE_SIZE)).await?;
+            let (rows, total) = state.read_as(&session, move |s| s.list(&filter, offset, PAGE_SIZE)).await?;
             (rows, total, Vec::new())
         }
         Err(errors) => (Vec::new(), 0, errors),
@@ -88,7 +88,7 @@ pub async fn page(
         "requests.html",
         json!({
             "chrome": Chrome::new(&session, "申请登记簿", "requests"),
-            "rows": rows.iter().map(|r| RowView::new(r, today, &state.cal())).collect::<Vec<_>>(),
+            "rows": rows.iter().map(|r| RowView::new(r, session.user.agency_id, today, &state.cal())).collect::<Vec<_>>(),
             "total": total,
             "page": page,
             "pages": pages,
@@ -109,13 +109,13 @@ pub async fn page(
 /// The filtered register as CSV (UTF-8 with BOM, so Excel opens it in Chinese).
 pub async fn csv(
     State(state): State<AppState>,
-    _session: Session,
+    session: Session,
     Query(query): Query<ListQuery>,
 ) -> Result<Response, AppError> {
     let filter = query
         .filter()
         .map_err(|e| AppError::BadRequest(e.into_iter().map(|(_, m)| m).collect::<Vec<_>>().join("；")))?;
-    let rows = state.read(move |s| s.export(&filter)).await?;
+    let rows = state.read_as(&session, move |s| s.export(&filter)).await?;
     Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8"),

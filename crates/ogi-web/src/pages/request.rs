@@ -84,7 +84,7 @@ pub async fn create(
         Err(errors) => return new_page(&state, &session, &form, &errors, None, StatusCode::BAD_REQUEST),
     };
     let (actor, st) = (session.user.username.clone(), state.clone());
-    match state.write(move |s| s.create(new, &actor, &st.cal())).await {
+    match state.write_as(&session, move |s| s.create(new, &actor, &st.cal())).await {
         Ok(stored) => Ok(Redirect::to(&format!("/requests/{}", stored.code)).into_response()),
         Err(StoreError::Rule(e)) => {
             new_page(&state, &session, &form, &Errors::new(), Some(e.to_string()), StatusCode::BAD_REQUEST)
@@ -135,7 +135,7 @@ pub async fn post_event(
     Form(form): Form<EventForm>,
 ) -> Result<Response, AppError> {
     let c = code.clone();
-    let stored = state.read(move |s| s.get(&c)).await?;
+    let stored = state.read_as(&session, move |s| s.get(&c)).await?;
     let label = event_label(&form.kind);
     if label.is_empty() {
         return Err(AppError::BadRequest("未知的事项类型".into()));
@@ -152,7 +152,7 @@ pub async fn post_event(
     };
     let (actor, st, c) = (session.user.username.clone(), state.clone(), code.clone());
     let seen = input::version(&form);
-    match state.write(move |s| s.record_seen(&c, seen, event, &actor, &st.cal())).await {
+    match state.write_as(&session, move |s| s.record_seen(&c, seen, event, &actor, &st.cal())).await {
         Ok(_) => Ok(Redirect::to(&format!("/requests/{code}")).into_response()),
         // Refused by the law, or someone else acted first: the page as it is
         // now, with what was typed and why.
@@ -160,7 +160,7 @@ pub async fn post_event(
             let status = if matches!(e, StoreError::Conflict) { StatusCode::CONFLICT } else { StatusCode::BAD_REQUEST };
             let back = Returned { form, errors: Errors::new(), general: Some(e.to_string()) };
             let c = code.clone();
-            let stored = state.read(move |s| s.get(&c)).await?;
+            let stored = state.read_as(&session, move |s| s.get(&c)).await?;
             page_response(&state, &session, stored, Some(back), status).await
         }
         Err(e) => Err(e.into()),
@@ -182,7 +182,7 @@ pub async fn page(
     Path(code): Path<String>,
     axum::extract::Query(q): axum::extract::Query<PageQuery>,
 ) -> Result<Response, AppError> {
-    let stored = state.read(move |s| s.get(&code)).await?;
+    let stored = state.read_as(&session, move |s| s.get(&code)).await?;
     let opened = ogi_letters::missing(&super::letters::registered(&stored), &q.letter, &state.cal())
         .map(|m| (q.letter.clone(), m));
     page_with(&state, &session, stored, None, StatusCode::OK, opened).await
@@ -326,7 +326,9 @@ async fn page_with(
     let code = stored.code.clone();
     let c = code.clone();
     let (audit, files) = state
-        .read(move |s| Ok((s.audit_for(&c)?, s.attachments(ogi_store::online::AttachmentsOf::Request(c.clone()))?)))
+        .read_as(&session, move |s| {
+            Ok((s.audit_for(&c)?, s.attachments(ogi_store::online::AttachmentsOf::Request(c.clone()))?))
+        })
         .await?;
     let today = state.today();
     let r = &stored.request;
@@ -380,7 +382,9 @@ async fn page_with(
     let mut refused = Vec::new();
     let allowed = r.allowed_events(&cal, today);
     let outcomes = r.allowed_outcomes();
-    for a in &allowed {
+    // A supervisor reads an agency below: nothing to record there.
+    let read_only = stored.agency_id != session.user.agency_id;
+    for a in allowed.iter().filter(|_| !read_only) {
         if let Some(why) = &a.refused {
             // What the state rules out entirely is not listed; a time limit or a rule is.
             if !why.starts_with("当前状态") && !matches!(current, RState::Closed { .. }) {
@@ -433,6 +437,7 @@ async fn page_with(
             "attachments": files.iter().map(super::portal::file_view).collect::<Vec<_>>(),
             "forms": forms, "hidden": hidden, "orphan": orphan, "refused": refused, "late_answer": late_answer,
             "letters": letters,
+            "read_only": read_only,
         }),
     )?;
     Ok((status, html(body)).into_response())

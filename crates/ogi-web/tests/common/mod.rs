@@ -52,12 +52,18 @@ pub const PASSWORD: &str = "correct-horse-battery";
 impl Server {
     /// A user of `role` created in the store, logged in through the login form.
     pub async fn login(&self, username: &str, role: Role) -> Client {
+        self.login_in(username, "root", role).await
+    }
+
+    /// `login`, the user (if new) created in the agency coded `agency`.
+    pub async fn login_in(&self, username: &str, agency: &str, role: Role) -> Client {
         let hash = ogi_web::auth::hash_password(PASSWORD).unwrap();
-        let name = username.to_string();
+        let (name, agency) = (username.to_string(), agency.to_string());
         self.state
-            .write(move |s| {
+            .write_in(ogi_store::Scope::OPERATOR, move |s| {
                 if s.login_user(&name)?.is_none() {
-                    s.create_user(&name, &format!("{name}的姓名"), role, &hash, "test")?;
+                    let id = s.agencies()?.into_iter().find(|a| a.code == agency).expect("the agency").id;
+                    s.create_user_in(id, &name, &format!("{name}的姓名"), role, &hash, "test")?;
                 }
                 Ok(())
             })
@@ -78,7 +84,7 @@ impl Server {
         let hash = ogi_web::auth::hash_password(PASSWORD).unwrap();
         let name = username.to_string();
         self.state
-            .write(move |s| {
+            .write_in(ogi_store::Scope::OPERATOR, move |s| {
                 if s.login_user(&name)?.is_none() {
                     s.create_user(&name, &format!("{name}的姓名"), role, &hash, "test")?;
                 }
@@ -86,6 +92,31 @@ impl Server {
             })
             .await
             .unwrap()
+    }
+
+    /// `Authorization: Bearer …` for a token of `username` (created with
+    /// `role` if new), issued a day ago and expiring `expires_in` seconds from now.
+    pub async fn bearer(&self, username: &str, role: Role, scope: ogi_store::TokenScope, expires_in: i64) -> String {
+        let user = self.user(username, role).await;
+        let token = ogi_web::auth::random_token();
+        let hash = ogi_web::auth::token_hash(&token);
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+        self.state
+            .write_in(ogi_store::Scope::OPERATOR, move |s| {
+                // Issued a day ago, so that one "expiring in -1 s" is valid to the store.
+                let t = ogi_store::NewToken {
+                    token_hash: &hash,
+                    user_id: user.id,
+                    name: "测试",
+                    scope,
+                    now: now - 86_400,
+                    expires: now + expires_in,
+                };
+                s.issue_api_token(&t, "test")
+            })
+            .await
+            .unwrap();
+        format!("Bearer {token}")
     }
 
     pub fn client(&self) -> Client {
@@ -292,7 +323,11 @@ pub async fn fill(server: &Server, year: i16, n: usize, seed: u64) {
     let cal = ogi_rules::Calendar::embedded();
     let first = jiff::civil::Date::new(year, 1, 2).unwrap();
     let requests = ogi_rules::sim::requests(&cal, seed, n, first, 240);
-    server.state.write(move |s| s.import_requests(&requests, "模拟申请", "test", &cal)).await.unwrap();
+    server
+        .state
+        .write_in(ogi_store::Scope::OPERATOR, move |s| s.import_requests(&requests, "模拟申请", "test", &cal))
+        .await
+        .unwrap();
 }
 
 /// A made-up 2027 notice (the real one is not out): every statutory day off,
@@ -305,3 +340,21 @@ pub const NOTICE_2027: &str = "国务院办公厅关于2027年部分节假日安
 五、端午节：6月9日（周三）放假，共1天。
 六、中秋节：9月15日（周三）放假，共1天。
 七、国庆节：10月1日（周五）至7日（周四）放假调休，共7天。9月26日（周日）、10月9日（周六）上班。";
+
+/// Every route the server's source declares (`.route("…"`), so that a test
+/// walking routes can say it walked all of them.
+pub fn routes_in_source() -> std::collections::BTreeSet<String> {
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = vec![src.join("lib.rs"), src.join("api.rs"), src.join("auth.rs")];
+    for e in std::fs::read_dir(src.join("pages")).unwrap() {
+        files.push(e.unwrap().path());
+    }
+    let mut out = std::collections::BTreeSet::new();
+    for f in files {
+        let text = std::fs::read_to_string(&f).unwrap();
+        for piece in text.split(".route(\"").skip(1) {
+            out.insert(piece[..piece.find('"').unwrap()].to_string());
+        }
+    }
+    out
+}
