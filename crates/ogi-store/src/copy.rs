@@ -28,6 +28,7 @@ const TABLES: &[&str] = &[
     "applications",
     "application_files",
     "applicant_messages",
+    "delivered_letters",
     "code_counters",
 ];
 
@@ -216,6 +217,7 @@ pub(crate) fn copy_as_agency(from: &Sql, to: &Sql, code: &str, parent: &str) -> 
         ("applications", Some("applications"), &[("request_id", "requests")]),
         ("application_files", Some("application_files"), &[("application_id", "applications")]),
         ("applicant_messages", Some("applicant_messages"), &[("request_id", "requests")]),
+        ("delivered_letters", Some("delivered_letters"), &[("request_id", "requests")]),
         ("code_counters", None, &[]),
     ];
     let mut maps: HashMap<&str, HashMap<i64, i64>> = HashMap::new();

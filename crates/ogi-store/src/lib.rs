@@ -272,6 +272,25 @@ pub trait Store {
     ) -> Result<Stored, StoreError>;
     /// The applicant's words on the tracking page, oldest first: (date, event key, text).
     fn applicant_messages(&self, code: &str) -> Result<Vec<(Date, String, String)>, StoreError>;
+    /// Keeps a letter as delivered to the applicant online (`body`: the
+    /// rendered letter, opaque here); returns its id. Audited.
+    #[allow(clippy::too_many_arguments)]
+    fn deliver_letter(
+        &mut self,
+        code: &str,
+        kind: &str,
+        title: &str,
+        body: &str,
+        on: Date,
+        actor: &str,
+    ) -> Result<i64, StoreError>;
+    /// The letters delivered for a request, oldest first, with their bodies;
+    /// with `id`, only that one (none if it is another request's).
+    fn delivered_letters(
+        &self,
+        code: &str,
+        id: Option<i64>,
+    ) -> Result<Vec<(online::DeliveredLetter, String)>, StoreError>;
     fn user_count(&self) -> Result<u64, StoreError>;
     /// A user of the scope's own agency.
     fn create_user(
@@ -956,6 +975,26 @@ impl Store for Database {
 
     fn applicant_messages(&self, code: &str) -> Result<Vec<(Date, String, String)>, StoreError> {
         online::messages(&self.sql(), code)
+    }
+
+    fn deliver_letter(
+        &mut self,
+        code: &str,
+        kind: &str,
+        title: &str,
+        body: &str,
+        on: Date,
+        actor: &str,
+    ) -> Result<i64, StoreError> {
+        self.in_write(|tx| online::deliver_letter(tx, code, kind, title, body, on, actor))
+    }
+
+    fn delivered_letters(
+        &self,
+        code: &str,
+        id: Option<i64>,
+    ) -> Result<Vec<(online::DeliveredLetter, String)>, StoreError> {
+        online::delivered_letters(&self.sql(), code, id)
     }
 
     fn audit_for(&self, code: &str) -> Result<Vec<AuditEntry>, StoreError> {

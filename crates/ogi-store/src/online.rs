@@ -289,3 +289,78 @@ pub(crate) fn attachment(conn: &Sql, id: i64) -> Result<Option<(String, String, 
         )
         .optional()?)
 }
+
+// ------------------------------------------------------------------ letters delivered online
+
+/// Letters staff delivered to the applicant online (送达): kept as they were
+/// issued — the body is the rendered letter, opaque to the store — so the
+/// applicant downloads exactly what the agency sent, whatever templates say later.
+pub(crate) const LETTERS_MIGRATION: &str = "
+CREATE TABLE delivered_letters (
+    id INTEGER PRIMARY KEY,
+    request_id INTEGER NOT NULL REFERENCES requests(id),
+    kind TEXT NOT NULL,
+    title TEXT NOT NULL,
+    body TEXT NOT NULL,
+    on_date TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+);
+CREATE INDEX delivered_letters_request ON delivered_letters(request_id);
+";
+
+/// A letter delivered online, as the tracking page lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeliveredLetter {
+    pub id: i64,
+    /// The letter kind's key (`answer.granted`, `correction`, …).
+    pub kind: String,
+    pub title: String,
+    pub on: Date,
+}
+
+pub(crate) fn deliver_letter(
+    tx: &Sql,
+    code: &str,
+    kind: &str,
+    title: &str,
+    body: &str,
+    on: Date,
+    actor: &str,
+) -> Result<i64, StoreError> {
+    let (request_id, stored) = crate::requests::load(tx, code)?;
+    if !tx.scope.may_write(stored.agency_id) {
+        return Err(StoreError::Forbidden("只能查看下级机关的申请，不能修改".into()));
+    }
+    let id = tx.insert(
+        "INSERT INTO delivered_letters (request_id, kind, title, body, on_date, actor) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![request_id, kind, title, body, on.to_string(), actor],
+    )?;
+    tx.execute(
+        "INSERT INTO audit (actor, action, request_id, before, after, agency_id) VALUES (?1, ?2, ?3, NULL, NULL, ?4)",
+        params![actor, format!("在线送达文书：{title}"), request_id, stored.agency_id],
+    )?;
+    Ok(id)
+}
+
+/// The letters delivered for request `code`, oldest first; with `id`, only that one.
+pub(crate) fn delivered_letters(
+    conn: &Sql,
+    code: &str,
+    id: Option<i64>,
+) -> Result<Vec<(DeliveredLetter, String)>, StoreError> {
+    let sql = format!(
+        "SELECT l.id, l.kind, l.title, l.on_date, l.body FROM delivered_letters l JOIN requests r ON r.id = l.request_id \
+         WHERE r.code = ?1 AND {}{} ORDER BY l.id",
+        conn.scope.visible("r.agency_id"),
+        if id.is_some() { " AND l.id = ?2" } else { "" }
+    );
+    let row = |r: &crate::sql::Row| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?));
+    let rows: Vec<(i64, String, String, String, String)> = match id {
+        Some(id) => conn.query_map(&sql, params![code, id], row)?,
+        None => conn.query_map(&sql, params![code], row)?,
+    };
+    rows.into_iter()
+        .map(|(id, kind, title, on, body)| Ok((DeliveredLetter { id, kind, title, on: date(&on)? }, body)))
+        .collect()
+}

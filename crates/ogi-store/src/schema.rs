@@ -82,6 +82,8 @@ CREATE INDEX requests_late ON requests(closed_on) WHERE late_days IS NOT NULL;
     crate::search::AGENCY_MIGRATION,
     // Published reports of a region, their versions and intake batches (issue 14).
     crate::published::MIGRATION,
+    // Letters delivered to the applicant online, as issued (issue 17).
+    crate::online::LETTERS_MIGRATION,
 ];
 
 /// The migration that last rebuilt the search index (its rows are written

@@ -92,6 +92,7 @@ both!(
     agencies_are_imported_as_a_tree,
     who_sees_what_is_decided_by_the_scope,
     published_reports_keep_every_version_and_a_batch_rolls_back_whole,
+    a_letter_delivered_online_is_kept_as_sent_and_only_its_agency_reads_it,
 );
 
 fn new(applicant: ApplicantColumn, arrived: &str) -> NewRequest {
@@ -895,4 +896,35 @@ fn published_reports_keep_every_version_and_a_batch_rolls_back_whole(db: &Fresh)
     let e = s.add_report_version(&version(a, fixed, "越权"), "乙").unwrap_err();
     assert!(matches!(e, StoreError::Forbidden(_)), "{e}");
     assert!(s.intake_batches().unwrap().is_empty(), "the batches are the government's");
+}
+
+fn a_letter_delivered_online_is_kept_as_sent_and_only_its_agency_reads_it(db: &Fresh) {
+    use ogi_store::{Scope, StoreError};
+    let cal = Calendar::embedded();
+    let mut s = db.open();
+    s.import_agencies("code,name,parent,kind\na,甲局,root,department\nb,乙局,root,department\n".as_bytes(), "管理员")
+        .unwrap();
+    let id = |s: &Database, code: &str| s.agencies().unwrap().into_iter().find(|a| a.code == code).unwrap().id;
+    let (a, b) = (id(&s, "a"), id(&s, "b"));
+    s.set_scope(Scope::operator_in(a));
+    let r = s.create(new(ApplicantColumn::Natural, "2025-03-03"), "登记员", &cal).unwrap();
+    let body = r#"{"title":"政府信息公开申请答复告知书","paragraphs":["一段"]}"#;
+    let first =
+        s.deliver_letter(&r.code, "answer.granted", "答复告知书：予以公开", body, d("2025-03-10"), "登记员").unwrap();
+    let second = s.deliver_letter(&r.code, "correction", "补正告知书", "{}", d("2025-03-11"), "登记员").unwrap();
+    let all = s.delivered_letters(&r.code, None).unwrap();
+    assert_eq!(all.iter().map(|(l, _)| l.id).collect::<Vec<_>>(), vec![first, second]);
+    assert_eq!((all[0].0.kind.as_str(), all[0].0.on, all[0].1.as_str()), ("answer.granted", d("2025-03-10"), body));
+    let one = s.delivered_letters(&r.code, Some(second)).unwrap();
+    assert_eq!((one.len(), one[0].0.title.as_str()), (1, "补正告知书"));
+    assert!(s.audit_for(&r.code).unwrap().iter().any(|e| e.action == "在线送达文书：答复告知书：予以公开"));
+    // A sibling agency's clerk neither reads the letters nor delivers on the request.
+    s.set_scope(Scope::OPERATOR);
+    let clerk = s.create_user_in(b, "yi", "乙局经办人", ogi_store::Role::Clerk, "h", "管理员").unwrap();
+    s.set_scope(clerk.scope());
+    assert!(s.delivered_letters(&r.code, None).unwrap().is_empty());
+    assert!(matches!(
+        s.deliver_letter(&r.code, "correction", "补正告知书", "{}", d("2025-03-11"), "乙"),
+        Err(StoreError::NotFound(_))
+    ));
 }

@@ -249,3 +249,95 @@ async fn attachments_are_checked_by_content_and_shown_only_to_staff() {
     assert_eq!(anonymous.status, 303, "to the login page");
     assert!(anonymous.header("location").unwrap().starts_with("/login"));
 }
+
+/// Files the good form and has a clerk confirm it: (tracking code, request code).
+async fn filed_and_confirmed(applicant: &mut common::Client, clerk: &mut common::Client) -> (String, String) {
+    let r = apply(applicant, &good()).await;
+    assert_eq!(r.status, 303, "{}", r.text());
+    let code = r.header("location").unwrap().strip_prefix("/track/").unwrap().split('?').next().unwrap().to_string();
+    let pending = clerk.get("/online").await.text();
+    let id = pending.split("/online/").nth(1).unwrap().split('/').next().unwrap().to_string();
+    let r = clerk.submit(&format!("/online/{id}/confirm"), &[]).await;
+    assert_eq!(r.status, 303, "{}", r.text());
+    (code, r.header("location").unwrap().trim_start_matches("/requests/").to_string())
+}
+
+#[tokio::test]
+async fn the_applicant_sees_the_dates_of_each_step_and_downloads_the_letter_delivered_online() {
+    let server = common::start("portal-letter", Some(TODAY)).await;
+    server
+        .state
+        .write_in(ogi_store::Scope::OPERATOR, |s| {
+            ogi_store::Store::set_setting(s, ogi_store::AGENCY_NAME, "聊城市工业和信息化局", "test")
+        })
+        .await
+        .unwrap();
+    let mut applicant = server.client();
+    let mut head = server.login("head", Role::Head).await;
+    let (code, request) = filed_and_confirmed(&mut applicant, &mut head).await;
+    let cal = ogi_rules::Calendar::embedded();
+    let stored = |c: String| {
+        let state = server.state.clone();
+        async move { state.read_in(ogi_store::Scope::OPERATOR, move |s| ogi_store::Store::get(s, &c)).await.unwrap() }
+    };
+
+    // An extension: the tracking page gives the new due date, the register's own.
+    let events = format!("/requests/{request}/events");
+    head.get(&format!("/requests/{request}")).await;
+    let r = head.submit(&events, &[("kind", "extended"), ("on", TODAY), ("days", "10")]).await;
+    assert_eq!(r.status, 303, "{}", r.text());
+    let due = stored(request.clone()).await.request.due(&cal).unwrap().unwrap().to_string();
+    let track = applicant.get(&format!("/track/{code}")).await.text();
+    assert!(
+        track.contains("延长答复期限 10 个工作日") && track.contains(&format!("延长后的答复期限：{due}")),
+        "{track}"
+    );
+    assert!(track.contains(&format!("<dd id=\"due\">{due}</dd>")), "{track}");
+
+    // Answered; the answer letter with a blank the clerk must fill is not sent.
+    head.get(&format!("/requests/{request}")).await;
+    let r = head.submit(&events, &[("kind", "answered"), ("on", TODAY), ("outcome", "granted")]).await;
+    assert_eq!(r.status, 303, "{}", r.text());
+    let page = head.get(&format!("/requests/{request}")).await.text();
+    assert!(page.contains(&format!("/requests/{request}/letters/answer.granted/deliver")), "{page}");
+    let deliver = format!("/requests/{request}/letters/answer.granted/deliver");
+    let r = head.submit(&deliver, &[]).await;
+    assert_eq!(r.status, 400, "{}", r.text());
+    assert!(r.text().contains("还有未填写的内容（提供方式或者获取途径）"), "{}", r.text());
+    assert!(!applicant.get(&format!("/track/{code}")).await.text().contains("送达的文书"));
+
+    // Filled in, it is delivered: listed for the applicant, as a page and as Word.
+    let r =
+        head.submit(&deliver, &[("provision", "电子邮件发送至申请人邮箱"), ("number", "聊工信公开〔2025〕3号")]).await;
+    assert_eq!(r.status, 303, "{}", r.text());
+    assert!(head.get(&format!("/requests/{request}")).await.text().contains("已在线送达申请人"));
+    let track = applicant.get(&format!("/track/{code}")).await.text();
+    assert!(track.contains("送达的文书") && track.contains("答复告知书"), "{track}");
+    let link = track.split(&format!("/track/{code}/letters/")).nth(1).unwrap().split('"').next().unwrap().to_string();
+    let letter = applicant.get(&format!("/track/{code}/letters/{link}")).await;
+    assert_eq!(letter.status, 200);
+    let text = letter.text();
+    assert!(
+        text.contains("李四") && text.contains("电子邮件发送至申请人邮箱") && text.contains("聊工信公开〔2025〕3号"),
+        "{text}"
+    );
+    let docx = applicant.get(&format!("/track/{code}/letters/{link}.docx")).await;
+    assert_eq!(docx.status, 200);
+    assert!(docx.body.starts_with(b"PK"), "a Word file");
+    assert!(docx.header("content-type").unwrap().contains("wordprocessingml"));
+
+    // Another applicant's code, or another id, finds nothing.
+    let mut other = server.client();
+    let (code2, _) = filed_and_confirmed(&mut other, &mut head).await;
+    assert_eq!(other.get(&format!("/track/{code2}/letters/{link}")).await.status, 404);
+    let missing = link.parse::<i64>().unwrap() + 1000;
+    assert_eq!(applicant.get(&format!("/track/{code}/letters/{missing}")).await.status, 404);
+    assert_eq!(applicant.get(&format!("/track/{code}/letters/x.docx")).await.status, 404);
+    // The delivery is in the register's audit, by whom.
+    let audit = server
+        .state
+        .read_in(ogi_store::Scope::OPERATOR, move |s| ogi_store::Store::audit_for(s, &request))
+        .await
+        .unwrap();
+    assert!(audit.iter().any(|a| a.actor == "head" && a.action.contains("在线送达文书")), "{audit:?}");
+}

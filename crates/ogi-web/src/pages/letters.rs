@@ -8,10 +8,10 @@ use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
-use ogi_letters::{Agency, Context, ContextError, LetterDetails, LetterError, LetterKind, Registered};
+use ogi_letters::{Agency, Context, ContextError, Letter, LetterDetails, LetterError, LetterKind, Registered};
 use ogi_store::{Store, Stored};
 use ogi_vocab::cells::{Outcome, T3Row, UnavailableReason};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use crate::auth::Session;
@@ -90,6 +90,57 @@ fn letter_error(e: ContextError) -> AppError {
     }
 }
 
+/// A request's letter as the register fills it, or where to send the clerk
+/// instead (back to the request with the letter's form open: it lacks what
+/// it must contain).
+async fn fill_letter(
+    state: &AppState,
+    session: &Session,
+    code: String,
+    kind: LetterKind,
+    q: &LetterDetails,
+) -> Result<Result<(Stored, Letter), Response>, AppError> {
+    q.check().map_err(letter_error)?;
+    let tkey = kind.key();
+    let (stored, agency, template) = state
+        .read_as(session, move |s| {
+            let stored = s.get(&code)?;
+            let agency = Agency {
+                name: s.setting(ogi_store::AGENCY_NAME)?.unwrap_or_default(),
+                address: s.setting(AGENCY_ADDRESS)?.unwrap_or_default(),
+                phone: s.setting(AGENCY_PHONE)?.unwrap_or_default(),
+            };
+            Ok((stored, agency, s.letter_template(&tkey)?))
+        })
+        .await?;
+    let ctx = ogi_letters::context(&registered(&stored), kind, q, &agency, &state.cal()).map_err(letter_error)?;
+    match ogi_letters::render(kind, &ctx, template.as_deref()) {
+        Ok(l) => Ok(Ok((stored, l))),
+        Err(LetterError::Missing(_)) => {
+            let to = format!("/requests/{}?letter={}#letter-{}", stored.code, kind.key(), kind.key());
+            Ok(Err(Redirect::to(&to).into_response()))
+        }
+        Err(LetterError::Template(t)) => Err(AppError::BadRequest(format!(
+            "本机关修改后的文书模板无法使用：{t}。请管理员在“文书模板”中修改或恢复默认。"
+        ))),
+    }
+}
+
+/// A letter as a Word file to download.
+pub fn docx_response(letter: &Letter, code: &str, key: &str) -> Response {
+    let ascii = format!("{code}-{key}");
+    let name = format!("{code}-{}", kind_label(letter.kind).replace('：', "-"));
+    (
+        [
+            (header::CONTENT_TYPE, DOCX_TYPE.to_string()),
+            (header::CONTENT_DISPOSITION, crate::view::attachment(&name, &ascii, "docx")),
+            (header::CACHE_CONTROL, "no-store".to_string()),
+        ],
+        ogi_letters::to_docx(letter),
+    )
+        .into_response()
+}
+
 /// GET /requests/{code}/letters/{kind}[.docx]
 pub async fn letter(
     State(state): State<AppState>,
@@ -102,47 +153,81 @@ pub async fn letter(
         None => (kind_key.clone(), false),
     };
     let kind = LetterKind::from_key(&key).ok_or(AppError::NotFound)?;
-    q.check().map_err(letter_error)?;
-    let tkey = kind.key();
-    let (stored, agency, template) = state
-        .read_as(&session, move |s| {
-            let stored = s.get(&code)?;
-            let agency = Agency {
-                name: s.setting(ogi_store::AGENCY_NAME)?.unwrap_or_default(),
-                address: s.setting(AGENCY_ADDRESS)?.unwrap_or_default(),
-                phone: s.setting(AGENCY_PHONE)?.unwrap_or_default(),
-            };
-            Ok((stored, agency, s.letter_template(&tkey)?))
-        })
-        .await?;
-    let ctx = ogi_letters::context(&registered(&stored), kind, &q, &agency, &state.cal()).map_err(letter_error)?;
-    let letter = match ogi_letters::render(kind, &ctx, template.as_deref()) {
-        Ok(l) => l,
-        // Back to the request, with the letter's form open and what it lacks marked.
-        Err(LetterError::Missing(_)) => {
-            let to = format!("/requests/{}?letter={key}#letter-{key}", stored.code);
-            return Ok(Redirect::to(&to).into_response());
-        }
-        Err(LetterError::Template(t)) => {
-            return Err(AppError::BadRequest(format!(
-                "本机关修改后的文书模板无法使用：{t}。请管理员在“文书模板”中修改或恢复默认。"
-            )))
-        }
+    let (stored, letter) = match fill_letter(&state, &session, code, kind, &q).await? {
+        Ok(filled) => filled,
+        Err(back) => return Ok(back),
     };
     if docx {
-        let ascii = format!("{}-{key}", stored.code);
-        let name = format!("{}-{}", stored.code, kind_label(kind).replace('：', "-"));
-        return Ok((
-            [
-                (header::CONTENT_TYPE, DOCX_TYPE.to_string()),
-                (header::CONTENT_DISPOSITION, crate::view::attachment(&name, &ascii, "docx")),
-                (header::CACHE_CONTROL, "no-store".to_string()),
-            ],
-            ogi_letters::to_docx(&letter),
-        )
-            .into_response());
+        return Ok(docx_response(&letter, &stored.code, &key));
     }
     Ok(html(ogi_letters::to_html(&letter)))
+}
+
+/// A letter as kept once delivered: what was printed, without its kind
+/// (stored beside it).
+#[derive(Serialize, Deserialize)]
+struct Kept {
+    title: String,
+    number: String,
+    recipient: String,
+    paragraphs: Vec<String>,
+    signature: String,
+    date: String,
+}
+
+/// The delivered letter `body` (as [`deliver`] kept it) of kind `kind`.
+pub fn kept_letter(kind: &str, body: &str) -> Option<Letter> {
+    let kind = LetterKind::from_key(kind)?;
+    let k: Kept = serde_json::from_str(body).ok()?;
+    Some(Letter {
+        kind,
+        title: k.title,
+        number: k.number,
+        recipient: k.recipient,
+        paragraphs: k.paragraphs,
+        signature: k.signature,
+        date: k.date,
+    })
+}
+
+/// POST /requests/{code}/letters/{kind}/deliver: the letter, filled from the
+/// register and the details typed, delivered to the applicant online (送达):
+/// kept as it is now and offered on their tracking page. A letter that still
+/// says 【请填写……】 is not sent.
+pub async fn deliver(
+    State(state): State<AppState>,
+    session: Session,
+    Path((code, key)): Path<(String, String)>,
+    Form(q): Form<LetterDetails>,
+) -> Result<Response, AppError> {
+    let kind = LetterKind::from_key(&key).ok_or(AppError::NotFound)?;
+    let (stored, letter) = match fill_letter(&state, &session, code, kind, &q).await? {
+        Ok(filled) => filled,
+        Err(back) => return Ok(back),
+    };
+    if stored.request.channel != ogi_rules::request::Channel::Online {
+        return Err(AppError::BadRequest("只有网上提交的申请可以在线送达文书".into()));
+    }
+    let mut texts = [&letter.title, &letter.recipient, &letter.signature].into_iter().chain(&letter.paragraphs);
+    if let Some(t) = texts.find(|t| t.contains("【请填写")) {
+        let blank = t.split("【请填写").nth(1).and_then(|r| r.split('】').next()).unwrap_or_default();
+        return Err(AppError::BadRequest(format!(
+            "文书中还有未填写的内容（{blank}），请补全后再送达申请人（机关名称在“用户与机关信息”中设置）"
+        )));
+    }
+    let body = serde_json::to_string(&Kept {
+        title: letter.title.clone(),
+        number: letter.number.clone(),
+        recipient: letter.recipient.clone(),
+        paragraphs: letter.paragraphs.clone(),
+        signature: letter.signature.clone(),
+        date: letter.date.clone(),
+    })
+    .map_err(|e| AppError::Internal(e.to_string()))?;
+    let (actor, today, title) = (session.user.username.clone(), state.today(), kind_label(kind));
+    let c = stored.code.clone();
+    state.write_as(&session, move |s| s.deliver_letter(&c, &key, &title, &body, today, &actor)).await?;
+    Ok(Redirect::to(&format!("/requests/{}?delivered=1#letters", stored.code)).into_response())
 }
 
 // ------------------------------------------------------------------ templates (管理员)

@@ -433,8 +433,8 @@ async fn public_view(state: &AppState, f: &Filed) -> Result<Value, AppError> {
         json!({"date": f.submitted_on.to_string(), "what": "提交申请"}),
         json!({"date": r.received.to_string(), "what": "确认收到申请（收到申请之日，条例第三十一条）"}),
     ];
-    for e in r.events() {
-        timeline.push(json!({"date": e.date().to_string(), "what": e.for_applicant()}));
+    for (i, e) in r.events().iter().enumerate() {
+        timeline.push(json!({"date": e.date().to_string(), "what": e.for_applicant(), "details": step_details(&r.as_of(i + 1), e, &cal)}));
     }
     let due = match current {
         RState::Open | RState::Consulting { .. } => {
@@ -449,6 +449,15 @@ async fn public_view(state: &AppState, f: &Filed) -> Result<Value, AppError> {
     let messages: Vec<Value> =
         messages.await?.into_iter().map(|(on, _, text)| json!({"date": on.to_string(), "text": text})).collect();
     v["messages"] = json!(messages);
+    let letters = state.read_in(ogi_store::Scope::operator_in(f.agency_id), {
+        let code = stored.code.clone();
+        move |s| s.delivered_letters(&code, None)
+    });
+    v["letters"] = json!(letters
+        .await?
+        .iter()
+        .map(|(l, _)| json!({"id": l.id, "title": l.title, "date": l.on.to_string()}))
+        .collect::<Vec<_>>());
     v["awaiting_correction"] = json!(matches!(current, RState::AwaitingCorrection { .. }));
     if let RState::AwaitingCorrection { reply_by } = current {
         v["reply_by"] = json!(reply_by.to_string());
@@ -460,6 +469,61 @@ async fn public_view(state: &AppState, f: &Filed) -> Result<Value, AppError> {
     v["due"] = json!(due);
     v["timeline"] = json!(timeline);
     Ok(v)
+}
+
+/// What a step of the timeline means for the applicant's dates, as it stood
+/// right after it (`then`): how long a consultation may pause the clock, the
+/// due date an extension gives, by when a fee is to be paid.
+fn step_details(then: &ogi_rules::request::Request, e: &Event, cal: &ogi_rules::Calendar) -> Option<String> {
+    let due = || then.due(cal).ok().flatten();
+    match e {
+        Event::ConsultationStarted { .. } => {
+            then.consultation_window(cal).ok().flatten().map(|d| format!("征求意见期间答复期限暂停计算，最迟至 {d}"))
+        }
+        Event::Extended { .. } => due().map(|d| format!("延长后的答复期限：{d}")),
+        Event::FeeNoticed { yuan, .. } => then.payment_window(cal).ok().flatten().map(|d| {
+            format!(
+                "应缴信息处理费 {yuan} 元（计费方式和依据见收费通知书），请于 {d} 前缴纳；逾期未缴纳的，视为放弃申请"
+            )
+        }),
+        Event::CorrectionReceived { .. } | Event::ConsultationEnded { .. } | Event::FeePaid { .. } => {
+            due().map(|d| format!("答复期限：{d}"))
+        }
+        _ => None,
+    }
+}
+
+/// `GET /track/{code}/letters/{id}[.docx]`: a letter delivered online, as
+/// the agency sent it — a printable page or a Word file.
+pub async fn track_letter(
+    State(state): State<AppState>,
+    ClientAddr(peer): ClientAddr,
+    Path((typed, file)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    let (_, filed) = match find(&state, peer, &typed).await? {
+        Ok(found) => found,
+        Err(response) => return Ok(response),
+    };
+    let (id, docx) = match file.strip_suffix(".docx") {
+        Some(id) => (id, true),
+        None => (file.as_str(), false),
+    };
+    let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
+    let code = filed.request_code.clone().ok_or(AppError::NotFound)?;
+    let theirs = ogi_store::Scope::operator_in(filed.agency_id);
+    let c = code.clone();
+    let found = state.read_in(theirs, move |s| s.delivered_letters(&c, Some(id))).await?;
+    let (kept, body) = found.into_iter().next().ok_or(AppError::NotFound)?;
+    let letter = super::letters::kept_letter(&kept.kind, &body)
+        .ok_or_else(|| AppError::Internal(format!("在线送达的文书 #{id} 无法读取")))?;
+    if docx {
+        return Ok(super::letters::docx_response(&letter, &code, &kept.kind));
+    }
+    Ok((
+        [(axum::http::header::CACHE_CONTROL, "no-store"), (axum::http::header::REFERRER_POLICY, "no-referrer")],
+        html(ogi_letters::to_html(&letter)),
+    )
+        .into_response())
 }
 
 /// What the applicant sends from the tracking page.

@@ -325,9 +325,13 @@ async fn page_with(
 ) -> Result<Response, AppError> {
     let code = stored.code.clone();
     let c = code.clone();
-    let (audit, files) = state
+    let (audit, files, delivered) = state
         .read_as(&session, move |s| {
-            Ok((s.audit_for(&c)?, s.attachments(ogi_store::online::AttachmentsOf::Request(c.clone()))?))
+            Ok((
+                s.audit_for(&c)?,
+                s.attachments(ogi_store::online::AttachmentsOf::Request(c.clone()))?,
+                s.delivered_letters(&c, None)?,
+            ))
         })
         .await?;
     let today = state.today();
@@ -427,6 +431,8 @@ async fn page_with(
                 "version": r.events().len(),
                 "kind": r.applicant.label(), "channel": r.channel.label(),
                 "confirmation": r.channel.needs_confirmation(),
+                // Filed online: letters can be delivered on the tracking page.
+                "online": r.channel == ogi_rules::request::Channel::Online,
                 "received": r.received.to_string(), "summary": stored.summary,
                 "state": current.key(), "state_label": current.label(),
                 "due": due.as_ref().map(|d| d.to_string()), "due_note": due.as_ref().and_then(|d| d.reason()),
@@ -437,6 +443,7 @@ async fn page_with(
             "attachments": files.iter().map(super::portal::file_view).collect::<Vec<_>>(),
             "forms": forms, "hidden": hidden, "orphan": orphan, "refused": refused, "late_answer": late_answer,
             "letters": letters,
+            "delivered": delivered.iter().map(|(d, _)| json!({"date": d.on.to_string(), "title": d.title})).collect::<Vec<_>>(),
             "read_only": read_only,
         }),
     )?;
