@@ -103,6 +103,66 @@ pub fn mask(id: &str) -> String {
     out
 }
 
+/// A contact as lists show it: in every run of seven or more digits (a phone
+/// number) only the first three and the last four stay; an e-mail address
+/// keeps its first character and its domain (`138****5678`, `l***@example.cn`).
+/// The rest of the text (an address's words) is left as typed.
+pub fn mask_contact(contact: &str) -> String {
+    let mut out = String::with_capacity(contact.len());
+    for word in contact.split_inclusive(|c: char| c.is_whitespace() || "，,;；、/".contains(c)) {
+        let (body, sep) = match word.char_indices().last() {
+            Some((i, c)) if c.is_whitespace() || "，,;；、/".contains(c) => (&word[..i], &word[i..]),
+            _ => (word, ""),
+        };
+        match body.split_once('@') {
+            Some((local, domain)) if !local.is_empty() && !domain.is_empty() => {
+                let first: String = local.chars().take(1).collect();
+                out.push_str(&format!("{first}***@{domain}"));
+            }
+            _ => out.push_str(&mask_digit_runs(body)),
+        }
+        out.push_str(sep);
+    }
+    out
+}
+
+/// Digit runs of seven or more (dashes inside count as digits' company):
+/// first three and last four digits kept.
+fn mask_digit_runs(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < chars.len() {
+        if !chars[i].is_ascii_digit() {
+            out.push(chars[i]);
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < chars.len()
+            && (chars[i].is_ascii_digit() || (chars[i] == '-' && chars.get(i + 1).is_some_and(|c| c.is_ascii_digit())))
+        {
+            i += 1;
+        }
+        let run = &chars[start..i];
+        let digits = run.iter().filter(|c| c.is_ascii_digit()).count();
+        if digits < 7 {
+            out.extend(run);
+            continue;
+        }
+        let mut seen = 0;
+        for &c in run {
+            if c.is_ascii_digit() {
+                seen += 1;
+                out.push(if seen <= 3 || seen > digits - 4 { c } else { '*' });
+            } else {
+                out.push(c);
+            }
+        }
+    }
+    out
+}
+
 /// Crockford's base 32: no I, L, O, U, so that a code read aloud or typed
 /// from paper is not mistaken.
 const CROCKFORD: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
@@ -204,6 +264,16 @@ mod tests {
         assert_eq!(check_credit_code("91350100M000100Y44"), Err(IdError::CheckCharacter));
         assert!(matches!(check_credit_code("91350100M000100Y4"), Err(IdError::Form(_))));
         assert!(matches!(check_credit_code("91350100M000100YO3"), Err(IdError::Form(_))));
+    }
+
+    #[test]
+    fn contacts_keep_a_phones_ends_and_a_mails_domain() {
+        assert_eq!(mask_contact("13800135678"), "138****5678");
+        assert_eq!(mask_contact("0635-1234567"), "063*-***4567");
+        assert_eq!(mask_contact("电话 13800135678，邮箱 lisi@example.cn"), "电话 138****5678，邮箱 l***@example.cn");
+        // Short numbers (a house number, a postcode-free address) stay.
+        assert_eq!(mask_contact("某路 1 号 305 室"), "某路 1 号 305 室");
+        assert_eq!(mask_contact(""), "");
     }
 
     #[test]

@@ -272,6 +272,9 @@ pub trait Store {
     ) -> Result<Stored, StoreError>;
     /// The applicant's words on the tracking page, oldest first: (date, event key, text).
     fn applicant_messages(&self, code: &str) -> Result<Vec<(Date, String, String)>, StoreError>;
+    /// Audits that `actor` saw `what`'s personal data unmasked (not found when
+    /// the scope does not read it).
+    fn audit_unmasked_view(&mut self, what: online::Viewed, actor: &str) -> Result<(), StoreError>;
     /// Keeps a letter as delivered to the applicant online (`body`: the
     /// rendered letter, opaque here); returns its id. Audited.
     #[allow(clippy::too_many_arguments)]
@@ -975,6 +978,10 @@ impl Store for Database {
 
     fn applicant_messages(&self, code: &str) -> Result<Vec<(Date, String, String)>, StoreError> {
         online::messages(&self.sql(), code)
+    }
+
+    fn audit_unmasked_view(&mut self, what: online::Viewed, actor: &str) -> Result<(), StoreError> {
+        self.in_write(|tx| online::viewed(tx, what, actor))
     }
 
     fn deliver_letter(

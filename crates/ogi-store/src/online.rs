@@ -364,3 +364,44 @@ pub(crate) fn delivered_letters(
         .map(|(id, kind, title, on, body)| Ok((DeliveredLetter { id, kind, title, on: date(&on)? }, body)))
         .collect()
 }
+
+// ------------------------------------------------------------------ personal data seen unmasked
+
+/// Whose personal data a member of staff asked to see unmasked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Viewed<'a> {
+    /// A request's contact (its page).
+    Request(&'a str),
+    /// An application's ID number and contacts (网上申请待确认).
+    Application(i64),
+}
+
+/// Writes the audit line of an unmasked view; not found (and nothing
+/// written) when the scope does not read it.
+pub(crate) fn viewed(tx: &Sql, what: Viewed, actor: &str) -> Result<(), StoreError> {
+    let (request_id, agency, action) = match what {
+        Viewed::Request(code) => {
+            let (id, stored) = crate::requests::load(tx, code)?;
+            (Some(id), stored.agency_id, "查看申请人完整个人信息（联系方式）".to_string())
+        }
+        Viewed::Application(id) => {
+            let agency: Option<i64> = tx
+                .query_row(
+                    &format!(
+                        "SELECT a.agency_id FROM applications a WHERE a.id = ?1 AND {}",
+                        tx.scope.visible("a.agency_id")
+                    ),
+                    [id],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            let agency = agency.ok_or_else(|| StoreError::NotFound(format!("网上申请 #{id}")))?;
+            (None, agency, format!("查看网上申请 #{id} 的完整个人信息（证件号码、联系方式）"))
+        }
+    };
+    tx.execute(
+        "INSERT INTO audit (actor, action, request_id, before, after, agency_id) VALUES (?1, ?2, ?3, NULL, NULL, ?4)",
+        params![actor, action, request_id, agency],
+    )?;
+    Ok(())
+}

@@ -103,7 +103,15 @@ async fn an_applicant_files_online_and_follows_the_request() {
     let pending = clerk.get("/online").await;
     assert!(pending.text().contains("李四") && pending.text().contains("1101**********002X"), "{}", pending.text());
     assert!(!pending.text().contains("11010519491231002X"));
+    assert!(pending.text().contains("063*-***4567") && !pending.text().contains("0635-1234567"), "{}", pending.text());
     let id = pending.text().split("/online/").nth(1).unwrap().split('/').next().unwrap().to_string();
+    // Shown in full when asked for, and that view is in the audit log.
+    let full = clerk.get(&format!("/online?reveal={id}")).await.text();
+    assert!(full.contains("11010519491231002X") && full.contains("0635-1234567"), "{full}");
+    let audit = server.state.read_in(ogi_store::Scope::OPERATOR, |s| ogi_store::Store::audit(s)).await.unwrap();
+    let line = format!("查看网上申请 #{id} 的完整个人信息");
+    assert!(audit.iter().any(|a| a.actor == "clerk" && a.action.contains(&line)), "{audit:?}");
+    assert_eq!(clerk.get("/online?reveal=99999").await.status, 404);
     let r = clerk.submit(&format!("/online/{id}/confirm"), &[]).await;
     assert_eq!(r.status, 303, "{}", r.text());
     let request_code = r.header("location").unwrap().trim_start_matches("/requests/").to_string();
@@ -120,6 +128,11 @@ async fn an_applicant_files_online_and_follows_the_request() {
         .unwrap();
     assert_eq!(stored.request.received.to_string(), TODAY);
     assert!(stored.contact.contains("0635-1234567"));
+    // The request's page masks the contact until asked, then audits the view.
+    let page = clerk.get(&format!("/requests/{}", stored.code)).await.text();
+    assert!(page.contains("063*-***4567") && !page.contains("0635-1234567"), "{page}");
+    let page = clerk.get(&format!("/requests/{}?reveal=1", stored.code)).await.text();
+    assert!(page.contains("0635-1234567") && page.contains("查看申请人完整个人信息"), "{page}");
     let due = stored.request.due(&ogi_rules::Calendar::embedded()).unwrap().unwrap().to_string();
     let track = applicant.get(&format!("/track/{code}")).await.text();
     assert!(track.contains(&format!("<dd id=\"due\">{due}</dd>")), "{track}");

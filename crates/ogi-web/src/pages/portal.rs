@@ -605,7 +605,31 @@ async fn applicant_act(
 
 // ------------------------------------------------------------------ staff: 网上申请待确认
 
-pub async fn pending(State(state): State<AppState>, session: Session) -> Result<Response, AppError> {
+#[derive(Deserialize, Default)]
+pub struct PendingQuery {
+    /// An application whose ID number and contacts to show unmasked (audited).
+    #[serde(default)]
+    pub reveal: String,
+}
+
+pub async fn pending(
+    State(state): State<AppState>,
+    session: Session,
+    axum::extract::Query(q): axum::extract::Query<PendingQuery>,
+) -> Result<Response, AppError> {
+    let reveal: Option<i64> = q.reveal.parse().ok();
+    if let Some(id) = reveal {
+        // Every unmasked view of personal data is in the audit log.
+        let actor = session.user.username.clone();
+        match state
+            .write_as(&session, move |s| s.audit_unmasked_view(ogi_store::online::Viewed::Application(id), &actor))
+            .await
+        {
+            Ok(()) => {}
+            Err(StoreError::NotFound(_)) => return Err(AppError::NotFound),
+            Err(e) => return Err(e.into()),
+        }
+    }
     let list = state
         .read_as(&session, |s| {
             let list = s.pending_applications()?;
@@ -622,11 +646,17 @@ pub async fn pending(State(state): State<AppState>, session: Session) -> Result<
         .zip(&files)
         .map(|(f, attached)| {
             let a = &f.application;
+            // Masked in the list; one application's in full when asked for.
+            let full = reveal == Some(f.id);
             json!({
                 "files": attached.iter().map(file_view).collect::<Vec<_>>(),
                 "id": f.id, "submitted_on": f.submitted_on.to_string(), "name": a.name,
-                "kind": a.applicant.label(), "id_number": mask(&a.id_number),
-                "id_kind": a.id_kind.label(), "contact": a.contact(), "summary": a.summary,
+                "kind": a.applicant.label(),
+                "id_number": if full { a.id_number.clone() } else { mask(&a.id_number) },
+                "revealed": full,
+                "id_kind": a.id_kind.label(),
+                "contact": if full { a.contact() } else { ogi_rules::identity::mask_contact(&a.contact()) },
+                "summary": a.summary,
                 "document": a.document, "delivery": a.delivery.label(),
             })
         })

@@ -174,6 +174,9 @@ pub struct PageQuery {
     /// A letter sent back here because it lacks what it must contain.
     #[serde(default)]
     letter: String,
+    /// `1`: show the applicant's contact unmasked (audited).
+    #[serde(default)]
+    reveal: String,
 }
 
 pub async fn page(
@@ -182,10 +185,22 @@ pub async fn page(
     Path(code): Path<String>,
     axum::extract::Query(q): axum::extract::Query<PageQuery>,
 ) -> Result<Response, AppError> {
-    let stored = state.read_as(&session, move |s| s.get(&code)).await?;
+    let reveal = q.reveal == "1";
+    let stored = if reveal {
+        // Every unmasked view of personal data is in the audit log.
+        let actor = session.user.username.clone();
+        state
+            .write_as(&session, move |s| {
+                s.audit_unmasked_view(ogi_store::online::Viewed::Request(&code), &actor)?;
+                s.get(&code)
+            })
+            .await?
+    } else {
+        state.read_as(&session, move |s| s.get(&code)).await?
+    };
     let opened = ogi_letters::missing(&super::letters::registered(&stored), &q.letter, &state.cal())
         .map(|m| (q.letter.clone(), m));
-    page_with(&state, &session, stored, None, StatusCode::OK, opened).await
+    page_with(&state, &session, stored, None, StatusCode::OK, opened, reveal).await
 }
 
 /// What an event was and its details, for the timeline.
@@ -312,7 +327,7 @@ pub(crate) async fn page_response(
     back: Option<Returned>,
     status: StatusCode,
 ) -> Result<Response, AppError> {
-    page_with(state, session, stored, back, status, None).await
+    page_with(state, session, stored, back, status, None, false).await
 }
 
 async fn page_with(
@@ -322,6 +337,7 @@ async fn page_with(
     back: Option<Returned>,
     status: StatusCode,
     opened: Option<(String, String)>,
+    reveal: bool,
 ) -> Result<Response, AppError> {
     let code = stored.code.clone();
     let c = code.clone();
@@ -425,7 +441,10 @@ async fn page_with(
         json!({
             "chrome": Chrome::new(session, &title, "requests"),
             "r": {
-                "code": code, "name": stored.applicant_name, "contact": stored.contact,
+                "code": code, "name": stored.applicant_name,
+                // Masked unless asked for (and then audited).
+                "contact": if reveal { stored.contact.clone() } else { ogi_rules::identity::mask_contact(&stored.contact) },
+                "contact_masked": !reveal && ogi_rules::identity::mask_contact(&stored.contact) != stored.contact,
                 // Sent back with each event form: a second clerk acting on
                 // the same request meanwhile makes the first one's refused.
                 "version": r.events().len(),
