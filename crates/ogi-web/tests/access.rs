@@ -26,6 +26,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("/requests/{code}", "tried: page, and as the supervisor read-only"),
     ("/requests/{code}/events", "tried: record an event"),
     ("/requests/{code}/letters/{kind}", "tried: letter download"),
+    ("/requests/{code}/letters/{kind}/deliver", "tried: delivering a letter online"),
     ("/online", "tried: pending online applications"),
     ("/online/files/{id}", "tried: attachment download"),
     ("/online/{id}/confirm", "tried: confirming another agency's application"),
@@ -75,6 +76,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("/track/{code}", "public: by tracking code only"),
     ("/track/{code}/correction", "public: by tracking code only"),
     ("/track/{code}/withdraw", "public: by tracking code only"),
+    ("/track/{code}/letters/{file}", "public: by tracking code only"),
     ("/static/style.css", "static"),
     ("/healthz", "static"),
 ];
@@ -168,6 +170,9 @@ async fn a_department_clerk_reaches_nothing_of_a_sibling_or_the_parent() {
         let r = c.submit(&format!("/requests/{code}/events"), &[("kind", "withdrawn"), ("on", "2025-06-02")]).await;
         assert_eq!(r.status, 404, "recording on {other}'s request: {}", r.text());
         assert_eq!(events_of(&w, &code).await, 0, "nothing written to {other}'s request");
+        let r = c.submit(&format!("/requests/{code}/letters/receipt/deliver"), &[]).await;
+        assert_eq!(r.status, 404, "delivering {other}'s letter: {}", r.text());
+        assert_eq!(c.get(&format!("/requests/{code}?reveal=1")).await.status, 404, "{other}'s contact unmasked");
         for path in ["/", "/requests", "/requests.csv"] {
             let t = c.get(path).await.text();
             assert!(!shows(&t, &code) && !t.contains(&name), "{path} shows {other}'s request");
@@ -271,6 +276,8 @@ async fn a_supervisor_reads_below_and_cannot_write_below() {
         assert_eq!(r.status, 403, "API write below: {}", r.text());
         assert_eq!(events_of(&w, &code).await, 0, "nothing written below");
         assert_eq!(top.get(&format!("/requests/{code}/letters/receipt")).await.status, 200, "letters read below");
+        let r = top.submit(&format!("/requests/{code}/letters/receipt/deliver"), &[]).await;
+        assert_eq!(r.status, 403, "the supervisor delivered on {agency}'s request: {}", r.text());
     }
     // Below's online applications: seen, their files read, never confirmed.
     assert!(top.get("/online").await.text().contains("网上申请人乙"));

@@ -205,6 +205,10 @@ pub async fn deliver(
         Ok(filled) => filled,
         Err(back) => return Ok(back),
     };
+    // Below one's own agency a supervisor reads, never sends.
+    if stored.agency_id != session.user.agency_id {
+        return Err(AppError::Forbidden("只能查看下级机关的申请，不能修改".into()));
+    }
     if stored.request.channel != ogi_rules::request::Channel::Online {
         return Err(AppError::BadRequest("只有网上提交的申请可以在线送达文书".into()));
     }
