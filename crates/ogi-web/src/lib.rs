@@ -109,6 +109,7 @@ pub fn routes() -> Router<AppState> {
         .route("/logout", post(auth::logout))
         .route("/setup", get(auth::setup_form).post(auth::setup))
         .route("/apply", get(pages::portal::apply_form))
+        .route("/apply/{agency}", get(pages::portal::apply_form_for))
         .route("/track", get(pages::portal::track_form))
         .route("/track/{code}", get(pages::portal::track))
         .route("/track/{code}/correction", post(pages::portal::correction))
@@ -129,7 +130,8 @@ pub fn routes() -> Router<AppState> {
     let uploads = Router::new()
         .merge(pages::check::routes())
         .merge(api::upload_routes())
-        .route("/apply", post(pages::portal::apply));
+        .route("/apply", post(pages::portal::apply))
+        .route("/apply/{agency}", post(pages::portal::apply_to));
     body_limit(forms, MAX_BODY).merge(body_limit(uploads, MAX_UPLOAD_BODY))
 }
 

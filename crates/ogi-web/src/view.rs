@@ -30,6 +30,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("admin.html", include_str!("../templates/admin.html")),
     ("agencies.html", include_str!("../templates/agencies.html")),
     ("apply.html", include_str!("../templates/apply.html")),
+    ("apply_pick.html", include_str!("../templates/apply_pick.html")),
     ("track.html", include_str!("../templates/track.html")),
     ("online.html", include_str!("../templates/online.html")),
     ("account.html", include_str!("../templates/account.html")),

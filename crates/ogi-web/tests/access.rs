@@ -77,6 +77,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("/track/{code}/correction", "public: by tracking code only"),
     ("/track/{code}/withdraw", "public: by tracking code only"),
     ("/track/{code}/letters/{file}", "public: by tracking code only"),
+    ("/apply/{agency}", "public: files into the agency named, reads nothing back"),
     ("/static/style.css", "static"),
     ("/healthz", "static"),
 ];

@@ -33,7 +33,12 @@ fn with(fields: &[(&'static str, &'static str)]) -> Vec<(&'static str, &'static 
 
 /// The form's challenge as a person reads it off the page: (token, answer).
 async fn solve(c: &mut common::Client) -> (String, String) {
-    let page = c.get("/apply").await.text();
+    solve_at(c, "/apply").await
+}
+
+/// The challenge of the form at `path`.
+async fn solve_at(c: &mut common::Client, path: &str) -> (String, String) {
+    let page = c.get(path).await.text();
     let token = page.split("name=\"challenge\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
     let sum = page.split("（").find(|p| p.contains(" = ?）")).unwrap().split(" = ?").next().unwrap().to_string();
     let parts: Vec<&str> = sum.split(' ').collect();
@@ -353,4 +358,61 @@ async fn the_applicant_sees_the_dates_of_each_step_and_downloads_the_letter_deli
         .await
         .unwrap();
     assert!(audit.iter().any(|a| a.actor == "head" && a.action.contains("在线送达文书")), "{audit:?}");
+}
+
+#[tokio::test]
+async fn in_a_shared_deployment_the_applicant_picks_the_agency_and_the_application_is_filed_there() {
+    let server = common::start("portal-pick", Some(TODAY)).await;
+    server
+        .state
+        .write_in(ogi_store::Scope::OPERATOR, |s| {
+            ogi_store::Store::set_setting(s, ogi_store::AGENCY_NAME, "某市人民政府办公室", "test")?;
+            ogi_store::Store::import_agencies(
+                s,
+                "code,name,parent,kind\na,某市甲局,root,department\nb,某市乙局,root,department\nb1,某市乙局下属中心,b,other\n"
+                    .as_bytes(),
+                "test",
+            )
+        })
+        .await
+        .unwrap();
+    let mut applicant = server.client();
+    // The tree, the root first; a search narrows it.
+    let pick = applicant.get("/apply").await.text();
+    assert!(pick.contains("选择受理机关") && !pick.contains("name=\"id_number\""), "{pick}");
+    for (href, name) in
+        [("/apply/root", "某市人民政府办公室"), ("/apply/a", "某市甲局"), ("/apply/b1", "某市乙局下属中心")]
+    {
+        assert!(pick.contains(&format!("<a href=\"{href}\">{name}</a>")), "{href}: {pick}");
+    }
+    let found = applicant.get("/apply?q=%E4%B9%99").await.text(); // 乙
+    assert!(found.contains("/apply/b\"") && found.contains("/apply/b1\"") && !found.contains("/apply/a\""), "{found}");
+    let none = applicant.get("/apply?q=%3Cb%3E").await.text(); // <b>
+    assert!(none.contains("id=\"no-agency\"") && none.contains("&lt;b&gt;") && !none.contains("<b>"), "{none}");
+    assert_eq!(applicant.get("/apply/nosuch").await.status, 404);
+
+    // The form names the agency and files into it.
+    let form = applicant.get("/apply/b").await.text();
+    assert!(
+        form.contains("<strong id=\"to-agency\">某市乙局</strong>") && form.contains("action=\"/apply/b\""),
+        "{form}"
+    );
+    let (token, answer) = solve_at(&mut applicant, "/apply/b").await;
+    let mut fields = good();
+    fields.extend([("challenge", token.as_str()), ("answer", answer.as_str())]);
+    let r = applicant.post_form("/apply/b", &fields).await;
+    assert_eq!(r.status, 303, "{}", r.text());
+    let to = r.header("location").unwrap().to_string();
+    assert!(applicant.get(&to).await.text().contains("某市乙局 · 申请查询"));
+    // b's clerk has it to confirm; a's does not; confirmed, it is b's request.
+    let mut a_clerk = server.login_in("jia", "a", Role::Clerk).await;
+    assert!(!a_clerk.get("/online").await.text().contains("李四"));
+    let mut b_clerk = server.login_in("yi", "b", Role::Clerk).await;
+    let pending = b_clerk.get("/online").await.text();
+    assert!(pending.contains("李四"), "{pending}");
+    let id = pending.split("/online/").nth(1).unwrap().split('/').next().unwrap().to_string();
+    let r = b_clerk.submit(&format!("/online/{id}/confirm"), &[]).await;
+    assert_eq!(r.status, 303, "{}", r.text());
+    let code = r.header("location").unwrap().trim_start_matches("/requests/").to_string();
+    assert!(code.starts_with("b-"), "{code}");
 }

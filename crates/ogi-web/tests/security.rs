@@ -38,8 +38,10 @@ const GETS: &[&str] = &[
     "/static/style.css",
     "/healthz",
     "/apply",
+    "/apply/{agency}",
     "/track",
     "/track/{code}",
+    "/track/{code}/letters/{file}",
     "/online",
     "/online/files/{id}",
     "/api/requests",
@@ -51,6 +53,7 @@ const GETS: &[&str] = &[
 const POSTS: &[&str] = &[
     "/requests",
     "/requests/{code}/events",
+    "/requests/{code}/letters/{kind}/deliver",
     "/admin/letters",
     "/login",
     "/setup",
@@ -83,6 +86,7 @@ const POSTS: &[&str] = &[
     "/api/requests/{code}/events",
     "/api/check",
     "/apply",
+    "/apply/{agency}",
     "/track/{code}/correction",
     "/track/{code}/withdraw",
     "/online/{id}/confirm",
@@ -124,7 +128,13 @@ async fn every_route_carries_the_security_headers() {
         .write_in(ogi_store::Scope::OPERATOR, |s| s.set_setting(ogi_store::AGENCY_NAME, "某市数据局", "test"))
         .await
         .unwrap();
-    let fill = |p: &str| p.replace("{code}", &code).replace("{kind}", "receipt").replace("{year}", "2024");
+    let fill = |p: &str| {
+        p.replace("{code}", &code)
+            .replace("{kind}", "receipt")
+            .replace("{year}", "2024")
+            .replace("{agency}", "root")
+            .replace("{file}", "1.docx")
+    };
     let mut admin = server.login("root", Role::Admin).await;
     let auth = server.bearer("platform", Role::Head, TokenScope::Write, 3600).await;
     let mut anon = server.client();

@@ -113,14 +113,50 @@ fn applicant_plain(a: ApplicantColumn) -> &'static str {
     }
 }
 
+/// The agency an application is made to: its id, code and name as the applicant reads it.
+#[derive(Clone)]
+struct ToAgency {
+    id: i64,
+    /// `None`: the deployment's only agency (the form is at `/apply`).
+    code: Option<String>,
+    name: String,
+}
+
+/// How the public pages name agency `id`: the root by the agency's name
+/// setting (as its letters print it), every other by its name in the tree.
+async fn agency_title(state: &AppState, id: i64) -> Result<String, AppError> {
+    // Agencies' names are public: read over the whole tree.
+    let named = state
+        .read_in(ogi_store::Scope::OPERATOR, move |s| {
+            let setting = if id == ogi_store::ROOT_AGENCY { s.setting(ogi_store::AGENCY_NAME)? } else { None };
+            Ok(setting.or_else(|| s.agencies().ok()?.into_iter().find(|a| a.id == id).map(|a| a.name)))
+        })
+        .await?;
+    Ok(named.unwrap_or_default())
+}
+
+/// The agency `/apply/{code}` names (404 when there is none).
+async fn to_agency(state: &AppState, code: Option<String>) -> Result<ToAgency, AppError> {
+    let Some(code) = code else {
+        let name = agency_title(state, ogi_store::ROOT_AGENCY).await?;
+        return Ok(ToAgency { id: ogi_store::ROOT_AGENCY, code: None, name });
+    };
+    let c = code.clone();
+    let found =
+        state.read_in(ogi_store::Scope::OPERATOR, move |s| Ok(s.agencies()?.into_iter().find(|a| a.code == c))).await?;
+    let agency = found.ok_or(AppError::NotFound)?;
+    let name = agency_title(state, agency.id).await?;
+    Ok(ToAgency { id: agency.id, code: Some(code), name })
+}
+
 async fn apply_page(
     state: &AppState,
     session: Option<&Session>,
+    to: &ToAgency,
     form: &ApplicationInput,
     errors: &FieldErrors,
     status: StatusCode,
 ) -> Result<Response, AppError> {
-    let agency = agency_name(state).await?;
     let challenge = state.portal.challenges.new_challenge();
     let body = state.templates.render(
         "apply.html",
@@ -129,7 +165,9 @@ async fn apply_page(
             "chrome": public_chrome("网上申请政府信息公开"),
             // A signed-in staff member posting the form still needs the CSRF token.
             "csrf": session.map(|s| s.csrf.clone()).unwrap_or_default(),
-            "agency": agency,
+            "agency": to.name,
+            "to_code": to.code.as_deref().map(utf8_percent),
+            "picked": to.code.is_some(),
             "f": form,
             "errors": errors,
             "o": options(),
@@ -138,15 +176,82 @@ async fn apply_page(
     Ok((status, html(body)).into_response())
 }
 
-async fn agency_name(state: &AppState) -> Result<String, AppError> {
-    Ok(state.read(|s| s.setting(ogi_store::AGENCY_NAME)).await?.unwrap_or_default())
+/// An agency code in a path: codes are letters, digits and `-`/`_` as
+/// imported, but nothing else is trusted into a URL.
+fn utf8_percent(code: &str) -> String {
+    code.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            b => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
+#[derive(Deserialize, Default)]
+pub struct PickQuery {
+    /// Words of the agency's name to search for.
+    #[serde(default)]
+    pub q: String,
+}
+
+/// `GET /apply`: the form, or — when the deployment holds many agencies —
+/// the agency to apply to, picked from the tree or found by name.
 pub async fn apply_form(
     State(state): State<AppState>,
     Extension(session): Extension<Option<Session>>,
+    axum::extract::Query(q): axum::extract::Query<PickQuery>,
 ) -> Result<Response, AppError> {
-    apply_page(&state, session.as_ref(), &ApplicationInput::default(), &FieldErrors::new(), StatusCode::OK).await
+    // The tree of agencies is public (names and kinds only are shown).
+    let agencies = state.read_in(ogi_store::Scope::OPERATOR, |s| s.agencies()).await?;
+    if agencies.len() <= 1 {
+        let to = to_agency(&state, None).await?;
+        return apply_page(
+            &state,
+            session.as_ref(),
+            &to,
+            &ApplicationInput::default(),
+            &FieldErrors::new(),
+            StatusCode::OK,
+        )
+        .await;
+    }
+    let words: Vec<String> = q.q.split_whitespace().take(5).map(|w| w.chars().take(30).collect()).collect();
+    let root_name = agency_title(&state, ogi_store::ROOT_AGENCY).await?;
+    let rows: Vec<Value> = agencies
+        .iter()
+        .map(|a| {
+            let name = if a.id == ogi_store::ROOT_AGENCY && !root_name.is_empty() {
+                root_name.clone()
+            } else {
+                a.name.clone()
+            };
+            (a, name)
+        })
+        .filter(|(_, name)| words.iter().all(|w| name.contains(w.as_str())))
+        .map(|(a, name)| {
+            json!({
+                "code": utf8_percent(&a.code), "name": name,
+                "kind": a.kind.label(),
+                // Indented by depth in the tree; flat when searching.
+                "depth": if words.is_empty() { a.depth.min(6) } else { 0 },
+            })
+        })
+        .collect();
+    let body = state.templates.render(
+        "apply_pick.html",
+        json!({"chrome": public_chrome("网上申请：选择受理机关"), "rows": rows, "q": q.q.chars().take(100).collect::<String>(), "searched": !words.is_empty()}),
+    )?;
+    Ok(html(body).into_response())
+}
+
+/// `GET /apply/{agency}`: the form for one agency of the deployment.
+pub async fn apply_form_for(
+    State(state): State<AppState>,
+    Extension(session): Extension<Option<Session>>,
+    Path(code): Path<String>,
+) -> Result<Response, AppError> {
+    let to = to_agency(&state, Some(code)).await?;
+    apply_page(&state, session.as_ref(), &to, &ApplicationInput::default(), &FieldErrors::new(), StatusCode::OK).await
 }
 
 /// Files an applicant may attach: PDF, JPEG, PNG — by their first bytes,
@@ -267,6 +372,29 @@ pub async fn apply(
     Extension(session): Extension<Option<Session>>,
     req: axum::extract::Request,
 ) -> Result<Response, AppError> {
+    let to = to_agency(&state, None).await?;
+    file_application(state, peer, session, to, req).await
+}
+
+/// `POST /apply/{agency}`: an application to one agency of the deployment.
+pub async fn apply_to(
+    State(state): State<AppState>,
+    ClientAddr(peer): ClientAddr,
+    Extension(session): Extension<Option<Session>>,
+    Path(code): Path<String>,
+    req: axum::extract::Request,
+) -> Result<Response, AppError> {
+    let to = to_agency(&state, Some(code)).await?;
+    file_application(state, peer, session, to, req).await
+}
+
+async fn file_application(
+    state: AppState,
+    peer: IpAddr,
+    session: Option<Session>,
+    to: ToAgency,
+    req: axum::extract::Request,
+) -> Result<Response, AppError> {
     let Posted { input: form, files, challenge, answer } = read_form(&state, req).await?;
     let checked = input::application(&form);
     let person = state.portal.challenges.solved(&challenge, &answer);
@@ -280,7 +408,7 @@ pub async fn apply(
             if let Err(m) = person {
                 errors.insert("answer", m.to_string());
             }
-            return apply_page(&state, session.as_ref(), &form, &errors, StatusCode::BAD_REQUEST).await;
+            return apply_page(&state, session.as_ref(), &to, &form, &errors, StatusCode::BAD_REQUEST).await;
         }
     };
     let hour = Duration::from_secs(3600);
@@ -297,7 +425,10 @@ pub async fn apply(
     let code = TrackingCode::from_bytes(bytes);
     let hash = token_hash(&code.to_string());
     let today = state.today();
-    state.write(move |s| s.submit_application(&hash, today, &application, &files)).await?;
+    // Filed into the agency picked (the public scope reads nothing back).
+    state
+        .write_in(ogi_store::Scope::public_in(to.id), move |s| s.submit_application(&hash, today, &application, &files))
+        .await?;
     Ok(Redirect::to(&format!("/track/{code}?filed=1")).into_response())
 }
 
@@ -393,7 +524,7 @@ async fn track_page(
             "csrf": session.map(|s| s.csrf.clone()).unwrap_or_default(),
             "code": code.to_string(),
             "filed": just_filed,
-            "agency": agency_name(state).await?,
+            "agency": agency_title(state, filed.agency_id).await?,
             "a": view,
             "error_field": error.as_ref().map(|(f, _)| *f),
             "error": error.map(|(_, m)| m),
