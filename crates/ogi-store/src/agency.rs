@@ -314,6 +314,11 @@ pub(crate) fn all(sql: &Sql) -> Result<Vec<Agency>, StoreError> {
     Ok(tree(sql)?.into_iter().filter(|a| sql.scope.reads(a.id, &a.path)).collect())
 }
 
+/// The whole tree for the public directory (names are public).
+pub(crate) fn directory(sql: &Sql) -> Result<Vec<Agency>, StoreError> {
+    tree(sql)
+}
+
 /// The whole tree (not filtered by scope: callers filter).
 fn tree(sql: &Sql) -> Result<Vec<Agency>, StoreError> {
     type AgencyRow = (i64, String, String, String, Option<i64>, String, String);

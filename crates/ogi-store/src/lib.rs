@@ -415,6 +415,9 @@ pub trait Store {
 
     /// The agencies the scope reads, each root followed by its subtree.
     fn agencies(&self) -> Result<Vec<agency::Agency>, StoreError>;
+    /// The whole tree whatever the scope: agencies' names are public (the
+    /// portal lists them for applicants to choose where to apply).
+    fn agency_directory(&self) -> Result<Vec<agency::Agency>, StoreError>;
     /// One agency below one the scope reads.
     fn create_agency(&mut self, new: &agency::NewAgency, actor: &str) -> Result<agency::Agency, StoreError>;
     /// Imports `code,name,parent,kind` lines (all or nothing).
@@ -1010,6 +1013,10 @@ impl Store for Database {
 
     fn agencies(&self) -> Result<Vec<agency::Agency>, StoreError> {
         agency::all(&self.sql())
+    }
+
+    fn agency_directory(&self) -> Result<Vec<agency::Agency>, StoreError> {
+        agency::directory(&self.sql())
     }
 
     fn create_agency(&mut self, new: &agency::NewAgency, actor: &str) -> Result<agency::Agency, StoreError> {

@@ -50,6 +50,13 @@ impl Scope {
         Scope { agency, path: String::new(), reach: Reach::Nobody }
     }
 
+    /// An applicant holding a (checked) tracking code of a request made to
+    /// `agency`: reads that agency's rows and no other's, as the page shows
+    /// only the one request the code names.
+    pub fn code_holder_in(agency: i64) -> Scope {
+        Scope { agency, path: String::new(), reach: Reach::Own }
+    }
+
     /// A user of the agency at `path` (as stored: `/1/5/`).
     pub fn agency(agency: i64, path: &str, below: bool) -> Scope {
         // The path is spliced into SQL: only digits and slashes are kept

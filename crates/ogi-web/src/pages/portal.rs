@@ -125,11 +125,11 @@ struct ToAgency {
 /// How the public pages name agency `id`: the root by the agency's name
 /// setting (as its letters print it), every other by its name in the tree.
 async fn agency_title(state: &AppState, id: i64) -> Result<String, AppError> {
-    // Agencies' names are public: read over the whole tree.
+    // Agencies' names are public: read from the directory.
     let named = state
-        .read_in(ogi_store::Scope::OPERATOR, move |s| {
+        .read_in(ogi_store::Scope::public_in(id), move |s| {
             let setting = if id == ogi_store::ROOT_AGENCY { s.setting(ogi_store::AGENCY_NAME)? } else { None };
-            Ok(setting.or_else(|| s.agencies().ok()?.into_iter().find(|a| a.id == id).map(|a| a.name)))
+            Ok(setting.or_else(|| s.agency_directory().ok()?.into_iter().find(|a| a.id == id).map(|a| a.name)))
         })
         .await?;
     Ok(named.unwrap_or_default())
@@ -142,8 +142,9 @@ async fn to_agency(state: &AppState, code: Option<String>) -> Result<ToAgency, A
         return Ok(ToAgency { id: ogi_store::ROOT_AGENCY, code: None, name });
     };
     let c = code.clone();
-    let found =
-        state.read_in(ogi_store::Scope::OPERATOR, move |s| Ok(s.agencies()?.into_iter().find(|a| a.code == c))).await?;
+    let found = state
+        .read_in(ogi_store::Scope::PUBLIC, move |s| Ok(s.agency_directory()?.into_iter().find(|a| a.code == c)))
+        .await?;
     let agency = found.ok_or(AppError::NotFound)?;
     let name = agency_title(state, agency.id).await?;
     Ok(ToAgency { id: agency.id, code: Some(code), name })
@@ -202,7 +203,7 @@ pub async fn apply_form(
     axum::extract::Query(q): axum::extract::Query<PickQuery>,
 ) -> Result<Response, AppError> {
     // The tree of agencies is public (names and kinds only are shown).
-    let agencies = state.read_in(ogi_store::Scope::OPERATOR, |s| s.agencies()).await?;
+    let agencies = state.read_in(ogi_store::Scope::PUBLIC, |s| s.agency_directory()).await?;
     if agencies.len() <= 1 {
         let to = to_agency(&state, None).await?;
         return apply_page(
@@ -555,7 +556,7 @@ async fn public_view(state: &AppState, f: &Filed) -> Result<Value, AppError> {
     let Some(code) = f.request_code.clone() else { return Ok(v) };
     // The tracking code (already checked) is the applicant's authority over
     // this one request of the agency it was made to.
-    let theirs = ogi_store::Scope::operator_in(f.agency_id);
+    let theirs = ogi_store::Scope::code_holder_in(f.agency_id);
     let stored = state.read_in(theirs.clone(), move |s| s.get(&code)).await?;
     let r = &stored.request;
     let cal = state.cal();
@@ -580,7 +581,7 @@ async fn public_view(state: &AppState, f: &Filed) -> Result<Value, AppError> {
     let messages: Vec<Value> =
         messages.await?.into_iter().map(|(on, _, text)| json!({"date": on.to_string(), "text": text})).collect();
     v["messages"] = json!(messages);
-    let letters = state.read_in(ogi_store::Scope::operator_in(f.agency_id), {
+    let letters = state.read_in(ogi_store::Scope::code_holder_in(f.agency_id), {
         let code = stored.code.clone();
         move |s| s.delivered_letters(&code, None)
     });
@@ -641,7 +642,7 @@ pub async fn track_letter(
     };
     let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
     let code = filed.request_code.clone().ok_or(AppError::NotFound)?;
-    let theirs = ogi_store::Scope::operator_in(filed.agency_id);
+    let theirs = ogi_store::Scope::code_holder_in(filed.agency_id);
     let c = code.clone();
     let found = state.read_in(theirs, move |s| s.delivered_letters(&c, Some(id))).await?;
     let (kept, body) = found.into_iter().next().ok_or(AppError::NotFound)?;
