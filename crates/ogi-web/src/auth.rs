@@ -399,7 +399,7 @@ impl FromRequestParts<AppState> for Session {
 pub use crate::view::urlencode;
 
 /// Only paths of this site (never `//evil.example`).
-fn safe_next(next: Option<&str>) -> String {
+pub(crate) fn safe_next(next: Option<&str>) -> String {
     match next {
         // No control characters: browsers drop tabs and newlines, so "/\t/evil" would become "//evil".
         Some(n)

@@ -110,6 +110,7 @@ pub fn routes() -> Router<AppState> {
         .route("/setup", get(auth::setup_form).post(auth::setup))
         .route("/apply", get(pages::portal::apply_form))
         .route("/apply/{agency}", get(pages::portal::apply_form_for))
+        .route("/text-size", get(pages::portal::text_size))
         .route("/track", get(pages::portal::track_form))
         .route("/track/{code}", get(pages::portal::track))
         .route("/track/{code}/correction", post(pages::portal::correction))
@@ -161,6 +162,7 @@ pub fn with_layers(routes: Router<AppState>, state: AppState) -> Router {
         .fallback(|| async { view::AppError::NotFound })
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout))
         .layer(axum::middleware::from_fn_with_state(state.clone(), view::error_pages))
+        .layer(axum::middleware::from_fn(view::text_size))
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::middleware))
         .layer(DefaultBodyLimit::max(MAX_UPLOAD_BODY))
         .layer(axum::middleware::from_fn(api::json_errors));

@@ -34,6 +34,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("track.html", include_str!("../templates/track.html")),
     ("online.html", include_str!("../templates/online.html")),
     ("account.html", include_str!("../templates/account.html")),
+    ("text_size.html", include_str!("../templates/text_size.html")),
 ];
 
 /// The stylesheet (served at /static/style.css; no outside fonts or CDNs).
@@ -47,6 +48,8 @@ impl Templates {
         for (name, source) in TEMPLATES {
             env.add_template(name, source).expect("embedded templates are valid");
         }
+        env.add_function("large_text", large_text);
+        env.add_function("this_page", this_page);
         Templates(env)
     }
 
@@ -60,6 +63,47 @@ impl Default for Templates {
     fn default() -> Self {
         Templates::new()
     }
+}
+
+tokio::task_local! {
+    /// The reader's text size and the page asked for, while a request is
+    /// answered (the layout's size switch links back to it).
+    static TEXT_SIZE: TextSize;
+}
+
+#[derive(Clone)]
+struct TextSize {
+    /// Large-text mode (大字版), the reader's choice kept in a cookie.
+    large: bool,
+    /// The path and query of the page, to come back to after switching.
+    page: String,
+}
+
+/// The cookie that keeps large-text mode (`ogi_text=large`).
+pub const TEXT_COOKIE: &str = "ogi_text";
+
+/// Reads the reader's text size from its cookie for every page rendered
+/// while answering the request (error pages included).
+pub async fn text_size(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let large = req
+        .headers()
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .any(|c| c.trim() == format!("{TEXT_COOKIE}=large"));
+    let page = req.uri().path_and_query().map(|p| p.as_str().to_string()).unwrap_or_else(|| "/".into());
+    TEXT_SIZE.scope(TextSize { large, page }, next.run(req)).await
+}
+
+/// For the layout: `<html class="large-text">` when chosen.
+fn large_text() -> bool {
+    TEXT_SIZE.try_with(|t| t.large).unwrap_or(false)
+}
+
+/// For the size switch: the page being shown.
+fn this_page() -> String {
+    TEXT_SIZE.try_with(|t| t.page.clone()).unwrap_or_else(|_| "/".into())
 }
 
 /// The layout's part of every page's context: who is logged in, the CSRF

@@ -73,6 +73,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("/setup", "first administrator, once"),
     ("/apply", "public: files into the deployment's agency"),
     ("/track", "public: by tracking code only"),
+    ("/text-size", "public: the reader's text size, a cookie"),
     ("/track/{code}", "public: by tracking code only"),
     ("/track/{code}/correction", "public: by tracking code only"),
     ("/track/{code}/withdraw", "public: by tracking code only"),

@@ -40,6 +40,7 @@ const GETS: &[&str] = &[
     "/apply",
     "/apply/{agency}",
     "/track",
+    "/text-size",
     "/track/{code}",
     "/track/{code}/letters/{file}",
     "/online",

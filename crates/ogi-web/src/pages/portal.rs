@@ -122,6 +122,36 @@ struct ToAgency {
     name: String,
 }
 
+#[derive(Deserialize)]
+pub struct TextSizeQuery {
+    size: Option<String>,
+    back: Option<String>,
+}
+
+/// `/text-size?size=large|normal&back=PAGE`: 大字版 on or off (kept a year
+/// in a cookie), then back to the page it was chosen on.
+pub async fn text_size(
+    jar: axum_extra::extract::CookieJar,
+    axum::extract::Query(q): axum::extract::Query<TextSizeQuery>,
+) -> Response {
+    let back = crate::auth::safe_next(q.back.as_deref());
+    let (value, max_age) = match q.size.as_deref() {
+        Some("large") => ("large", 365 * 24 * 3600),
+        _ => ("", 0),
+    };
+    // Lax, not Strict: the choice holds when the applicant arrives from a link
+    // on the government's site. It is a preference, not a credential.
+    let cookie = axum_extra::extract::cookie::Cookie::build((crate::view::TEXT_COOKIE, value))
+        .path("/")
+        .http_only(true)
+        .same_site(axum_extra::extract::cookie::SameSite::Lax)
+        .max_age(time::Duration::seconds(max_age))
+        .secure(crate::auth::SECURE_COOKIES.load(std::sync::atomic::Ordering::Relaxed))
+        .build();
+    let jar = jar.add(cookie);
+    (jar, Redirect::to(&back)).into_response()
+}
+
 /// How the public pages name agency `id`: the root by the agency's name
 /// setting (as its letters print it), every other by its name in the tree.
 async fn agency_title(state: &AppState, id: i64) -> Result<String, AppError> {

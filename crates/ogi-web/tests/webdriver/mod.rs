@@ -182,6 +182,23 @@ impl Browser {
         done(&what, e.send_keys(text).await);
     }
 
+    /// Chooses a file for an `<input type=file>` (as a person picking it).
+    pub async fn upload(&self, css: &str, file: &Path) {
+        let e = self.find(css).await;
+        done(&format!("upload {css}"), e.send_keys(&file.display().to_string()).await);
+    }
+
+    /// The visible text of the first element matching `css`.
+    pub async fn text_of(&self, css: &str) -> String {
+        let e = self.find(css).await;
+        done(&format!("text of {css}"), e.text().await)
+    }
+
+    /// Runs an asynchronous script: it ends by calling its last argument.
+    pub async fn script_async(&self, js: &str) -> Value {
+        self.c().execute_async(js, Vec::new()).await.unwrap_or_else(|e| panic!("WebDriver async script: {e}"))
+    }
+
     /// Chooses an option of a `<select>` by its value.
     pub async fn select(&self, select_css: &str, value: &str) {
         self.click(&format!("{select_css} option[value=\"{value}\"]")).await;
