@@ -26,9 +26,11 @@ const TABLES: &[&str] = &[
     "calendar_years",
     "due_changes",
     "applications",
-    "application_files",
     "applicant_messages",
+    "application_files",
     "delivered_letters",
+    "delivered_files",
+    "notifications",
     "code_counters",
 ];
 
@@ -215,10 +217,16 @@ pub(crate) fn copy_as_agency(from: &Sql, to: &Sql, code: &str, parent: &str) -> 
         ("users", Some("users"), &[]),
         ("letter_templates", None, &[]),
         ("applications", Some("applications"), &[("request_id", "requests")]),
-        ("application_files", Some("application_files"), &[("application_id", "applications")]),
         ("applicant_messages", Some("applicant_messages"), &[("request_id", "requests")]),
+        (
+            "application_files",
+            Some("application_files"),
+            &[("application_id", "applications"), ("message_id", "applicant_messages")],
+        ),
         ("delivered_letters", Some("delivered_letters"), &[("request_id", "requests")]),
+        ("delivered_files", Some("delivered_files"), &[("letter_id", "delivered_letters")]),
         ("code_counters", None, &[]),
+        // `notifications` stays behind: the queue of the deployment that sent them.
     ];
     let mut maps: HashMap<&str, HashMap<i64, i64>> = HashMap::new();
     let mut counts = Vec::new();

@@ -246,9 +246,11 @@ pub trait Store {
     // ---- applications filed online (see `online`) ----
 
     /// Keeps an application as filed on `on` with its files, found later by `tracking_hash`.
+    /// `receipt_code` (the code itself) is kept only for the receipt e-mail, until it is sent.
     fn submit_application(
         &mut self,
         tracking_hash: &str,
+        receipt_code: &str,
         on: Date,
         a: &Application,
         files: &[online::Attachment],
@@ -262,14 +264,23 @@ pub trait Store {
     /// Registers application `id` as a request received `on` (第三十一条).
     fn confirm_application(&mut self, id: i64, on: Date, actor: &str, cal: &Calendar) -> Result<Stored, StoreError>;
     /// What the applicant did on the tracking page (a 补正, a withdrawal), with
-    /// their words, recorded as the event if the law allows it.
+    /// their words and files, recorded as the event if the law allows it.
     fn applicant_event(
         &mut self,
         tracking_hash: &str,
         event: Event,
         words: &str,
+        files: &[online::Attachment],
         cal: &Calendar,
     ) -> Result<Stored, StoreError>;
+    /// Takes the applicants' e-mails due at `now` (seconds since the epoch)
+    /// for sending, each leased for `lease` seconds (see `online::claim_notices`).
+    fn claim_notices(&mut self, now: i64, lease: i64, limit: i64) -> Result<Vec<online::Notice>, StoreError>;
+    fn notice_sent(&mut self, id: i64, now: i64) -> Result<(), StoreError>;
+    /// A failed try: again at `retry_at`, or never.
+    fn notice_failed(&mut self, id: i64, error: &str, retry_at: Option<i64>) -> Result<(), StoreError>;
+    /// The e-mails to the applicant of request `code`, oldest first.
+    fn notices_of(&self, code: &str) -> Result<Vec<online::NoticeState>, StoreError>;
     /// The applicant's words on the tracking page, oldest first: (date, event key, text).
     fn applicant_messages(&self, code: &str) -> Result<Vec<(Date, String, String)>, StoreError>;
     /// Audits that `actor` saw `what`'s personal data unmasked (not found when
@@ -286,7 +297,12 @@ pub trait Store {
         body: &str,
         on: Date,
         actor: &str,
+        files: &[online::Attachment],
     ) -> Result<i64, StoreError>;
+    /// The files (the information itself) delivered with request `code`'s letters: (letter id, file).
+    fn delivered_files(&self, code: &str) -> Result<Vec<(i64, online::AttachmentInfo)>, StoreError>;
+    /// One of them: (name, type, bytes); none if it is another request's.
+    fn delivered_file(&self, code: &str, id: i64) -> Result<Option<(String, String, Vec<u8>)>, StoreError>;
     /// The letters delivered for a request, oldest first, with their bodies;
     /// with `id`, only that one (none if it is another request's).
     fn delivered_letters(
@@ -942,11 +958,12 @@ impl Store for Database {
     fn submit_application(
         &mut self,
         tracking_hash: &str,
+        receipt_code: &str,
         on: Date,
         a: &Application,
         files: &[online::Attachment],
     ) -> Result<i64, StoreError> {
-        self.in_write(|tx| online::submit(tx, tracking_hash, on, a, files))
+        self.in_write(|tx| online::submit(tx, tracking_hash, receipt_code, on, a, files))
     }
 
     fn attachments(&self, of: online::AttachmentsOf) -> Result<Vec<online::AttachmentInfo>, StoreError> {
@@ -974,9 +991,26 @@ impl Store for Database {
         tracking_hash: &str,
         event: Event,
         words: &str,
+        files: &[online::Attachment],
         cal: &Calendar,
     ) -> Result<Stored, StoreError> {
-        self.in_write(|tx| online::applicant_event(tx, tracking_hash, event, words, cal))
+        self.in_write(|tx| online::applicant_event(tx, tracking_hash, event, words, files, cal))
+    }
+
+    fn claim_notices(&mut self, now: i64, lease: i64, limit: i64) -> Result<Vec<online::Notice>, StoreError> {
+        self.in_write(|tx| online::claim_notices(tx, now, lease, limit))
+    }
+
+    fn notice_sent(&mut self, id: i64, now: i64) -> Result<(), StoreError> {
+        self.in_write(|tx| online::notice_sent(tx, id, now))
+    }
+
+    fn notice_failed(&mut self, id: i64, error: &str, retry_at: Option<i64>) -> Result<(), StoreError> {
+        self.in_write(|tx| online::notice_failed(tx, id, error, retry_at))
+    }
+
+    fn notices_of(&self, code: &str) -> Result<Vec<online::NoticeState>, StoreError> {
+        online::notices_of(&self.sql(), code)
     }
 
     fn applicant_messages(&self, code: &str) -> Result<Vec<(Date, String, String)>, StoreError> {
@@ -995,8 +1029,17 @@ impl Store for Database {
         body: &str,
         on: Date,
         actor: &str,
+        files: &[online::Attachment],
     ) -> Result<i64, StoreError> {
-        self.in_write(|tx| online::deliver_letter(tx, code, kind, title, body, on, actor))
+        self.in_write(|tx| online::deliver_letter(tx, code, kind, title, body, on, actor, files))
+    }
+
+    fn delivered_files(&self, code: &str) -> Result<Vec<(i64, online::AttachmentInfo)>, StoreError> {
+        online::delivered_files(&self.sql(), code)
+    }
+
+    fn delivered_file(&self, code: &str, id: i64) -> Result<Option<(String, String, Vec<u8>)>, StoreError> {
+        online::delivered_file(&self.sql(), code, id)
     }
 
     fn delivered_letters(

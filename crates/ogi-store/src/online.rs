@@ -81,11 +81,14 @@ pub struct AttachmentInfo {
     pub name: String,
     pub mime: String,
     pub size: u64,
+    /// Sent later with the applicant's words of this date (a 补正), not with the application.
+    pub with_message: Option<Date>,
 }
 
 pub(crate) fn submit(
     tx: &Sql,
     tracking_hash: &str,
+    receipt_code: &str,
     on: Date,
     a: &Application,
     files: &[Attachment],
@@ -113,6 +116,13 @@ pub(crate) fn submit(
         tx.execute(
             "INSERT INTO application_files (application_id, name, mime, bytes) VALUES (?1, ?2, ?3, ?4)",
             params![id, f.name, f.mime, f.bytes],
+        )?;
+    }
+    if !a.email.is_empty() {
+        // The receipt e-mail carries the code; it is erased once sent.
+        tx.execute(
+            "INSERT INTO notifications (application_id, step, tracking_code) VALUES (?1, ?2, ?3)",
+            params![id, Step::Submitted.key(), receipt_code],
         )?;
     }
     audit(tx, APPLICANT, format!("网上提交申请 #{id}"), None, Some(a.name.clone()))?;
@@ -209,6 +219,10 @@ pub(crate) fn confirm(tx: &Sql, id: i64, on: Date, actor: &str, cal: &Calendar) 
         params![stored.code, id],
     )?;
     audit(tx, actor, format!("确认网上申请 #{id}，登记为 {}", stored.code), None, None)?;
+    tx.execute(
+        "INSERT INTO notifications (application_id, step) SELECT id, ?2 FROM applications WHERE id = ?1 AND email <> ''",
+        params![id, Step::Confirmed.key()],
+    )?;
     Ok(stored)
 }
 
@@ -219,25 +233,34 @@ pub(crate) fn applicant_event(
     tracking_hash: &str,
     event: Event,
     words: &str,
+    files: &[Attachment],
     cal: &Calendar,
 ) -> Result<Stored, StoreError> {
-    let found: Option<(String, i64)> = tx
+    let found: Option<(String, i64, i64)> = tx
         .query_row(
-            "SELECT r.code, r.agency_id FROM applications a JOIN requests r ON r.id = a.request_id WHERE a.tracking_hash = ?1",
+            "SELECT r.code, r.agency_id, a.id FROM applications a JOIN requests r ON r.id = a.request_id WHERE a.tracking_hash = ?1",
             [tracking_hash],
-            |r| Ok((r.get(0)?, r.get(1)?)),
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )
         .optional()?;
-    let (code, agency) = found.ok_or_else(|| StoreError::Invalid("该申请尚未确认收到，暂不能办理此事项".into()))?;
+    let (code, agency, application) =
+        found.ok_or_else(|| StoreError::Invalid("该申请尚未确认收到，暂不能办理此事项".into()))?;
     let key = event.key();
     let on = event.date();
     // The tracking code is the applicant's authority over their own request.
     let scope = crate::Scope::operator_in(agency);
     let (id, stored) = record_in(&tx.with_scope(&scope), &code, None, event, APPLICANT, cal)?;
-    tx.execute(
+    let message = tx.insert(
         "INSERT INTO applicant_messages (request_id, on_date, event, text) VALUES (?1, ?2, ?3, ?4)",
         params![id, on.to_string(), key, words],
     )?;
+    // Files sent with a 补正 are the application's, marked with the message they came with.
+    for f in files {
+        tx.execute(
+            "INSERT INTO application_files (application_id, name, mime, bytes, message_id) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![application, f.name, f.mime, f.bytes, message],
+        )?;
+    }
     Ok(stored)
 }
 
@@ -258,16 +281,27 @@ pub(crate) fn messages(conn: &Sql, code: &str) -> Result<Vec<(Date, String, Stri
 pub(crate) fn attachments(conn: &Sql, of: AttachmentsOf) -> Result<Vec<AttachmentInfo>, StoreError> {
     let visible = conn.scope.visible("a.agency_id");
     let (sql, key) = match &of {
-        AttachmentsOf::Application(id) => (format!("SELECT f.id, f.name, f.mime, length(f.bytes) FROM application_files f JOIN applications a ON a.id = f.application_id WHERE f.application_id = ?1 AND {visible} ORDER BY f.id"), crate::sql::Value::Int(*id)),
-        AttachmentsOf::Request(code) => (format!("SELECT f.id, f.name, f.mime, length(f.bytes) FROM application_files f JOIN applications a ON a.id = f.application_id JOIN requests r ON r.id = a.request_id WHERE r.code = ?1 AND {visible} ORDER BY f.id"), crate::sql::Value::Text(code.clone())),
+        AttachmentsOf::Application(id) => (format!("SELECT f.id, f.name, f.mime, length(f.bytes), m.on_date FROM application_files f JOIN applications a ON a.id = f.application_id LEFT JOIN applicant_messages m ON m.id = f.message_id WHERE f.application_id = ?1 AND {visible} ORDER BY f.id"), crate::sql::Value::Int(*id)),
+        AttachmentsOf::Request(code) => (format!("SELECT f.id, f.name, f.mime, length(f.bytes), m.on_date FROM application_files f JOIN applications a ON a.id = f.application_id JOIN requests r ON r.id = a.request_id LEFT JOIN applicant_messages m ON m.id = f.message_id WHERE r.code = ?1 AND {visible} ORDER BY f.id"), crate::sql::Value::Text(code.clone())),
     };
     let mut stmt = conn.prepare(&sql)?;
     let rows = stmt
         .query_map([key], |r| {
-            Ok(AttachmentInfo { id: r.get(0)?, name: r.get(1)?, mime: r.get(2)?, size: r.get::<_, i64>(3)? as u64 })
+            Ok((
+                AttachmentInfo {
+                    id: r.get(0)?,
+                    name: r.get(1)?,
+                    mime: r.get(2)?,
+                    size: r.get::<_, i64>(3)? as u64,
+                    with_message: None,
+                },
+                r.get::<_, Option<String>>(4)?,
+            ))
         })?
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(rows)
+    rows.into_iter()
+        .map(|(info, on)| Ok(AttachmentInfo { with_message: on.as_deref().map(date).transpose()?, ..info }))
+        .collect()
 }
 
 /// Whose attachments.
@@ -319,6 +353,7 @@ pub struct DeliveredLetter {
     pub on: Date,
 }
 
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn deliver_letter(
     tx: &Sql,
     code: &str,
@@ -327,6 +362,7 @@ pub(crate) fn deliver_letter(
     body: &str,
     on: Date,
     actor: &str,
+    files: &[Attachment],
 ) -> Result<i64, StoreError> {
     let (request_id, stored) = crate::requests::load(tx, code)?;
     if !tx.scope.may_write(stored.agency_id) {
@@ -336,10 +372,17 @@ pub(crate) fn deliver_letter(
         "INSERT INTO delivered_letters (request_id, kind, title, body, on_date, actor) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         params![request_id, kind, title, body, on.to_string(), actor],
     )?;
+    for f in files {
+        tx.execute(
+            "INSERT INTO delivered_files (letter_id, name, mime, bytes) VALUES (?1, ?2, ?3, ?4)",
+            params![id, f.name, f.mime, f.bytes],
+        )?;
+    }
     tx.execute(
         "INSERT INTO audit (actor, action, request_id, before, after, agency_id) VALUES (?1, ?2, ?3, NULL, NULL, ?4)",
         params![actor, format!("在线送达文书：{title}"), request_id, stored.agency_id],
     )?;
+    enqueue(tx, request_id, Step::Letter, Some(id))?;
     Ok(id)
 }
 
@@ -363,6 +406,36 @@ pub(crate) fn delivered_letters(
     rows.into_iter()
         .map(|(id, kind, title, on, body)| Ok((DeliveredLetter { id, kind, title, on: date(&on)? }, body)))
         .collect()
+}
+
+/// The files delivered with request `code`'s letters: (letter id, file).
+pub(crate) fn delivered_files(conn: &Sql, code: &str) -> Result<Vec<(i64, AttachmentInfo)>, StoreError> {
+    let sql = format!(
+        "SELECT f.letter_id, f.id, f.name, f.mime, length(f.bytes) FROM delivered_files f          JOIN delivered_letters l ON l.id = f.letter_id JOIN requests r ON r.id = l.request_id          WHERE r.code = ?1 AND {} ORDER BY f.id",
+        conn.scope.visible("r.agency_id")
+    );
+    Ok(conn.query_map(&sql, params![code], |r| {
+        Ok((
+            r.get(0)?,
+            AttachmentInfo {
+                id: r.get(1)?,
+                name: r.get(2)?,
+                mime: r.get(3)?,
+                size: r.get::<_, i64>(4)? as u64,
+                with_message: None,
+            },
+        ))
+    })?)
+}
+
+/// One file delivered with request `code`'s letters: (name, type, bytes);
+/// none if it is another request's.
+pub(crate) fn delivered_file(conn: &Sql, code: &str, id: i64) -> Result<Option<(String, String, Vec<u8>)>, StoreError> {
+    let sql = format!(
+        "SELECT f.name, f.mime, f.bytes FROM delivered_files f          JOIN delivered_letters l ON l.id = f.letter_id JOIN requests r ON r.id = l.request_id          WHERE r.code = ?1 AND f.id = ?2 AND {}",
+        conn.scope.visible("r.agency_id")
+    );
+    Ok(conn.query_row(&sql, params![code, id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).optional()?)
 }
 
 // ------------------------------------------------------------------ personal data seen unmasked
@@ -404,4 +477,199 @@ pub(crate) fn viewed(tx: &Sql, what: Viewed, actor: &str) -> Result<(), StoreErr
         params![actor, action, request_id, agency],
     )?;
     Ok(())
+}
+
+// ------------------------------------------------------------------ e-mail to the applicant
+
+/// The applicant's e-mails (issue 17): every public step of an online
+/// request whose applicant gave an e-mail address is queued here in the same
+/// transaction as the step itself, so a step is never without its e-mail and
+/// a crash loses none; the server's mailer (`ogi serve --smtp`) sends them.
+/// Files sent with a 补正 are kept as the application's, marked by message;
+/// the information itself, delivered online with a letter, as the letter's.
+pub(crate) const NOTIFY_MIGRATION: &str = "
+ALTER TABLE application_files ADD COLUMN message_id INTEGER REFERENCES applicant_messages(id);
+CREATE INDEX applications_request ON applications(request_id);
+CREATE TABLE notifications (
+    id INTEGER PRIMARY KEY,
+    application_id INTEGER NOT NULL REFERENCES applications(id),
+    step TEXT NOT NULL,
+    seq INTEGER,
+    tracking_code TEXT,
+    created INTEGER NOT NULL DEFAULT (CAST(strftime('%s', 'now') AS INTEGER)),
+    next_try INTEGER NOT NULL DEFAULT (CAST(strftime('%s', 'now') AS INTEGER)),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    sent_at INTEGER,
+    last_error TEXT
+);
+CREATE INDEX notifications_due ON notifications(next_try) WHERE sent_at IS NULL;
+CREATE INDEX notifications_application ON notifications(application_id);
+CREATE TABLE delivered_files (
+    id INTEGER PRIMARY KEY,
+    letter_id INTEGER NOT NULL REFERENCES delivered_letters(id),
+    name TEXT NOT NULL,
+    mime TEXT NOT NULL,
+    bytes BLOB NOT NULL
+);
+CREATE INDEX delivered_files_letter ON delivered_files(letter_id);
+";
+
+/// A public step the applicant is told of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// The application was filed (the e-mail carries the tracking code).
+    Submitted,
+    /// Staff confirmed receipt: the request is registered, its clock runs.
+    Confirmed,
+    /// An event of the request's life; `seq` is its place (1-based).
+    Event,
+    /// A letter delivered online; `seq` is its id.
+    Letter,
+}
+
+impl Step {
+    pub fn key(self) -> &'static str {
+        match self {
+            Step::Submitted => "submitted",
+            Step::Confirmed => "confirmed",
+            Step::Event => "event",
+            Step::Letter => "letter",
+        }
+    }
+
+    pub fn from_key(s: &str) -> Option<Step> {
+        [Step::Submitted, Step::Confirmed, Step::Event, Step::Letter].into_iter().find(|k| k.key() == s)
+    }
+}
+
+/// Queues the e-mail of a step of request `request_id`, if it was filed
+/// online with an e-mail address (otherwise nothing).
+pub(crate) fn enqueue(tx: &Sql, request_id: i64, step: Step, seq: Option<i64>) -> Result<(), StoreError> {
+    tx.execute(
+        "INSERT INTO notifications (application_id, step, seq) SELECT id, ?2, ?3 FROM applications WHERE request_id = ?1 AND email <> ''",
+        params![request_id, step.key(), seq],
+    )?;
+    Ok(())
+}
+
+/// An e-mail to send: the step and the application it is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub id: i64,
+    pub step: Step,
+    pub seq: Option<i64>,
+    /// Only in the receipt e-mail, which is the code's one copy outside the applicant's hands.
+    pub tracking_code: Option<String>,
+    pub filed: Filed,
+    /// Tries before this one.
+    pub attempts: i64,
+}
+
+/// After this many failed tries an e-mail is given up (its error kept).
+pub const MAX_TRIES: i64 = 8;
+/// An e-mail not sent within this many seconds of its step is not sent at
+/// all: a relay configured months later must not mail every old step.
+pub const EXPIRES_AFTER: i64 = 3 * 24 * 3600;
+
+/// Takes up to `limit` e-mails due at `now` (seconds since the epoch) for
+/// sending, each leased for `lease` seconds so that another server on the
+/// same database does not send it too. The queue is the mailer's, read
+/// whatever the connection's scope; each row names only its own application.
+pub(crate) fn claim_notices(tx: &Sql, now: i64, lease: i64, limit: i64) -> Result<Vec<Notice>, StoreError> {
+    tx.execute(
+        "UPDATE notifications SET attempts = ?1, last_error = ?2, tracking_code = NULL \
+         WHERE sent_at IS NULL AND attempts < ?1 AND created < ?3",
+        params![MAX_TRIES, "逾期未能发送，已放弃", now - EXPIRES_AFTER],
+    )?;
+    let due: Vec<i64> = tx.query_map(
+        "SELECT id FROM notifications WHERE sent_at IS NULL AND attempts < ?1 AND next_try <= ?2 ORDER BY id LIMIT ?3",
+        params![MAX_TRIES, now, limit],
+        |r| r.get(0),
+    )?;
+    let mut notices = Vec::new();
+    for id in due {
+        let taken = tx.execute(
+            "UPDATE notifications SET next_try = ?2 WHERE id = ?1 AND sent_at IS NULL AND next_try <= ?3",
+            params![id, now + lease, now],
+        )?;
+        if taken == 0 {
+            continue;
+        }
+        let sql = format!(
+            "SELECT {COLUMNS}, n.step, n.seq, n.tracking_code, n.attempts FROM notifications n \
+             JOIN applications a ON a.id = n.application_id LEFT JOIN requests r ON r.id = a.request_id WHERE n.id = ?1"
+        );
+        let (filed_row, step, seq, tracking_code, attempts) =
+            tx.query_row(&sql, [id], |r| Ok((row(r)?, r.get::<_, String>(14)?, r.get(15)?, r.get(16)?, r.get(17)?)))?;
+        notices.push(Notice {
+            id,
+            step: Step::from_key(&step).ok_or_else(|| corrupt("通知事项", &step))?,
+            seq,
+            tracking_code,
+            filed: filed(filed_row)?,
+            attempts,
+        });
+    }
+    Ok(notices)
+}
+
+/// Marks an e-mail sent at `now` (and forgets the tracking code it carried).
+pub(crate) fn notice_sent(tx: &Sql, id: i64, now: i64) -> Result<(), StoreError> {
+    tx.execute(
+        "UPDATE notifications SET sent_at = ?2, tracking_code = NULL, last_error = NULL, attempts = attempts + 1 WHERE id = ?1",
+        params![id, now],
+    )?;
+    Ok(())
+}
+
+/// Records a failed try; the e-mail is tried again at `retry_at`, or never
+/// (after [`MAX_TRIES`], or when the address was refused).
+pub(crate) fn notice_failed(tx: &Sql, id: i64, error: &str, retry_at: Option<i64>) -> Result<(), StoreError> {
+    let error: String = error.chars().take(500).collect();
+    match retry_at {
+        Some(at) => tx.execute(
+            "UPDATE notifications SET attempts = attempts + 1, last_error = ?2, next_try = ?3, \
+             tracking_code = CASE WHEN attempts + 1 >= ?4 THEN NULL ELSE tracking_code END WHERE id = ?1",
+            params![id, error, at, MAX_TRIES],
+        )?,
+        None => tx.execute(
+            "UPDATE notifications SET attempts = ?3, last_error = ?2, tracking_code = NULL WHERE id = ?1",
+            params![id, error, MAX_TRIES],
+        )?,
+    };
+    Ok(())
+}
+
+/// An e-mail of a request as staff see it on the request's page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NoticeState {
+    pub step: Step,
+    pub seq: Option<i64>,
+    /// When it was sent (seconds since the epoch).
+    pub sent_at: Option<i64>,
+    pub attempts: i64,
+    pub last_error: Option<String>,
+}
+
+/// The e-mails of request `code`, oldest first (none when the scope does not read it).
+pub(crate) fn notices_of(conn: &Sql, code: &str) -> Result<Vec<NoticeState>, StoreError> {
+    let sql = format!(
+        "SELECT n.step, n.seq, n.sent_at, n.attempts, n.last_error FROM notifications n \
+         JOIN applications a ON a.id = n.application_id JOIN requests r ON r.id = a.request_id \
+         WHERE r.code = ?1 AND {} ORDER BY n.id",
+        conn.scope.visible("r.agency_id")
+    );
+    let rows: Vec<(String, Option<i64>, Option<i64>, i64, Option<String>)> =
+        conn.query_map(&sql, params![code], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?;
+    rows.into_iter()
+        .map(|(step, seq, sent_at, attempts, last_error)| {
+            Ok(NoticeState {
+                step: Step::from_key(&step).ok_or_else(|| corrupt("通知事项", &step))?,
+                seq,
+                sent_at,
+                attempts,
+                last_error,
+            })
+        })
+        .collect()
 }

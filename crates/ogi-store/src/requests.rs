@@ -294,8 +294,10 @@ pub(crate) fn record_in(
     }
     let before = describe(&stored, cal);
     stored.request.apply(cal, event.clone())?;
-    insert_event(tx, id, stored.request.events().len() as i64, &event)?;
+    let seq = stored.request.events().len() as i64;
+    insert_event(tx, id, seq, &event)?;
     write_derived(tx, id, &derived(&stored.request, cal))?;
+    crate::online::enqueue(tx, id, crate::online::Step::Event, Some(seq))?;
     tx.execute(
         "INSERT INTO audit (actor, action, request_id, before, after, agency_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         params![actor, format!("登记事项：{}", event.key()), id, before, describe(&stored, cal), stored.agency_id],

@@ -84,6 +84,8 @@ CREATE INDEX requests_late ON requests(closed_on) WHERE late_days IS NOT NULL;
     crate::published::MIGRATION,
     // Letters delivered to the applicant online, as issued (issue 17).
     crate::online::LETTERS_MIGRATION,
+    // E-mail to applicants queued with each public step; files with a 补正 (issue 17).
+    crate::online::NOTIFY_MIGRATION,
 ];
 
 /// The migration that last rebuilt the search index (its rows are written

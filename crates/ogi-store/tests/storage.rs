@@ -909,9 +909,26 @@ fn a_letter_delivered_online_is_kept_as_sent_and_only_its_agency_reads_it(db: &F
     s.set_scope(Scope::operator_in(a));
     let r = s.create(new(ApplicantColumn::Natural, "2025-03-03"), "登记员", &cal).unwrap();
     let body = r#"{"title":"政府信息公开申请答复告知书","paragraphs":["一段"]}"#;
-    let first =
-        s.deliver_letter(&r.code, "answer.granted", "答复告知书：予以公开", body, d("2025-03-10"), "登记员").unwrap();
-    let second = s.deliver_letter(&r.code, "correction", "补正告知书", "{}", d("2025-03-11"), "登记员").unwrap();
+    let info = ogi_store::online::Attachment {
+        name: "改造项目清单.pdf".into(),
+        mime: "application/pdf",
+        bytes: b"%PDF-1.4 the information itself".to_vec(),
+    };
+    let first = s
+        .deliver_letter(&r.code, "answer.granted", "答复告知书：予以公开", body, d("2025-03-10"), "登记员", &[info])
+        .unwrap();
+    let second = s.deliver_letter(&r.code, "correction", "补正告知书", "{}", d("2025-03-11"), "登记员", &[]).unwrap();
+    // The information itself went with the answer, and is read back whole by its request only.
+    let files = s.delivered_files(&r.code).unwrap();
+    assert_eq!(files.len(), 1);
+    assert_eq!((files[0].0, files[0].1.name.as_str(), files[0].1.size), (first, "改造项目清单.pdf", 31));
+    let (name, mime, bytes) = s.delivered_file(&r.code, files[0].1.id).unwrap().unwrap();
+    assert_eq!(
+        (name.as_str(), mime.as_str(), &bytes[..]),
+        ("改造项目清单.pdf", "application/pdf", &b"%PDF-1.4 the information itself"[..])
+    );
+    let other = s.create(new(ApplicantColumn::Natural, "2025-03-03"), "登记员", &cal).unwrap();
+    assert_eq!(s.delivered_file(&other.code, files[0].1.id).unwrap(), None);
     let all = s.delivered_letters(&r.code, None).unwrap();
     assert_eq!(all.iter().map(|(l, _)| l.id).collect::<Vec<_>>(), vec![first, second]);
     assert_eq!((all[0].0.kind.as_str(), all[0].0.on, all[0].1.as_str()), ("answer.granted", d("2025-03-10"), body));
@@ -923,8 +940,10 @@ fn a_letter_delivered_online_is_kept_as_sent_and_only_its_agency_reads_it(db: &F
     let clerk = s.create_user_in(b, "yi", "乙局经办人", ogi_store::Role::Clerk, "h", "管理员").unwrap();
     s.set_scope(clerk.scope());
     assert!(s.delivered_letters(&r.code, None).unwrap().is_empty());
+    assert!(s.delivered_files(&r.code).unwrap().is_empty());
+    assert_eq!(s.delivered_file(&r.code, files[0].1.id).unwrap(), None);
     assert!(matches!(
-        s.deliver_letter(&r.code, "correction", "补正告知书", "{}", d("2025-03-11"), "乙"),
+        s.deliver_letter(&r.code, "correction", "补正告知书", "{}", d("2025-03-11"), "乙", &[]),
         Err(StoreError::NotFound(_))
     ));
 }

@@ -24,6 +24,7 @@ use tower_http::trace::TraceLayer;
 pub mod api;
 pub mod auth;
 pub mod net;
+pub mod notify;
 pub mod pages;
 pub mod state;
 pub mod view;
@@ -48,6 +49,8 @@ pub struct Config {
     pub trusted_proxies: Vec<TrustedProxy>,
     /// The longest a request may take before it is answered 408.
     pub request_timeout: Duration,
+    /// E-mail to applicants on every public step (`--smtp`); none without it.
+    pub mail: Option<notify::MailConfig>,
 }
 
 /// How the server treats its network: the parts of [`Config`] the router
@@ -103,7 +106,6 @@ pub fn routes() -> Router<AppState> {
         .route("/requests/{code}", get(pages::request::page))
         .route("/requests/{code}/events", post(pages::request::post_event))
         .route("/requests/{code}/letters/{kind}", get(pages::letters::letter))
-        .route("/requests/{code}/letters/{kind}/deliver", post(pages::letters::deliver))
         .route("/admin/letters", get(pages::letters::admin_page).post(pages::letters::admin_save))
         .route("/login", get(auth::login_form).post(auth::login))
         .route("/logout", post(auth::logout))
@@ -113,9 +115,9 @@ pub fn routes() -> Router<AppState> {
         .route("/text-size", get(pages::portal::text_size))
         .route("/track", get(pages::portal::track_form))
         .route("/track/{code}", get(pages::portal::track))
-        .route("/track/{code}/correction", post(pages::portal::correction))
         .route("/track/{code}/withdraw", post(pages::portal::withdraw))
         .route("/track/{code}/letters/{file}", get(pages::portal::track_letter))
+        .route("/track/{code}/files/{id}", get(pages::portal::track_file))
         .route("/online", get(pages::portal::pending))
         .route("/online/{id}/confirm", post(pages::portal::confirm))
         .route("/online/files/{id}", get(pages::portal::file))
@@ -127,12 +129,15 @@ pub fn routes() -> Router<AppState> {
         .route("/static/style.css", get(style))
         .route("/healthz", get(|| async { "ok" }))
         .merge(api::routes());
-    // Published reports, one or several at once; an application with its attachments.
+    // Published reports, one or several at once; an application or a 补正 with its
+    // attachments; a letter delivered online with the information itself.
     let uploads = Router::new()
         .merge(pages::check::routes())
         .merge(api::upload_routes())
         .route("/apply", post(pages::portal::apply))
-        .route("/apply/{agency}", post(pages::portal::apply_to));
+        .route("/apply/{agency}", post(pages::portal::apply_to))
+        .route("/track/{code}/correction", post(pages::portal::correction))
+        .route("/requests/{code}/letters/{kind}/deliver", post(pages::letters::deliver));
     body_limit(forms, MAX_BODY).merge(body_limit(uploads, MAX_UPLOAD_BODY))
 }
 
@@ -241,6 +246,8 @@ pub async fn serve(config: Config) -> std::io::Result<()> {
         request_timeout: config.request_timeout,
         pool: config.pool,
     };
+    // A relay or sender that cannot work is refused before anything starts.
+    let mailer = config.mail.as_ref().map(notify::Mailer::new).transpose().map_err(std::io::Error::other)?;
     // Off the async workers: the PostgreSQL client blocks while it connects.
     let (db, today) = (config.db.clone(), config.today);
     let state = tokio::task::spawn_blocking(move || AppState::open_with(&db, today, options))
@@ -261,6 +268,10 @@ pub async fn serve(config: Config) -> std::io::Result<()> {
         }
     });
     say!("ogi 已启动：http://{addr}/ （数据库 {}）", config.db);
+    if let (Some(mailer), Some(mail)) = (mailer, &config.mail) {
+        say!("申请人通知邮件经 {} 发送", notify::relay_shown(&mail.relay));
+        tokio::spawn(notify::run(state.clone(), std::sync::Arc::new(mailer)));
+    }
     let users = state.read(ogi_store::Store::user_count).await.map_err(|e| std::io::Error::other(e.to_string()))?;
     if users == 0 {
         let token = auth::random_token();

@@ -78,6 +78,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("/track/{code}/correction", "public: by tracking code only"),
     ("/track/{code}/withdraw", "public: by tracking code only"),
     ("/track/{code}/letters/{file}", "public: by tracking code only"),
+    ("/track/{code}/files/{id}", "public: by tracking code only"),
     ("/apply/{agency}", "public: files into the agency named, reads nothing back"),
     ("/static/style.css", "static"),
     ("/healthz", "static"),
@@ -135,7 +136,7 @@ async fn world(name: &str) -> World {
             };
             let file =
                 Attachment { name: "身份证.pdf".into(), mime: "application/pdf", bytes: b"%PDF-1.4 test".to_vec() };
-            let app = s.submit_application("hash-b", "2025-05-30".parse().unwrap(), &application, &[file])?;
+            let app = s.submit_application("hash-b", "CODE-B", "2025-05-30".parse().unwrap(), &application, &[file])?;
             s.set_scope(Scope::OPERATOR);
             let files = s.attachments(ogi_store::online::AttachmentsOf::Application(app))?;
             Ok((code, app, files[0].id))

@@ -41,6 +41,7 @@ async fn serve_creates_the_register_and_prints_nothing_secret_on_failure() {
         https: false,
         trusted_proxies: Vec::new(),
         request_timeout: ogi_web::DEFAULT_REQUEST_TIMEOUT,
+        mail: None,
     };
     let server = tokio::spawn(ogi_web::serve(config));
     for _ in 0..100 {

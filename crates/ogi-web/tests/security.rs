@@ -43,6 +43,7 @@ const GETS: &[&str] = &[
     "/text-size",
     "/track/{code}",
     "/track/{code}/letters/{file}",
+    "/track/{code}/files/{id}",
     "/online",
     "/online/files/{id}",
     "/api/requests",

@@ -114,6 +114,15 @@ enum Command {
         /// 单个请求的最长处理时间（秒，1–3600），超时答复“请求超时”
         #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
         request_timeout: u64,
+        /// 发送申请人通知邮件的内网 SMTP 中继（smtp://主机:端口）；不设则不发邮件
+        #[arg(long, value_name = "URL", requires = "mail_from")]
+        smtp: Option<String>,
+        /// 通知邮件的发件人，如 "某局政务公开办 <gk@example.gov.cn>"
+        #[arg(long = "mail-from", value_name = "ADDR")]
+        mail_from: Option<String>,
+        /// 申请人访问本系统的地址（邮件中的查询链接），默认 http://监听地址
+        #[arg(long = "public-url", value_name = "URL")]
+        public_url: Option<String>,
     },
     /// 年度报告：读取、检查、生成、导出
     Report {
@@ -345,7 +354,18 @@ fn main() -> ExitCode {
         }
     }
     match cli.command {
-        Command::Serve { bind, db, pool, today, https, trusted_proxy, request_timeout } => serve(ogi_web::Config {
+        Command::Serve {
+            bind,
+            db,
+            pool,
+            today,
+            https,
+            trusted_proxy,
+            request_timeout,
+            smtp,
+            mail_from,
+            public_url,
+        } => serve(ogi_web::Config {
             addr: bind,
             db,
             pool,
@@ -353,6 +373,11 @@ fn main() -> ExitCode {
             https,
             trusted_proxies: trusted_proxy,
             request_timeout: std::time::Duration::from_secs(request_timeout),
+            mail: smtp.map(|relay| ogi_web::notify::MailConfig {
+                relay,
+                from: mail_from.unwrap_or_default(),
+                public_url: public_url.unwrap_or_else(|| format!("http://{bind}")),
+            }),
         }),
         Command::Calendar { load, data_dir, db, command } => calendar(&load, &data_dir, db, command),
         Command::Request { db, actor, today, command } => request::run(&db, &actor, today, command),

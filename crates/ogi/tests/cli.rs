@@ -722,3 +722,30 @@ fn published_reports_are_taken_in_as_batches_and_the_status_follows() {
     let out = ogi(&["region", "rollback", "2", "--db", db]);
     assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("已撤回"));
 }
+
+/// A mail relay that cannot work is refused before the server starts, naming
+/// the option, and no password is ever printed.
+#[test]
+fn serve_refuses_a_mail_relay_it_cannot_use() {
+    let dir = std::env::temp_dir().join(format!("ogi-smtp-{}", std::process::id()));
+    let db = dir.join("ogi.db");
+    let db = db.to_str().unwrap();
+    let cases: &[(&[&str], &str)] = &[
+        (&["--smtp", "https://mail.example.gov.cn", "--mail-from", "gk@example.gov.cn"], "只支持 smtp://"),
+        (&["--smtp", "smtp://gk:secret-pw@relay:25", "--mail-from", "gk@example.gov.cn"], "不支持在明文 SMTP 上登录"),
+        (&["--smtp", "smtp://relay:25", "--mail-from", "不是地址"], "--mail-from"),
+        (&["--smtp", "smtp://relay:25", "--mail-from", "gk@example.gov.cn", "--public-url", "relay"], "--public-url"),
+    ];
+    for (args, why) in cases {
+        let mut all = vec!["serve", "--bind", "127.0.0.1:0", "--db", db];
+        all.extend_from_slice(args);
+        let out = ogi(&all);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{args:?} started");
+        assert!(err.contains(why) && !err.contains("secret-pw"), "{args:?}: {err}");
+    }
+    // --smtp without a sender is refused by the argument parser.
+    let out = ogi(&["serve", "--bind", "127.0.0.1:0", "--db", db, "--smtp", "smtp://relay:25"]);
+    assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("--mail-from"));
+    let _ = std::fs::remove_dir_all(&dir);
+}

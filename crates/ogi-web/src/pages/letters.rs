@@ -198,9 +198,16 @@ pub async fn deliver(
     State(state): State<AppState>,
     session: Session,
     Path((code, key)): Path<(String, String)>,
-    Form(q): Form<LetterDetails>,
+    req: axum::extract::Request,
 ) -> Result<Response, AppError> {
     let kind = LetterKind::from_key(&key).ok_or(AppError::NotFound)?;
+    // The letter's details, and the information itself if it goes with it.
+    let (fields, files) = super::portal::read_fields(&state, req, super::portal::INFORMATION_FILES).await?;
+    let files = files.map_err(AppError::BadRequest)?;
+    let fields: serde_json::Map<String, serde_json::Value> =
+        fields.into_iter().map(|(k, v)| (k, serde_json::Value::String(v))).collect();
+    let q: LetterDetails = serde_json::from_value(serde_json::Value::Object(fields))
+        .map_err(|_| AppError::BadRequest("提交的内容无法读取".into()))?;
     let (stored, letter) = match fill_letter(&state, &session, code, kind, &q).await? {
         Ok(filled) => filled,
         Err(back) => return Ok(back),
@@ -230,7 +237,7 @@ pub async fn deliver(
     .map_err(|e| AppError::Internal(e.to_string()))?;
     let (actor, today, title) = (session.user.username.clone(), state.today(), kind_label(kind));
     let c = stored.code.clone();
-    state.write_as(&session, move |s| s.deliver_letter(&c, &key, &title, &body, today, &actor)).await?;
+    state.write_as(&session, move |s| s.deliver_letter(&c, &key, &title, &body, today, &actor, &files)).await?;
     Ok(Redirect::to(&format!("/requests/{}?delivered=1#letters", stored.code)).into_response())
 }
 

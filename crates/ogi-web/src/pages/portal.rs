@@ -154,7 +154,7 @@ pub async fn text_size(
 
 /// How the public pages name agency `id`: the root by the agency's name
 /// setting (as its letters print it), every other by its name in the tree.
-async fn agency_title(state: &AppState, id: i64) -> Result<String, AppError> {
+pub(crate) async fn agency_title(state: &AppState, id: i64) -> Result<String, AppError> {
     // Agencies' names are public: read from the directory.
     let named = state
         .read_in(ogi_store::Scope::public_in(id), move |s| {
@@ -303,8 +303,50 @@ pub fn attachment_type(bytes: &[u8]) -> Option<&'static str> {
     }
 }
 
-/// The form as posted: its text fields and its files (or why the files are refused).
+/// What the information delivered online may be, by content (and, for the
+/// zipped office formats, by name): PDF, images, Word, Excel, OFD.
+pub fn information_type(name: &str, bytes: &[u8]) -> Option<&'static str> {
+    if let Some(t) = attachment_type(bytes) {
+        return Some(t);
+    }
+    let lower = name.to_lowercase();
+    let zipped = bytes.starts_with(b"PK\x03\x04");
+    match lower.rsplit('.').next() {
+        Some("docx") if zipped => Some("application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+        Some("xlsx") if zipped => Some("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        Some("ofd") if zipped => Some("application/ofd"),
+        _ => None,
+    }
+}
+
+/// The files a form takes: the type of each (none: refused) and, for the
+/// refusal, what they may be.
+#[derive(Clone, Copy)]
+pub(crate) struct Accepts {
+    pub kind: fn(&str, &[u8]) -> Option<&'static str>,
+    pub what: &'static str,
+}
+
+/// What an applicant may attach: PDF, JPG or PNG, by content.
+const APPLICANT_FILES: Accepts = Accepts { kind: |_, bytes| attachment_type(bytes), what: "PDF、JPG 或 PNG" };
+/// What staff may deliver as the information itself.
+pub(crate) const INFORMATION_FILES: Accepts =
+    Accepts { kind: information_type, what: "PDF、JPG、PNG、Word、Excel 或 OFD" };
+
+/// The application form as posted.
 async fn read_form(state: &AppState, req: axum::extract::Request) -> Result<Posted, AppError> {
+    let (fields, files) = read_fields(state, req, APPLICANT_FILES).await?;
+    Ok(Posted::from_fields(fields, files))
+}
+
+/// A form as posted, urlencoded or multipart: its text fields and its files
+/// of the types `kind` takes (or why the files are refused).
+#[allow(clippy::type_complexity)]
+pub(crate) async fn read_fields(
+    state: &AppState,
+    req: axum::extract::Request,
+    accepts: Accepts,
+) -> Result<(Vec<(String, String)>, Result<Vec<Attachment>, String>), AppError> {
     let multipart = req
         .headers()
         .get(axum::http::header::CONTENT_TYPE)
@@ -314,7 +356,7 @@ async fn read_form(state: &AppState, req: axum::extract::Request) -> Result<Post
         let Form(fields) = Form::<std::collections::BTreeMap<String, String>>::from_request(req, state)
             .await
             .map_err(|_| AppError::BadRequest("提交的内容无法读取".into()))?;
-        return Ok(Posted::from_fields(fields.into_iter().collect(), Ok(Vec::new())));
+        return Ok((fields.into_iter().collect(), Ok(Vec::new())));
     }
     let too_large = || AppError::TooLarge(format!("附件合计不能超过 {} MB", MAX_ATTACHMENT_BYTES / 1024 / 1024));
     let mut form = axum::extract::Multipart::from_request(req, state)
@@ -356,19 +398,19 @@ async fn read_form(state: &AppState, req: axum::extract::Request) -> Result<Post
         } else if total > MAX_ATTACHMENT_BYTES {
             Some(format!("附件合计不能超过 {} MB", MAX_ATTACHMENT_BYTES / 1024 / 1024))
         } else {
-            match attachment_type(&bytes) {
+            match (accepts.kind)(&shown, &bytes) {
                 Some(mime) => {
                     files.push(Attachment { name: shown.clone(), mime, bytes: bytes.to_vec() });
                     None
                 }
-                None => Some(format!("附件“{shown}”不是 PDF、JPG 或 PNG 文件（按文件内容判断）")),
+                None => Some(format!("附件“{shown}”不是 {} 文件（按文件内容判断）", accepts.what)),
             }
         };
         if refused.is_none() {
             refused = problem;
         }
     }
-    Ok(Posted::from_fields(fields, refused.map_or(Ok(files), Err)))
+    Ok((fields, refused.map_or(Ok(files), Err)))
 }
 
 /// The public form as posted.
@@ -454,11 +496,13 @@ async fn file_application(
     let mut bytes = [0u8; 10];
     rand_core::RngCore::fill_bytes(&mut rand_core::OsRng, &mut bytes);
     let code = TrackingCode::from_bytes(bytes);
-    let hash = token_hash(&code.to_string());
+    let (code_text, hash) = (code.to_string(), token_hash(&code.to_string()));
     let today = state.today();
     // Filed into the agency picked (the public scope reads nothing back).
     state
-        .write_in(ogi_store::Scope::public_in(to.id), move |s| s.submit_application(&hash, today, &application, &files))
+        .write_in(ogi_store::Scope::public_in(to.id), move |s| {
+            s.submit_application(&hash, &code_text, today, &application, &files)
+        })
         .await?;
     Ok(Redirect::to(&format!("/track/{code}?filed=1")).into_response())
 }
@@ -615,10 +659,17 @@ async fn public_view(state: &AppState, f: &Filed) -> Result<Value, AppError> {
         let code = stored.code.clone();
         move |s| s.delivered_letters(&code, None)
     });
+    let files = state.read_in(ogi_store::Scope::code_holder_in(f.agency_id), {
+        let code = stored.code.clone();
+        move |s| s.delivered_files(&code)
+    });
+    let (letters, files) = (letters.await?, files.await?);
     v["letters"] = json!(letters
-        .await?
         .iter()
-        .map(|(l, _)| json!({"id": l.id, "title": l.title, "date": l.on.to_string()}))
+        .map(|(l, _)| {
+            let with: Vec<Value> = files.iter().filter(|(id, _)| *id == l.id).map(|(_, f)| file_view(f)).collect();
+            json!({"id": l.id, "title": l.title, "date": l.on.to_string(), "files": with})
+        })
         .collect::<Vec<_>>());
     v["awaiting_correction"] = json!(matches!(current, RState::AwaitingCorrection { .. }));
     if let RState::AwaitingCorrection { reply_by } = current {
@@ -636,7 +687,7 @@ async fn public_view(state: &AppState, f: &Filed) -> Result<Value, AppError> {
 /// What a step of the timeline means for the applicant's dates, as it stood
 /// right after it (`then`): how long a consultation may pause the clock, the
 /// due date an extension gives, by when a fee is to be paid.
-fn step_details(then: &ogi_rules::request::Request, e: &Event, cal: &ogi_rules::Calendar) -> Option<String> {
+pub(crate) fn step_details(then: &ogi_rules::request::Request, e: &Event, cal: &ogi_rules::Calendar) -> Option<String> {
     let due = || then.due(cal).ok().flatten();
     match e {
         Event::ConsultationStarted { .. } => {
@@ -688,6 +739,48 @@ pub async fn track_letter(
         .into_response())
 }
 
+/// `GET /track/{code}/files/{id}`: the information itself, delivered online
+/// with a letter (behind the same lookup limit and 404s as the page).
+pub async fn track_file(
+    State(state): State<AppState>,
+    ClientAddr(peer): ClientAddr,
+    Path((typed, id)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    let (_, filed) = match find(&state, peer, &typed).await? {
+        Ok(found) => found,
+        Err(response) => return Ok(response),
+    };
+    let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
+    let code = filed.request_code.clone().ok_or(AppError::NotFound)?;
+    let theirs = ogi_store::Scope::code_holder_in(filed.agency_id);
+    let found = state.read_in(theirs, move |s| s.delivered_file(&code, id)).await?;
+    let (name, mime, bytes) = found.ok_or(AppError::NotFound)?;
+    Ok(download(&name, mime, bytes, &format!("information-{id}")))
+}
+
+/// A stored file as a download (its type as checked when it came in; never shown inline).
+fn download(name: &str, mime: String, bytes: Vec<u8>, fallback: &str) -> Response {
+    let (stem, ext) = name.rsplit_once('.').unwrap_or((name, ""));
+    let ext = match ext.to_lowercase().as_str() {
+        e @ ("pdf" | "jpg" | "jpeg" | "png" | "docx" | "xlsx" | "ofd") => e.to_string(),
+        _ => match mime.as_str() {
+            "application/pdf" => "pdf".into(),
+            "image/jpeg" => "jpg".into(),
+            _ => "png".into(),
+        },
+    };
+    (
+        [
+            (axum::http::header::CONTENT_TYPE, mime),
+            (axum::http::header::CONTENT_DISPOSITION, crate::view::attachment(stem, fallback, &ext)),
+            (axum::http::header::CACHE_CONTROL, "no-store".to_string()),
+            (axum::http::header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
 /// What the applicant sends from the tracking page.
 #[derive(Deserialize, Default)]
 pub struct ApplicantForm {
@@ -699,23 +792,27 @@ pub struct ApplicantForm {
     pub confirm: String,
 }
 
-/// `POST /track/{code}/correction`: the applicant's 补正; the clock restarts today (第三十条).
+/// `POST /track/{code}/correction`: the applicant's 补正, with files if
+/// they like (PDF/JPG/PNG, checked as the application's); the clock restarts
+/// today (第三十条).
 pub async fn correction(
     State(state): State<AppState>,
     ClientAddr(peer): ClientAddr,
     Extension(session): Extension<Option<Session>>,
     Path(typed): Path<String>,
-    Form(form): Form<ApplicantForm>,
+    req: axum::extract::Request,
 ) -> Result<Response, AppError> {
-    let text = form.text.trim().to_string();
-    let error = if text.is_empty() {
-        Some("请填写补正的内容")
-    } else if text.chars().count() > input::max::SUMMARY {
-        Some("补正内容过长")
-    } else {
-        None
+    let (fields, files) = read_fields(&state, req, APPLICANT_FILES).await?;
+    let text = fields.into_iter().find(|(k, _)| k == "text").map(|(_, v)| v.trim().to_string()).unwrap_or_default();
+    let (error, field) = match &files {
+        _ if text.is_empty() => (Some("请填写补正的内容".to_string()), "text"),
+        _ if text.chars().count() > input::max::SUMMARY => (Some("补正内容过长".to_string()), "text"),
+        Err(m) => (Some(m.clone()), "attachments"),
+        Ok(_) => (None, "text"),
     };
-    applicant_act(&state, peer, session, &typed, "text", error, |on| Event::CorrectionReceived { on }, text).await
+    let files = files.unwrap_or_default();
+    let act = Act { field, error, words: text, files };
+    applicant_act(&state, peer, session, &typed, act, |on| Event::CorrectionReceived { on }).await
 }
 
 /// `POST /track/{code}/withdraw`: the applicant withdraws while the request is open.
@@ -726,33 +823,41 @@ pub async fn withdraw(
     Path(typed): Path<String>,
     Form(form): Form<ApplicantForm>,
 ) -> Result<Response, AppError> {
-    let error = (form.confirm != "1").then_some("请勾选“确认撤回”后再提交");
+    let error = (form.confirm != "1").then(|| "请勾选“确认撤回”后再提交".to_string());
     let words = form.text.trim().chars().take(input::max::SUMMARY).collect::<String>();
-    applicant_act(&state, peer, session, &typed, "confirm", error, |on| Event::Withdrawn { on }, words).await
+    let act = Act { field: "confirm", error, words, files: Vec::new() };
+    applicant_act(&state, peer, session, &typed, act, |on| Event::Withdrawn { on }).await
 }
 
-#[allow(clippy::too_many_arguments)]
+/// What the applicant sent from the tracking page, checked: their words and
+/// files, or why they are refused (and which field to mark).
+struct Act {
+    field: &'static str,
+    error: Option<String>,
+    words: String,
+    files: Vec<Attachment>,
+}
+
 async fn applicant_act(
     state: &AppState,
     peer: IpAddr,
     session: Option<Session>,
     typed: &str,
-    field: &'static str,
-    error: Option<&str>,
+    act: Act,
     event: impl FnOnce(ogi_rules::Date) -> Event,
-    words: String,
 ) -> Result<Response, AppError> {
     let (code, filed) = match find(state, peer, typed).await? {
         Ok(found) => found,
         Err(response) => return Ok(response),
     };
+    let Act { field, error, words, files } = act;
     if let Some(e) = error {
-        let back = Some((field, e.to_string()));
+        let back = Some((field, e));
         return track_page(state, session.as_ref(), code, &filed, false, back, StatusCode::BAD_REQUEST).await;
     }
     let event = event(state.today());
     let (hash, st) = (token_hash(&code.to_string()), state.clone());
-    match state.write(move |s| s.applicant_event(&hash, event, &words, &st.cal())).await {
+    match state.write(move |s| s.applicant_event(&hash, event, &words, &files, &st.cal())).await {
         Ok(_) => Ok(Redirect::to(&format!("/track/{code}")).into_response()),
         Err(StoreError::Rule(e)) => {
             let back = Some((field, e.to_string()));
@@ -848,7 +953,8 @@ pub async fn confirm(
 
 /// An attachment as staff lists show it.
 pub fn file_view(f: &ogi_store::online::AttachmentInfo) -> Value {
-    json!({"id": f.id, "name": f.name, "kb": f.size.div_ceil(1024), "mime": f.mime})
+    json!({"id": f.id, "name": f.name, "kb": f.size.div_ceil(1024), "mime": f.mime,
+        "with_correction": f.with_message.map(|d| d.to_string())})
 }
 
 /// `GET /online/files/{id}`: an attachment, for staff only.
@@ -859,20 +965,5 @@ pub async fn file(
 ) -> Result<Response, AppError> {
     let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
     let (name, mime, bytes) = state.read_as(&session, move |s| s.attachment(id)).await?.ok_or(AppError::NotFound)?;
-    let ext = match mime.as_str() {
-        "application/pdf" => "pdf",
-        "image/jpeg" => "jpg",
-        _ => "png",
-    };
-    let stem = name.rsplit_once('.').map_or(name.as_str(), |(s, _)| s).to_string();
-    Ok((
-        [
-            (axum::http::header::CONTENT_TYPE, mime),
-            (axum::http::header::CONTENT_DISPOSITION, crate::view::attachment(&stem, &format!("attachment-{id}"), ext)),
-            (axum::http::header::CACHE_CONTROL, "no-store".to_string()),
-            (axum::http::header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(download(&name, mime, bytes, &format!("attachment-{id}")))
 }

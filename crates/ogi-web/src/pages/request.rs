@@ -341,12 +341,13 @@ async fn page_with(
 ) -> Result<Response, AppError> {
     let code = stored.code.clone();
     let c = code.clone();
-    let (audit, files, delivered) = state
+    let (audit, files, delivered, notices) = state
         .read_as(&session, move |s| {
             Ok((
                 s.audit_for(&c)?,
                 s.attachments(ogi_store::online::AttachmentsOf::Request(c.clone()))?,
                 s.delivered_letters(&c, None)?,
+                s.notices_of(&c)?,
             ))
         })
         .await?;
@@ -464,7 +465,30 @@ async fn page_with(
             "letters": letters,
             "delivered": delivered.iter().map(|(d, _)| json!({"date": d.on.to_string(), "title": d.title})).collect::<Vec<_>>(),
             "read_only": read_only,
+            "notices": notices.iter().map(|n| notice_view(n, r)).collect::<Vec<_>>(),
         }),
     )?;
     Ok((status, html(body)).into_response())
+}
+
+/// An e-mail to the applicant as the request's page lists it: which step, and
+/// whether it went out (the relay's last error if not).
+fn notice_view(n: &ogi_store::online::NoticeState, r: &ogi_rules::request::Request) -> Value {
+    use ogi_store::online::{Step, MAX_TRIES};
+    let what = match n.step {
+        Step::Submitted => "回执（含查询码）".to_string(),
+        Step::Confirmed => "确认收到申请".to_string(),
+        Step::Event => n
+            .seq
+            .and_then(|i| r.events().get((i as usize).wrapping_sub(1)))
+            .map_or_else(|| "办理事项".to_string(), |e| e.label().to_string()),
+        Step::Letter => "在线送达文书".to_string(),
+    };
+    let state = match (n.sent_at, n.attempts) {
+        (Some(at), _) => format!("已发送（{}）", crate::auth::show_time(at)),
+        (None, t) if t >= MAX_TRIES => format!("未能发送：{}", n.last_error.as_deref().unwrap_or("")),
+        (None, 0) => "待发送".to_string(),
+        (None, t) => format!("重试中（已试 {t} 次：{}）", n.last_error.as_deref().unwrap_or("")),
+    };
+    json!({"what": what, "state": state})
 }
