@@ -216,6 +216,14 @@ async fn every_public_step_is_mailed_to_the_applicant_and_a_correction_brings_it
     assert!(m[2].subject().contains("补正告知"), "{}", m[2].subject());
     assert!(m[2].body().contains("请于 2025-03-17 前补正申请"), "{}", m[2].body());
 
+    // A program renamed to .pdf is refused, naming it, and nothing is recorded.
+    let exe: &[u8] = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00";
+    let parts: Vec<(&str, &str, &[u8])> = vec![("text", "", "补充".as_bytes()), ("attachments", "证明.pdf", exe)];
+    let r = applicant.post_multipart_with(&format!("/track/{code}/correction"), None, &parts).await;
+    assert_eq!(r.status, 400, "{}", r.text());
+    assert!(r.text().contains("附件“证明.pdf”不是 PDF、JPG 或 PNG 文件"), "{}", r.text());
+    assert!(applicant.get(&format!("/track/{code}")).await.text().contains("提交补正"), "still awaiting the 补正");
+
     // Answered on the tracking page with a file: the clerk has the file, marked as the 补正's.
     let pdf: &[u8] = b"%PDF-1.4\n% the applicant's proof of address\n%%EOF\n";
     let parts: Vec<(&str, &str, &[u8])> =
