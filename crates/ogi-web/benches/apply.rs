@@ -172,11 +172,8 @@ async fn main() {
 
     // Every receipt has its row: in the clerk's list, and found by its code.
     // Read as the operator: the public side's own scope reads no agency's rows.
-    let pending = state
-        .read_in(ogi_store::Scope::OPERATOR, |s| s.pending_applications())
-        .await
-        .expect("the pending list")
-        .len();
+    let pending =
+        state.read_in(ogi_store::Scope::OPERATOR, |s| s.pending_applications()).await.expect("the pending list").len();
     let mut lost = 0usize;
     let mut lookups = JoinSet::new();
     for (i, code) in codes.iter().enumerate() {

@@ -272,8 +272,9 @@ fn event_json(e: &Event) -> Value {
     v
 }
 
-/// A request with its events, state, due date and why that date.
-fn request_json(s: &Stored, cal: &Calendar) -> Value {
+/// A request with its events, state, due date and why that date; the
+/// applicant's contact masked unless `reveal` (a view the caller audited).
+fn request_json(s: &Stored, cal: &Calendar, reveal: bool) -> Value {
     let r = &s.request;
     let state = r.state();
     let (key, label) = state_key(&state);
@@ -289,7 +290,7 @@ fn request_json(s: &Stored, cal: &Calendar) -> Value {
         // to have it refused (409) if someone else acted first.
         "version": r.events().len(),
         "applicant_name": s.applicant_name,
-        "contact": s.contact,
+        "contact": if reveal { s.contact.clone() } else { ogi_rules::identity::mask_contact(&s.contact) },
         "applicant": r.applicant.key(),
         "applicant_label": r.applicant.label(),
         "channel": r.channel.key(),
@@ -391,7 +392,7 @@ async fn create(State(state): State<AppState>, session: Session, JsonObject(body
     let actor = session.user.username.clone();
     let st = state.clone();
     let stored = state.write_as(&session, move |s| s.create(new, &actor, &st.cal())).await?;
-    let mut resp = ok_json(StatusCode::CREATED, request_json(&stored, &state.cal()));
+    let mut resp = ok_json(StatusCode::CREATED, request_json(&stored, &state.cal(), false));
     if let Ok(v) = HeaderValue::from_str(&format!("/api/requests/{}", stored.code)) {
         resp.headers_mut().insert(header::LOCATION, v);
     }
@@ -453,10 +454,34 @@ fn checked<T>(checked: Result<T, input::FieldErrors>, errors: &mut BTreeMap<Stri
     }
 }
 
-/// `GET /api/requests/{code}`.
-async fn detail(State(state): State<AppState>, session: Session, Path(code): Path<String>) -> ApiResult {
-    let stored = state.read_as(&session, move |s| s.get(&code)).await?;
-    Ok(ok_json(StatusCode::OK, request_json(&stored, &state.cal())))
+#[derive(Deserialize, Default)]
+struct DetailQuery {
+    /// `contact`: the applicant's contact in full, the view written to the audit log.
+    #[serde(default)]
+    reveal: String,
+}
+
+/// `GET /api/requests/{code}[?reveal=contact]`.
+async fn detail(
+    State(state): State<AppState>,
+    session: Session,
+    Path(code): Path<String>,
+    Query(q): Query<DetailQuery>,
+) -> ApiResult {
+    let reveal = match q.reveal.as_str() {
+        "" => false,
+        "contact" => true,
+        _ => return Err(ApiError::new(StatusCode::BAD_REQUEST, "reveal 只能是 contact")),
+    };
+    let c = code.clone();
+    let stored = state.read_as(&session, move |s| s.get(&c)).await?;
+    if reveal {
+        let actor = session.user.username.clone();
+        state
+            .write_as(&session, move |s| s.audit_unmasked_view(ogi_store::online::Viewed::Request(&code), &actor))
+            .await?;
+    }
+    Ok(ok_json(StatusCode::OK, request_json(&stored, &state.cal(), reveal)))
 }
 
 /// `POST /api/requests/{code}/events`: records what happened, if the law allows it.
@@ -479,7 +504,7 @@ async fn add_event(
     let actor = session.user.username.clone();
     let st = state.clone();
     let stored = state.write_as(&session, move |s| s.record_seen(&code, seen, event, &actor, &st.cal())).await?;
-    Ok(ok_json(StatusCode::OK, request_json(&stored, &state.cal())))
+    Ok(ok_json(StatusCode::OK, request_json(&stored, &state.cal(), false)))
 }
 
 /// `GET /api/reports/{year}`: the year's report drafted from the records, and what the checker says of it.

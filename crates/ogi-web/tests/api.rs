@@ -324,10 +324,24 @@ async fn registering_a_request_returns_it_with_its_due_date_and_refuses_bad_inpu
     assert_eq!(v["due"], due.to_string());
     assert_eq!(v["due_explanation"]["due"], due.to_string());
     assert!(v["due_explanation"]["steps"][0].as_str().unwrap().contains("第三十一条"), "{v}");
-    // The Location answers with the same request.
+    // The Location answers with the same request; the contact masked.
     let got = api.get(&format!("/api/requests/{code}")).await;
     assert_eq!(got.status, 200);
     assert_eq!(got.json(), v);
+    assert_eq!(v["contact"], "138****0000");
+    // In full only when asked, and that view is in the audit log.
+    let audited = |server: &Server, code: String| {
+        let state = server.state.clone();
+        async move {
+            let log = state.read_in(ogi_store::Scope::OPERATOR, move |s| s.audit_for(&code)).await.unwrap();
+            log.iter().filter(|e| e.action.contains("完整个人信息")).count()
+        }
+    };
+    assert_eq!(audited(&server, code.clone()).await, 0);
+    let full = api.get(&format!("/api/requests/{code}?reveal=contact")).await;
+    assert_eq!((full.status, full.json()["contact"].as_str()), (200, Some("13800000000")));
+    assert_eq!(audited(&server, code.clone()).await, 1);
+    json_error(&api.get(&format!("/api/requests/{code}?reveal=id")).await, 400);
 
     // Each wrong field named, nothing stored.
     let bad = json!({
@@ -671,6 +685,7 @@ async fn every_documented_answer_is_given() {
     }
     saw("GET", "/api/requests", clerk.get("/api/requests?page=0").await);
     saw("GET", &one, clerk.get("/api/requests/YSQ2024-999999").await);
+    saw("GET", &one, clerk.get(&format!("{one}?reveal=everything")).await);
     saw("GET", "/api/reports/2024", clerk.get("/api/reports/last").await);
     saw("GET", "/api/reports/2024", clerk.get("/api/reports/2020").await);
     for path in ["/api/requests", events.as_str()] {
