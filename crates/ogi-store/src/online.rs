@@ -659,7 +659,8 @@ pub(crate) fn notices_of(conn: &Sql, code: &str) -> Result<Vec<NoticeState>, Sto
          WHERE r.code = ?1 AND {} ORDER BY n.id",
         conn.scope.visible("r.agency_id")
     );
-    let rows: Vec<(String, Option<i64>, Option<i64>, i64, Option<String>)> =
+    type NoticeRow = (String, Option<i64>, Option<i64>, i64, Option<String>);
+    let rows: Vec<NoticeRow> =
         conn.query_map(&sql, params![code], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?;
     rows.into_iter()
         .map(|(step, seq, sent_at, attempts, last_error)| {
