@@ -254,7 +254,7 @@ impl Label {
             for alt in &self.alts {
                 let first = *alt.first()?;
                 let mut at = search;
-                while let Some(off) = text.get(at..).and_then(|t| t.find(first)) {
+                while let Some(off) = text.get(at..).and_then(|t| scan::find_char(t, first)) {
                     let q = at + off;
                     if best.is_some_and(|(b, _)| q > b) {
                         break;
@@ -314,7 +314,7 @@ impl Label {
             }
             let first = full[0];
             let mut at = from;
-            while let Some(off) = text.get(at..).and_then(|t| t.find(first)) {
+            while let Some(off) = text.get(at..).and_then(|t| scan::find_char(t, first)) {
                 let q = at + off;
                 if best.is_some_and(|b| q >= b.0) {
                     break;
@@ -488,7 +488,7 @@ impl Heading {
         let Some(Part::Lit(first)) = self.0.first() else { return None };
         let c = first.chars().next()?;
         let mut at = from;
-        while let Some(off) = text.get(at..).and_then(|t| t.find(c)) {
+        while let Some(off) = text.get(at..).and_then(|t| scan::find_char(t, c)) {
             let q = at + off;
             if let Some(end) = Self::match_parts(text, q, self.0, false, true) {
                 return Some(Found { text, start: q, end });

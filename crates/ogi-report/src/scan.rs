@@ -101,6 +101,32 @@ pub(crate) fn is_digit(c: char) -> bool {
         .is_ok()
 }
 
+/// `hay.find(c)`. For a char of two to four bytes (every Chinese one), the
+/// standard search finds each place of its last byte, common in Chinese
+/// text, and calls `memcmp` there; this one compares the other bytes in place.
+pub(crate) fn find_char(hay: &str, c: char) -> Option<usize> {
+    let mut buf = [0; 4];
+    let enc = c.encode_utf8(&mut buf).as_bytes();
+    let n = enc.len();
+    let bytes = hay.as_bytes();
+    if n == 1 {
+        return memchr::memchr(enc[0], bytes);
+    }
+    let last = enc[n - 1];
+    let mut i = n - 1;
+    while let Some(off) = bytes.get(i..).and_then(|b| memchr::memchr(last, b)) {
+        // The last byte at `end`, the char (if it is there) from `start`;
+        // `end >= n - 1` as the search starts there.
+        let end = i + off;
+        let start = end + 1 - n;
+        if bytes[start..end].iter().zip(enc).all(|(a, b)| a == b) {
+            return Some(start);
+        }
+        i = end + 1;
+    }
+    None
+}
+
 fn char_at(s: &str, i: usize) -> Option<char> {
     s.get(i..).and_then(|t| t.chars().next())
 }
@@ -521,6 +547,18 @@ mod tests {
         hits |= u32::from(want) << 8;
         assert_eq!(legal_basis(s), want, "legal basis in {s:?}");
         hits
+    }
+
+    #[test]
+    fn find_char_finds_what_str_find_finds() {
+        let mut rng = Rng(7);
+        let chars = ['本', '年', 'a', '\n', 'é', '😀', '\u{80}', '报', '告', '苯', '\u{0}'];
+        for _ in 0..20_000 {
+            let s: String = (0..rng.below(30)).map(|_| chars[rng.below(chars.len())]).collect();
+            for c in chars {
+                assert_eq!(find_char(&s, c), s.find(c), "{c:?} in {s:?}");
+            }
+        }
     }
 
     #[test]

@@ -35,7 +35,8 @@ pub(crate) fn decode(bytes: &[u8]) -> Cow<'_, str> {
         let (s, _) = enc.decode_without_bom_handling(&bytes[bom_len..]);
         return s;
     }
-    let utf8_ok = std::str::from_utf8(bytes).is_ok();
+    let utf8 = std::str::from_utf8(bytes).ok();
+    let utf8_ok = utf8.is_some();
     let declared = sniff_charset(&bytes[..bytes.len().min(4096)]);
     let enc = match declared {
         // A page labelled GBK whose bytes are valid UTF-8 with non-ASCII
@@ -55,6 +56,11 @@ pub(crate) fn decode(bytes: &[u8]) -> Cow<'_, str> {
         None if utf8_ok => encoding_rs::UTF_8,
         None => encoding_rs::GB18030,
     };
+    // Valid UTF-8 read as UTF-8 is the bytes themselves (what the decoder
+    // returns too, after checking them a second time).
+    if let (Some(s), true) = (utf8, enc == encoding_rs::UTF_8) {
+        return Cow::Borrowed(s);
+    }
     let (s, _) = enc.decode_without_bom_handling(bytes);
     s
 }
