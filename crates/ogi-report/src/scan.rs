@@ -214,7 +214,7 @@ pub(crate) fn title(pattern: usize, s: &str) -> Option<TitleMatch> {
                 let ye = year_at(s, e)?;
                 let j = lit(s, ye, "年")?;
                 let ok = lit(s, j, "度").is_some_and(|k| tail_to_end(s, k)) || tail_to_end(s, j);
-                ok.then(|| TitleMatch { agency: a..e, year: e..ye })
+                ok.then_some(TitleMatch { agency: a..e, year: e..ye })
             }),
             1 => lazy_ends(s, a).find_map(|e| {
                 let mut year = None;
