@@ -1,6 +1,7 @@
 //! The cost of reading the first report in a process (what `ogi report parse
 //! FILE` pays once): the reader's patterns are built on first use. Prints the
-//! first read, each part of it, and a warm read. `cargo bench -p ogi-report --bench startup`.
+//! first read, each part of it, and a warm read. `cargo bench -p ogi-report --bench startup`
+//! (`-- FILE` reads that file instead of the seed report).
 //!
 //! Prints figures; asserts nothing.
 
@@ -8,10 +9,15 @@ use std::path::Path;
 use std::time::Instant;
 
 fn main() {
-    let seed = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/liaocheng-gxj-2023.txt");
+    let seed =
+        std::env::args().skip(1).find(|a| !a.starts_with("--")).map(std::path::PathBuf::from).unwrap_or_else(|| {
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/liaocheng-gxj-2023.txt")
+        });
     let bytes = std::fs::read(&seed).expect("the seed report");
+    let name = seed.file_name().and_then(|n| n.to_str()).map(str::to_string);
+    let name = name.as_deref();
     let t = Instant::now();
-    let r = ogi_report::read(&bytes, Some("r.txt")).expect("reads");
+    let r = ogi_report::read(&bytes, name).expect("reads");
     let first = t.elapsed();
     let t = Instant::now();
     let d = ogi_report::check::check(&r, None);
@@ -19,7 +25,7 @@ fn main() {
     let t = Instant::now();
     let n: u32 = std::env::var("OGI_WARM_RUNS").ok().and_then(|s| s.parse().ok()).unwrap_or(200).max(1);
     for _ in 0..n {
-        std::hint::black_box(ogi_report::read(std::hint::black_box(&bytes), Some("r.txt")).ok());
+        std::hint::black_box(ogi_report::read(std::hint::black_box(&bytes), name).ok());
     }
     let warm = t.elapsed() / n;
     let t = Instant::now();

@@ -10,8 +10,6 @@
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
-use regex::Regex;
-
 use crate::cells::{
     ApplicantColumn, CellKey, DenialReason, NotProcessedReason, OtherReason, Outcome, T2Column, T2Row, T3Row, T4Column,
     T4Group, Template, UnavailableReason,
@@ -19,6 +17,7 @@ use crate::cells::{
 use crate::flat::{Flat, Origin};
 use crate::model::{Cell, Meta, Number, Provenance, ReadNote, Report, Section, SectionKind, SourceFormat};
 use crate::norm::{is_hard, is_sep, Norm};
+use crate::scan;
 use crate::solve::{self, Identity, Slot, Token};
 
 /// Why a document is not read as an annual report.
@@ -74,7 +73,7 @@ pub fn extract(flat: &Flat, format: SourceFormat) -> Result<Report, NotAReport> 
     let found_tables = regions.t2.is_some() || regions.t3.is_some();
     // A fragment without title or tables is still a report when it says so
     // ("本年度报告根据《中华人民共和国政府信息公开条例》…编制") or shows its sections.
-    let says_so = || LEGAL_BASIS.is_match(text) || !sections.is_empty() && REPORT_MENTION.is_match(text);
+    let says_so = || scan::legal_basis(text) || !sections.is_empty() && scan::report_mention(text).is_some();
     if title.is_none() && !found_tables && sections.len() < 2 && !says_so() {
         return Err(NotAReport("不是政府信息公开工作年度报告：未找到报告标题，也未找到统计表".into()));
     }
@@ -255,7 +254,7 @@ impl Label {
             for alt in &self.alts {
                 let first = *alt.first()?;
                 let mut at = search;
-                while let Some(off) = text.get(at..).and_then(|t| t.find(first)) {
+                while let Some(off) = text.get(at..).and_then(|t| scan::find_char(t, first)) {
                     let q = at + off;
                     if best.is_some_and(|(b, _)| q > b) {
                         break;
@@ -315,7 +314,7 @@ impl Label {
             }
             let first = full[0];
             let mut at = from;
-            while let Some(off) = text.get(at..).and_then(|t| t.find(first)) {
+            while let Some(off) = text.get(at..).and_then(|t| scan::find_char(t, first)) {
                 let q = at + off;
                 if best.is_some_and(|b| q >= b.0) {
                     break;
@@ -489,7 +488,7 @@ impl Heading {
         let Some(Part::Lit(first)) = self.0.first() else { return None };
         let c = first.chars().next()?;
         let mut at = from;
-        while let Some(off) = text.get(at..).and_then(|t| t.find(c)) {
+        while let Some(off) = text.get(at..).and_then(|t| scan::find_char(t, c)) {
             let q = at + off;
             if let Some(end) = Self::match_parts(text, q, self.0, false, true) {
                 return Some(Found { text, start: q, end });
@@ -618,13 +617,6 @@ static T3_NOTE: LazyLock<Label> = LazyLock::new(|| label("(本列数据的勾稽
 static T3_HEADER: LazyLock<Label> = LazyLock::new(|| label("申请人情况", None));
 static T3_RESULTS: LazyLock<Label> = LazyLock::new(|| label("本年度办理结果", None));
 static T4_HEADER: LazyLock<Label> = LazyLock::new(|| label("行政复议", None));
-static T4_END: LazyLock<Regex> = LazyLock::new(|| {
-    // A Markdown heading's "#" belongs to the heading, not to table 四.
-    Regex::new(
-        "(?:#+[ \\t]*)?(?:五[ \\t]*、|存[ \\t\\n]*在[ \\t\\n]*的[ \\t\\n]*主[ \\t\\n]*要[ \\t\\n]*问[ \\t\\n]*题)",
-    )
-    .expect("t4 end")
-});
 
 fn find_regions(text: &str) -> Regions {
     let mut r = Regions::default();
@@ -683,14 +675,14 @@ fn find_regions(text: &str) -> Regions {
         };
         r.t3 = Some((a, b.max(a)));
         if let Some(t4) = t4_start {
-            let end = T4_END.find_at(text, t4).map_or(text.len(), |m| m.start());
+            let end = scan::t4_end(text, t4).unwrap_or(text.len());
             r.t4 = Some((t4, end));
         }
     } else if let Some(h) = SECTION_RES[3].1.find(text) {
         // No table 三 (a fragment, or 三 published as a picture): table 四 is
         // its header after the 四、 heading.
         if let Some(t4) = T4_HEADER.find_at(text, h.end()) {
-            let end = T4_END.find_at(text, t4.start()).map_or(text.len(), |m| m.start());
+            let end = scan::t4_end(text, t4.start()).unwrap_or(text.len());
             r.t4 = Some((t4.start(), end));
         }
     }
@@ -778,10 +770,6 @@ impl LeadIn {
     }
 }
 
-static PROSE_NUMBER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new("(\\d+(?:\\.\\d+)?)[ \\t]*(?:件|条|个|项|批次|批|次|万元|元|笔)").expect("prose number")
-});
-
 /// The row keyword a prose figure must follow.
 fn row_keyword(row: T2Row) -> &'static str {
     match row {
@@ -820,9 +808,8 @@ fn column_keywords(col: T2Column) -> &'static [&'static str] {
 fn prose_figures(text: &str, row: T2Row, cols: &[T2Column]) -> Vec<(T2Column, Number)> {
     let keyword = row_keyword(row);
     let mut out = Vec::new();
-    for c in PROSE_NUMBER.captures_iter(text) {
-        let m = c.get(0).expect("match");
-        let before = &text[..m.start()];
+    for (m, number) in scan::prose_numbers(text) {
+        let before = &text[..m.start];
         let from = before.char_indices().rev().nth(39).map_or(0, |(i, _)| i);
         let window = &before[from..];
         let clause = window.rsplit(['。', '；', ';', '，', ',', '、', '\n']).next().unwrap_or(window);
@@ -834,7 +821,7 @@ fn prose_figures(text: &str, row: T2Row, cols: &[T2Column]) -> Vec<(T2Column, Nu
         }
         // The column: named by the unit ("197批次", "3601627.4元"), else by
         // the column word nearest before the number.
-        let unit = &text[m.start()..m.end()];
+        let unit = &text[m.clone()];
         let in_unit: Vec<T2Column> =
             cols.iter().copied().filter(|&col| column_keywords(col).iter().any(|k| unit.contains(k))).collect();
         let col = match in_unit.as_slice() {
@@ -845,7 +832,7 @@ fn prose_figures(text: &str, row: T2Row, cols: &[T2Column]) -> Vec<(T2Column, Nu
                 .max_by_key(|x| x.0)
                 .map(|x| x.1),
         };
-        if let (Some(col), Ok(v)) = (col, c[1].parse::<Number>()) {
+        if let (Some(col), Ok(v)) = (col, text[number].parse::<Number>()) {
             out.push((col, v));
         }
     }
@@ -1638,21 +1625,6 @@ struct Title {
     year: Option<u16>,
 }
 
-static TITLE_RE: LazyLock<Vec<Regex>> = LazyLock::new(|| {
-    let tail = "(?:政府信息公开|政务公开)(?:工作)?(?:年度)?(?:工作)?(?:报告|年报)";
-    [
-        // 聊城市工业和信息化局2023年政府信息公开工作年度报告
-        format!("^(?:标题:)?(?P<agency>.+?)(?P<year>(?:19|20)\\d\\d)年度?{tail}$"),
-        // 宝坻区大钟庄镇政府信息公开工作年度报告(2019年)
-        format!("^(?:标题:)?(?P<agency>.+?){tail}[(\\[【〔]?(?P<year>(?:19|20)\\d\\d)年?度?[)\\]】〕]?$"),
-        // 2023年度XX局政府信息公开工作年度报告
-        format!("^(?:标题:)?(?P<year>(?:19|20)\\d\\d)年度?(?P<agency>.+?){tail}$"),
-    ]
-    .iter()
-    .map(|p| Regex::new(p).expect("title pattern"))
-    .collect()
-});
-
 fn find_title(flat: &Flat) -> Option<Title> {
     // Titles stand near the top, before the first section, on one line or two.
     let mut lines: Vec<String> = Vec::new();
@@ -1688,26 +1660,24 @@ fn find_title(flat: &Flat) -> Option<Title> {
         }
         // Match on simplified characters; keep the agency as printed.
         let simplified: String = s.chars().map(crate::tradsimp::simplify).collect();
-        let printed = |m: regex::Match| -> String {
-            let from = simplified[..m.start()].chars().count();
-            let len = m.as_str().chars().count();
+        let printed = |m: std::ops::Range<usize>| -> String {
+            let from = simplified[..m.start].chars().count();
+            let len = simplified[m].chars().count();
             s.chars().skip(from).take(len).collect()
         };
-        for re in TITLE_RE.iter() {
-            if let Some(c) = re.captures(&simplified) {
+        for pattern in 0..3 {
+            if let Some(c) = scan::title(pattern, &simplified) {
                 // The agency as the pattern allows it: 2 to 40 chars.
-                if c.name("agency").is_some_and(|m| !(2..=40).contains(&m.as_str().chars().count())) {
+                if !(2..=40).contains(&simplified[c.agency.clone()].chars().count()) {
                     continue;
                 }
-                let agency = c
-                    .name("agency")
-                    .map(|m| clean_agency(printed(m).trim_matches(|c: char| !is_name_char(c))))
+                let agency = Some(clean_agency(printed(c.agency).trim_matches(|c: char| !is_name_char(c))))
                     .filter(|a| a.chars().count() >= 2 && !a.contains("关于"));
                 // Page chrome glued to a title ("无障碍|关怀版…") is not a name.
                 if agency.as_deref().is_some_and(|a| a.contains(['|', ':', '>', '/'])) {
                     continue;
                 }
-                let year = c.name("year").and_then(|m| m.as_str().parse().ok());
+                let year = simplified[c.year].parse().ok();
                 return Some(Title { text: s.to_string(), agency, year });
             }
         }
@@ -1790,24 +1760,6 @@ fn fold_punct(s: &str) -> String {
         .collect()
 }
 
-static LEGAL_BASIS: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new("本(?:年度)?报告[^。\\n]{0,20}?根据[^。\\n]{0,20}?《中华人民共和国政府信息公开条例》")
-        .expect("legal basis")
-});
-/// The report named with its year in the text ("现公开…2025年政府信息公开工作报告",
-/// a title the title patterns did not take): it outranks the statistics period.
-static REPORT_MENTION: LazyLock<Regex> = LazyLock::new(|| {
-    let tail = "(?:政府信息公开|政务公开)(?:工作)?(?:年度)?(?:工作)?(?:报告|年报)";
-    Regex::new(&format!(
-        "((?:19|20)\\d\\d)[ \\t]*年度?[^\\n。，,;；]{{0,40}}?{tail}|{tail}[ \\t]*[(\\[【〔]?[ \\t]*((?:19|20)\\d\\d)[ \\t]*年"
-    ))
-    .expect("report mention")
-});
-static STAT_PERIOD: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new("统计[^。\\n]{0,12}?((?:19|20)\\d\\d)[ \\t]*年[ \\t]*1[ \\t]*月[ \\t]*1[ \\t]*日").expect("period")
-});
-static YEAR_MENTION: LazyLock<Regex> = LazyLock::new(|| Regex::new("((?:19|20)\\d\\d)[ \\t]*年").expect("year"));
-
 /// The statistics year when no title says it: the statistics period, else
 /// the year the opening text mentions most.
 fn year_from_text(text: &str) -> Option<u16> {
@@ -1815,17 +1767,17 @@ fn year_from_text(text: &str) -> Option<u16> {
         Some((i, _)) => &text[..i],
         None => text,
     };
-    if let Some(c) = REPORT_MENTION.captures(head) {
-        if let Some(y) = c.get(1).or_else(|| c.get(2)).and_then(|m| m.as_str().parse().ok()) {
-            return Some(y);
-        }
+    // The report named with its year ("现公开…2025年政府信息公开工作报告", a
+    // title the title patterns did not take) outranks the statistics period.
+    if let Some(y) = scan::report_mention(head).and_then(|y| y.parse().ok()) {
+        return Some(y);
     }
-    if let Some(c) = STAT_PERIOD.captures(text) {
-        return c[1].parse().ok();
+    if let Some(y) = scan::stat_period(text) {
+        return y.parse().ok();
     }
     let mut counts: BTreeMap<u16, (usize, usize)> = BTreeMap::new();
-    for (n, c) in YEAR_MENTION.captures_iter(head).enumerate() {
-        if let Ok(y) = c[1].parse::<u16>() {
+    for (n, y) in scan::year_mentions(head).enumerate() {
+        if let Ok(y) = y.parse::<u16>() {
             let e = counts.entry(y).or_insert((0, n));
             e.0 += 1;
         }

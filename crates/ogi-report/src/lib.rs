@@ -24,6 +24,7 @@ pub mod flat;
 mod norm;
 pub mod readers;
 pub mod render;
+mod scan;
 mod solve;
 mod tradsimp;
 

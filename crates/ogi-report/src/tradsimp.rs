@@ -5,7 +5,9 @@
 //! characters that occur in ogi's own patterns.
 
 /// (traditional, simplified), sorted by the traditional character.
-pub static PAIRS: &[(char, char)] = &[
+pub static PAIRS: &[(char, char)] = TABLE;
+
+const TABLE: &[(char, char)] = &[
     ('佈', '布'),
     ('佔', '占'),
     ('來', '来'),
@@ -176,14 +178,45 @@ pub static PAIRS: &[(char, char)] = &[
     ('齣', '出'),
 ];
 
+/// One bit per value of a char's low 12 bits: set when a traditional
+/// character of the table has them. Most Chinese text is simplified already,
+/// and its characters fall in the table's range: the bit spares them the
+/// binary search (this runs on every character of every report).
+static MAYBE: [u64; 64] = {
+    let mut bits = [0u64; 64];
+    let mut i = 0;
+    while i < TABLE.len() {
+        let low = TABLE[i].0 as usize & 0xFFF;
+        bits[low / 64] |= 1 << (low % 64);
+        i += 1;
+    }
+    bits
+};
+
 /// The simplified form of `c` when it is one of the matched characters.
 pub fn simplify(c: char) -> char {
     // Most characters are outside the table's range: skip the search.
     if c < PAIRS[0].0 || c > PAIRS[PAIRS.len() - 1].0 {
         return c;
     }
+    let low = c as usize & 0xFFF;
+    if MAYBE[low / 64] & (1 << (low % 64)) == 0 {
+        return c;
+    }
     match PAIRS.binary_search_by(|p| p.0.cmp(&c)) {
         Ok(i) => PAIRS[i].1,
         Err(_) => c,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_bitmap_skips_only_chars_not_in_the_table() {
+        assert!(super::PAIRS.windows(2).all(|w| w[0].0 < w[1].0), "sorted");
+        for c in (0..=0x10FFFF).filter_map(char::from_u32) {
+            let searched = super::PAIRS.binary_search_by(|p| p.0.cmp(&c)).map_or(c, |i| super::PAIRS[i].1);
+            assert_eq!(super::simplify(c), searched, "{c:?}");
+        }
     }
 }

@@ -7,15 +7,17 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 use ogi_report::check::{self, Diagnostic, Severity};
+use ogi_report::model::Meta;
 use ogi_report::Report;
 
-/// The outcome for one file.
-pub struct Checked {
+/// The outcome for one file: what was kept of the report (all of it, or only
+/// its [`Meta`] for a bulk check), and its diagnostics.
+pub struct Checked<T = Report> {
     pub file: PathBuf,
-    pub result: Result<(Report, Vec<Diagnostic>), String>,
+    pub result: Result<(T, Vec<Diagnostic>), String>,
 }
 
-impl Checked {
+impl<T> Checked<T> {
     pub fn errors(&self) -> usize {
         self.count(Severity::Error)
     }
@@ -46,19 +48,22 @@ pub fn collect_with(paths: &[PathBuf], extra: &[&str]) -> Vec<PathBuf> {
                 out.push(p.to_path_buf());
                 return;
             };
-            let mut entries: Vec<PathBuf> = rd.flatten().map(|e| e.path()).collect();
-            entries.sort();
-            for e in entries {
+            // The entry's own type (a symlink not followed), from the
+            // directory listing: no stat per file.
+            let mut entries: Vec<(PathBuf, std::io::Result<std::fs::FileType>)> =
+                rd.flatten().map(|e| (e.path(), e.file_type())).collect();
+            entries.sort_by(|a, b| a.0.cmp(&b.0));
+            for (e, file_type) in entries {
                 let name = e.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_ascii_lowercase();
                 if name.starts_with('.') {
                     continue;
                 }
                 // In a directory, only files that can be reports (not .tsv, .png, …).
                 let ext = name.rsplit_once('.').map_or("", |(_, e)| e);
-                let Ok(meta) = std::fs::symlink_metadata(&e) else { continue };
-                if meta.is_dir() {
+                let Ok(file_type) = file_type else { continue };
+                if file_type.is_dir() {
                     walk(&e, extra, out);
-                } else if (!meta.file_type().is_symlink() || e.is_file())
+                } else if (!file_type.is_symlink() || e.is_file())
                     && (REPORT_EXTENSIONS.contains(&ext) || extra.contains(&ext))
                 {
                     out.push(e);
@@ -82,9 +87,21 @@ pub fn read_report(path: &Path) -> Result<Report, String> {
 
 /// Checks every file, in parallel, keeping the input order.
 pub fn check_all(files: &[PathBuf], previous: Option<&Report>) -> Vec<Checked> {
+    check_all_keeping(files, previous, |r| r)
+}
+
+/// The same, keeping only `keep(report)` of each report: a bulk check over
+/// thousands of files keeps their [`Meta`], and each worker frees a report
+/// as soon as it is checked (its memory serves the next file) instead of
+/// holding every report until the end.
+pub fn check_all_keeping<T: Send>(
+    files: &[PathBuf],
+    previous: Option<&Report>,
+    keep: impl Fn(Report) -> T + Sync,
+) -> Vec<Checked<T>> {
     let next = AtomicUsize::new(0);
     let done = AtomicUsize::new(0);
-    let results: Mutex<Vec<Option<Checked>>> = Mutex::new((0..files.len()).map(|_| None).collect());
+    let results: Mutex<Vec<Option<Checked<T>>>> = Mutex::new((0..files.len()).map(|_| None).collect());
     let progress = std::io::stderr().is_terminal() && files.len() > 1;
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(files.len().max(1));
     std::thread::scope(|s| {
@@ -99,7 +116,8 @@ pub fn check_all(files: &[PathBuf], previous: Option<&Report>) -> Vec<Checked> {
                         (r, d)
                     })
                 })
-                .unwrap_or_else(|_| Err("读取时出现内部错误（请报告此文件）".into()));
+                .unwrap_or_else(|_| Err("读取时出现内部错误（请报告此文件）".into()))
+                .map(|(r, d)| (keep(r), d));
                 results.lock().expect("no panics while holding")[i] = Some(Checked { file: file.clone(), result });
                 let n = done.fetch_add(1, Ordering::Relaxed) + 1;
                 if progress && (n.is_multiple_of(64) || n == files.len()) {
@@ -115,18 +133,18 @@ pub fn check_all(files: &[PathBuf], previous: Option<&Report>) -> Vec<Checked> {
 }
 
 /// One CSV row per file: file, agency, year, template, errors, warnings, first error.
-pub fn write_summary(path: &Path, checked: &[Checked]) -> Result<(), String> {
+pub fn write_summary(path: &Path, checked: &[Checked<Meta>]) -> Result<(), String> {
     let rows = checked.iter().map(|c| {
         let file = c.file.display().to_string();
         match &c.result {
-            Ok((r, d)) => {
+            Ok((meta, d)) => {
                 let first =
                     d.iter().find(|d| d.severity == Severity::Error).map(|d| format!("{}: {}", d.rule, d.message));
                 [
                     file,
-                    r.meta.agency.clone().unwrap_or_default(),
-                    r.meta.year.map(|y| y.to_string()).unwrap_or_default(),
-                    r.meta.template.map(|t| t.to_string()).unwrap_or_default(),
+                    meta.agency.clone().unwrap_or_default(),
+                    meta.year.map(|y| y.to_string()).unwrap_or_default(),
+                    meta.template.map(|t| t.to_string()).unwrap_or_default(),
                     c.errors().to_string(),
                     c.warnings().to_string(),
                     first.unwrap_or_default(),
@@ -148,15 +166,15 @@ pub fn write_summary(path: &Path, checked: &[Checked]) -> Result<(), String> {
 }
 
 /// The JSON contract: one object per file.
-pub fn to_json(checked: &[Checked]) -> serde_json::Value {
+pub fn to_json(checked: &[Checked<Meta>]) -> serde_json::Value {
     let items: Vec<serde_json::Value> = checked
         .iter()
         .map(|c| match &c.result {
-            Ok((r, d)) => serde_json::json!({
+            Ok((meta, d)) => serde_json::json!({
                 "file": c.file.display().to_string(),
-                "agency": r.meta.agency,
-                "year": r.meta.year,
-                "template": r.meta.template,
+                "agency": meta.agency,
+                "year": meta.year,
+                "template": meta.template,
                 "diagnostics": d,
             }),
             Err(e) => serde_json::json!({

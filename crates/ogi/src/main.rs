@@ -496,7 +496,7 @@ fn check_reports(
         }
     };
     let files = check::collect(paths);
-    let checked = check::check_all(&files, previous.as_ref());
+    let checked = check::check_all_keeping(&files, previous.as_ref(), |r| r.meta);
     // Bulk runs with a summary print only the summary and unreadable files.
     let quiet = summary.is_some();
     if let (CheckFormat::Json, false) = (format, quiet) {

@@ -98,7 +98,8 @@ impl Builder {
         let top = self.top();
         let children = &mut self.nodes[top].children;
         if !matches!(children.last(), Some(Child::Text(_))) {
-            children.push(Child::Text(String::new()));
+            // Most text nodes get one piece of text: allocate once.
+            children.push(Child::Text(String::with_capacity(s.len())));
         }
         let Some(Child::Text(buf)) = children.last_mut() else { return };
         // ASCII whitespace bytes never occur inside a multi-byte UTF-8
