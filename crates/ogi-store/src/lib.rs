@@ -37,6 +37,7 @@ mod office;
 pub mod online;
 pub mod published;
 mod records;
+pub mod region;
 mod requests;
 mod schema;
 mod scope;
@@ -746,6 +747,24 @@ impl Database {
     /// The active report version of each agency the scope reads.
     pub fn active_reports(&self, year: i16) -> Result<Vec<published::ReportVersion>, StoreError> {
         published::active(&self.sql(), year)
+    }
+
+    /// Every agency the scope reads under `under` (its code; all without
+    /// one) with its figures for `year`: the active published version, else
+    /// its records drafted, else missing (see `region`).
+    pub fn region(&self, year: i16, under: Option<&str>) -> Result<Vec<region::RegionAgency>, StoreError> {
+        region::region(&self.sql(), year, under)
+    }
+
+    /// The agencies the scope reads under `under` (itself included), root first.
+    pub fn agencies_under(&self, under: Option<&str>) -> Result<Vec<agency::Agency>, StoreError> {
+        region::subtree(&self.sql(), under)
+    }
+
+    /// The tracking codes of the requests an agency's table 三 of `year`
+    /// counts in `key` (drill-down to the register).
+    pub fn counted_requests(&self, agency: i64, year: i16, key: CellKey) -> Result<Vec<String>, StoreError> {
+        region::counted(&self.sql(), agency, year, key)
     }
 
     /// Copies this whole register (a SQLite file) into `target`, a database

@@ -93,7 +93,91 @@ both!(
     who_sees_what_is_decided_by_the_scope,
     published_reports_keep_every_version_and_a_batch_rolls_back_whole,
     a_letter_delivered_online_is_kept_as_sent_and_only_its_agency_reads_it,
+    a_region_gathers_published_versions_and_the_records_of_drafting_agencies,
 );
+
+/// Issue 14: the region under a code, each agency with its active version,
+/// or its records drafted as tables (table 三 from the register, 二 and 四
+/// from documents, 第二十条 figures and cases), or missing; the requests
+/// behind a cell of a drafting agency's table 三.
+fn a_region_gathers_published_versions_and_the_records_of_drafting_agencies(db: &Fresh) {
+    use ogi_store::published::NewVersion;
+    use ogi_store::region::Figures;
+    use ogi_store::{Role, Scope};
+    use ogi_vocab::cells::CellKey;
+    use ogi_vocab::model::Report;
+    use ogi_vocab::Number;
+    let mut s = db.open();
+    let csv = "code,name,parent,kind\nd,某区人民政府,root,government\na,甲局,d,department\nb,乙局,d,department\nc,丙局,root,department\n";
+    s.import_agencies(csv.as_bytes(), "管理员").unwrap();
+    let id = |s: &Database, code: &str| s.agencies().unwrap().into_iter().find(|a| a.code == code).unwrap().id;
+    let (a, b) = (id(&s, "a"), id(&s, "b"));
+    // 甲局 drafts in ogi: a simulated register and its 第二十条 figures.
+    let cal = Calendar::embedded();
+    let requests = ogi_rules::sim::requests(&cal, 7, 60, d("2023-08-01"), 400);
+    s.import_registers([(a, requests.clone())].into_iter(), "模拟", "模拟", &cal, 16).unwrap();
+    s.set_scope(Scope::operator_in(a));
+    let (documents, art20, cases) = ogi_rules::sim::records(7, 2024);
+    for doc in &documents {
+        s.add_document(doc, "模拟").unwrap();
+    }
+    s.set_art20(2024, &art20, "模拟").unwrap();
+    for c in &cases {
+        s.add_case(c, "模拟").unwrap();
+    }
+    s.set_scope(Scope::OPERATOR);
+    // 乙局 published its report.
+    let key: CellKey = "t3.new.total".parse().unwrap();
+    let published = Report::of_cells(2024, Template::Y2021, [(key, Number::int(5))]);
+    let new = NewVersion {
+        agency_id: b,
+        year: 2024,
+        report: &published,
+        source: "乙局.pdf",
+        received: d("2025-01-10"),
+        errors: 0,
+        warnings: 0,
+        reason: "读入",
+        changed: "",
+    };
+    s.add_report_version(&new, "督导员").unwrap();
+    let region = s.region(2024, Some("d")).unwrap();
+    let codes: Vec<&str> = region.iter().map(|r| r.agency.code.as_str()).collect();
+    assert_eq!(codes, ["d", "a", "b"], "the district and what is below it, not 丙局");
+    assert_eq!(region[0].figures, Figures::Missing);
+    let Figures::Drafted(drafted) = &region[1].figures else { panic!("{:?}", region[1].figures) };
+    let mut expected = ogi_rules::table3::derive(&requests, 2024, Template::Y2021);
+    expected.extend(ogi_rules::annual::table2(2024, &documents, Some(&art20)));
+    expected.extend(ogi_rules::annual::table4(2024, &cases));
+    let got: std::collections::BTreeMap<CellKey, Number> = drafted.cells.iter().map(|(k, c)| (*k, c.value)).collect();
+    assert_eq!(got, expected);
+    assert_eq!(region[2].version().unwrap().report.value(key), Some(Number::int(5)));
+    // The requests behind 甲局's 新收 and 结转下年度: exactly those the rule counts.
+    let stored: Vec<_> = s.all().unwrap().into_iter().filter(|r| r.agency_id == a).collect();
+    let new_codes: Vec<String> =
+        stored.iter().filter(|r| r.request.received.year() == 2024).map(|r| r.code.clone()).collect();
+    assert_eq!(s.counted_requests(a, 2024, key).unwrap(), new_codes);
+    assert_eq!(new_codes.len() as i64, drafted.value(key).unwrap().as_int().unwrap());
+    let forward: CellKey = "t3.carry_forward.total".parse().unwrap();
+    let open_at_end = stored
+        .iter()
+        .filter(|r| r.request.received.year() <= 2024)
+        .filter(|r| match r.request.state() {
+            State::Closed { on, .. } => on.year() > 2024,
+            _ => true,
+        })
+        .count();
+    assert_eq!(s.counted_requests(a, 2024, forward).unwrap().len(), open_at_end);
+    assert!(s.counted_requests(a, 2024, "t2.penalty.decisions".parse().unwrap()).unwrap().is_empty());
+    // An unknown code is named; a clerk of 乙局 reads only 乙局.
+    assert!(s.region(2024, Some("zz")).unwrap_err().to_string().contains("zz"));
+    let clerk = s.create_user_in(b, "yi", "乙局经办人", Role::Clerk, "h", "管理员").unwrap();
+    s.set_scope(clerk.scope());
+    let mine = s.region(2024, None).unwrap();
+    assert_eq!(mine.len(), 1);
+    assert_eq!(mine[0].agency.code, "b");
+    assert!(s.counted_requests(a, 2024, key).is_err(), "another agency's requests are not told");
+}
 
 fn new(applicant: ApplicantColumn, arrived: &str) -> NewRequest {
     NewRequest {
