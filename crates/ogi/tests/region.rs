@@ -322,3 +322,486 @@ fn a_region_of_forty_agencies_sums_checks_and_drills_down() {
     }
     std::fs::remove_dir_all(&region.dir).ok();
 }
+
+/// A small tree of the corpus's 2023 平潭 departments (and one to create).
+fn small_region(name: &str, csv_rows: &str) -> (PathBuf, String) {
+    let dir = scratch(name);
+    let db = dir.join("ogi.db").display().to_string();
+    let csv = dir.join("agencies.csv");
+    std::fs::write(&csv, format!("code,name,parent,kind\n{csv_rows}")).unwrap();
+    run(&["agency", "import", csv.to_str().unwrap(), "--db", &db]);
+    (dir, db)
+}
+
+const PINGTAN_2023: &str = "jjpq,平潭综合实验区金井片区管理局,root,department\n\
+    shsyj,平潭综合实验区社会事业局,root,department\n\
+    xzspj,平潭综合实验区行政审批局,root,department\n";
+
+fn copy_into(dir: &Path, files: &[&str]) -> PathBuf {
+    std::fs::create_dir_all(dir).unwrap();
+    for f in files {
+        std::fs::copy(corpus().join(f), dir.join(Path::new(f).file_name().unwrap())).unwrap();
+    }
+    dir.to_path_buf()
+}
+
+/// Done 3: a reviewer's correction is a new version with who, when, why and
+/// which cells; the old one stays readable; the roll-up follows the active
+/// version; a blank, 不适用 and text are kept as such and never summed; a
+/// republished file is a new version too, and rolling its batch back
+/// restores the correction.
+#[test]
+fn a_correction_makes_a_new_version_the_rollup_follows_and_the_old_stays_readable() {
+    let (dir, db) = small_region("versions", PINGTAN_2023);
+    let db = db.as_str();
+    let inbox = copy_into(&dir.join("inbox"), &["real/pingtan/2023_jjpq.txt", "real/pingtan/2023_shsyj.txt"]);
+    run(&["region", "intake", inbox.to_str().unwrap(), "--year", "2023", "--received", "2024-01-20", "--db", db]);
+    let sum = |key: &str| -> Option<String> {
+        let v = json(&["region", "rollup", "--year", "2023", "--json", "--db", db]);
+        v["cells"][key].as_str().map(str::to_string)
+    };
+    assert_eq!(sum("t3.new.natural").as_deref(), Some("2"), "1 + 1 as printed");
+    // The reviewer: 金井's 自然人 new requests were misread; 收费 printed "/"; a note for 科研机构.
+    let (out, _) = run(&[
+        "region",
+        "correct",
+        "jjpq",
+        "--year",
+        "2023",
+        "--cell",
+        "t3.new.natural=4",
+        "--cell",
+        "t3.new.total=4",
+        "--cell",
+        "t2.fees.amount=/",
+        "--cell",
+        "t3.new.research=详见附件",
+        "--why",
+        "原件第3页自然人为4件",
+        "--actor",
+        "审核员王五",
+        "--db",
+        db,
+    ]);
+    assert!(out.contains("第 2 版"), "{out}");
+    for line in
+        ["t3.new.natural：1→4", "t3.new.total：1→4", "t2.fees.amount：0→不适用", "t3.new.research：0→文字“详见附件”"]
+    {
+        assert!(out.contains(line), "{line}: {out}");
+    }
+    assert_eq!(sum("t3.new.natural").as_deref(), Some("5"), "the roll-up follows the active version");
+    let v = json(&["region", "rollup", "--year", "2023", "--json", "--db", db]);
+    assert!(v["cells"].get("t2.fees.amount").is_none(), "不适用 summed as 0");
+    assert_eq!(v["lacking"]["t2.fees.amount"], serde_json::json!(["平潭综合实验区金井片区管理局"]));
+    assert_eq!(v["lacking"]["t3.new.research"], serde_json::json!(["平潭综合实验区金井片区管理局"]));
+    // Every version listed with who, why and what changed; the old one readable.
+    let (list, _) = run(&["region", "versions", "jjpq", "--year", "2023", "--db", db]);
+    let lines: Vec<&str> = list.lines().collect();
+    assert!(lines[0].starts_with("第 1 版\t") && lines[0].contains("2023_jjpq.txt"), "{list}");
+    let second = lines.iter().position(|l| l.starts_with("第 2 版（现行）")).expect(&list);
+    assert!(lines[second].contains("审核员王五") && lines[second].contains("原件第3页自然人为4件"), "{list}");
+    assert!(list.contains("\tt3.new.natural：1→4"), "{list}");
+    let cell = |version: &str, key: &str| -> String {
+        let (out, _) = run(&["region", "versions", "jjpq", "--year", "2023", "--show", version, "--db", db]);
+        out.lines().find_map(|l| l.strip_prefix(&format!("{key}\t"))).unwrap_or_else(|| panic!("{key}")).to_string()
+    };
+    assert_eq!(cell("1", "t3.new.natural"), "1");
+    assert_eq!(cell("2", "t3.new.natural"), "4");
+    assert_eq!(cell("1", "t2.fees.amount"), "0", "a printed 0 stays a number");
+    assert_eq!(cell("2", "t2.fees.amount"), "不适用");
+    assert_eq!(cell("2", "t3.new.research"), "文字“详见附件”");
+    // A blank is kept as a blank.
+    run(&[
+        "region",
+        "correct",
+        "jjpq",
+        "--year",
+        "2023",
+        "--cell",
+        "t3.new.nonprofit=",
+        "--why",
+        "原件空白",
+        "--db",
+        db,
+    ]);
+    assert_eq!(cell("3", "t3.new.nonprofit"), "空白");
+    assert!(sum("t3.new.nonprofit").is_none());
+    // A republished file: a new version from a second batch; rolled back, the correction is active again.
+    let text = std::fs::read_to_string(corpus().join("real/pingtan/2023_jjpq.txt")).unwrap();
+    let republished = dir.join("republished");
+    std::fs::create_dir_all(&republished).unwrap();
+    std::fs::write(republished.join("jjpq-更正版.txt"), format!("{text}\n（2024年2月2日重新发布）\n")).unwrap();
+    let (out, _) = run(&[
+        "region",
+        "intake",
+        republished.to_str().unwrap(),
+        "--year",
+        "2023",
+        "--received",
+        "2024-02-02",
+        "--db",
+        db,
+    ]);
+    assert!(out.starts_with("第 2 批：已归入 1"), "{out}");
+    assert_eq!(sum("t3.new.natural").as_deref(), Some("2"), "the republished file is active");
+    run(&["region", "rollback", "2", "--db", db]);
+    assert_eq!(sum("t3.new.natural").as_deref(), Some("5"), "the correction is active again");
+    let (list, _) = run(&["region", "versions", "jjpq", "--year", "2023", "--db", db]);
+    assert!(list.contains("第 3 版（现行）") && list.contains("第 1 版\t"), "{list}");
+    // Bad input: told in Chinese, nothing written.
+    for (args, says) in [
+        (
+            vec!["region", "correct", "nope", "--year", "2023", "--cell", "t3.new.total=1", "--why", "x"],
+            "没有代码为 nope 的机关",
+        ),
+        (vec!["region", "correct", "jjpq", "--year", "2023", "--cell", "t9.x=1", "--why", "x"], "不认识的单元格"),
+        (vec!["region", "correct", "jjpq", "--year", "2023", "--cell", "t3.new.total", "--why", "x"], "单元格=值"),
+        (vec!["region", "correct", "jjpq", "--year", "2023", "--cell", "t3.new.natural=4", "--why", "x"], "没有改动"),
+        (
+            vec!["region", "correct", "xzspj", "--year", "2023", "--cell", "t3.new.total=1", "--why", "x"],
+            "没有 2023 年度的报告版本",
+        ),
+        (vec!["region", "correct", "jjpq", "--year", "2023", "--cell", "t3.new.total=1", "--why", " "], "更正原因"),
+    ] {
+        let mut args = args;
+        args.extend(["--db", db]);
+        let out = ogi(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(says), "{args:?}: {err}");
+    }
+    let (list, _) = run(&["region", "versions", "jjpq", "--year", "2023", "--db", db]);
+    assert_eq!(list.lines().filter(|l| l.starts_with("第 ")).count(), 3, "{list}");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// A ZIP written by a test: (name, bytes) entries, deflated.
+fn zip_bytes(entries: &[(&str, &[u8])]) -> Vec<u8> {
+    use std::io::Write;
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for (name, bytes) in entries {
+        w.start_file(*name, zip::write::SimpleFileOptions::default()).unwrap();
+        w.write_all(bytes).unwrap();
+    }
+    w.finish().unwrap().into_inner()
+}
+
+/// The corpus's real reports, every one of them.
+fn corpus_reports() -> Vec<PathBuf> {
+    let mut out = vec![corpus().join("liaocheng-gxj-2023.txt")];
+    for dir in ["real/pingtan", "real/pdf", "real/kirogovcompare", "real/docx"] {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(corpus().join(dir))
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.is_file() && !p.extension().is_some_and(|e| e == "tsv"))
+            .collect();
+        files.sort();
+        out.extend(files);
+    }
+    out
+}
+
+/// One batch's files as `ogi region files` lists them: (outcome, name, reason).
+fn batch_files(db: &str, batch: &str) -> Vec<(String, String, String)> {
+    let (out, _) = run(&["region", "files", batch, "--db", db]);
+    out.lines()
+        .map(|l| {
+            let f: Vec<&str> = l.split('\t').collect();
+            (f[1].to_string(), f[2].to_string(), f.get(3).unwrap_or(&"").to_string())
+        })
+        .collect()
+}
+
+/// Done 2: a directory and a ZIP of the corpus's real reports: every file
+/// attached or listed failed with its reason, a corrupt one among them;
+/// unknown agencies created under a code with `--create-missing`, or left
+/// unmatched and attached by a retry once the tree has them; roll-back.
+#[test]
+fn the_corpus_taken_in_from_a_directory_and_a_zip_every_file_accounted_for() {
+    let (dir, db) = small_region("intake", "pt,平潭综合实验区,root,government\n");
+    let db = db.as_str();
+    let files = corpus_reports();
+    assert!(files.len() >= 20, "{}", files.len());
+    // A directory: the real reports and a corrupt PDF, matched under 平潭.
+    let inbox = dir.join("inbox");
+    std::fs::create_dir_all(&inbox).unwrap();
+    for f in &files {
+        std::fs::copy(f, inbox.join(f.file_name().unwrap())).unwrap();
+    }
+    std::fs::write(inbox.join("损坏.pdf"), b"%PDF-1.5\n%\xe2\xe3\n1 0 obj << /Length 99 >> stream\nxx").unwrap();
+    let out = ogi(&[
+        "region",
+        "intake",
+        inbox.to_str().unwrap(),
+        "--year",
+        "2023",
+        "--under",
+        "pt",
+        "--received",
+        "2024-01-25",
+        "--db",
+        db,
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains('\r'), "no progress bar when standard error is not a terminal");
+    let listed = batch_files(db, "1");
+    assert_eq!(listed.len(), files.len() + 1, "every file listed once");
+    for (outcome, name, reason) in &listed {
+        assert!(["已归入", "未读入", "未匹配机关"].contains(&outcome.as_str()), "{name}: {outcome}");
+        if outcome != "已归入" {
+            assert!(!reason.is_empty(), "{name}: {outcome} without a reason");
+        }
+    }
+    let of = |name: &str| listed.iter().find(|(_, n, _)| n.ends_with(name)).unwrap_or_else(|| panic!("{name}")).clone();
+    assert_eq!(of("损坏.pdf").0, "未读入");
+    assert_eq!(of("2020_cjj.txt").0, "未读入", "another year's report");
+    assert!(of("2020_cjj.txt").2.contains("2020 年度"), "{:?}", of("2020_cjj.txt"));
+    assert_eq!(of("2023_gwh.txt").0, "已归入", "平潭's own report, by its printed name");
+    let unmatched = of("2023_jjpq.txt");
+    assert_eq!(unmatched.0, "未匹配机关");
+    assert!(unmatched.2.contains("平潭综合实验区金井片区管理局"), "{unmatched:?}");
+    // The tree learns the departments; a retry attaches what was unmatched.
+    let csv = dir.join("more.csv");
+    std::fs::write(&csv, format!("code,name,parent,kind\n{}", PINGTAN_2023.replace(",root,", ",pt,"))).unwrap();
+    run(&["agency", "import", csv.to_str().unwrap(), "--db", db]);
+    let (out, _) = run(&["region", "retry", "1", "--received", "2024-01-25", "--db", db]);
+    assert!(out.contains("已归入 3"), "{out}");
+    let attached = |files: &[(String, String, String)]| files.iter().filter(|f| f.0 == "已归入").count();
+    assert_eq!(attached(&batch_files(db, "1")), attached(&listed) + 3);
+    // The same reports as a ZIP, unknown agencies created under 平潭.
+    let entries: Vec<(String, Vec<u8>)> = files
+        .iter()
+        .map(|f| (format!("上报/{}", f.file_name().unwrap().to_str().unwrap()), std::fs::read(f).unwrap()))
+        .chain([("上报/坏.docx".to_string(), b"PK\x03\x04broken".to_vec())])
+        .collect();
+    let refs: Vec<(&str, &[u8])> = entries.iter().map(|(n, b)| (n.as_str(), b.as_slice())).collect();
+    let zipped = dir.join("zip");
+    std::fs::create_dir_all(&zipped).unwrap();
+    std::fs::write(zipped.join("平潭2023.zip"), zip_bytes(&refs)).unwrap();
+    let (out, err) = run(&[
+        "region",
+        "intake",
+        zipped.to_str().unwrap(),
+        "--year",
+        "2023",
+        "--under",
+        "pt",
+        "--create-missing",
+        "--received",
+        "2024-01-25",
+        "--db",
+        db,
+    ]);
+    assert!(out.starts_with("第 2 批："), "{out}{err}");
+    let second = batch_files(db, "2");
+    assert_eq!(second.len(), files.len() + 1);
+    assert!(second.iter().all(
+        |(o, n, r)| o == "已归入" || !r.is_empty() && n.starts_with(zipped.join("平潭2023.zip").to_str().unwrap())
+    ));
+    assert_eq!(second.iter().find(|f| f.1.ends_with("坏.docx")).unwrap().0, "未读入");
+    // 聊城's 工信局 was not in the tree: created under 平潭, its report attached.
+    let (tree, _) = run(&["agency", "list", "--db", db]);
+    assert!(tree.contains("聊城市工业和信息化局"), "{tree}");
+    let created = second.iter().find(|f| f.1.ends_with("liaocheng-gxj-2023.txt")).unwrap();
+    assert_eq!(created.0, "已归入");
+    assert!(created.2.contains("新建机关 pt-"), "{created:?}");
+    let status = json(&[
+        "region",
+        "status",
+        "--year",
+        "2023",
+        "--under",
+        "pt",
+        "--format",
+        "json",
+        "--today",
+        "2024-02-01",
+        "--db",
+        db,
+    ]);
+    let gxj = status.as_array().unwrap().iter().find(|r| r["agency"] == "聊城市工业和信息化局").unwrap();
+    assert_eq!(gxj["version"], "1");
+    // Rolled back: the ZIP's versions go, the agencies' earlier versions are active again.
+    run(&["region", "rollback", "2", "--db", db]);
+    let status = json(&[
+        "region",
+        "status",
+        "--year",
+        "2023",
+        "--under",
+        "pt",
+        "--format",
+        "json",
+        "--today",
+        "2024-02-01",
+        "--db",
+        db,
+    ]);
+    let row = |name: &str| status.as_array().unwrap().iter().find(|r| r["agency"] == name).unwrap().clone();
+    assert_eq!(row("聊城市工业和信息化局")["standing"], "missing");
+    assert_eq!(row("平潭综合实验区")["version"], "1");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// Done 2's hostile archives from the terminal: refused with the reason,
+/// listed as the archive's failure, no version written, nothing unpacked
+/// on disk; a GBK name decoded.
+#[test]
+fn hostile_archives_are_refused_with_the_reason_and_nothing_written() {
+    let (dir, db) = small_region("hostile", PINGTAN_2023);
+    let db = db.as_str();
+    let report = std::fs::read(corpus().join("real/pingtan/2023_jjpq.txt")).unwrap();
+    let inbox = dir.join("inbox");
+    std::fs::create_dir_all(&inbox).unwrap();
+    let tiny: Vec<String> = (0..6000).map(|i| format!("{i}.txt")).collect();
+    let many: Vec<(&str, &[u8])> = tiny.iter().map(|n| (n.as_str(), &b"x"[..])).collect();
+    let deep = zip_bytes(&[("b.zip", &zip_bytes(&[("c.zip", &zip_bytes(&[("jjpq.txt", &report)]))]))]);
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        ("dotdot.zip", zip_bytes(&[("ok.txt", &report), ("../../escaped.txt", b"x")]), "不安全的路径"),
+        ("absolute.zip", zip_bytes(&[("/tmp/ogi-escaped.txt", b"x")]), "不安全的路径"),
+        ("nested.zip", deep, "嵌套"),
+        ("many.zip", zip_bytes(&many), "超过 5000 个"),
+    ];
+    for (name, bytes, _) in &cases {
+        std::fs::write(inbox.join(name), bytes).unwrap();
+    }
+    let (out, _) =
+        run(&["region", "intake", inbox.to_str().unwrap(), "--year", "2023", "--received", "2024-01-20", "--db", db]);
+    assert_eq!(out.trim(), "第 1 批：已归入 0，未读入 4，未匹配机关 0");
+    let listed = batch_files(db, "1");
+    for (name, _, says) in &cases {
+        let (outcome, _, reason) = listed.iter().find(|f| f.1.ends_with(name)).unwrap_or_else(|| panic!("{name}"));
+        assert_eq!(outcome, "未读入", "{name}");
+        assert!(reason.contains(says), "{name}: {reason}");
+    }
+    assert!(!dir.join("escaped.txt").exists() && !Path::new("/tmp/ogi-escaped.txt").exists());
+    let versions = ogi(&["region", "versions", "jjpq", "--year", "2023", "--db", db]);
+    assert!(!versions.status.success(), "no version written from a refused archive");
+    // A name a Windows tool wrote in GBK (no UTF-8 flag) is decoded, and the report attached.
+    let (gbk, _, _) = encoding_rs::GBK.encode("金井片区.txt");
+    let mut bytes = zip_bytes(&[("abcdefgh.txt", &report)]);
+    assert_eq!(gbk.len(), "abcdefgh.txt".len());
+    let mut swapped = 0;
+    for i in 0..bytes.len().saturating_sub(gbk.len()) {
+        if &bytes[i..i + gbk.len()] == b"abcdefgh.txt" {
+            bytes[i..i + gbk.len()].copy_from_slice(&gbk);
+            swapped += 1;
+        }
+    }
+    assert_eq!(swapped, 2, "the local and the central header");
+    let windows = dir.join("windows");
+    std::fs::create_dir_all(&windows).unwrap();
+    std::fs::write(windows.join("w.zip"), bytes).unwrap();
+    run(&["region", "intake", windows.to_str().unwrap(), "--year", "2023", "--db", db]);
+    let (outcome, name, _) = batch_files(db, "2").remove(0);
+    assert!(outcome == "已归入" && name.ends_with("w.zip/金井片区.txt"), "{outcome} {name}");
+    let (retry, _) = run(&["region", "retry", "1", "--db", db]);
+    assert!(retry.contains("无法重试 4"), "{retry}");
+    // A bomb: a 60 KB entry that inflates to 60 MB, past the 50 MB a file may
+    // have (the 1 KB bomb against a smaller limit is in ogi-region's tests).
+    let zeros = vec![0u8; 60 << 20];
+    let bomb = zip_bytes(&[("bomb.txt", &zeros)]);
+    assert!(bomb.len() < 100 << 10, "{}", bomb.len());
+    let bombs = dir.join("bomb");
+    std::fs::create_dir_all(&bombs).unwrap();
+    std::fs::write(bombs.join("bomb.zip"), &bomb).unwrap();
+    run(&["region", "intake", bombs.to_str().unwrap(), "--year", "2023", "--db", db]);
+    let (outcome, _, reason) = batch_files(db, "3").remove(0);
+    assert!(outcome == "未读入" && reason.contains("压缩炸弹"), "{reason}");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// Done 4: on a constructed year, the status list names the missing, the
+/// late (by the date entered, or the 发布日期 the page prints; 31 January for
+/// a department, 31 March for a government) and the erroneous, under a code
+/// and in every format.
+#[test]
+fn the_status_list_names_missing_late_and_erroneous_agencies() {
+    let (dir, db) = small_region(
+        "status",
+        "jjpq,平潭综合实验区金井片区管理局,root,department\n\
+         shsyj,平潭综合实验区社会事业局,root,department\n\
+         xzspj,平潭综合实验区行政审批局,root,department\n\
+         gwh,平潭综合实验区,root,department\n\
+         d,模拟区人民政府,root,government\n\
+         e,模拟区某局,d,department\n",
+    );
+    let db = db.as_str();
+    let intake = |files: &[&str], name: &str, received: Option<&str>| {
+        let inbox = copy_into(&dir.join(name), files);
+        let mut args = vec!["region", "intake", inbox.to_str().unwrap(), "--year", "2023", "--db", db];
+        if let Some(r) = received {
+            args.extend(["--received", r]);
+        }
+        run(&args);
+    };
+    intake(&["real/pingtan/2023_jjpq.txt"], "a", Some("2024-01-20"));
+    intake(&["real/pingtan/2023_shsyj.txt"], "b", Some("2024-02-05"));
+    // No date entered: the printed 发布时间 (2024-01-30 and 2024-03-08) counts.
+    intake(&["real/pingtan/2023_xzspj.txt", "real/pingtan/2023_gwh.txt"], "c", None);
+    // A reviewer's correction that breaks table 三's identities: 有错误.
+    run(&["region", "correct", "jjpq", "--year", "2023", "--cell", "t3.new.total=9", "--why", "核对", "--db", db]);
+    let status = |today: &str, under: Option<&str>| -> BTreeMap<String, serde_json::Value> {
+        let mut args = vec!["region", "status", "--year", "2023", "--format", "json", "--today", today, "--db", db];
+        if let Some(u) = under {
+            args.extend(["--under", u]);
+        }
+        json(&args).as_array().unwrap().iter().map(|r| (r["code"].as_str().unwrap().to_string(), r.clone())).collect()
+    };
+    let rows = status("2024-02-10", None);
+    let got: Vec<(&str, &str, &str, &str)> = rows
+        .iter()
+        .map(|(c, r)| {
+            (c.as_str(), r["standing"].as_str().unwrap(), r["late"].as_str().unwrap(), r["received"].as_str().unwrap())
+        })
+        .collect();
+    let standing = |code: &str| rows[code]["standing"].as_str().unwrap().to_string();
+    assert_eq!(standing("jjpq"), "errors", "{got:?}");
+    assert!(rows["jjpq"]["errors"].as_str().unwrap().parse::<u32>().unwrap() > 0);
+    // The others stand as the checker judges their files (real reports have real errors).
+    let mut erroneous = 1;
+    for (code, file) in [("shsyj", "2023_shsyj.txt"), ("xzspj", "2023_xzspj.txt"), ("gwh", "2023_gwh.txt")] {
+        let path = corpus().join("real/pingtan").join(file);
+        let checked = ogi(&["report", "check", path.to_str().unwrap()]).status.code();
+        if checked == Some(1) {
+            erroneous += 1;
+            assert_eq!(standing(code), "errors", "{code}: {got:?}");
+        } else {
+            assert!(["passed", "warnings"].contains(&standing(code).as_str()), "{code}: {got:?}");
+        }
+    }
+    for missing in ["root", "d", "e"] {
+        assert_eq!(standing(missing), "missing", "{missing}");
+    }
+    let late: BTreeSet<&str> = got.iter().filter(|r| r.2 == "逾期").map(|r| r.0).collect();
+    // 社会事业局 received 5 February; 平潭 (a department here) published 8 March;
+    // 某局 sent nothing by 31 January; the governments' 31 March has not come.
+    assert_eq!(late, ["shsyj", "gwh", "e"].into(), "{got:?}");
+    assert_eq!(rows["xzspj"]["received"], "2024-01-30", "the printed date");
+    assert_eq!(rows["gwh"]["received"], "2024-03-08");
+    assert_eq!(rows["jjpq"]["received"], "2024-01-20", "a correction keeps the date received");
+    assert_eq!(rows["d"]["due"], "2024-03-31");
+    // After 31 March the missing governments are late too.
+    let april = status("2024-04-01", None);
+    assert_eq!(april["root"]["late"], "逾期");
+    assert_eq!(april["d"]["late"], "逾期");
+    // Under a district: itself and what is below it only.
+    let district = status("2024-02-10", Some("d"));
+    assert_eq!(district.keys().map(String::as_str).collect::<Vec<_>>(), ["d", "e"]);
+    // CSV: BOM, a header, a row per agency; the table indents the tree.
+    let csv = ogi(&["region", "status", "--year", "2023", "--format", "csv", "--today", "2024-02-10", "--db", db]);
+    assert!(csv.stdout.starts_with(b"\xEF\xBB\xBF"));
+    let text = String::from_utf8(csv.stdout[3..].to_vec()).unwrap();
+    assert!(text.starts_with("code,agency,status,late,due,received,errors,warnings,version\r\n"), "{text}");
+    assert_eq!(text.lines().count(), 1 + 7);
+    assert!(text.contains("shsyj,平潭综合实验区社会事业局,"), "{text}");
+    let (table, summary) = run(&["region", "status", "--year", "2023", "--today", "2024-02-10", "--db", db]);
+    assert!(table.lines().any(|l| l.starts_with("    e\t模拟区某局\t未提交，逾期")), "{table}");
+    assert!(summary.contains(&format!("7 个机关：未提交 3，有错误 {erroneous}")), "{summary}");
+    let bad = ogi(&["region", "status", "--year", "2023", "--under", "nope", "--db", db]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("nope"));
+    std::fs::remove_dir_all(&dir).ok();
+}
