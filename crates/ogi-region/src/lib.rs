@@ -145,5 +145,6 @@ pub fn drill(members: &[Member], key: CellKey) -> Vec<Drilled> {
 }
 
 pub mod intake;
+pub mod review;
 pub mod status;
 pub mod values;

@@ -30,6 +30,10 @@ const TABLES: &[&str] = &[
     "applicant_messages",
     "delivered_letters",
     "code_counters",
+    "intake_batches",
+    "report_versions",
+    "intake_files",
+    "finding_reviews",
 ];
 
 /// Rows copied, per table.

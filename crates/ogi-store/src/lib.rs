@@ -39,6 +39,7 @@ pub mod published;
 mod records;
 pub mod region;
 mod requests;
+pub mod review;
 mod schema;
 mod scope;
 pub mod scratch;
@@ -747,6 +748,16 @@ impl Database {
     /// The active report version of each agency the scope reads.
     pub fn active_reports(&self, year: i16) -> Result<Vec<published::ReportVersion>, StoreError> {
         published::active(&self.sql(), year)
+    }
+
+    /// Marks a finding on an agency's report (已确认 / 误报 / 已整改, see `review`).
+    pub fn mark_finding(&mut self, new: &review::NewMark, actor: &str) -> Result<i64, StoreError> {
+        self.in_write(|tx| review::mark(tx, new, actor))
+    }
+
+    /// Every mark of `year` on the agencies the scope reads (or on one), oldest first per finding.
+    pub fn finding_marks(&self, year: i16, agency: Option<i64>) -> Result<Vec<review::FindingMark>, StoreError> {
+        review::marks(&self.sql(), year, agency)
     }
 
     /// Every agency the scope reads under `under` (its code; all without

@@ -251,7 +251,7 @@ fn readable(sql: &Sql, agency: i64) -> Result<bool, StoreError> {
 
 /// The supervising office keeps the reports of the agencies it reads: a
 /// clerk only its own agency's, a supervisor or the operator those below.
-fn writable(sql: &Sql, agency: i64) -> Result<(), StoreError> {
+pub(crate) fn writable(sql: &Sql, agency: i64) -> Result<(), StoreError> {
     if sql.scope.reach() == crate::Reach::Nobody || !readable(sql, agency)? {
         return Err(StoreError::Forbidden("无权保存该机关的年度报告".into()));
     }

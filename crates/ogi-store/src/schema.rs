@@ -84,6 +84,10 @@ CREATE INDEX requests_late ON requests(closed_on) WHERE late_days IS NOT NULL;
     crate::published::MIGRATION,
     // Letters delivered to the applicant online, as issued (issue 17).
     crate::online::LETTERS_MIGRATION,
+    // 16: reserved for another branch's migration (it takes this place on merge).
+    "-- migration 16 is another branch's",
+    // The review of findings on the region's reports (issue 14).
+    crate::review::MIGRATION,
 ];
 
 /// The migration that last rebuilt the search index (its rows are written

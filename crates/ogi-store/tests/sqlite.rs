@@ -83,7 +83,7 @@ fn kill_9_mid_import_loses_nothing_committed() {
 /// Takes a file back from schema 14 to 11 (no published reports, the search
 /// index without its agency column, before everything had an agency).
 const BACK_TO_11: &str = "
-DROP TABLE delivered_letters; DROP TABLE intake_files; DROP TABLE report_versions; DROP TABLE intake_batches;
+DROP TABLE finding_reviews; DROP TABLE delivered_letters; DROP TABLE intake_files; DROP TABLE report_versions; DROP TABLE intake_batches;
 DROP TABLE requests_fts; CREATE VIRTUAL TABLE requests_fts USING fts5(grams, content='', tokenize='unicode61');
 INSERT INTO requests_fts(rowid, grams) SELECT id, 'placeholder' FROM requests;
 DROP INDEX requests_agency_t3; DROP INDEX requests_agency_state; DROP INDEX requests_agency_list;

@@ -94,7 +94,48 @@ both!(
     published_reports_keep_every_version_and_a_batch_rolls_back_whole,
     a_letter_delivered_online_is_kept_as_sent_and_only_its_agency_reads_it,
     a_region_gathers_published_versions_and_the_records_of_drafting_agencies,
+    marks_on_findings_are_kept_with_their_history_in_the_scope,
 );
+
+/// Migration 17: the review marks on findings, each kept (the state is the
+/// latest), only by and for the agencies the scope reads.
+fn marks_on_findings_are_kept_with_their_history_in_the_scope(db: &Fresh) {
+    use ogi_store::review::NewMark;
+    use ogi_store::{Role, StoreError};
+    let mut s = db.open();
+    let csv = "code,name,parent,kind\na,甲局,root,department\nb,乙局,root,department\n";
+    s.import_agencies(csv.as_bytes(), "管理员").unwrap();
+    let id = |s: &Database, code: &str| s.agencies().unwrap().into_iter().find(|a| a.code == code).unwrap().id;
+    let (a, b) = (id(&s, "a"), id(&s, "b"));
+    let mark = |agency: i64, state: &'static str, note: &'static str, version: i64| NewMark {
+        agency_id: agency,
+        year: 2024,
+        finding: "t3.row-sum@t3.new.total",
+        rule: "t3.row-sum",
+        message: "行合计不符",
+        version,
+        state,
+        note,
+    };
+    let top = s.create_user_in(ogi_store::ROOT_AGENCY, "top", "督导员", Role::Supervisor, "h", "管理员").unwrap();
+    s.set_scope(top.scope());
+    s.mark_finding(&mark(a, "confirmed", "请更正", 1), "督导员").unwrap();
+    s.mark_finding(&mark(a, "rectified", "", 2), "督导员").unwrap();
+    s.mark_finding(&mark(b, "false_positive", "读错", 1), "督导员").unwrap();
+    let e = s.mark_finding(&mark(b, "maybe", "", 1), "督导员").unwrap_err();
+    assert!(matches!(e, StoreError::Invalid(_)), "{e}");
+    let all = s.finding_marks(2024, None).unwrap();
+    let got: Vec<(i64, &str, i64, &str)> =
+        all.iter().map(|m| (m.agency_id, m.state.as_str(), m.version, m.note.as_str())).collect();
+    assert_eq!(got, [(a, "confirmed", 1, "请更正"), (a, "rectified", 2, ""), (b, "false_positive", 1, "读错")]);
+    assert_eq!(s.finding_marks(2024, Some(b)).unwrap().len(), 1);
+    assert!(s.finding_marks(2023, None).unwrap().is_empty());
+    // A clerk of 乙局 sees 乙局's marks only, and cannot mark 甲局's.
+    let clerk = s.create_user_in(b, "yi", "乙局经办人", Role::Clerk, "h", "管理员").unwrap();
+    s.set_scope(clerk.scope());
+    assert_eq!(s.finding_marks(2024, None).unwrap().len(), 1);
+    assert!(s.mark_finding(&mark(a, "confirmed", "", 3), "乙").is_err());
+}
 
 /// Issue 14: the region under a code, each agency with its active version,
 /// or its records drafted as tables (table 三 from the register, 二 and 四

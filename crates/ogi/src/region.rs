@@ -3,6 +3,7 @@
 //! cell by cell and drilled down; intake in batches with retry and
 //! roll-back; corrections as new versions; the status list.
 
+use std::collections::BTreeSet;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -124,6 +125,47 @@ pub enum RegionCommand {
         #[arg(long, default_value = "ogi-data/ogi.db", value_parser = location)]
         db: Location,
     },
+    /// 报告问题：某机关现行版本的检查问题及审核状态（待审核、已确认、误报、已整改）和记录
+    Findings {
+        /// 机关代码
+        agency: String,
+        #[arg(long)]
+        year: i16,
+        #[arg(long, default_value = "ogi-data/ogi.db", value_parser = location)]
+        db: Location,
+    },
+    /// 审核报告问题：标记为 已确认、误报（须 --note 说明）或 已整改
+    Review {
+        /// 机关代码
+        agency: String,
+        #[arg(long)]
+        year: i16,
+        /// 问题序号（ogi region findings 所列）或问题标识（规则@单元格）
+        #[arg(long)]
+        finding: String,
+        /// 已确认、误报 或 已整改
+        #[arg(long)]
+        state: String,
+        #[arg(long, default_value = "")]
+        note: String,
+        #[arg(long, default_value = "ogi-data/ogi.db", value_parser = location)]
+        db: Location,
+        #[arg(long, default_value = "ogi")]
+        actor: String,
+    },
+    /// 待整改清单：各机关已确认、尚未整改的问题
+    Rectifications {
+        #[arg(long)]
+        year: i16,
+        /// 只列该机关及其下级（机关代码）
+        #[arg(long)]
+        under: Option<String>,
+        /// table、csv 或 json
+        #[arg(long, default_value = "table", value_parser = ["table", "csv", "json"])]
+        format: String,
+        #[arg(long, default_value = "ogi-data/ogi.db", value_parser = location)]
+        db: Location,
+    },
     /// 报送情况：每个机关一行（未提交、逾期、有错误、有提醒、通过）
     Status {
         #[arg(long)]
@@ -178,6 +220,13 @@ pub fn run(command: RegionCommand) -> ExitCode {
             correct(&db, &agency, year, &cells, &why, &actor)
         }
         RegionCommand::Versions { agency, year, show, db } => versions(&db, &agency, year, show),
+        RegionCommand::Findings { agency, year, db } => findings(&db, &agency, year),
+        RegionCommand::Review { agency, year, finding, state, note, db, actor } => {
+            review(&db, &agency, year, &finding, &state, &note, &actor)
+        }
+        RegionCommand::Rectifications { year, under, format, db } => {
+            rectifications(&db, year, under.as_deref(), &format)
+        }
         RegionCommand::Status { year, format, under, today: on, db } => {
             status(&db, year, under.as_deref(), on.unwrap_or_else(today), &format)
         }
@@ -1011,4 +1060,211 @@ fn versions(db: &Location, code: &str, year: i16, show: Option<i64>) -> ExitCode
         }
     }
     ExitCode::SUCCESS
+}
+
+/// One finding of an agency's report for the review: shown by the active
+/// version, or only known from earlier marks; its marks, oldest first.
+struct Reviewed {
+    key: String,
+    rule: String,
+    severity: String,
+    message: String,
+    shown_now: bool,
+    marks: Vec<ogi_store::review::FindingMark>,
+}
+
+impl Reviewed {
+    fn state(&self) -> Option<ogi_region::review::ReviewState> {
+        self.marks.last().and_then(|m| ogi_region::review::ReviewState::parse(&m.state))
+    }
+}
+
+/// The findings of an agency's active version and those marked before,
+/// numbered in this order (what `--finding N` refers to).
+fn reviewed(
+    store: &Database,
+    agency: &ogi_store::agency::Agency,
+    year: i16,
+) -> Result<(Option<ogi_store::published::ReportVersion>, Vec<Reviewed>), String> {
+    let versions = store.report_versions(agency.id, year).map_err(|e| e.to_string())?;
+    let active = versions.into_iter().find(|v| v.active);
+    let mut marks = store.finding_marks(year, Some(agency.id)).map_err(|e| e.to_string())?;
+    let mut out: Vec<Reviewed> = active
+        .as_ref()
+        .map(|v| ogi_region::review::findings(&v.report))
+        .unwrap_or_default()
+        .into_iter()
+        .map(|f| Reviewed {
+            key: f.key,
+            rule: f.rule,
+            severity: f.severity.to_string(),
+            message: f.message,
+            shown_now: true,
+            marks: Vec::new(),
+        })
+        .collect();
+    for m in marks.drain(..) {
+        match out.iter_mut().find(|r| r.key == m.finding) {
+            Some(r) => r.marks.push(m),
+            None => out.push(Reviewed {
+                key: m.finding.clone(),
+                rule: m.rule.clone(),
+                severity: String::new(),
+                message: m.message.clone(),
+                shown_now: false,
+                marks: vec![m],
+            }),
+        }
+    }
+    Ok((active, out))
+}
+
+/// `ogi region findings`: each finding with its state and its history.
+fn findings(db: &Location, code: &str, year: i16) -> ExitCode {
+    let store = match open(db) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let agency = match agency_by_code(&store, code) {
+        Ok(a) => a,
+        Err(code) => return code,
+    };
+    let (active, all) = match reviewed(&store, &agency, year) {
+        Ok(r) => r,
+        Err(e) => return fail(e),
+    };
+    let Some(active) = active else {
+        return fail(format!("{} 没有 {year} 年度的报告版本", agency.name));
+    };
+    println!("{} {year} 年度，现行第 {} 版：{} 个问题", agency.name, active.version, all.len());
+    for (i, r) in all.iter().enumerate() {
+        let gone = if r.shown_now { "" } else { "（现行版本中已无此问题）" };
+        let state = ogi_region::review::state_label(r.state());
+        println!("{}	{state}{gone}	{}	{}	{}", i + 1, r.severity, r.key, r.message);
+        for m in &r.marks {
+            let label = ogi_region::review::ReviewState::parse(&m.state).map_or("", |s| s.label());
+            println!("	{}	{}	{label}	第 {} 版	{}", m.at, m.actor, m.version, m.note);
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+/// `ogi region review`: one mark on one finding.
+fn review(db: &Location, code: &str, year: i16, finding: &str, state: &str, note: &str, actor: &str) -> ExitCode {
+    use ogi_region::review::{check_mark, ReviewState};
+    let Some(state) = ReviewState::parse(state) else {
+        return fail(format!("不认识的审核状态：{state}（可用：已确认、误报、已整改）"));
+    };
+    let mut store = match open(db) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let agency = match agency_by_code(&store, code) {
+        Ok(a) => a,
+        Err(code) => return code,
+    };
+    let (active, all) = match reviewed(&store, &agency, year) {
+        Ok(r) => r,
+        Err(e) => return fail(e),
+    };
+    let Some(active) = active else {
+        return fail(format!("{} 没有 {year} 年度的报告版本", agency.name));
+    };
+    let found = match finding.trim().parse::<usize>() {
+        Ok(n) => n.checked_sub(1).and_then(|i| all.get(i)),
+        Err(_) => all.iter().find(|r| r.key == finding.trim()),
+    };
+    let Some(found) = found else {
+        return fail(format!("{} {year} 年度没有问题 {finding}（见 ogi region findings）", agency.name));
+    };
+    if let Err(e) = check_mark(state, note, found.shown_now) {
+        return fail(e);
+    }
+    let new = ogi_store::review::NewMark {
+        agency_id: agency.id,
+        year,
+        finding: &found.key,
+        rule: &found.rule,
+        message: &found.message,
+        version: active.version,
+        state: state.key(),
+        note,
+    };
+    match store.mark_finding(&new, actor) {
+        Ok(_) => {
+            println!("{}：{} 标记为{}", agency.name, found.key, state.label());
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(e),
+    }
+}
+
+/// Prints rows as a table (tab-separated), CSV (the store's writer: BOM,
+/// formulas defused) or JSON objects keyed by the header.
+fn print_rows(header: &[&str], rows: &[Vec<String>], format: &str) -> ExitCode {
+    match format {
+        "csv" => {
+            let bytes = ogi_store::export::csv_bytes(header, rows.iter().cloned());
+            use std::io::Write;
+            if std::io::stdout().write_all(&bytes).is_err() {
+                return fail("无法写出");
+            }
+        }
+        "json" => {
+            let out: Vec<serde_json::Map<String, serde_json::Value>> = rows
+                .iter()
+                .map(|r| header.iter().zip(r).map(|(k, v)| ((*k).to_string(), v.clone().into())).collect())
+                .collect();
+            println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+        }
+        _ => {
+            for r in rows {
+                println!("{}", r.join("\t"));
+            }
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+/// `ogi region rectifications`: per agency, the findings confirmed and not
+/// yet rectified (the 整改 still open), and whether the active version
+/// still shows each.
+fn rectifications(db: &Location, year: i16, under: Option<&str>, format: &str) -> ExitCode {
+    let store = match open(db) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let agencies = match store.agencies_under(under) {
+        Ok(a) => a,
+        Err(e) => return fail(e),
+    };
+    let mut rows = Vec::new();
+    for agency in &agencies {
+        let (_, all) = match reviewed(&store, agency, year) {
+            Ok(r) => r,
+            Err(e) => return fail(e),
+        };
+        for r in all.iter().filter(|r| r.state() == Some(ogi_region::review::ReviewState::Confirmed)) {
+            let last = r.marks.last();
+            rows.push(vec![
+                agency.code.clone(),
+                agency.name.clone(),
+                r.key.clone(),
+                r.message.clone(),
+                last.map_or(String::new(), |m| m.at.clone()),
+                last.map_or(String::new(), |m| m.actor.clone()),
+                last.map_or(String::new(), |m| m.note.clone()),
+                if r.shown_now {
+                    "仍存在".into()
+                } else {
+                    "现行版本已无此问题，可标记已整改".into()
+                },
+            ]);
+        }
+    }
+    let header = ["code", "agency", "finding", "message", "confirmed_at", "confirmed_by", "note", "now"];
+    let code = print_rows(&header, &rows, format);
+    let open_agencies: BTreeSet<&String> = rows.iter().map(|r| &r[0]).collect();
+    eprintln!("待整改：{} 个机关，{} 个问题", open_agencies.len(), rows.len());
+    code
 }

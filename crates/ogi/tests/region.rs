@@ -805,3 +805,100 @@ fn the_status_list_names_missing_late_and_erroneous_agencies() {
     assert!(String::from_utf8_lossy(&bad.stderr).contains("nope"));
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// Review states: a finding is marked 已确认 (sent for 整改), 误报 with a
+/// note, 已整改 once a corrected version no longer shows it; every mark kept
+/// as its history; the open 整改 listed per agency.
+#[test]
+fn findings_are_reviewed_and_the_open_rectifications_listed() {
+    let (dir, db) = small_region("review", PINGTAN_2023);
+    let db = db.as_str();
+    let inbox = copy_into(&dir.join("inbox"), &["real/pingtan/2023_jjpq.txt", "real/pingtan/2023_shsyj.txt"]);
+    run(&["region", "intake", inbox.to_str().unwrap(), "--year", "2023", "--received", "2024-01-20", "--db", db]);
+    // A misprint the checker catches: 新收 总计 9 where the row sums to 1.
+    run(&["region", "correct", "jjpq", "--year", "2023", "--cell", "t3.new.total=9", "--why", "按原件", "--db", db]);
+    let listed = |code: &str| -> Vec<Vec<String>> {
+        let (out, _) = run(&["region", "findings", code, "--year", "2023", "--db", db]);
+        out.lines().skip(1).map(|l| l.split('\t').map(str::to_string).collect()).collect()
+    };
+    let rows = listed("jjpq");
+    let row = rows
+        .iter()
+        .find(|r| r[0] != "" && r[2] == "error" && r[3].contains("t3.new.total"))
+        .unwrap_or_else(|| panic!("{rows:?}"))
+        .clone();
+    assert_eq!(row[1], "待审核");
+    let (n, key) = (row[0].clone(), row[3].clone());
+    run(&[
+        "region",
+        "review",
+        "jjpq",
+        "--year",
+        "2023",
+        "--finding",
+        &n,
+        "--state",
+        "已确认",
+        "--note",
+        "请核对新收总数",
+        "--actor",
+        "督导员",
+        "--db",
+        db,
+    ]);
+    // 误报 needs a reason; 已整改 needs a version that no longer shows it.
+    let refused = |args: &[&str], says: &str| {
+        let mut args = args.to_vec();
+        args.extend(["--db", db]);
+        let out = ogi(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains(says),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    refused(&["region", "review", "shsyj", "--year", "2023", "--finding", "1", "--state", "误报"], "理由");
+    refused(&["region", "review", "jjpq", "--year", "2023", "--finding", &n, "--state", "已整改"], "仍有该问题");
+    refused(&["region", "review", "jjpq", "--year", "2023", "--finding", "99", "--state", "已确认"], "没有问题 99");
+    refused(&["region", "review", "jjpq", "--year", "2023", "--finding", &n, "--state", "待定"], "不认识的审核状态");
+    run(&[
+        "region",
+        "review",
+        "shsyj",
+        "--year",
+        "2023",
+        "--finding",
+        "1",
+        "--state",
+        "误报",
+        "--note",
+        "原件该行为图片",
+        "--db",
+        db,
+    ]);
+    assert_eq!(listed("shsyj")[0][1], "误报");
+    let open = json(&["region", "rectifications", "--year", "2023", "--format", "json", "--db", db]);
+    assert_eq!(open.as_array().unwrap().len(), 1, "{open}");
+    assert_eq!(open[0]["code"], "jjpq");
+    assert_eq!(open[0]["finding"], key.as_str());
+    assert_eq!(open[0]["confirmed_by"], "督导员");
+    assert_eq!(open[0]["now"], "仍存在");
+    // The agency corrects: the finding is gone from the active version, then marked 已整改.
+    run(&["region", "correct", "jjpq", "--year", "2023", "--cell", "t3.new.total=1", "--why", "机关更正", "--db", db]);
+    let open = json(&["region", "rectifications", "--year", "2023", "--format", "json", "--db", db]);
+    assert_eq!(open[0]["now"], "现行版本已无此问题，可标记已整改");
+    run(&["region", "review", "jjpq", "--year", "2023", "--finding", &key, "--state", "已整改", "--db", db]);
+    let open = json(&["region", "rectifications", "--year", "2023", "--format", "json", "--db", db]);
+    assert_eq!(open, serde_json::json!([]));
+    // Its history: confirmed on version 2, rectified on version 3.
+    let (out, _) = run(&["region", "findings", "jjpq", "--year", "2023", "--db", db]);
+    let at = out.lines().position(|l| l.contains(&key)).unwrap();
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(lines[at].contains("已整改（现行版本中已无此问题）"), "{out}");
+    assert!(lines[at + 1].contains("督导员\t已确认\t第 2 版\t请核对新收总数"), "{out}");
+    assert!(lines[at + 2].contains("\t已整改\t第 3 版"), "{out}");
+    let csv = ogi(&["region", "rectifications", "--year", "2023", "--format", "csv", "--db", db]);
+    assert!(csv.stdout.starts_with("\u{feff}code,agency,finding".as_bytes()));
+    std::fs::remove_dir_all(&dir).ok();
+}
