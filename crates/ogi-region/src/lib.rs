@@ -144,6 +144,7 @@ pub fn drill(members: &[Member], key: CellKey) -> Vec<Drilled> {
         .collect()
 }
 
+pub mod compare;
 pub mod intake;
 pub mod review;
 pub mod status;

@@ -3,7 +3,7 @@
 //! cell by cell and drilled down; intake in batches with retry and
 //! roll-back; corrections as new versions; the status list.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -166,6 +166,27 @@ pub enum RegionCommand {
         #[arg(long, default_value = "ogi-data/ogi.db", value_parser = location)]
         db: Location,
     },
+    /// 指标字典：每个比较指标的公式和注意事项
+    Indicators,
+    /// 比较：各机关的指标值、在同级同类机关中的排名和 P25/P50/P75，以及近几年的趋势
+    Compare {
+        #[arg(long)]
+        year: i16,
+        /// 只比较该机关及其下级（机关代码）
+        #[arg(long)]
+        under: Option<String>,
+        /// 只看一个指标（标识或名称，见 ogi region indicators）
+        #[arg(long)]
+        indicator: Option<String>,
+        /// 趋势的年数（含本年）
+        #[arg(long, default_value_t = 5)]
+        years: i16,
+        /// table、csv 或 json
+        #[arg(long, default_value = "table", value_parser = ["table", "csv", "json"])]
+        format: String,
+        #[arg(long, default_value = "ogi-data/ogi.db", value_parser = location)]
+        db: Location,
+    },
     /// 报送情况：每个机关一行（未提交、逾期、有错误、有提醒、通过）
     Status {
         #[arg(long)]
@@ -221,6 +242,10 @@ pub fn run(command: RegionCommand) -> ExitCode {
         }
         RegionCommand::Versions { agency, year, show, db } => versions(&db, &agency, year, show),
         RegionCommand::Findings { agency, year, db } => findings(&db, &agency, year),
+        RegionCommand::Indicators => indicators(),
+        RegionCommand::Compare { year, under, indicator, years, format, db } => {
+            compare(&db, year, under.as_deref(), indicator.as_deref(), years, &format)
+        }
         RegionCommand::Review { agency, year, finding, state, note, db, actor } => {
             review(&db, &agency, year, &finding, &state, &note, &actor)
         }
@@ -438,7 +463,12 @@ pub fn status(db: &Location, year: i16, under: Option<&str>, today: ogi_rules::D
         })
         .collect();
     let rows = status(year, list, &today.to_string());
-    let cells = |r: &ogi_region::status::Row| -> [String; 9] {
+    let ledger = match ledgers(&store, year, under) {
+        Ok(l) => l,
+        Err(e) => return fail(e),
+    };
+    let breaks = |code: &str| ledger.get(code).map_or(String::new(), |b| b.join("；"));
+    let cells = |r: &ogi_region::status::Row| -> [String; 10] {
         let s = r.submitted.as_ref();
         [
             r.agency.code.clone(),
@@ -450,9 +480,10 @@ pub fn status(db: &Location, year: i16, under: Option<&str>, today: ogi_rules::D
             s.map_or(String::new(), |s| s.errors.to_string()),
             s.map_or(String::new(), |s| s.warnings.to_string()),
             s.map_or(String::new(), |s| s.version.to_string()),
+            breaks(&r.agency.code),
         ]
     };
-    let header = ["code", "agency", "status", "late", "due", "received", "errors", "warnings", "version"];
+    let header = ["code", "agency", "status", "late", "due", "received", "errors", "warnings", "version", "ledger"];
     match format {
         "csv" => {
             let bytes = ogi_store::export::csv_bytes(&header, rows.iter().map(cells));
@@ -480,8 +511,9 @@ pub fn status(db: &Location, year: i16, under: Option<&str>, today: ogi_rules::D
             for r in &rows {
                 let c = cells(r);
                 let indent = "  ".repeat(r.agency.depth);
+                let ledger = if c[9].is_empty() { String::new() } else { format!("\t跨年不衔接：{}", c[9]) };
                 println!(
-                    "{indent}{}\t{}\t{}{}\t截止 {}\t{}",
+                    "{indent}{}\t{}\t{}{}\t截止 {}\t{}{ledger}",
                     c[0],
                     c[1],
                     c[2],
@@ -495,15 +527,109 @@ pub fn status(db: &Location, year: i16, under: Option<&str>, today: ogi_rules::D
     let count = |s| rows.iter().filter(|r| r.standing == s).count();
     use ogi_region::status::Standing;
     eprintln!(
-        "{} 个机关：未提交 {}，有错误 {}，有提醒 {}，通过 {}；逾期 {}",
+        "{} 个机关：未提交 {}，有错误 {}，有提醒 {}，通过 {}；逾期 {}；跨年不衔接 {}",
         rows.len(),
         count(Standing::Missing),
         count(Standing::Errors),
         count(Standing::Warnings),
         count(Standing::Passed),
-        rows.iter().filter(|r| r.late).count()
+        rows.iter().filter(|r| r.late).count(),
+        ledger.len()
     );
     ExitCode::SUCCESS
+}
+
+/// The cross-year ledger of each agency (by code) whose figures this year
+/// and last (published or drafted) do not chain: the breaks, in Chinese.
+fn ledgers(store: &Database, year: i16, under: Option<&str>) -> Result<BTreeMap<String, Vec<String>>, String> {
+    let now = store.region(year, under).map_err(|e| e.to_string())?;
+    let before = store.region(year - 1, under).map_err(|e| e.to_string())?;
+    let mut out = BTreeMap::new();
+    for a in &now {
+        let last = before.iter().find(|b| b.agency.id == a.agency.id).and_then(RegionAgency::report);
+        let (Some(this), Some(last)) = (a.report(), last) else { continue };
+        let breaks: Vec<String> = ogi_region::compare::ledger(this, last).into_iter().map(|b| b.message).collect();
+        if !breaks.is_empty() {
+            out.insert(a.agency.code.clone(), breaks);
+        }
+    }
+    Ok(out)
+}
+
+/// `ogi region indicators`: the dictionary, each indicator with its formula and caveats.
+fn indicators() -> ExitCode {
+    for i in ogi_region::compare::INDICATORS {
+        println!("{}\t{}\t{}\t注意：{}", i.key, i.name, i.formula, i.caveat);
+    }
+    ExitCode::SUCCESS
+}
+
+/// `ogi region compare`: for each indicator, each agency's value, its rank
+/// and P25/P50/P75 among its peers (same level and kind), and its values
+/// over the last `years` years (the trend).
+fn compare(db: &Location, year: i16, under: Option<&str>, only: Option<&str>, years: i16, format: &str) -> ExitCode {
+    use ogi_region::compare::{indicator, rank, INDICATORS};
+    let chosen: Vec<&ogi_region::compare::Indicator> = match only {
+        Some(k) => match indicator(k) {
+            Some(i) => vec![i],
+            None => return fail(format!("不认识的指标：{k}（见 ogi region indicators）")),
+        },
+        None => INDICATORS.iter().collect(),
+    };
+    if !(1..=10).contains(&years) {
+        return fail("--years 应在 1 到 10 之间（一般取 3–5 年）");
+    }
+    let store = match open(db) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let mut by_year = Vec::new();
+    for y in (year - years + 1)..=year {
+        match store.region(y, under) {
+            Ok(r) => by_year.push((y, r)),
+            Err(e) => return fail(e),
+        }
+    }
+    let Some((_, now)) = by_year.last() else { return fail("没有年度") };
+    let mut rows = Vec::new();
+    for ind in &chosen {
+        let members: Vec<((usize, &str), Option<f64>)> = now
+            .iter()
+            .map(|a| ((a.agency.depth, a.agency.kind.key()), a.report().and_then(|r| ind.value(r))))
+            .collect();
+        for (a, ranked) in now.iter().zip(rank(&members)) {
+            let show = |v: Option<f64>| v.map_or(String::new(), |v| ind.show(v));
+            let trend: Vec<String> = by_year
+                .iter()
+                .map(|(y, region)| {
+                    let v = region
+                        .iter()
+                        .find(|b| b.agency.id == a.agency.id)
+                        .and_then(|b| b.report())
+                        .and_then(|r| ind.value(r));
+                    format!("{y}:{}", v.map_or("—".to_string(), |v| ind.show(v)))
+                })
+                .collect();
+            let q = ranked.quartiles;
+            rows.push(vec![
+                a.agency.code.clone(),
+                a.agency.name.clone(),
+                a.agency.depth.to_string(),
+                a.agency.kind.label().to_string(),
+                ind.name.to_string(),
+                show(ranked.value),
+                ranked.rank.map_or(String::new(), |r| r.to_string()),
+                ranked.peers.to_string(),
+                show(q.map(|q| q.p25)),
+                show(q.map(|q| q.p50)),
+                show(q.map(|q| q.p75)),
+                trend.join(" "),
+            ]);
+        }
+    }
+    let header =
+        ["code", "agency", "level", "kind", "indicator", "value", "rank", "peers", "p25", "p50", "p75", "trend"];
+    print_rows(&header, &rows, format)
 }
 
 /// Where a cell was printed, in words.

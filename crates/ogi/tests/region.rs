@@ -794,7 +794,7 @@ fn the_status_list_names_missing_late_and_erroneous_agencies() {
     let csv = ogi(&["region", "status", "--year", "2023", "--format", "csv", "--today", "2024-02-10", "--db", db]);
     assert!(csv.stdout.starts_with(b"\xEF\xBB\xBF"));
     let text = String::from_utf8(csv.stdout[3..].to_vec()).unwrap();
-    assert!(text.starts_with("code,agency,status,late,due,received,errors,warnings,version\r\n"), "{text}");
+    assert!(text.starts_with("code,agency,status,late,due,received,errors,warnings,version,ledger\r\n"), "{text}");
     assert_eq!(text.lines().count(), 1 + 7);
     assert!(text.contains("shsyj,平潭综合实验区社会事业局,"), "{text}");
     let (table, summary) = run(&["region", "status", "--year", "2023", "--today", "2024-02-10", "--db", db]);
@@ -900,5 +900,117 @@ fn findings_are_reviewed_and_the_open_rectifications_listed() {
     assert!(lines[at + 2].contains("\t已整改\t第 3 版"), "{out}");
     let csv = ogi(&["region", "rectifications", "--year", "2023", "--format", "csv", "--db", db]);
     assert!(csv.stdout.starts_with("\u{feff}code,agency,finding".as_bytes()));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// Compare: the dictionary; each agency's value, rank and quartiles among
+/// peers of its level and kind, its trend over three years, all from the
+/// records of agencies drafting in ogi (checked against `ogi-rules`'s own
+/// derivation); the cross-year ledger flagged in the status list.
+#[test]
+fn agencies_are_compared_among_peers_with_a_trend_and_the_ledger_is_flagged() {
+    let (dir, db) = small_region(
+        "compare",
+        "a1,甲局,root,department\na2,乙局,root,department\na3,丙局,root,department\na4,丁局,root,department\n\
+         t1,一镇,root,town\nt2,二镇,root,town\njjpq,平潭综合实验区金井片区管理局,root,department\n",
+    );
+    let db = db.as_str();
+    let (indicators, _) = run(&["region", "indicators"]);
+    assert_eq!(indicators.lines().count(), 8);
+    assert!(indicators.contains("granted_rate\t予以公开率\t表三（一）予以公开 ÷（七）总计"), "{indicators}");
+    // Six agencies drafting in ogi, with requests from 2021 to 2023.
+    let mut store = Database::open_location(db).unwrap();
+    let tree = store.agencies().unwrap();
+    let id = |code: &str| tree.iter().find(|a| a.code == code).unwrap().id;
+    let cal = Calendar::embedded();
+    let codes = ["a1", "a2", "a3", "a4", "t1", "t2"];
+    let registers: Vec<(String, Vec<ogi_rules::request::Request>)> = codes
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let first: Date = "2021-01-04".parse().unwrap();
+            (c.to_string(), ogi_rules::sim::requests(&cal, 50 + i as u64, 30 + 25 * i, first, 1080))
+        })
+        .collect();
+    store.import_registers(registers.iter().map(|(c, r)| (id(c), r.clone())), "模拟", "模拟", &cal, 16).unwrap();
+    // 金井 publishes; its 2022 report (entered here) carried 2 forward, its 2023 report carries over none.
+    let last_year = Report::of_cells(
+        2022,
+        Template::Y2021,
+        [
+            ("t3.carry_forward.natural".parse().unwrap(), Number::int(2)),
+            ("t3.carry_forward.total".parse().unwrap(), Number::int(2)),
+        ],
+    );
+    let new = ogi_store::published::NewVersion {
+        agency_id: id("jjpq"),
+        year: 2022,
+        report: &last_year,
+        source: "2022年报.pdf",
+        received: "2023-01-20".parse().unwrap(),
+        errors: 0,
+        warnings: 0,
+        reason: "读入",
+        changed: "",
+    };
+    store.add_report_version(&new, "督导员").unwrap();
+    drop(store);
+    let inbox = copy_into(&dir.join("inbox"), &["real/pingtan/2023_jjpq.txt"]);
+    run(&["region", "intake", inbox.to_str().unwrap(), "--year", "2023", "--received", "2024-01-20", "--db", db]);
+    // New requests per year, from the records as ogi-rules derives them.
+    let new_in = |code: &str, year: i16| -> f64 {
+        let requests = &registers.iter().find(|(c, _)| c == code).unwrap().1;
+        let cells = ogi_rules::table3::derive(requests, year, Template::Y2021);
+        cells[&"t3.new.total".parse::<CellKey>().unwrap()].to_string().parse().unwrap()
+    };
+    let rows = json(&[
+        "region",
+        "compare",
+        "--year",
+        "2023",
+        "--years",
+        "3",
+        "--indicator",
+        "新收申请数",
+        "--format",
+        "json",
+        "--db",
+        db,
+    ]);
+    let rows: BTreeMap<String, serde_json::Value> =
+        rows.as_array().unwrap().iter().map(|r| (r["code"].as_str().unwrap().to_string(), r.clone())).collect();
+    let departments = ["a1", "a2", "a3", "a4"];
+    let mut values: Vec<f64> = departments.iter().map(|c| new_in(c, 2023)).collect();
+    values.push(1.0); // 金井, as printed
+    for code in departments {
+        let r = &rows[code];
+        let v = new_in(code, 2023);
+        assert_eq!(r["value"], format!("{v:.0}"), "{code}");
+        let rank = 1 + values.iter().filter(|o| **o > v).count();
+        assert_eq!(r["rank"], rank.to_string(), "{code}");
+        assert_eq!(r["peers"], "5", "four departments and 金井, not the towns");
+        assert_eq!(r["trend"], format!("2021:{:.0} 2022:{:.0} 2023:{:.0}", new_in(code, 2021), new_in(code, 2022), v));
+    }
+    let mut sorted = values.clone();
+    sorted.sort_by(f64::total_cmp);
+    assert_eq!(rows["a1"]["p50"], format!("{:.0}", sorted[2]), "the median of five");
+    assert_eq!(rows["t1"]["peers"], "2", "towns are compared with towns");
+    assert_eq!(rows["root"]["value"], "", "no figures, no value (never 0)");
+    assert_eq!(rows["jjpq"]["trend"], "2021:— 2022:— 2023:1", "the 2022 version printed no 新收");
+    // Every indicator, as a table.
+    let (table, _) = run(&["region", "compare", "--year", "2023", "--years", "3", "--db", db]);
+    assert_eq!(table.lines().count(), 8 * 8, "eight indicators × eight agencies");
+    let bad = ogi(&["region", "compare", "--year", "2023", "--indicator", "满意度", "--db", db]);
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("不认识的指标：满意度"));
+    // The ledger: the drafting agencies chain by construction; 金井 does not.
+    let status = json(&["region", "status", "--year", "2023", "--format", "json", "--today", "2024-02-01", "--db", db]);
+    for r in status.as_array().unwrap() {
+        let ledger = r["ledger"].as_str().unwrap();
+        if r["code"] == "jjpq" {
+            assert!(ledger.contains("表三“总计”列：上年结转 0，上年报告结转下年度 2"), "{ledger}");
+        } else {
+            assert_eq!(ledger, "", "{}", r["code"]);
+        }
+    }
     std::fs::remove_dir_all(&dir).ok();
 }
