@@ -42,9 +42,15 @@ pub enum RegionCommand {
         /// 汇总报告的机关名称（检查结果中使用）
         #[arg(long, default_value = "本地区")]
         name: String,
-        /// JSON 输出（含缺项机关、未读入文件和检查结果）
+        /// JSON 输出（含缺项机关、未读入文件和检查结果；同 --format json）
         #[arg(long)]
         json: bool,
+        /// cells、json、csv、xlsx，或汇总报告稿 html、md、docx（国家格式）
+        #[arg(long, default_value = "cells", value_parser = ["cells", "json", "csv", "xlsx", "html", "md", "docx"])]
+        format: String,
+        /// 输出文件（默认标准输出；xlsx、docx 不写到终端）
+        #[arg(long, short = 'o')]
+        output: Option<PathBuf>,
     },
     /// 收报：读入已发布的年报（文件、目录或 ZIP），按标题中的机关名称归入机关，记为一个批次
     Intake {
@@ -160,9 +166,12 @@ pub enum RegionCommand {
         /// 只列该机关及其下级（机关代码）
         #[arg(long)]
         under: Option<String>,
-        /// table、csv 或 json
-        #[arg(long, default_value = "table", value_parser = ["table", "csv", "json"])]
+        /// table、csv、json 或 xlsx
+        #[arg(long, default_value = "table", value_parser = ["table", "csv", "json", "xlsx"])]
         format: String,
+        /// 输出文件（默认标准输出；xlsx 不写到终端）
+        #[arg(long, short = 'o')]
+        output: Option<PathBuf>,
         #[arg(long, default_value = "ogi-data/ogi.db", value_parser = location)]
         db: Location,
     },
@@ -181,9 +190,12 @@ pub enum RegionCommand {
         /// 趋势的年数（含本年）
         #[arg(long, default_value_t = 5)]
         years: i16,
-        /// table、csv 或 json
-        #[arg(long, default_value = "table", value_parser = ["table", "csv", "json"])]
+        /// table、csv、json 或 xlsx
+        #[arg(long, default_value = "table", value_parser = ["table", "csv", "json", "xlsx"])]
         format: String,
+        /// 输出文件（默认标准输出；xlsx 不写到终端）
+        #[arg(long, short = 'o')]
+        output: Option<PathBuf>,
         #[arg(long, default_value = "ogi-data/ogi.db", value_parser = location)]
         db: Location,
     },
@@ -191,9 +203,12 @@ pub enum RegionCommand {
     Status {
         #[arg(long)]
         year: i16,
-        /// table、csv 或 json
-        #[arg(long, default_value = "table", value_parser = ["table", "csv", "json"])]
+        /// table、csv、json 或 xlsx
+        #[arg(long, default_value = "table", value_parser = ["table", "csv", "json", "xlsx"])]
         format: String,
+        /// 输出文件（默认标准输出；xlsx 不写到终端）
+        #[arg(long, short = 'o')]
+        output: Option<PathBuf>,
         /// 只列该机关及其下级（机关代码）
         #[arg(long)]
         under: Option<String>,
@@ -226,8 +241,9 @@ pub enum RegionCommand {
 pub fn run(command: RegionCommand) -> ExitCode {
     let today = ogi_rules::china_today;
     match command {
-        RegionCommand::Rollup { paths, db, year, under, name, json } => {
-            rollup_files(&paths, db.as_ref(), year, under.as_deref(), &name, json)
+        RegionCommand::Rollup { paths, db, year, under, name, json, format, output } => {
+            let format = if json { "json" } else { format.as_str() };
+            rollup_files(&paths, db.as_ref(), year, under.as_deref(), &name, format, output.as_deref())
         }
         RegionCommand::Intake { paths, year, received, under, create_missing, db, actor } => {
             let how = Intake { year, received, under, create_missing, actor };
@@ -243,17 +259,17 @@ pub fn run(command: RegionCommand) -> ExitCode {
         RegionCommand::Versions { agency, year, show, db } => versions(&db, &agency, year, show),
         RegionCommand::Findings { agency, year, db } => findings(&db, &agency, year),
         RegionCommand::Indicators => indicators(),
-        RegionCommand::Compare { year, under, indicator, years, format, db } => {
-            compare(&db, year, under.as_deref(), indicator.as_deref(), years, &format)
+        RegionCommand::Compare { year, under, indicator, years, format, output, db } => {
+            compare(&db, year, under.as_deref(), indicator.as_deref(), years, &format, output.as_deref())
         }
         RegionCommand::Review { agency, year, finding, state, note, db, actor } => {
             review(&db, &agency, year, &finding, &state, &note, &actor)
         }
-        RegionCommand::Rectifications { year, under, format, db } => {
-            rectifications(&db, year, under.as_deref(), &format)
+        RegionCommand::Rectifications { year, under, format, output, db } => {
+            rectifications(&db, year, under.as_deref(), &format, output.as_deref())
         }
-        RegionCommand::Status { year, format, under, today: on, db } => {
-            status(&db, year, under.as_deref(), on.unwrap_or_else(today), &format)
+        RegionCommand::Status { year, format, output, under, today: on, db } => {
+            status(&db, year, under.as_deref(), on.unwrap_or_else(today), &format, output.as_deref())
         }
         RegionCommand::Drill { cell, paths, db, year, under, json } => match db {
             Some(db) => drill_stored(&cell, &db, year, under.as_deref(), json),
@@ -308,7 +324,8 @@ pub fn rollup_files(
     year: Option<u16>,
     under: Option<&str>,
     agency: &str,
-    json: bool,
+    format: &str,
+    output: Option<&std::path::Path>,
 ) -> ExitCode {
     let (mut missing, mut drafted) = (Vec::new(), Vec::new());
     let read = match db {
@@ -336,21 +353,45 @@ pub fn rollup_files(
     let sum = rollup(&view);
     let year = year.or_else(|| members.iter().find_map(|(_, r)| r.meta.year)).unwrap_or_default() as i16;
     let diagnostics = sum.check(agency, year);
-    if json {
-        let out = serde_json::json!({
-            "agencies": members.iter().map(|(a, _)| a).collect::<Vec<_>>(),
-            "failed": failed,
-            "missing": missing,
-            "drafted": drafted,
-            "cells": sum.cells.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<std::collections::BTreeMap<_, _>>(),
-            "lacking": sum.lacking.iter().map(|(k, v)| (k.to_string(), v)).collect::<std::collections::BTreeMap<_, _>>(),
-            "diagnostics": diagnostics,
-        });
-        println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
-    } else {
-        for (k, v) in &sum.cells {
-            println!("{k}\t{v}");
+    let written = match format {
+        "json" => {
+            let out = serde_json::json!({
+                "agencies": members.iter().map(|(a, _)| a).collect::<Vec<_>>(),
+                "failed": failed,
+                "missing": missing,
+                "drafted": drafted,
+                "cells": sum.cells.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<BTreeMap<_, _>>(),
+                "lacking": sum.lacking.iter().map(|(k, v)| (k.to_string(), v)).collect::<BTreeMap<_, _>>(),
+                "diagnostics": diagnostics,
+            });
+            write_out(output, (serde_json::to_string_pretty(&out).unwrap_or_default() + "\n").as_bytes(), false)
         }
+        "csv" | "xlsx" => {
+            let rows: Vec<Vec<String>> = sum
+                .cells
+                .iter()
+                .map(|(k, v)| vec![k.to_string(), v.to_string(), String::new()])
+                .chain(sum.lacking.iter().map(|(k, who)| vec![k.to_string(), String::new(), who.join("、")]))
+                .collect();
+            emit("汇总", &["cell", "sum", "lacking"], &rows, format, output)
+        }
+        "html" | "md" | "docx" => {
+            let draft = region_draft(&sum, agency, year, members.len());
+            match format {
+                "html" => write_out(output, ogi_report::render::html(&draft).as_bytes(), false),
+                "md" => write_out(output, ogi_report::render::markdown(&draft).as_bytes(), false),
+                _ => write_out(output, &ogi_report::render::docx(&draft), true),
+            }
+        }
+        _ => {
+            let text: String = sum.cells.iter().map(|(k, v)| format!("{k}\t{v}\n")).collect();
+            write_out(output, text.as_bytes(), false)
+        }
+    };
+    if let Err(e) = written {
+        return fail(e);
+    }
+    if format != "json" {
         for n in sum.notes() {
             eprintln!("未汇总：{n}");
         }
@@ -434,7 +475,14 @@ pub fn rollback(db: &ogi_store::Location, batch: i64, actor: &str) -> ExitCode {
 }
 
 /// `ogi region status`: one row per agency of the tree for the year.
-pub fn status(db: &Location, year: i16, under: Option<&str>, today: ogi_rules::Date, format: &str) -> ExitCode {
+pub fn status(
+    db: &Location,
+    year: i16,
+    under: Option<&str>,
+    today: ogi_rules::Date,
+    format: &str,
+    output: Option<&std::path::Path>,
+) -> ExitCode {
     use ogi_region::status::{status, Agency, Submitted};
     let store = match open(db) {
         Ok(s) => s,
@@ -485,11 +533,10 @@ pub fn status(db: &Location, year: i16, under: Option<&str>, today: ogi_rules::D
     };
     let header = ["code", "agency", "status", "late", "due", "received", "errors", "warnings", "version", "ledger"];
     match format {
-        "csv" => {
-            let bytes = ogi_store::export::csv_bytes(&header, rows.iter().map(cells));
-            use std::io::Write;
-            if std::io::stdout().write_all(&bytes).is_err() {
-                return fail("无法写出");
+        "csv" | "xlsx" => {
+            let all: Vec<Vec<String>> = rows.iter().map(|r| cells(r).to_vec()).collect();
+            if let Err(e) = emit("报送情况", &header, &all, format, output) {
+                return fail(e);
             }
         }
         "json" => {
@@ -505,7 +552,10 @@ pub fn status(db: &Location, year: i16, under: Option<&str>, today: ogi_rules::D
                     serde_json::Value::Object(o)
                 })
                 .collect();
-            println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+            let text = serde_json::to_string_pretty(&out).unwrap_or_default() + "\n";
+            if let Err(e) = write_out(output, text.as_bytes(), false) {
+                return fail(e);
+            }
         }
         _ => {
             for r in &rows {
@@ -567,7 +617,15 @@ fn indicators() -> ExitCode {
 /// `ogi region compare`: for each indicator, each agency's value, its rank
 /// and P25/P50/P75 among its peers (same level and kind), and its values
 /// over the last `years` years (the trend).
-fn compare(db: &Location, year: i16, under: Option<&str>, only: Option<&str>, years: i16, format: &str) -> ExitCode {
+fn compare(
+    db: &Location,
+    year: i16,
+    under: Option<&str>,
+    only: Option<&str>,
+    years: i16,
+    format: &str,
+    output: Option<&std::path::Path>,
+) -> ExitCode {
     use ogi_region::compare::{indicator, rank, INDICATORS};
     let chosen: Vec<&ogi_region::compare::Indicator> = match only {
         Some(k) => match indicator(k) {
@@ -629,7 +687,10 @@ fn compare(db: &Location, year: i16, under: Option<&str>, only: Option<&str>, ye
     }
     let header =
         ["code", "agency", "level", "kind", "indicator", "value", "rank", "peers", "p25", "p50", "p75", "trend"];
-    print_rows(&header, &rows, format)
+    match emit("比较", &header, &rows, format, output) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(e),
+    }
 }
 
 /// Where a cell was printed, in words.
@@ -1325,37 +1386,16 @@ fn review(db: &Location, code: &str, year: i16, finding: &str, state: &str, note
     }
 }
 
-/// Prints rows as a table (tab-separated), CSV (the store's writer: BOM,
-/// formulas defused) or JSON objects keyed by the header.
-fn print_rows(header: &[&str], rows: &[Vec<String>], format: &str) -> ExitCode {
-    match format {
-        "csv" => {
-            let bytes = ogi_store::export::csv_bytes(header, rows.iter().cloned());
-            use std::io::Write;
-            if std::io::stdout().write_all(&bytes).is_err() {
-                return fail("无法写出");
-            }
-        }
-        "json" => {
-            let out: Vec<serde_json::Map<String, serde_json::Value>> = rows
-                .iter()
-                .map(|r| header.iter().zip(r).map(|(k, v)| ((*k).to_string(), v.clone().into())).collect())
-                .collect();
-            println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
-        }
-        _ => {
-            for r in rows {
-                println!("{}", r.join("\t"));
-            }
-        }
-    }
-    ExitCode::SUCCESS
-}
-
 /// `ogi region rectifications`: per agency, the findings confirmed and not
 /// yet rectified (the 整改 still open), and whether the active version
 /// still shows each.
-fn rectifications(db: &Location, year: i16, under: Option<&str>, format: &str) -> ExitCode {
+fn rectifications(
+    db: &Location,
+    year: i16,
+    under: Option<&str>,
+    format: &str,
+    output: Option<&std::path::Path>,
+) -> ExitCode {
     let store = match open(db) {
         Ok(s) => s,
         Err(code) => return code,
@@ -1389,8 +1429,87 @@ fn rectifications(db: &Location, year: i16, under: Option<&str>, format: &str) -
         }
     }
     let header = ["code", "agency", "finding", "message", "confirmed_at", "confirmed_by", "note", "now"];
-    let code = print_rows(&header, &rows, format);
+    let code = match emit("待整改", &header, &rows, format, output) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(e),
+    };
     let open_agencies: BTreeSet<&String> = rows.iter().map(|r| &r[0]).collect();
     eprintln!("待整改：{} 个机关，{} 个问题", open_agencies.len(), rows.len());
     code
+}
+
+/// Writes bytes to `output`, or to standard output; a binary file (XLSX,
+/// DOCX) is not written to a terminal.
+fn write_out(output: Option<&std::path::Path>, bytes: &[u8], binary: bool) -> Result<(), String> {
+    use std::io::Write;
+    match output {
+        Some(path) => std::fs::write(path, bytes).map_err(|e| format!("无法写入 {}：{e}", path.display())),
+        None if binary && std::io::stdout().is_terminal() => {
+            Err("这是二进制文件，请用 -o 指定输出文件或重定向到文件".into())
+        }
+        None => std::io::stdout().write_all(bytes).map_err(|e| format!("无法写出：{e}")),
+    }
+}
+
+/// Rows out as a table (tab-separated), CSV (the store's one writer: BOM,
+/// formulas defused), JSON objects keyed by the header, or an XLSX sheet.
+fn emit(
+    sheet: &str,
+    header: &[&str],
+    rows: &[Vec<String>],
+    format: &str,
+    output: Option<&std::path::Path>,
+) -> Result<(), String> {
+    match format {
+        "csv" => write_out(output, &ogi_store::export::csv_bytes(header, rows.iter().cloned()), false),
+        "xlsx" => write_out(output, &ogi_store::export::xlsx_bytes(sheet, header, rows.iter().cloned())?, true),
+        "json" => {
+            let out: Vec<serde_json::Map<String, serde_json::Value>> = rows
+                .iter()
+                .map(|r| header.iter().zip(r).map(|(k, v)| ((*k).to_string(), v.clone().into())).collect())
+                .collect();
+            write_out(output, (serde_json::to_string_pretty(&out).unwrap_or_default() + "\n").as_bytes(), false)
+        }
+        _ => {
+            let text: String = rows.iter().map(|r| r.join("\t") + "\n").collect();
+            write_out(output, text.as_bytes(), false)
+        }
+    }
+}
+
+/// The government's own report drafted from the sum: the national layout
+/// with the summed tables; what the sum leaves out is said in section 六.
+/// The prose is left for the 主管部门 to write (its figures are not filled in).
+fn region_draft(sum: &ogi_region::Rollup, agency: &str, year: i16, members: usize) -> Report {
+    use ogi_vocab::model::{Section, SectionKind};
+    let mut r = sum.report(agency, year);
+    // The 2021 layout prints （六）其他处理 by its sub-rows: the group total is
+    // kept only for a column whose sub-rows some agency did not give.
+    use ogi_vocab::cells::{OtherReason, Outcome, T3Row};
+    for c in ogi_vocab::cells::ApplicantColumn::KINDS.into_iter().chain([ogi_vocab::cells::ApplicantColumn::Total]) {
+        let sub = |o| CellKey::T3(T3Row::Outcome(Outcome::Other(o)), c);
+        if OtherReason::ALL.iter().all(|o| r.cells.contains_key(&sub(*o))) {
+            r.cells.remove(&CellKey::T3(T3Row::Outcome(Outcome::OtherUnsplit), c));
+        }
+    }
+    r.meta.title = Some(format!("{agency}{year}年政府信息公开工作年度报告（汇总稿）"));
+    let lacking = sum.notes();
+    let other = if lacking.is_empty() {
+        "【请填写其他需要报告的事项】".to_string()
+    } else {
+        format!("以下单元格因有机关未填报或无法读取，未予汇总：\n{}", lacking.join("\n"))
+    };
+    r.preamble = format!("本报告表格由本地区 {members} 个机关的{year}年度报告逐项汇总而成。");
+    r.sections = SectionKind::ALL
+        .into_iter()
+        .map(|kind| {
+            let text = match kind {
+                SectionKind::Overview | SectionKind::Problems => "【请填写】".to_string(),
+                SectionKind::Other => other.clone(),
+                _ => String::new(),
+            };
+            Section { kind, heading: kind.heading().to_string(), text, origin: ogi_vocab::Origin::Line { line: 0 } }
+        })
+        .collect();
+    r
 }

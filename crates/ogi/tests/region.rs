@@ -1014,3 +1014,177 @@ fn agencies_are_compared_among_peers_with_a_trend_and_the_ledger_is_flagged() {
     }
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// A CSV's records (BOM dropped), parsed.
+fn csv_records(bytes: &[u8]) -> Vec<Vec<String>> {
+    let bytes = bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(bytes);
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(bytes)
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_string).collect())
+        .collect()
+}
+
+/// Two fields are the same figure: equal numbers, or equal text (the CSV
+/// writer's `'` in front of a would-be formula aside).
+fn same_figure(ours: &str, theirs: &str) -> bool {
+    let ours = ours.strip_prefix('\'').unwrap_or(ours);
+    match (ours.parse::<f64>(), theirs.parse::<f64>()) {
+        (Ok(a), Ok(b)) => (a - b).abs() <= 1e-9 * a.abs().max(1.0),
+        _ => ours == theirs,
+    }
+}
+
+/// Done 5: the status list, the roll-up, the comparison and the review list
+/// as XLSX, opened by LibreOffice (converted headless to CSV), hold the same
+/// figures as the CSV export.
+#[test]
+fn xlsx_exports_open_in_libreoffice_with_the_same_figures_as_the_csv() {
+    let (dir, db) = small_region("xlsx", PINGTAN_2023);
+    let db = db.as_str();
+    let inbox = copy_into(
+        &dir.join("inbox"),
+        &["real/pingtan/2023_jjpq.txt", "real/pingtan/2023_shsyj.txt", "real/pingtan/2023_xzspj.txt"],
+    );
+    run(&["region", "intake", inbox.to_str().unwrap(), "--year", "2023", "--received", "2024-01-20", "--db", db]);
+    run(&[
+        "region",
+        "correct",
+        "jjpq",
+        "--year",
+        "2023",
+        "--cell",
+        "t3.new.total=9",
+        "--cell",
+        "t2.fees.amount=12.345678",
+        "--why",
+        "核对",
+        "--db",
+        db,
+    ]);
+    run(&[
+        "region",
+        "review",
+        "jjpq",
+        "--year",
+        "2023",
+        "--finding",
+        "1",
+        "--state",
+        "已确认",
+        "--note",
+        "=HYPERLINK(\"x\")",
+        "--db",
+        db,
+    ]);
+    let exports: [(&str, Vec<&str>); 4] = [
+        ("status", vec!["region", "status", "--year", "2023", "--today", "2024-02-01"]),
+        ("rollup", vec!["region", "rollup", "--year", "2023"]),
+        ("compare", vec!["region", "compare", "--year", "2023", "--years", "3"]),
+        ("rectifications", vec!["region", "rectifications", "--year", "2023"]),
+    ];
+    let profile = format!("-env:UserInstallation=file://{}", dir.join("profile").display());
+    for (name, args) in exports {
+        let xlsx = dir.join(format!("{name}.xlsx"));
+        let csv = dir.join(format!("{name}-ours.csv"));
+        for (format, out) in [("xlsx", &xlsx), ("csv", &csv)] {
+            let mut a = args.clone();
+            a.extend(["--format", format, "-o", out.to_str().unwrap(), "--db", db]);
+            run(&a);
+        }
+        let status = Command::new("soffice")
+            .arg(&profile)
+            .args(["--headless", "--convert-to", "csv:Text - txt - csv (StarCalc):44,34,76,1", "--outdir"])
+            .arg(&dir)
+            .arg(&xlsx)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .expect("LibreOffice (soffice, with libreoffice-calc) must be installed; .ci/run installs it");
+        assert!(status.success(), "{name}: soffice failed");
+        let theirs = csv_records(&std::fs::read(dir.join(format!("{name}.csv"))).unwrap());
+        let ours = csv_records(&std::fs::read(&csv).unwrap());
+        assert!(ours.len() > 1, "{name}: an empty export proves nothing");
+        assert_eq!(theirs.len(), ours.len(), "{name}: rows");
+        for (o, t) in ours.iter().zip(&theirs) {
+            assert_eq!(o.len(), t.len(), "{name}: {o:?} / {t:?}");
+            for (a, b) in o.iter().zip(t) {
+                assert!(same_figure(a, b), "{name}: ours {a:?}, LibreOffice {b:?} in {o:?}");
+            }
+        }
+        if name == "rollup" {
+            let fees = theirs.iter().find(|r| r[0] == "t2.fees.amount").expect("the fees summed");
+            assert_eq!(fees[1].parse::<f64>().unwrap(), 12.345678, "a fee with six decimals survives");
+        }
+        if name == "rectifications" {
+            assert_eq!(theirs[1][6], "=HYPERLINK(\"x\")", "a note that looks like a formula stays text");
+        }
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// `ogi region rollup --format html|md|docx`: the government's report draft
+/// in the national layout reads back to exactly the summed cells, and says
+/// which cells were left out.
+#[test]
+fn the_rollup_drafts_the_governments_report_in_the_national_layout() {
+    let (dir, db) = small_region("draft", PINGTAN_2023);
+    let db = db.as_str();
+    let inbox = copy_into(&dir.join("inbox"), &["real/pingtan/2023_jjpq.txt", "real/pingtan/2023_xzspj.txt"]);
+    run(&["region", "intake", inbox.to_str().unwrap(), "--year", "2023", "--received", "2024-01-20", "--db", db]);
+    run(&[
+        "region",
+        "correct",
+        "jjpq",
+        "--year",
+        "2023",
+        "--cell",
+        "t2.fees.amount=/",
+        "--why",
+        "原件为斜杠",
+        "--db",
+        db,
+    ]);
+    let sum = json(&["region", "rollup", "--year", "2023", "--json", "--db", db]);
+    let mut summed = cells_of(&sum);
+    assert!(summed.len() > 100);
+    // The 2021 layout prints 其他处理 by its sub-rows, the group total not again.
+    let groups: Vec<String> =
+        summed.keys().filter_map(|k| k.strip_prefix("t3.other.other.")).map(|c| format!("t3.other.{c}")).collect();
+    assert_eq!(groups.len(), 7);
+    for g in groups {
+        summed.remove(&g);
+    }
+    for format in ["html", "md", "docx"] {
+        let out = dir.join(format!("draft.{format}"));
+        run(&[
+            "region",
+            "rollup",
+            "--year",
+            "2023",
+            "--name",
+            "平潭综合实验区",
+            "--format",
+            format,
+            "-o",
+            out.to_str().unwrap(),
+            "--db",
+            db,
+        ]);
+        let bytes = std::fs::read(&out).unwrap();
+        let back = ogi_report::read(&bytes, out.file_name().and_then(|n| n.to_str())).unwrap();
+        assert_eq!(back.meta.year, Some(2023), "{format}");
+        let got: BTreeMap<String, String> =
+            back.cells.iter().map(|(k, c)| (k.to_string(), c.value.to_string())).collect();
+        assert_eq!(got, summed, "{format}: the draft's tables are the sum");
+        if format != "docx" {
+            let text = String::from_utf8(bytes).unwrap();
+            assert!(
+                text.contains("t2.fees.amount：平潭综合实验区金井片区管理局"),
+                "{format}: the left-out cell is named"
+            );
+        }
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
