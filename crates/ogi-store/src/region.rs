@@ -145,7 +145,9 @@ pub(crate) fn counted(sql: &Sql, agency: i64, year: i16, key: CellKey) -> Result
         return Err(StoreError::NotFound(format!("机关 {agency}")));
     }
     let (start, end) = (format!("{year:04}-01-01"), format!("{year:04}-12-31"));
-    let rows: Vec<(String, String, Option<String>, String, Option<String>)> = sql.query_map(
+    /// code, applicant, outcome, received, closed_on.
+    type Counted = (String, String, Option<String>, String, Option<String>);
+    let rows: Vec<Counted> = sql.query_map(
         "SELECT code, applicant, outcome, received, closed_on FROM requests \
          WHERE agency_id = ?1 AND received <= ?3 AND (closed_on IS NULL OR closed_on >= ?2) ORDER BY id",
         params![agency, start, end],

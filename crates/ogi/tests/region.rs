@@ -494,7 +494,7 @@ fn corpus_reports() -> Vec<PathBuf> {
             .unwrap()
             .flatten()
             .map(|e| e.path())
-            .filter(|p| p.is_file() && !p.extension().is_some_and(|e| e == "tsv"))
+            .filter(|p| p.is_file() && p.extension().is_none_or(|e| e != "tsv"))
             .collect();
         files.sort();
         out.extend(files);
@@ -824,7 +824,7 @@ fn findings_are_reviewed_and_the_open_rectifications_listed() {
     let rows = listed("jjpq");
     let row = rows
         .iter()
-        .find(|r| r[0] != "" && r[2] == "error" && r[3].contains("t3.new.total"))
+        .find(|r| !r[0].is_empty() && r[2] == "error" && r[3].contains("t3.new.total"))
         .unwrap_or_else(|| panic!("{rows:?}"))
         .clone();
     assert_eq!(row[1], "待审核");
