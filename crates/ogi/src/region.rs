@@ -376,7 +376,10 @@ pub fn rollup_files(
             emit("汇总", &["cell", "sum", "lacking"], &rows, format, output)
         }
         "html" | "md" | "docx" => {
-            let draft = region_draft(&sum, agency, year, members.len());
+            let draft = match region_draft(&sum, agency, year, members.len()) {
+                Ok(d) => d,
+                Err(e) => return fail(e),
+            };
             match format {
                 "html" => write_out(output, ogi_report::render::html(&draft).as_bytes(), false),
                 "md" => write_out(output, ogi_report::render::markdown(&draft).as_bytes(), false),
@@ -1478,38 +1481,36 @@ fn emit(
 }
 
 /// The government's own report drafted from the sum: the national layout
-/// with the summed tables; what the sum leaves out is said in section 六.
-/// The prose is left for the 主管部门 to write (its figures are not filled in).
-fn region_draft(sum: &ogi_region::Rollup, agency: &str, year: i16, members: usize) -> Report {
-    use ogi_vocab::model::{Section, SectionKind};
-    let mut r = sum.report(agency, year);
+/// with the summed tables and the figures of the default texts filled from
+/// them (a figure whose cell the sum left out says so, never 0); what the
+/// sum leaves out is listed in section 六.
+fn region_draft(sum: &ogi_region::Rollup, agency: &str, year: i16, members: usize) -> Result<Report, String> {
+    use ogi_rules::annual::{draft_from_cells, EditableSection};
+    use ogi_vocab::cells::{ApplicantColumn, OtherReason, Outcome, T3Row};
+    let mut cells = sum.cells.clone();
     // The 2021 layout prints （六）其他处理 by its sub-rows: the group total is
     // kept only for a column whose sub-rows some agency did not give.
-    use ogi_vocab::cells::{OtherReason, Outcome, T3Row};
-    for c in ogi_vocab::cells::ApplicantColumn::KINDS.into_iter().chain([ogi_vocab::cells::ApplicantColumn::Total]) {
+    for c in ApplicantColumn::KINDS.into_iter().chain([ApplicantColumn::Total]) {
         let sub = |o| CellKey::T3(T3Row::Outcome(Outcome::Other(o)), c);
-        if OtherReason::ALL.iter().all(|o| r.cells.contains_key(&sub(*o))) {
-            r.cells.remove(&CellKey::T3(T3Row::Outcome(Outcome::OtherUnsplit), c));
+        if OtherReason::ALL.iter().all(|o| cells.contains_key(&sub(*o))) {
+            cells.remove(&CellKey::T3(T3Row::Outcome(Outcome::OtherUnsplit), c));
         }
     }
-    r.meta.title = Some(format!("{agency}{year}年政府信息公开工作年度报告（汇总稿）"));
     let lacking = sum.notes();
     let other = if lacking.is_empty() {
-        "【请填写其他需要报告的事项】".to_string()
+        "【请填写本地区信息处理费收取情况和其他需要报告的事项】".to_string()
     } else {
-        format!("以下单元格因有机关未填报或无法读取，未予汇总：\n{}", lacking.join("\n"))
+        format!(
+            "以下单元格因有机关未填报或无法读取，未予汇总（文中相应数字标为“【未汇总】”）：\n{}\n【请填写本地区信息处理费收取情况和其他需要报告的事项】",
+            lacking.join("\n")
+        )
     };
-    r.preamble = format!("本报告表格由本地区 {members} 个机关的{year}年度报告逐项汇总而成。");
-    r.sections = SectionKind::ALL
-        .into_iter()
-        .map(|kind| {
-            let text = match kind {
-                SectionKind::Overview | SectionKind::Problems => "【请填写】".to_string(),
-                SectionKind::Other => other.clone(),
-                _ => String::new(),
-            };
-            Section { kind, heading: kind.heading().to_string(), text, origin: ogi_vocab::Origin::Line { line: 0 } }
-        })
-        .collect();
-    r
+    let preamble = format!(
+        "{}本报告表格由本地区 {members} 个机关的{{年度}}年度报告逐项汇总而成。",
+        EditableSection::Preamble.default_text()
+    );
+    let texts = [(EditableSection::Preamble, preamble), (EditableSection::Other, other)].into_iter().collect();
+    let mut r = draft_from_cells(agency, year, cells, &texts, "【未汇总】").map_err(|e| e.to_string())?;
+    r.meta.title = Some(format!("{agency}{year}年政府信息公开工作年度报告（汇总稿）"));
+    Ok(r)
 }
