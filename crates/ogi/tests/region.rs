@@ -1188,3 +1188,27 @@ fn the_rollup_drafts_the_governments_report_in_the_national_layout() {
     }
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// The progress bar: drawn on a terminal (`script` gives the command one),
+/// and nothing of it when standard error is a pipe.
+#[test]
+fn intake_draws_a_progress_bar_on_a_terminal_only() {
+    let (dir, db) = small_region("progress", PINGTAN_2023);
+    let inbox = copy_into(
+        &dir.join("inbox"),
+        &["real/pingtan/2023_jjpq.txt", "real/pingtan/2023_shsyj.txt", "real/pingtan/2023_xzspj.txt"],
+    );
+    let command = format!(
+        "{} region intake {} --year 2023 --received 2024-01-20 --db {db}",
+        env!("CARGO_BIN_EXE_ogi"),
+        inbox.display()
+    );
+    let out = Command::new("script").args(["-qec", &command, "/dev/null"]).output().expect("script (util-linux)");
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert!(shown.contains(&format!("\r[{}] 3/3 份报告", "=".repeat(30))), "{shown:?}");
+    assert!(shown.contains("第 1 批：已归入 3"), "{shown:?}");
+    let piped =
+        ogi(&["region", "intake", inbox.to_str().unwrap(), "--year", "2023", "--received", "2024-01-20", "--db", &db]);
+    assert!(!String::from_utf8_lossy(&piped.stderr).contains("份报告"));
+    std::fs::remove_dir_all(&dir).ok();
+}
