@@ -198,6 +198,56 @@ pub fn rank<G: PartialEq>(members: &[(G, Option<f64>)]) -> Vec<Ranked> {
         .collect()
 }
 
+/// A year-over-year change worth a look: the indicator went to 0, or rose
+/// or fell by more than `threshold` (0.5 = 50 %) of last year's value. A
+/// value either year lacks is no change (nothing is guessed).
+pub fn jump(ind: &Indicator, this: Option<f64>, last: Option<f64>, threshold: f64) -> Option<(f64, String)> {
+    let (now, before) = (this?, last?);
+    if before <= 0.0 {
+        return None;
+    }
+    if now == 0.0 {
+        return Some((1.0, format!("{}降为 0（上年 {}）", ind.name, ind.show(before))));
+    }
+    let change = (now - before) / before;
+    (change.abs() > threshold).then(|| {
+        let way = if change > 0.0 { "上升" } else { "下降" };
+        (
+            change.abs(),
+            format!(
+                "{}{way} {:.0}%（上年 {}，本年 {}）",
+                ind.name,
+                change.abs() * 100.0,
+                ind.show(before),
+                ind.show(now)
+            ),
+        )
+    })
+}
+
+/// The indicators whose high values are a risk (a 主管部门's list): the
+/// correction rates and the denial rate.
+pub const RISKY_WHEN_HIGH: [&str; 3] = ["review_correction_rate", "suit_correction_rate", "denied_rate"];
+
+/// A value above its peers' P75 (and above 0), said why; none for a peer
+/// group of fewer than four (quartiles of three say little).
+pub fn high_among_peers(ind: &Indicator, ranked: &Ranked) -> Option<(f64, String)> {
+    let (v, q) = (ranked.value?, ranked.quartiles?);
+    (ranked.peers >= 4 && v > 0.0 && v > q.p75).then(|| {
+        (
+            v - q.p75,
+            format!(
+                "{} {}，高于同级同类机关的 P75 {}（{} 个机关中第 {} 位）",
+                ind.name,
+                ind.show(v),
+                ind.show(q.p75),
+                ranked.peers,
+                ranked.rank.unwrap_or(0)
+            ),
+        )
+    })
+}
+
 /// One break of the cross-year ledger.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LedgerBreak {
@@ -308,6 +358,22 @@ mod tests {
         let q = quartiles(&[10.0, 20.0]).unwrap();
         assert_eq!((q.p25, q.p50, q.p75), (12.5, 15.0, 17.5));
         assert_eq!(quartiles(&[]), None);
+    }
+
+    #[test]
+    fn jumps_and_high_rates_are_flagged_with_why() {
+        let new = indicator("new_requests").unwrap();
+        assert_eq!(jump(new, Some(0.0), Some(12.0), 0.5).unwrap().1, "新收申请数降为 0（上年 12）");
+        assert_eq!(jump(new, Some(30.0), Some(12.0), 0.5).unwrap().1, "新收申请数上升 150%（上年 12，本年 30）");
+        assert!(jump(new, Some(15.0), Some(12.0), 0.5).is_none(), "25 % is within the threshold");
+        assert!(jump(new, Some(5.0), None, 0.5).is_none() && jump(new, Some(5.0), Some(0.0), 0.5).is_none());
+        let rate = indicator("review_correction_rate").unwrap();
+        let members: Vec<(u8, Option<f64>)> = [0.0, 0.1, 0.1, 0.2, 0.9].iter().map(|v| (0, Some(*v))).collect();
+        let ranked = rank(&members);
+        let why = high_among_peers(rate, &ranked[4]).unwrap().1;
+        assert_eq!(why, "复议纠错率 90.00%，高于同级同类机关的 P75 20.00%（5 个机关中第 1 位）");
+        assert!(high_among_peers(rate, &ranked[3]).is_none(), "at P75 is not above it");
+        assert!(high_among_peers(rate, &rank(&members[..3])[2]).is_none(), "too few peers");
     }
 
     #[test]

@@ -199,6 +199,25 @@ pub enum RegionCommand {
         #[arg(long, default_value = "ogi-data/ogi.db", value_parser = location)]
         db: Location,
     },
+    /// 风险清单：按错误数、同比大幅变动（或降为 0）、复议诉讼纠错率和不予公开率偏高排列，各附原因
+    Risks {
+        #[arg(long)]
+        year: i16,
+        /// 只列该机关及其下级（机关代码）
+        #[arg(long)]
+        under: Option<String>,
+        /// 同比变动超过该百分比即列入
+        #[arg(long, default_value_t = 50)]
+        threshold: u32,
+        /// table、csv、json 或 xlsx
+        #[arg(long, default_value = "table", value_parser = ["table", "csv", "json", "xlsx"])]
+        format: String,
+        /// 输出文件（默认标准输出；xlsx 不写到终端）
+        #[arg(long, short = 'o')]
+        output: Option<PathBuf>,
+        #[arg(long, default_value = "ogi-data/ogi.db", value_parser = location)]
+        db: Location,
+    },
     /// 报送情况：每个机关一行（未提交、逾期、有错误、有提醒、通过）
     Status {
         #[arg(long)]
@@ -259,6 +278,9 @@ pub fn run(command: RegionCommand) -> ExitCode {
         RegionCommand::Versions { agency, year, show, db } => versions(&db, &agency, year, show),
         RegionCommand::Findings { agency, year, db } => findings(&db, &agency, year),
         RegionCommand::Indicators => indicators(),
+        RegionCommand::Risks { year, under, threshold, format, output, db } => {
+            risks(&db, year, under.as_deref(), threshold, &format, output.as_deref())
+        }
         RegionCommand::Compare { year, under, indicator, years, format, output, db } => {
             compare(&db, year, under.as_deref(), indicator.as_deref(), years, &format, output.as_deref())
         }
@@ -1513,4 +1535,71 @@ fn region_draft(sum: &ogi_region::Rollup, agency: &str, year: i16, members: usiz
     let mut r = draft_from_cells(agency, year, cells, &texts, "【未汇总】").map_err(|e| e.to_string())?;
     r.meta.title = Some(format!("{agency}{year}年政府信息公开工作年度报告（汇总稿）"));
     Ok(r)
+}
+
+/// `ogi region risks`: the 主管部门's risk list — agencies by errors found,
+/// by year-over-year jumps of an indicator (or a fall to 0), by correction
+/// and denial rates above their peers' P75; each line says why.
+fn risks(
+    db: &Location,
+    year: i16,
+    under: Option<&str>,
+    threshold: u32,
+    format: &str,
+    output: Option<&std::path::Path>,
+) -> ExitCode {
+    use ogi_region::compare::{high_among_peers, indicator, jump, rank, INDICATORS, RISKY_WHEN_HIGH};
+    let store = match open(db) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let (now, before) = match (store.region(year, under), store.region(year - 1, under)) {
+        (Ok(a), Ok(b)) => (a, b),
+        (Err(e), _) | (_, Err(e)) => return fail(e),
+    };
+    // (kind, weight, agency, why): sorted by kind, then weight.
+    let mut found: Vec<(u8, f64, &RegionAgency, String)> = Vec::new();
+    for a in &now {
+        let Some(report) = a.report() else { continue };
+        let errors = match a.version() {
+            Some(v) => v.errors as usize,
+            None => ogi_region::review::findings(report).iter().filter(|f| f.severity == "error").count(),
+        };
+        if errors > 0 {
+            found.push((0, errors as f64, a, format!("检查发现 {errors} 个错误")));
+        }
+        let last = before.iter().find(|b| b.agency.id == a.agency.id).and_then(RegionAgency::report);
+        for ind in INDICATORS {
+            let was = last.and_then(|r| ind.value(r));
+            if let Some((w, why)) = jump(ind, ind.value(report), was, f64::from(threshold) / 100.0) {
+                found.push((1, w, a, why));
+            }
+        }
+    }
+    for key in RISKY_WHEN_HIGH {
+        let Some(ind) = indicator(key) else { continue };
+        let members: Vec<((usize, &str), Option<f64>)> = now
+            .iter()
+            .map(|a| ((a.agency.depth, a.agency.kind.key()), a.report().and_then(|r| ind.value(r))))
+            .collect();
+        for (a, ranked) in now.iter().zip(rank(&members)) {
+            if let Some((w, why)) = high_among_peers(ind, &ranked) {
+                found.push((2, w, a, why));
+            }
+        }
+    }
+    found.sort_by(|x, y| x.0.cmp(&y.0).then(y.1.total_cmp(&x.1)).then(x.2.agency.code.cmp(&y.2.agency.code)));
+    let kinds = ["错误", "同比变动", "比率偏高"];
+    let rows: Vec<Vec<String>> = found
+        .iter()
+        .map(|(k, _, a, why)| {
+            vec![a.agency.code.clone(), a.agency.name.clone(), kinds[*k as usize].to_string(), why.clone()]
+        })
+        .collect();
+    let code = match emit("风险清单", &["code", "agency", "risk", "why"], &rows, format, output) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(e),
+    };
+    eprintln!("风险清单：{} 条", rows.len());
+    code
 }

@@ -1002,6 +1002,32 @@ fn agencies_are_compared_among_peers_with_a_trend_and_the_ledger_is_flagged() {
     assert_eq!(table.lines().count(), 8 * 8, "eight indicators × eight agencies");
     let bad = ogi(&["region", "compare", "--year", "2023", "--indicator", "满意度", "--db", db]);
     assert!(String::from_utf8_lossy(&bad.stderr).contains("不认识的指标：满意度"));
+    // The risk list: a 新收申请数 jump of more than 30 % is listed, with both years' figures.
+    let risks = json(&["region", "risks", "--year", "2023", "--threshold", "30", "--format", "json", "--db", db]);
+    let jumped: BTreeSet<String> = risks
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["risk"] == "同比变动" && r["why"].as_str().unwrap().starts_with("新收申请数"))
+        .map(|r| r["code"].as_str().unwrap().to_string())
+        .collect();
+    let expected: BTreeSet<String> = codes
+        .iter()
+        .filter(|c| {
+            let (now, before) = (new_in(c, 2023), new_in(c, 2022));
+            before > 0.0 && (now == 0.0 || ((now - before) / before).abs() > 0.3)
+        })
+        .map(|c| c.to_string())
+        .collect();
+    assert!(!expected.is_empty() && expected.len() < codes.len(), "{expected:?}: the case is not vacuous");
+    assert_eq!(jumped, expected);
+    for r in risks.as_array().unwrap().iter().filter(|r| r["risk"] == "同比变动") {
+        let code = r["code"].as_str().unwrap();
+        if r["why"].as_str().unwrap().starts_with("新收申请数") {
+            let why = r["why"].as_str().unwrap();
+            assert!(why.contains(&format!("上年 {:.0}，本年 {:.0}", new_in(code, 2022), new_in(code, 2023))), "{why}");
+        }
+    }
     // The ledger: the drafting agencies chain by construction; 金井 does not.
     let status = json(&["region", "status", "--year", "2023", "--format", "json", "--today", "2024-02-01", "--db", db]);
     for r in status.as_array().unwrap() {
