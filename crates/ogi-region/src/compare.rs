@@ -4,6 +4,8 @@
 //! and the cross-year ledger (table 三's 上年结转 against last year's 结转下年度,
 //! table 二's 现行有效 continuity).
 
+use std::collections::BTreeMap;
+
 use ogi_vocab::cells::{ApplicantColumn, CellKey, DenialReason, Outcome, T2Column, T2Row, T3Row, T4Column, T4Group};
 use ogi_vocab::{Number, Report};
 
@@ -248,6 +250,123 @@ pub fn high_among_peers(ind: &Indicator, ranked: &Ranked) -> Option<(f64, String
     })
 }
 
+/// An agency as compared: its peer group (level and kind), the errors found
+/// on this year's report, and its report (active version or drafted) per
+/// year — a year without one is absent.
+#[derive(Debug, Clone)]
+pub struct Peer<'a> {
+    pub code: String,
+    pub name: String,
+    /// Depth in the tree (0: the root).
+    pub level: usize,
+    /// Its kind (`department`): peers share level and kind.
+    pub kind: String,
+    pub errors: usize,
+    pub reports: BTreeMap<i16, &'a Report>,
+}
+
+impl Peer<'_> {
+    fn value(&self, ind: &Indicator, year: i16) -> Option<f64> {
+        self.reports.get(&year).and_then(|r| ind.value(r))
+    }
+}
+
+/// One agency's standing on one indicator in `year`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Compared {
+    /// Index into the peers given.
+    pub peer: usize,
+    pub indicator: &'static Indicator,
+    pub ranked: Ranked,
+    /// The indicator from the first year asked to `year`.
+    pub trend: Vec<(i16, Option<f64>)>,
+}
+
+impl PartialEq for Indicator {
+    fn eq(&self, other: &Self) -> bool {
+        self.key == other.key
+    }
+}
+
+/// Every agency on every indicator given, ranked among its peers in `year`,
+/// with its trend from `from` to `year`; indicator by indicator.
+pub fn compare(peers: &[Peer], from: i16, year: i16, indicators: &[&'static Indicator]) -> Vec<Compared> {
+    let mut out = Vec::new();
+    for ind in indicators {
+        let members: Vec<((usize, &str), Option<f64>)> =
+            peers.iter().map(|p| ((p.level, p.kind.as_str()), p.value(ind, year))).collect();
+        for (i, ranked) in rank(&members).into_iter().enumerate() {
+            let trend = (from..=year).map(|y| (y, peers[i].value(ind, y))).collect();
+            out.push(Compared { peer: i, indicator: ind, ranked, trend });
+        }
+    }
+    out
+}
+
+/// Why an agency is on the risk list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum RiskKind {
+    Errors,
+    Jump,
+    High,
+}
+
+impl RiskKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            RiskKind::Errors => "错误",
+            RiskKind::Jump => "同比变动",
+            RiskKind::High => "比率偏高",
+        }
+    }
+}
+
+/// One line of the risk list.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Risk {
+    /// Index into the peers given.
+    pub peer: usize,
+    pub kind: RiskKind,
+    /// How strong (errors found, the relative change, the distance above P75).
+    pub weight: f64,
+    pub why: String,
+}
+
+/// The 主管部门's risk list for `year`: agencies with errors found, with an
+/// indicator that rose or fell by more than `threshold` since the year
+/// before (or went to 0), with a correction or denial rate above their
+/// peers' P75. By kind, strongest first.
+pub fn risks(peers: &[Peer], year: i16, threshold: f64) -> Vec<Risk> {
+    let mut out = Vec::new();
+    for (i, p) in peers.iter().enumerate() {
+        if p.errors > 0 && p.reports.contains_key(&year) {
+            out.push(Risk {
+                peer: i,
+                kind: RiskKind::Errors,
+                weight: p.errors as f64,
+                why: format!("检查发现 {} 个错误", p.errors),
+            });
+        }
+        for ind in INDICATORS {
+            if let Some((weight, why)) = jump(ind, p.value(ind, year), p.value(ind, year - 1), threshold) {
+                out.push(Risk { peer: i, kind: RiskKind::Jump, weight, why });
+            }
+        }
+    }
+    for key in RISKY_WHEN_HIGH {
+        let Some(ind) = indicator(key) else { continue };
+        for c in compare(peers, year, year, &[ind]) {
+            if let Some((weight, why)) = high_among_peers(ind, &c.ranked) {
+                out.push(Risk { peer: c.peer, kind: RiskKind::High, weight, why });
+            }
+        }
+    }
+    out.sort_by(|a, b| {
+        a.kind.cmp(&b.kind).then(b.weight.total_cmp(&a.weight)).then(peers[a.peer].code.cmp(&peers[b.peer].code))
+    });
+    out
+}
+
 /// One break of the cross-year ledger.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LedgerBreak {
@@ -374,6 +493,44 @@ mod tests {
         assert_eq!(why, "复议纠错率 90.00%，高于同级同类机关的 P75 20.00%（5 个机关中第 1 位）");
         assert!(high_among_peers(rate, &ranked[3]).is_none(), "at P75 is not above it");
         assert!(high_among_peers(rate, &rank(&members[..3])[2]).is_none(), "too few peers");
+    }
+
+    #[test]
+    fn peers_are_compared_over_years_and_the_risk_list_says_why() {
+        let r = |new: i64, errors_denied: i64| {
+            report(&[("t3.new.total", new), ("t3.total.total", 10), ("t3.denied.state_secret.total", errors_denied)])
+        };
+        let (a22, a23, b23, c23) = (r(10, 0), r(30, 0), r(12, 0), r(8, 0));
+        let peer = |code: &str, kind: &str, errors: usize, reports: Vec<(i16, &'static Report)>| Peer {
+            code: code.into(),
+            name: code.into(),
+            level: 1,
+            kind: kind.into(),
+            errors,
+            reports: reports.into_iter().collect(),
+        };
+        let leak = |r: Report| -> &'static Report { Box::leak(Box::new(r)) };
+        let peers = vec![
+            peer("a", "department", 0, vec![(2022, leak(a22)), (2023, leak(a23))]),
+            peer("b", "department", 2, vec![(2023, leak(b23))]),
+            peer("c", "town", 0, vec![(2023, leak(c23))]),
+        ];
+        let new = indicator("new_requests").unwrap();
+        let got = compare(&peers, 2021, 2023, &[new]);
+        assert_eq!(got.len(), 3);
+        assert_eq!(got[0].trend, [(2021, None), (2022, Some(10.0)), (2023, Some(30.0))]);
+        assert_eq!((got[0].ranked.rank, got[0].ranked.peers), (Some(1), 2));
+        assert_eq!((got[2].ranked.rank, got[2].ranked.peers), (Some(1), 1), "a town among towns");
+        let list = risks(&peers, 2023, 0.5);
+        let lines: Vec<(&str, RiskKind, &str)> =
+            list.iter().map(|r| (peers[r.peer].code.as_str(), r.kind, r.why.as_str())).collect();
+        assert_eq!(
+            lines,
+            [
+                ("b", RiskKind::Errors, "检查发现 2 个错误"),
+                ("a", RiskKind::Jump, "新收申请数上升 200%（上年 10，本年 30）"),
+            ]
+        );
     }
 
     #[test]

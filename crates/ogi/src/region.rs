@@ -651,8 +651,8 @@ fn compare(
     format: &str,
     output: Option<&std::path::Path>,
 ) -> ExitCode {
-    use ogi_region::compare::{indicator, rank, INDICATORS};
-    let chosen: Vec<&ogi_region::compare::Indicator> = match only {
+    use ogi_region::compare::{indicator, INDICATORS};
+    let chosen: Vec<&'static ogi_region::compare::Indicator> = match only {
         Some(k) => match indicator(k) {
             Some(i) => vec![i],
             None => return fail(format!("不认识的指标：{k}（见 ogi region indicators）")),
@@ -666,49 +666,32 @@ fn compare(
         Ok(s) => s,
         Err(code) => return code,
     };
-    let mut by_year = Vec::new();
-    for y in (year - years + 1)..=year {
-        match store.region(y, under) {
-            Ok(r) => by_year.push((y, r)),
-            Err(e) => return fail(e),
-        }
-    }
-    let Some((_, now)) = by_year.last() else { return fail("没有年度") };
+    let by_year = match region_years(&store, year - years + 1, year, under) {
+        Ok(r) => r,
+        Err(e) => return fail(e),
+    };
+    let peers = peers(&by_year, year);
     let mut rows = Vec::new();
-    for ind in &chosen {
-        let members: Vec<((usize, &str), Option<f64>)> = now
-            .iter()
-            .map(|a| ((a.agency.depth, a.agency.kind.key()), a.report().and_then(|r| ind.value(r))))
-            .collect();
-        for (a, ranked) in now.iter().zip(rank(&members)) {
-            let show = |v: Option<f64>| v.map_or(String::new(), |v| ind.show(v));
-            let trend: Vec<String> = by_year
-                .iter()
-                .map(|(y, region)| {
-                    let v = region
-                        .iter()
-                        .find(|b| b.agency.id == a.agency.id)
-                        .and_then(|b| b.report())
-                        .and_then(|r| ind.value(r));
-                    format!("{y}:{}", v.map_or("—".to_string(), |v| ind.show(v)))
-                })
-                .collect();
-            let q = ranked.quartiles;
-            rows.push(vec![
-                a.agency.code.clone(),
-                a.agency.name.clone(),
-                a.agency.depth.to_string(),
-                a.agency.kind.label().to_string(),
-                ind.name.to_string(),
-                show(ranked.value),
-                ranked.rank.map_or(String::new(), |r| r.to_string()),
-                ranked.peers.to_string(),
-                show(q.map(|q| q.p25)),
-                show(q.map(|q| q.p50)),
-                show(q.map(|q| q.p75)),
-                trend.join(" "),
-            ]);
-        }
+    for c in ogi_region::compare::compare(&peers, year - years + 1, year, &chosen) {
+        let (p, ind) = (&peers[c.peer], c.indicator);
+        let show = |v: Option<f64>| v.map_or(String::new(), |v| ind.show(v));
+        let trend: Vec<String> =
+            c.trend.iter().map(|(y, v)| format!("{y}:{}", v.map_or("—".to_string(), |v| ind.show(v)))).collect();
+        let q = c.ranked.quartiles;
+        rows.push(vec![
+            p.code.clone(),
+            p.name.clone(),
+            p.level.to_string(),
+            kind_label(&p.kind),
+            ind.name.to_string(),
+            show(c.ranked.value),
+            c.ranked.rank.map_or(String::new(), |r| r.to_string()),
+            c.ranked.peers.to_string(),
+            show(q.map(|q| q.p25)),
+            show(q.map(|q| q.p50)),
+            show(q.map(|q| q.p75)),
+            trend.join(" "),
+        ]);
     }
     let header =
         ["code", "agency", "level", "kind", "indicator", "value", "rank", "peers", "p25", "p50", "p75", "trend"];
@@ -1537,6 +1520,50 @@ fn region_draft(sum: &ogi_region::Rollup, agency: &str, year: i16, members: usiz
     Ok(r)
 }
 
+/// The region under `under` for each year from `from` to `to`.
+fn region_years(
+    store: &Database,
+    from: i16,
+    to: i16,
+    under: Option<&str>,
+) -> Result<Vec<(i16, Vec<RegionAgency>)>, String> {
+    (from..=to).map(|y| Ok((y, store.region(y, under).map_err(|e| e.to_string())?))).collect()
+}
+
+/// The agencies of `year`'s region as `ogi_region::compare` compares them.
+fn peers(by_year: &[(i16, Vec<RegionAgency>)], year: i16) -> Vec<ogi_region::compare::Peer<'_>> {
+    let Some((_, now)) = by_year.iter().find(|(y, _)| *y == year) else { return Vec::new() };
+    now.iter()
+        .map(|a| {
+            let reports = by_year
+                .iter()
+                .filter_map(|(y, region)| {
+                    let r = region.iter().find(|b| b.agency.id == a.agency.id)?.report()?;
+                    Some((*y, r))
+                })
+                .collect();
+            let errors = match (a.version(), a.report()) {
+                (Some(v), _) => v.errors as usize,
+                (None, Some(r)) => ogi_region::review::findings(r).iter().filter(|f| f.severity == "error").count(),
+                _ => 0,
+            };
+            ogi_region::compare::Peer {
+                code: a.agency.code.clone(),
+                name: a.agency.name.clone(),
+                level: a.agency.depth,
+                kind: a.agency.kind.key().to_string(),
+                errors,
+                reports,
+            }
+        })
+        .collect()
+}
+
+/// An agency kind's Chinese label from its key.
+fn kind_label(key: &str) -> String {
+    ogi_rules::agency::AgencyKind::from_key(key).map_or(key.to_string(), |k| k.label().to_string())
+}
+
 /// `ogi region risks`: the 主管部门's risk list — agencies by errors found,
 /// by year-over-year jumps of an indicator (or a fall to 0), by correction
 /// and denial rates above their peers' P75; each line says why.
@@ -1548,52 +1575,20 @@ fn risks(
     format: &str,
     output: Option<&std::path::Path>,
 ) -> ExitCode {
-    use ogi_region::compare::{high_among_peers, indicator, jump, rank, INDICATORS, RISKY_WHEN_HIGH};
     let store = match open(db) {
         Ok(s) => s,
         Err(code) => return code,
     };
-    let (now, before) = match (store.region(year, under), store.region(year - 1, under)) {
-        (Ok(a), Ok(b)) => (a, b),
-        (Err(e), _) | (_, Err(e)) => return fail(e),
+    let by_year = match region_years(&store, year - 1, year, under) {
+        Ok(r) => r,
+        Err(e) => return fail(e),
     };
-    // (kind, weight, agency, why): sorted by kind, then weight.
-    let mut found: Vec<(u8, f64, &RegionAgency, String)> = Vec::new();
-    for a in &now {
-        let Some(report) = a.report() else { continue };
-        let errors = match a.version() {
-            Some(v) => v.errors as usize,
-            None => ogi_region::review::findings(report).iter().filter(|f| f.severity == "error").count(),
-        };
-        if errors > 0 {
-            found.push((0, errors as f64, a, format!("检查发现 {errors} 个错误")));
-        }
-        let last = before.iter().find(|b| b.agency.id == a.agency.id).and_then(RegionAgency::report);
-        for ind in INDICATORS {
-            let was = last.and_then(|r| ind.value(r));
-            if let Some((w, why)) = jump(ind, ind.value(report), was, f64::from(threshold) / 100.0) {
-                found.push((1, w, a, why));
-            }
-        }
-    }
-    for key in RISKY_WHEN_HIGH {
-        let Some(ind) = indicator(key) else { continue };
-        let members: Vec<((usize, &str), Option<f64>)> = now
-            .iter()
-            .map(|a| ((a.agency.depth, a.agency.kind.key()), a.report().and_then(|r| ind.value(r))))
-            .collect();
-        for (a, ranked) in now.iter().zip(rank(&members)) {
-            if let Some((w, why)) = high_among_peers(ind, &ranked) {
-                found.push((2, w, a, why));
-            }
-        }
-    }
-    found.sort_by(|x, y| x.0.cmp(&y.0).then(y.1.total_cmp(&x.1)).then(x.2.agency.code.cmp(&y.2.agency.code)));
-    let kinds = ["错误", "同比变动", "比率偏高"];
-    let rows: Vec<Vec<String>> = found
-        .iter()
-        .map(|(k, _, a, why)| {
-            vec![a.agency.code.clone(), a.agency.name.clone(), kinds[*k as usize].to_string(), why.clone()]
+    let peers = peers(&by_year, year);
+    let rows: Vec<Vec<String>> = ogi_region::compare::risks(&peers, year, f64::from(threshold) / 100.0)
+        .into_iter()
+        .map(|r| {
+            let p = &peers[r.peer];
+            vec![p.code.clone(), p.name.clone(), r.kind.label().to_string(), r.why]
         })
         .collect();
     let code = match emit("风险清单", &["code", "agency", "risk", "why"], &rows, format, output) {
