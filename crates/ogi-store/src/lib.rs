@@ -740,6 +740,12 @@ impl Database {
         self.in_write(|tx| published::add_version(tx, new, None, actor))
     }
 
+    /// A reviewer's correction made from version `seen` (refused if another
+    /// version became active since); returns the new version's id.
+    pub fn correct_report(&mut self, new: &published::NewVersion, seen: i64, actor: &str) -> Result<i64, StoreError> {
+        self.in_write(|tx| published::correct(tx, new, seen, actor))
+    }
+
     /// Every version of an agency's report for a year, oldest first.
     pub fn report_versions(&self, agency: i64, year: i16) -> Result<Vec<published::ReportVersion>, StoreError> {
         published::versions(&self.sql(), agency, year)

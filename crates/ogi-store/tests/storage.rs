@@ -182,6 +182,16 @@ fn a_region_gathers_published_versions_and_the_records_of_drafting_agencies(db: 
         changed: "",
     };
     s.add_report_version(&new, "督导员").unwrap();
+    // Two reviewers correcting version 1 at once: the second is refused.
+    let fixed = Report::of_cells(2024, Template::Y2021, [(key, Number::int(6))]);
+    let correction =
+        NewVersion {
+            report: &fixed, source: "更正", reason: "误读", changed: "t3.new.total：5→6", ..new.clone()
+        };
+    s.correct_report(&correction, 1, "审核甲").unwrap();
+    let e = s.correct_report(&correction, 1, "审核乙").unwrap_err();
+    assert!(e.to_string().contains("第 2 版"), "{e}");
+    assert_eq!(s.report_versions(b, 2024).unwrap().len(), 2);
     let region = s.region(2024, Some("d")).unwrap();
     let codes: Vec<&str> = region.iter().map(|r| r.agency.code.as_str()).collect();
     assert_eq!(codes, ["d", "a", "b"], "the district and what is below it, not 丙局");
@@ -192,7 +202,7 @@ fn a_region_gathers_published_versions_and_the_records_of_drafting_agencies(db: 
     expected.extend(ogi_rules::annual::table4(2024, &cases));
     let got: std::collections::BTreeMap<CellKey, Number> = drafted.cells.iter().map(|(k, c)| (*k, c.value)).collect();
     assert_eq!(got, expected);
-    assert_eq!(region[2].version().unwrap().report.value(key), Some(Number::int(5)));
+    assert_eq!(region[2].version().unwrap().report.value(key), Some(Number::int(6)), "the correction is summed");
     // The requests behind 甲局's 新收 and 结转下年度: exactly those the rule counts.
     let stored: Vec<_> = s.all().unwrap().into_iter().filter(|r| r.agency_id == a).collect();
     let new_codes: Vec<String> =

@@ -1208,7 +1208,7 @@ fn correct(db: &Location, code: &str, year: i16, typed: &[String], why: &str, ac
         reason: why.trim(),
         changed: &changed,
     };
-    if let Err(e) = store.add_report_version(&new, actor) {
+    if let Err(e) = store.correct_report(&new, active.version, actor) {
         return fail(e);
     }
     let number = active.version + versions.iter().filter(|v| v.version > active.version).count() as i64 + 1;
