@@ -29,7 +29,7 @@ bench() {
   "$OGI" agency import "$work/agencies.csv" --db "$db" > /dev/null
   local t0 t1 t2 t3 t4
   t0=$(now)
-  "$OGI" region intake "$work/first" --year 2023 --received 2024-01-20 --db "$db" > /dev/null 2>&1
+  "$OGI" region intake "$work/first" --year 2023 --received 2024-01-20 --db "$db" 2>/dev/null | sed "s/^/  /"
   t1=$(now)
   "$OGI" region intake "$work/rest" --year 2023 --received 2024-01-20 --db "$db" > /dev/null 2>&1
   t2=$(now)
