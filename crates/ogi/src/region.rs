@@ -83,6 +83,22 @@ pub enum RegionCommand {
         #[arg(long, default_value = "ogi")]
         actor: String,
     },
+    /// 确认归入：把未匹配机关的文件归入指定机关（如确认相近名称）
+    Attach {
+        batch: i64,
+        /// 文件编号（ogi region files 所列第一栏）
+        file: i64,
+        /// 归入的机关代码
+        #[arg(long)]
+        agency: String,
+        /// 收到日期（默认取报告页面印出的发布日期，没有则为今天）
+        #[arg(long)]
+        received: Option<ogi_rules::Date>,
+        #[arg(long, default_value = "ogi-data/ogi.db", value_parser = location)]
+        db: Location,
+        #[arg(long, default_value = "ogi")]
+        actor: String,
+    },
     /// 列出收报批次及各批的文件数
     Batches {
         #[arg(long, default_value = "ogi-data/ogi.db", value_parser = location)]
@@ -269,6 +285,9 @@ pub fn run(command: RegionCommand) -> ExitCode {
             intake(&db, &paths, &how)
         }
         RegionCommand::Retry { batch, received, db, actor } => retry(&db, batch, received, &actor),
+        RegionCommand::Attach { batch, file, agency, received, db, actor } => {
+            attach(&db, batch, file, &agency, received, &actor)
+        }
         RegionCommand::Batches { db } => batches(&db),
         RegionCommand::Files { batch, db } => files(&db, batch),
         RegionCommand::Rollback { batch, db, actor } => rollback(&db, batch, &actor),
@@ -1139,6 +1158,66 @@ fn retry(db: &Location, batch: i64, received: Option<ogi_rules::Date>, actor: &s
         tally.attached, tally.failed, tally.unmatched
     );
     ExitCode::SUCCESS
+}
+
+/// `ogi region attach`: a person confirms which agency an unmatched file
+/// belongs to (a close name offered, or a name printed otherwise); the file
+/// is read again and attached to it.
+fn attach(
+    db: &Location,
+    batch: i64,
+    file: i64,
+    code: &str,
+    received: Option<ogi_rules::Date>,
+    actor: &str,
+) -> ExitCode {
+    use ogi_store::published::FileOutcome;
+    let mut store = match open(db) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let agency = match agency_by_code(&store, code) {
+        Ok(a) => a,
+        Err(code) => return code,
+    };
+    let (files, year) = match (store.intake_files(batch), store.intake_batches()) {
+        (Ok(f), Ok(b)) => match b.iter().find(|b| b.id == batch) {
+            Some(b) => (f, b.year),
+            None => return fail(format!("没有第 {batch} 批")),
+        },
+        (Err(e), _) | (_, Err(e)) => return fail(e),
+    };
+    let Some(f) = files.into_iter().find(|f| f.id == file) else {
+        return fail(format!("第 {batch} 批没有编号为 {file} 的文件"));
+    };
+    if f.outcome != FileOutcome::Unmatched {
+        return fail(format!("文件 {file} 的结果是“{}”，只有未匹配机关的文件需要确认归入", f.outcome.label()));
+    }
+    let Some(bytes) = f.content.as_deref() else {
+        return fail(format!("文件 {file} 未保留内容，无法归入"));
+    };
+    let mut j = judge(bytes, &f.name, year, &[(agency.id, agency.name.clone())]);
+    // Matched against the one agency confirmed: its own name, or the printed one confirmed.
+    if j.report.is_none() {
+        match ogi_report::read(bytes, f.name.rsplit('/').next()) {
+            Ok(r) if j.outcome == FileOutcome::Unmatched => {
+                j.report = Some((agency.id, r));
+                j.outcome = FileOutcome::Attached;
+                j.unknown = false;
+                j.reason = format!("人工确认：「{}」即 {}", j.printed, agency.name);
+            }
+            _ => return fail(format!("文件 {file} 无法读入：{}", j.reason)),
+        }
+    }
+    let how = Intake { year, received, under: None, create_missing: false, actor: actor.to_string() };
+    let mut names = Vec::new();
+    match store_judged(&mut store, batch, Some(file), &f.name, bytes, j, &how, &mut names) {
+        Ok(_) => {
+            println!("{} 已归入 {}", f.name, agency.name);
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(e),
+    }
 }
 
 /// `ogi region files BATCH`: each file with its outcome and reason.

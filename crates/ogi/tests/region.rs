@@ -1238,3 +1238,30 @@ fn intake_draws_a_progress_bar_on_a_terminal_only() {
     assert!(!String::from_utf8_lossy(&piped.stderr).contains("份报告"));
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// A close name is offered, never taken; a person confirms it with
+/// `ogi region attach`, and the file is attached to that agency.
+#[test]
+fn a_close_name_is_attached_only_once_a_person_confirms_it() {
+    let (dir, db) = small_region("attach", "shsy,平潭综合实验区社会事业管理局,root,department\n");
+    let db = db.as_str();
+    let inbox = copy_into(&dir.join("inbox"), &["real/pingtan/2023_shsyj.txt"]);
+    run(&["region", "intake", inbox.to_str().unwrap(), "--year", "2023", "--received", "2024-01-20", "--db", db]);
+    let (outcome, _, reason) = batch_files(db, "1").remove(0);
+    assert_eq!(outcome, "未匹配机关");
+    assert!(reason.contains("相近：平潭综合实验区社会事业管理局"), "{reason}");
+    let (listed, _) = run(&["region", "files", "1", "--db", db]);
+    let id = listed.split('\t').next().unwrap().to_string();
+    let wrong = ogi(&["region", "attach", "1", "99", "--agency", "shsy", "--db", db]);
+    assert!(String::from_utf8_lossy(&wrong.stderr).contains("没有编号为 99 的文件"));
+    let (out, _) = run(&["region", "attach", "1", &id, "--agency", "shsy", "--received", "2024-01-20", "--db", db]);
+    assert!(out.contains("已归入 平潭综合实验区社会事业管理局"), "{out}");
+    let (outcome, _, reason) = batch_files(db, "1").remove(0);
+    assert_eq!(outcome, "已归入");
+    assert!(reason.contains("人工确认"), "{reason}");
+    let (versions, _) = run(&["region", "versions", "shsy", "--year", "2023", "--db", db]);
+    assert!(versions.starts_with("第 1 版（现行）"), "{versions}");
+    let again = ogi(&["region", "attach", "1", &id, "--agency", "shsy", "--db", db]);
+    assert!(String::from_utf8_lossy(&again.stderr).contains("只有未匹配机关的文件"));
+    std::fs::remove_dir_all(&dir).ok();
+}
