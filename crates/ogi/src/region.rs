@@ -536,14 +536,25 @@ pub fn status(
         (Ok(a), Ok(v)) => (a, v),
         (Err(e), _) | (_, Err(e)) => return fail(e),
     };
+    let dismissed = match false_positives(&store, year) {
+        Ok(d) => d,
+        Err(e) => return fail(e),
+    };
+    let mut dismissed_count: BTreeMap<String, usize> = BTreeMap::new();
     let list: Vec<(Agency, Option<Submitted>)> = agencies
         .iter()
         .map(|a| {
-            let submitted = active.iter().find(|v| v.agency_id == a.id).map(|v| Submitted {
-                received: v.received.to_string(),
-                errors: v.errors as usize,
-                warnings: v.warnings as usize,
-                version: v.version,
+            let submitted = active.iter().find(|v| v.agency_id == a.id).map(|v| {
+                // Findings a reviewer marked 误报 no longer count against the agency.
+                let (mut errors, mut warnings) = (v.errors as usize, v.warnings as usize);
+                if let Some(keys) = dismissed.get(&a.id) {
+                    let gone: Vec<_> =
+                        ogi_region::review::findings(&v.report).into_iter().filter(|f| keys.contains(&f.key)).collect();
+                    errors = errors.saturating_sub(gone.iter().filter(|f| f.severity == "error").count());
+                    warnings = warnings.saturating_sub(gone.iter().filter(|f| f.severity == "warning").count());
+                    dismissed_count.insert(a.code.clone(), gone.len());
+                }
+                Submitted { received: v.received.to_string(), errors, warnings, version: v.version }
             });
             let agency = Agency {
                 code: a.code.clone(),
@@ -560,7 +571,8 @@ pub fn status(
         Err(e) => return fail(e),
     };
     let breaks = |code: &str| ledger.get(code).map_or(String::new(), |b| b.join("；"));
-    let cells = |r: &ogi_region::status::Row| -> [String; 10] {
+    let dismissed_of = |code: &str| dismissed_count.get(code).map_or(String::new(), ToString::to_string);
+    let cells = |r: &ogi_region::status::Row| -> [String; 11] {
         let s = r.submitted.as_ref();
         [
             r.agency.code.clone(),
@@ -573,9 +585,11 @@ pub fn status(
             s.map_or(String::new(), |s| s.warnings.to_string()),
             s.map_or(String::new(), |s| s.version.to_string()),
             breaks(&r.agency.code),
+            dismissed_of(&r.agency.code),
         ]
     };
-    let header = ["code", "agency", "status", "late", "due", "received", "errors", "warnings", "version", "ledger"];
+    let header =
+        ["code", "agency", "status", "late", "due", "received", "errors", "warnings", "version", "ledger", "dismissed"];
     match format {
         "csv" | "xlsx" => {
             let all: Vec<Vec<String>> = rows.iter().map(|r| cells(r).to_vec()).collect();
@@ -631,6 +645,22 @@ pub fn status(
         ledger.len()
     );
     ExitCode::SUCCESS
+}
+
+/// The findings whose latest mark is 误报, per agency id.
+fn false_positives(store: &Database, year: i16) -> Result<BTreeMap<i64, BTreeSet<String>>, String> {
+    let marks = store.finding_marks(year, None).map_err(|e| e.to_string())?;
+    let mut latest: BTreeMap<(i64, String), String> = BTreeMap::new();
+    for m in marks {
+        latest.insert((m.agency_id, m.finding), m.state);
+    }
+    let mut out: BTreeMap<i64, BTreeSet<String>> = BTreeMap::new();
+    for ((agency, finding), state) in latest {
+        if state == ogi_region::review::ReviewState::FalsePositive.key() {
+            out.entry(agency).or_default().insert(finding);
+        }
+    }
+    Ok(out)
 }
 
 /// The cross-year ledger of each agency (by code) whose figures this year

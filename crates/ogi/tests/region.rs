@@ -794,7 +794,10 @@ fn the_status_list_names_missing_late_and_erroneous_agencies() {
     let csv = ogi(&["region", "status", "--year", "2023", "--format", "csv", "--today", "2024-02-10", "--db", db]);
     assert!(csv.stdout.starts_with(b"\xEF\xBB\xBF"));
     let text = String::from_utf8(csv.stdout[3..].to_vec()).unwrap();
-    assert!(text.starts_with("code,agency,status,late,due,received,errors,warnings,version,ledger\r\n"), "{text}");
+    assert!(
+        text.starts_with("code,agency,status,late,due,received,errors,warnings,version,ledger,dismissed\r\n"),
+        "{text}"
+    );
     assert_eq!(text.lines().count(), 1 + 7);
     assert!(text.contains("shsyj,平潭综合实验区社会事业局,"), "{text}");
     let (table, summary) = run(&["region", "status", "--year", "2023", "--today", "2024-02-10", "--db", db]);
