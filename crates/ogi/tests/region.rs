@@ -100,9 +100,9 @@ struct Region {
     names: BTreeMap<String, String>,
 }
 
-fn build_region(name: &str) -> Region {
+fn build_region(name: &str, postgres: Option<&str>) -> Region {
     let dir = scratch(name);
-    let db = dir.join("ogi.db").display().to_string();
+    let db = postgres.map_or_else(|| dir.join("ogi.db").display().to_string(), str::to_string);
     let mut csv = String::from("code,name,parent,kind\n");
     let mut parents = BTreeMap::new();
     let mut names = BTreeMap::new();
@@ -225,7 +225,17 @@ fn cells_of(v: &serde_json::Value) -> BTreeMap<String, String> {
 /// agencies below a district and, for those drafting in ogi, the requests.
 #[test]
 fn a_region_of_forty_agencies_sums_checks_and_drills_down() {
-    let region = build_region("done1");
+    forty_agencies(build_region("done1", None));
+}
+
+/// The same on PostgreSQL (the server of `OGI_TEST_POSTGRES_URL`, a database of its own).
+#[test]
+fn a_region_of_forty_agencies_sums_checks_and_drills_down_on_postgresql() {
+    let pg = ogi_store::scratch::ScratchPostgres::create("region_done1").unwrap_or_else(|e| panic!("{e}"));
+    forty_agencies(build_region("done1-pg", Some(pg.url())));
+}
+
+fn forty_agencies(region: Region) {
     let db = region.db.as_str();
     let reports = region.reports();
     let sum = json(&["region", "rollup", "--year", "2023", "--json", "--name", "模拟市人民政府", "--db", db]);
