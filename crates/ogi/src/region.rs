@@ -1317,10 +1317,14 @@ fn correct(db: &Location, code: &str, year: i16, typed: &[String], why: &str, ac
         reason: why.trim(),
         changed: &changed,
     };
-    if let Err(e) = store.correct_report(&new, active.version, actor) {
-        return fail(e);
-    }
-    let number = active.version + versions.iter().filter(|v| v.version > active.version).count() as i64 + 1;
+    let id = match store.correct_report(&new, active.version, actor) {
+        Ok(id) => id,
+        Err(e) => return fail(e),
+    };
+    let number = match store.report_versions(agency.id, year) {
+        Ok(all) => all.iter().find(|v| v.id == id).map_or(0, |v| v.version),
+        Err(e) => return fail(e),
+    };
     println!("{} {year} 年度第 {number} 版（更正）：", agency.name);
     println!("{changed}");
     ExitCode::SUCCESS
