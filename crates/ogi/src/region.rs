@@ -325,7 +325,10 @@ fn open(db: &Location) -> Result<Database, ExitCode> {
 
 /// The reports read, each named by its agency as printed (else its file);
 /// the files that could not be read, with why.
-fn read_region(paths: &[PathBuf], year: Option<u16>) -> Result<(Vec<(String, Report)>, Vec<String>), ExitCode> {
+/// Reports named by agency, and the files not read with why.
+type ReadRegion = (Vec<(String, Report)>, Vec<String>);
+
+fn read_region(paths: &[PathBuf], year: Option<u16>) -> Result<ReadRegion, ExitCode> {
     let files = collect(paths);
     if files.is_empty() {
         return Err(fail("没有找到报告文件"));
