@@ -323,11 +323,11 @@ fn open(db: &Location) -> Result<Database, ExitCode> {
     Database::connect(db).map_err(|e| fail(format!("{db}: {e}")))
 }
 
-/// The reports read, each named by its agency as printed (else its file);
-/// the files that could not be read, with why.
 /// Reports named by agency, and the files not read with why.
 type ReadRegion = (Vec<(String, Report)>, Vec<String>);
 
+/// The reports read, each named by its agency as printed (else its file);
+/// the files that could not be read, with why.
 fn read_region(paths: &[PathBuf], year: Option<u16>) -> Result<ReadRegion, ExitCode> {
     let files = collect(paths);
     if files.is_empty() {
