@@ -223,6 +223,10 @@ pub(crate) fn copy_as_agency(from: &Sql, to: &Sql, code: &str, parent: &str) -> 
         ("applicant_messages", Some("applicant_messages"), &[("request_id", "requests")]),
         ("delivered_letters", Some("delivered_letters"), &[("request_id", "requests")]),
         ("code_counters", None, &[]),
+        ("intake_batches", Some("intake_batches"), &[]),
+        ("report_versions", Some("report_versions"), &[("batch_id", "intake_batches")]),
+        ("intake_files", Some("intake_files"), &[("batch_id", "intake_batches"), ("version_id", "report_versions")]),
+        ("finding_reviews", Some("finding_reviews"), &[]),
     ];
     let mut maps: HashMap<&str, HashMap<i64, i64>> = HashMap::new();
     let mut counts = Vec::new();
