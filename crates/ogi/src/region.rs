@@ -1575,8 +1575,45 @@ fn write_out(output: Option<&std::path::Path>, bytes: &[u8], binary: bool) -> Re
     }
 }
 
-/// Rows out as a table (tab-separated), CSV (the store's one writer: BOM,
-/// formulas defused), JSON objects keyed by the header, or an XLSX sheet.
+/// The Chinese heading of an exported column (JSON keeps the key).
+fn heading(key: &str) -> &str {
+    match key {
+        "code" => "机关代码",
+        "agency" => "机关",
+        "status" => "报送情况",
+        "late" => "逾期",
+        "due" => "截止日期",
+        "received" => "收到日期",
+        "errors" => "错误",
+        "warnings" => "提醒",
+        "version" => "版本",
+        "ledger" => "跨年不衔接",
+        "dismissed" => "误报",
+        "cell" => "单元格",
+        "sum" => "合计",
+        "lacking" => "缺项机关（未汇总）",
+        "level" => "层级",
+        "kind" => "类别",
+        "indicator" => "指标",
+        "value" => "数值",
+        "rank" => "排名",
+        "peers" => "同级同类机关数",
+        "trend" => "趋势",
+        "finding" => "问题",
+        "message" => "说明",
+        "confirmed_at" => "确认时间",
+        "confirmed_by" => "确认人",
+        "note" => "备注",
+        "now" => "现状",
+        "risk" => "风险",
+        "why" => "原因",
+        other => other,
+    }
+}
+
+/// Rows out as a table (tab-separated) or CSV (the store's one writer: BOM,
+/// formulas defused) or an XLSX sheet, each under Chinese headings; or JSON
+/// objects keyed by the header's keys.
 fn emit(
     sheet: &str,
     header: &[&str],
@@ -1584,9 +1621,10 @@ fn emit(
     format: &str,
     output: Option<&std::path::Path>,
 ) -> Result<(), String> {
+    let headings: Vec<&str> = header.iter().map(|k| heading(k)).collect();
     match format {
-        "csv" => write_out(output, &ogi_store::export::csv_bytes(header, rows.iter().cloned()), false),
-        "xlsx" => write_out(output, &ogi_store::export::xlsx_bytes(sheet, header, rows.iter().cloned())?, true),
+        "csv" => write_out(output, &ogi_store::export::csv_bytes(&headings, rows.iter().cloned()), false),
+        "xlsx" => write_out(output, &ogi_store::export::xlsx_bytes(sheet, &headings, rows.iter().cloned())?, true),
         "json" => {
             let out: Vec<serde_json::Map<String, serde_json::Value>> = rows
                 .iter()
@@ -1595,7 +1633,8 @@ fn emit(
             write_out(output, (serde_json::to_string_pretty(&out).unwrap_or_default() + "\n").as_bytes(), false)
         }
         _ => {
-            let text: String = rows.iter().map(|r| r.join("\t") + "\n").collect();
+            let text: String =
+                std::iter::once(headings.join("\t") + "\n").chain(rows.iter().map(|r| r.join("\t") + "\n")).collect();
             write_out(output, text.as_bytes(), false)
         }
     }

@@ -805,11 +805,11 @@ fn the_status_list_names_missing_late_and_erroneous_agencies() {
     assert!(csv.stdout.starts_with(b"\xEF\xBB\xBF"));
     let text = String::from_utf8(csv.stdout[3..].to_vec()).unwrap();
     assert!(
-        text.starts_with("code,agency,status,late,due,received,errors,warnings,version,ledger,dismissed\r\n"),
+        text.starts_with("机关代码,机关,报送情况,逾期,截止日期,收到日期,错误,提醒,版本,跨年不衔接,误报\r\n"),
         "{text}"
     );
     assert_eq!(text.lines().count(), 1 + 7);
-    assert!(text.contains("shsyj,平潭综合实验区社会事业局,"), "{text}");
+    assert!(text.contains("\r\nshsyj,平潭综合实验区社会事业局,"), "{text}");
     let (table, summary) = run(&["region", "status", "--year", "2023", "--today", "2024-02-10", "--db", db]);
     assert!(table.lines().any(|l| l.starts_with("    e\t模拟区某局\t未提交，逾期")), "{table}");
     assert!(summary.contains(&format!("7 个机关：未提交 3，有错误 {erroneous}")), "{summary}");
@@ -912,7 +912,7 @@ fn findings_are_reviewed_and_the_open_rectifications_listed() {
     assert!(lines[at + 1].contains("督导员\t已确认\t第 2 版\t请核对新收总数"), "{out}");
     assert!(lines[at + 2].contains("\t已整改\t第 3 版"), "{out}");
     let csv = ogi(&["region", "rectifications", "--year", "2023", "--format", "csv", "--db", db]);
-    assert!(csv.stdout.starts_with("\u{feff}code,agency,finding".as_bytes()));
+    assert!(csv.stdout.starts_with("\u{feff}机关代码,机关,问题".as_bytes()));
     std::fs::remove_dir_all(&dir).ok();
 }
 
@@ -1012,7 +1012,8 @@ fn agencies_are_compared_among_peers_with_a_trend_and_the_ledger_is_flagged() {
     assert_eq!(rows["jjpq"]["trend"], "2021:— 2022:— 2023:1", "the 2022 version printed no 新收");
     // Every indicator, as a table.
     let (table, _) = run(&["region", "compare", "--year", "2023", "--years", "3", "--db", db]);
-    assert_eq!(table.lines().count(), 8 * 8, "eight indicators × eight agencies");
+    assert_eq!(table.lines().count(), 1 + 8 * 8, "a heading, then eight indicators × eight agencies");
+    assert!(table.starts_with("机关代码\t机关\t层级\t类别\t指标\t数值\t排名"), "{table}");
     let bad = ogi(&["region", "compare", "--year", "2023", "--indicator", "满意度", "--db", db]);
     assert!(String::from_utf8_lossy(&bad.stderr).contains("不认识的指标：满意度"));
     // The risk list: a 新收申请数 jump of more than 30 % is listed, with both years' figures.
