@@ -37,6 +37,18 @@ fn is_zip(bytes: &[u8]) -> bool {
     bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"PK\x05\x06")
 }
 
+/// A ZIP that is a document (Word's `.docx`, any Office Open XML file),
+/// not an archive of reports: it has `[Content_Types].xml` at its root.
+fn is_document(bytes: &[u8]) -> bool {
+    zip::ZipArchive::new(std::io::Cursor::new(bytes))
+        .is_ok_and(|z| z.file_names().any(|n| n.is_ok_and(|n| n == "[Content_Types].xml")))
+}
+
+/// An archive to unpack: a ZIP that is not a document.
+fn is_archive(bytes: &[u8]) -> bool {
+    is_zip(bytes) && !is_document(bytes)
+}
+
 /// A name as the archive stores it: UTF-8 when it is, else GBK (what
 /// Windows' 压缩 tools write on a Chinese system), never mangled to CP437.
 fn entry_name(raw: &[u8]) -> String {
@@ -63,7 +75,7 @@ fn is_litter(name: &str) -> bool {
 /// The files of `bytes`: itself, or a ZIP's entries (one level of ZIPs in
 /// it too). A hostile archive is refused whole, with the reason.
 pub fn unpack(name: &str, bytes: Vec<u8>, limits: &Limits) -> Result<Vec<Entry>, String> {
-    if !is_zip(&bytes) {
+    if !is_archive(&bytes) {
         return Ok(vec![Entry { name: name.to_string(), bytes }]);
     }
     let mut out = Vec::new();
@@ -110,7 +122,9 @@ fn unzip(
         }
         *total += data.len() as u64;
         let full = format!("{name}/{inner}");
-        if is_zip(&data) {
+        // A damaged ZIP inside (a broken .docx) is a file that fails to
+        // read, with its reason, not a reason to refuse the whole archive.
+        if is_archive(&data) && zip::ZipArchive::new(std::io::Cursor::new(&data[..])).is_ok() {
             if depth >= limits.nesting {
                 return Err(format!("{name}：压缩包嵌套超过 {} 层（{inner}），未读入", limits.nesting));
             }

@@ -118,6 +118,8 @@ impl Rollup {
 pub struct Drilled {
     pub agency: String,
     pub value: Option<Number>,
+    /// What the cell holds (a blank, 不适用 or text where there is no number).
+    pub held: values::CellValue,
     /// The text as printed and where (`None` for a report ogi drafted).
     pub printed: Option<Provenance>,
 }
@@ -133,10 +135,17 @@ pub fn drill(members: &[Member], key: CellKey) -> Vec<Drilled> {
                 CellKey::T3(T3Row::Outcome(Outcome::OtherUnsplit), c) => other_group(m.report, c),
                 _ => cell.map(|c| c.value),
             };
-            Drilled { agency: m.agency.clone(), value, printed: cell.and_then(|c| c.provenance.clone()) }
+            let held = match value {
+                Some(n) => values::CellValue::Number(n),
+                None => values::CellValue::of(m.report, key),
+            };
+            Drilled { agency: m.agency.clone(), value, held, printed: cell.and_then(|c| c.provenance.clone()) }
         })
         .collect()
 }
 
+pub mod compare;
 pub mod intake;
+pub mod review;
 pub mod status;
+pub mod values;

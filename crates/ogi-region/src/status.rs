@@ -96,6 +96,48 @@ pub fn status(year: i16, agencies: Vec<(Agency, Option<Submitted>)>, today: &str
         .collect()
 }
 
+/// The date a web page printed as its 发布日期 / 发布时间 near its top
+/// (`2024-01-26`, `2024/1/26`, `2024年1月26日`), as ISO: what a report's
+/// lateness is judged by when no date was entered. Only the first 3,000
+/// characters are looked at (page chrome), so a date in the prose is not taken.
+pub fn printed_date(text: &str) -> Option<String> {
+    let head: String = text.chars().take(3000).collect();
+    for label in ["发布日期", "发布时间", "发文日期", "成文日期"] {
+        let Some(at) = head.find(label) else { continue };
+        let rest = head[at + label.len()..].trim_start_matches([':', '：', ' ', '\u{3000}', '\u{a0}']);
+        if let Some(d) = leading_date(rest) {
+            return Some(d);
+        }
+    }
+    None
+}
+
+/// `2024-01-26…`, `2024/1/26…`, `2024年1月26日…` at the start of `s`.
+fn leading_date(s: &str) -> Option<String> {
+    let mut parts = Vec::new();
+    let mut digits = String::new();
+    for c in s.chars().take(12) {
+        if c.is_ascii_digit() {
+            digits.push(c);
+            continue;
+        }
+        if digits.is_empty() {
+            break;
+        }
+        parts.push(std::mem::take(&mut digits));
+        if parts.len() == 3 || !matches!(c, '-' | '/' | '.' | '年' | '月') {
+            break;
+        }
+    }
+    if !digits.is_empty() && parts.len() < 3 {
+        parts.push(digits);
+    }
+    let [y, m, d] = parts.as_slice() else { return None };
+    let (y, m, d): (u16, u8, u8) = (y.parse().ok()?, m.parse().ok()?, d.parse().ok()?);
+    ((2000..=2100).contains(&y) && (1..=12).contains(&m) && (1..=31).contains(&d))
+        .then(|| format!("{y:04}-{m:02}-{d:02}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -137,5 +179,14 @@ mod tests {
         let early = status(2024, vec![(agency("missing", false), None)], "2025-01-20");
         assert!(!early[0].late);
         assert_eq!(due_date(2024, true), "2025-03-31");
+    }
+
+    #[test]
+    fn the_printed_publication_date_is_read_from_the_page_head() {
+        assert_eq!(printed_date("标题\n发布时间: 2024-03-08 15:34\n正文").as_deref(), Some("2024-03-08"));
+        assert_eq!(printed_date("发布日期：2024年1月5日 来源：本站").as_deref(), Some("2024-01-05"));
+        assert_eq!(printed_date("发布日期:2024/1/30").as_deref(), Some("2024-01-30"));
+        assert_eq!(printed_date("2024年1月5日，本局召开会议"), None, "a date without its label");
+        assert_eq!(printed_date("发布时间：待定"), None);
     }
 }

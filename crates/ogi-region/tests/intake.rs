@@ -36,6 +36,18 @@ fn a_zip_of_reports_gives_each_file_with_its_name() {
     assert_eq!(got[1].bytes, b"report b");
     // Not an archive: the file itself.
     assert_eq!(unpack("a.pdf", b"%PDF-1.7".to_vec(), &Limits::DEFAULT).unwrap().len(), 1);
+    // A Word file is a ZIP too, but a report, not an archive: kept whole,
+    // alone or inside an archive.
+    let docx = zip_of(&[(b"[Content_Types].xml", b"<Types/>"), (b"word/document.xml", b"<w:document/>")], false);
+    let alone = unpack("报告.docx", docx.clone(), &Limits::DEFAULT).unwrap();
+    assert_eq!(alone, [ogi_region::intake::Entry { name: "报告.docx".into(), bytes: docx.clone() }]);
+    let inside = unpack("上报.zip", zip_of(&[("a/报告.docx".as_bytes(), &docx)], false), &Limits::DEFAULT).unwrap();
+    assert_eq!(inside.len(), 1);
+    assert_eq!(inside[0].name, "上报.zip/a/报告.docx");
+    assert_eq!(inside[0].bytes, docx);
+    // A damaged Word file inside is an entry (its reader will say why), not a refusal.
+    let broken = unpack("上报.zip", zip_of(&[(b"x.docx", b"PK\x03\x04broken")], false), &Limits::DEFAULT).unwrap();
+    assert_eq!(broken[0].bytes, b"PK\x03\x04broken");
 }
 
 #[test]
@@ -51,6 +63,16 @@ fn hostile_archives_are_refused_whole_with_the_reason() {
     assert!(bomb.len() < 64 << 10, "the test's bomb is small: {}", bomb.len());
     let small = Limits { entry_bytes: 1 << 20, ..Limits::DEFAULT };
     assert!(refused(bomb, &small).contains("压缩炸弹"));
+    // The bomb: an entry of about 1 KB inflating to 1 MB, past a 256 KB limit.
+    let mega = vec![0u8; 1 << 20];
+    let kilo_bomb = zip_of(&[(b"1k.txt", &mega)], false);
+    assert!(kilo_bomb.len() < 1200, "the entry is about 1 KB: {}", kilo_bomb.len());
+    let strict = Limits { entry_bytes: 256 << 10, ..Limits::DEFAULT };
+    assert!(refused(kilo_bomb, &strict).contains("压缩炸弹"));
+    // The sum of entries counts too: many small ones past the total.
+    let parts: Vec<(&[u8], &[u8])> = vec![(b"a.txt", &mega), (b"b.txt", &mega), (b"c.txt", &mega)];
+    let total = Limits { total_bytes: 2 << 20, ..Limits::DEFAULT };
+    assert!(refused(zip_of(&parts, false), &total).contains("压缩炸弹"));
     // Nested past one level.
     let deep = zip_of(&[(b"c.zip", &zip_of(&[(b"b.zip", &zip_of(&[(b"a.txt", b"a")], false))], false))], false);
     assert!(refused(deep, &Limits::DEFAULT).contains("嵌套"));

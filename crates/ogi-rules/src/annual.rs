@@ -490,13 +490,29 @@ pub fn percent(part: i64, whole: i64) -> String {
     format!("{}.{}%", tenths / 10, tenths % 10)
 }
 
-/// The value of every placeholder for these records and tables.
-fn figures(records: &Records, cells: &BTreeMap<CellKey, Number>) -> BTreeMap<&'static str, String> {
-    let t3 = |row: T3Row| cells.get(&CellKey::T3(row, ApplicantColumn::Total)).and_then(|n| n.as_int()).unwrap_or(0);
+/// What the figures are drafted for: the agency, the year, the fees collected.
+struct Subject<'a> {
+    agency: &'a str,
+    year: i16,
+    processing_fees_yuan: u64,
+    /// Shown for a figure whose cell is missing; `None`: the cell counts as 0
+    /// (an agency's own records, where a missing cell is one never entered).
+    missing: Option<&'a str>,
+}
+
+/// The value of every placeholder for these tables.
+fn figures(who: &Subject, cells: &BTreeMap<CellKey, Number>) -> BTreeMap<&'static str, String> {
+    // Without a `missing` marker a cell not there counts as 0, as before.
+    let zero = if who.missing.is_none() { Some(0) } else { None };
+    let int = |k: CellKey| cells.get(&k).map_or(zero, |n| n.as_int().or(zero));
+    let show = |v: Option<i64>| v.map_or_else(|| who.missing.unwrap_or("0").to_string(), |n| n.to_string());
+    let t3 = |row: T3Row| int(CellKey::T3(row, ApplicantColumn::Total));
     let outcomes = T3Row::outcomes(Template::Y2021);
-    let family = |pick: fn(&Outcome) -> bool| outcomes.iter().filter(|o| pick(o)).map(|&o| t3(T3Row::Outcome(o))).sum();
+    let family = |pick: fn(&Outcome) -> bool| -> Option<i64> {
+        outcomes.iter().filter(|o| pick(o)).map(|&o| t3(T3Row::Outcome(o))).sum()
+    };
     let answered = t3(T3Row::Total);
-    let families: [(&str, &str, i64); 6] = [
+    let families: [(&str, &str, Option<i64>); 6] = [
         ("予以公开", "予以公开占比", family(|o| matches!(o, Outcome::Granted))),
         ("部分公开", "部分公开占比", family(|o| matches!(o, Outcome::Partial))),
         ("不予公开", "不予公开占比", family(|o| matches!(o, Outcome::Denied(_)))),
@@ -504,18 +520,25 @@ fn figures(records: &Records, cells: &BTreeMap<CellKey, Number>) -> BTreeMap<&'s
         ("不予处理", "不予处理占比", family(|o| matches!(o, Outcome::NotProcessed(_)))),
         ("其他处理", "其他处理占比", family(|o| matches!(o, Outcome::Other(_) | Outcome::OtherUnsplit))),
     ];
-    let t2 = |row, col| cells.get(&CellKey::T2(row, col)).map_or_else(|| "0".to_string(), Number::to_string);
-    let t4 = |g| cells.get(&CellKey::T4(g, T4Column::Total)).and_then(|n| n.as_int()).unwrap_or(0);
+    let t2 = |row, col| match cells.get(&CellKey::T2(row, col)) {
+        Some(n) => n.to_string(),
+        None => who.missing.unwrap_or("0").to_string(),
+    };
+    let t4 = |g| int(CellKey::T4(g, T4Column::Total));
     let mut v: BTreeMap<&'static str, String> = BTreeMap::new();
-    v.insert("年度", records.year.to_string());
-    v.insert("机关", records.agency.clone());
-    v.insert("新收申请", t3(T3Row::New).to_string());
-    v.insert("上年结转", t3(T3Row::CarriedOver).to_string());
-    v.insert("办结", answered.to_string());
-    v.insert("结转下年度", t3(T3Row::CarryForward).to_string());
+    v.insert("年度", who.year.to_string());
+    v.insert("机关", who.agency.to_string());
+    v.insert("新收申请", show(t3(T3Row::New)));
+    v.insert("上年结转", show(t3(T3Row::CarriedOver)));
+    v.insert("办结", show(answered));
+    v.insert("结转下年度", show(t3(T3Row::CarryForward)));
     for (count, share, n) in families {
-        v.insert(PLACEHOLDERS.iter().find(|p| **p == count).expect("listed"), n.to_string());
-        v.insert(PLACEHOLDERS.iter().find(|p| **p == share).expect("listed"), percent(n, answered));
+        v.insert(PLACEHOLDERS.iter().find(|p| **p == count).expect("listed"), show(n));
+        let pct = match (n, answered) {
+            (Some(n), Some(a)) => percent(n, a),
+            _ => who.missing.unwrap_or("0").to_string(),
+        };
+        v.insert(PLACEHOLDERS.iter().find(|p| **p == share).expect("listed"), pct);
     }
     for (name, row, col) in [
         ("制发规章", T2Row::Regulation, T2Column::Issued),
@@ -531,11 +554,12 @@ fn figures(records: &Records, cells: &BTreeMap<CellKey, Number>) -> BTreeMap<&'s
     ] {
         v.insert(name, t2(row, col));
     }
-    v.insert("行政复议", t4(T4Group::Review).to_string());
-    v.insert("行政诉讼", (t4(T4Group::SuitDirect) + t4(T4Group::SuitAfterReview)).to_string());
+    v.insert("行政复议", show(t4(T4Group::Review)));
+    let suits = t4(T4Group::SuitDirect).zip(t4(T4Group::SuitAfterReview)).map(|(a, b)| a + b);
+    v.insert("行政诉讼", show(suits));
     v.insert(
         "信息处理费",
-        match records.processing_fees_yuan {
+        match who.processing_fees_yuan {
             0 => "本年度未收取政府信息公开信息处理费。".to_string(),
             yuan => format!("本年度依据《政府信息公开信息处理费管理办法》收取信息处理费{yuan}元。"),
         },
@@ -572,16 +596,48 @@ pub fn draft(records: &Records) -> Result<Report, DraftError> {
     if records.year < FIRST_YEAR {
         return Err(DraftError::UnsupportedYear(records.year));
     }
-    let agency = records.agency.trim();
-    if agency.is_empty() {
-        return Err(DraftError::MissingAgency);
-    }
     let mut cells = table2(records.year, &records.documents, records.art20.as_ref());
     cells.extend(records.table3.iter().map(|(k, v)| (*k, *v)));
     cells.extend(table4(records.year, &records.cases));
-    let values = figures(records, &cells);
+    let who = Subject {
+        agency: &records.agency,
+        year: records.year,
+        processing_fees_yuan: records.processing_fees_yuan,
+        missing: None,
+    };
+    draft_with(&who, cells, &records.texts)
+}
+
+/// A report drafted from tables already made — a region's sum (issue 14):
+/// the texts filled from `cells`, and a figure whose cell the tables lack
+/// shown as `missing` (never as 0). `{信息处理费}` is not known for a sum:
+/// texts that use it get the words for none collected, so give texts without it.
+pub fn draft_from_cells(
+    agency: &str,
+    year: i16,
+    cells: BTreeMap<CellKey, Number>,
+    texts: &BTreeMap<EditableSection, String>,
+    missing: &str,
+) -> Result<Report, DraftError> {
+    if year < FIRST_YEAR {
+        return Err(DraftError::UnsupportedYear(year));
+    }
+    let who = Subject { agency, year, processing_fees_yuan: 0, missing: Some(missing) };
+    draft_with(&who, cells, texts)
+}
+
+fn draft_with(
+    who: &Subject,
+    cells: BTreeMap<CellKey, Number>,
+    texts: &BTreeMap<EditableSection, String>,
+) -> Result<Report, DraftError> {
+    let agency = who.agency.trim();
+    if agency.is_empty() {
+        return Err(DraftError::MissingAgency);
+    }
+    let values = figures(who, &cells);
     let text = |s: EditableSection| -> Result<String, DraftError> {
-        let raw = records.texts.get(&s).map_or(s.default_text(), String::as_str);
+        let raw = texts.get(&s).map_or(s.default_text(), String::as_str);
         Ok(fill(raw, &values, s.label())?.trim().to_string())
     };
     let origin = Origin::Line { line: 0 };
@@ -598,13 +654,13 @@ pub fn draft(records: &Records) -> Result<Report, DraftError> {
     Ok(Report {
         meta: Meta {
             agency: Some(agency.to_string()),
-            year: Some(records.year as u16),
+            year: Some(who.year as u16),
             template: Some(Template::Y2021),
-            title: Some(format!("{agency}{}年政府信息公开工作年度报告", records.year)),
+            title: Some(format!("{agency}{}年政府信息公开工作年度报告", who.year)),
         },
         preamble: text(EditableSection::Preamble)?,
         sections,
-        ..Report::of_cells(records.year, Template::Y2021, cells)
+        ..Report::of_cells(who.year, Template::Y2021, cells)
     })
 }
 

@@ -32,6 +32,10 @@ const TABLES: &[&str] = &[
     "delivered_files",
     "notifications",
     "code_counters",
+    "intake_batches",
+    "report_versions",
+    "intake_files",
+    "finding_reviews",
 ];
 
 /// Rows copied, per table.
@@ -226,6 +230,10 @@ pub(crate) fn copy_as_agency(from: &Sql, to: &Sql, code: &str, parent: &str) -> 
         ("delivered_letters", Some("delivered_letters"), &[("request_id", "requests")]),
         ("delivered_files", Some("delivered_files"), &[("letter_id", "delivered_letters")]),
         ("code_counters", None, &[]),
+        ("intake_batches", Some("intake_batches"), &[]),
+        ("report_versions", Some("report_versions"), &[("batch_id", "intake_batches")]),
+        ("intake_files", Some("intake_files"), &[("batch_id", "intake_batches"), ("version_id", "report_versions")]),
+        ("finding_reviews", Some("finding_reviews"), &[]),
         // `notifications` stays behind: the queue of the deployment that sent them.
     ];
     let mut maps: HashMap<&str, HashMap<i64, i64>> = HashMap::new();

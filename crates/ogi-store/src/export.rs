@@ -168,6 +168,46 @@ pub fn csv_bytes<R: IntoIterator<Item = String>>(header: &[&str], rows: impl Int
     w.into_inner().unwrap_or_default()
 }
 
+/// Any table as an XLSX workbook of one sheet (`rust_xlsxwriter`): the
+/// header in bold, a plain number (`12`, `-3`, `4166.241619`) as a number,
+/// everything else as text — a text cell is never a formula, so nothing a
+/// report printed can run in a spreadsheet.
+pub fn xlsx_bytes<R: IntoIterator<Item = String>>(
+    sheet: &str,
+    header: &[&str],
+    rows: impl IntoIterator<Item = R>,
+) -> Result<Vec<u8>, String> {
+    use rust_xlsxwriter::{Format, Workbook};
+    let mut book = Workbook::new();
+    let ws = book.add_worksheet();
+    let e = |e: rust_xlsxwriter::XlsxError| format!("无法生成 XLSX：{e}");
+    ws.set_name(sheet).map_err(e)?;
+    let bold = Format::new().set_bold();
+    for (c, h) in header.iter().enumerate() {
+        ws.write_string_with_format(0, c as u16, *h, &bold).map_err(e)?;
+    }
+    for (r, row) in rows.into_iter().enumerate() {
+        let r = u32::try_from(r + 1).map_err(|_| "行数过多".to_string())?;
+        for (c, field) in row.into_iter().enumerate() {
+            let c = u16::try_from(c).map_err(|_| "列数过多".to_string())?;
+            match plain_number(&field) {
+                Some(n) => ws.write_number(r, c, n).map_err(e)?,
+                None => ws.write_string(r, c, field).map_err(e)?,
+            };
+        }
+    }
+    book.save_to_buffer().map_err(e)
+}
+
+/// `12`, `-3`, `0.5`, `4166.241619` — not `012`, `1e5`, `2024-01-20` or `20%`.
+fn plain_number(s: &str) -> Option<f64> {
+    let body = s.strip_prefix('-').unwrap_or(s);
+    let (int, frac) = body.split_once('.').unwrap_or((body, "0"));
+    let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
+    let ok = digits(int) && digits(frac) && (int == "0" || !int.starts_with('0')) && int.len() <= 15;
+    ok.then(|| s.parse().ok()).flatten()
+}
+
 /// A field a spreadsheet will show as text, never run (OWASP "CSV injection").
 fn defused(s: &str) -> String {
     if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
@@ -186,6 +226,18 @@ mod tests {
         assert_eq!(defused("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
         assert_eq!(defused("@SUM(A1)"), "'@SUM(A1)");
         assert_eq!(defused("普通内容"), "普通内容");
+    }
+
+    #[test]
+    fn plain_numbers_are_numbers_and_nothing_else_is() {
+        for (s, n) in [("12", 12.0), ("-3", -3.0), ("0.5", 0.5), ("4166.241619", 4166.241619), ("0", 0.0)] {
+            assert_eq!(plain_number(s), Some(n), "{s}");
+        }
+        for s in ["012", "1e5", "2024-01-20", "20.00%", "", "-", "1.", ".5", "=1+1", "NaN", "inf"] {
+            assert_eq!(plain_number(s), None, "{s}");
+        }
+        let xlsx = xlsx_bytes("表", &["a", "b"], [vec!["1".to_string(), "=1+1".to_string()]]).unwrap();
+        assert!(xlsx.starts_with(b"PK\x03\x04"));
     }
 
     #[test]

@@ -37,7 +37,9 @@ mod office;
 pub mod online;
 pub mod published;
 mod records;
+pub mod region;
 mod requests;
+pub mod review;
 mod schema;
 mod scope;
 pub mod scratch;
@@ -754,6 +756,12 @@ impl Database {
         self.in_write(|tx| published::add_version(tx, new, None, actor))
     }
 
+    /// A reviewer's correction made from version `seen` (refused if another
+    /// version became active since); returns the new version's id.
+    pub fn correct_report(&mut self, new: &published::NewVersion, seen: i64, actor: &str) -> Result<i64, StoreError> {
+        self.in_write(|tx| published::correct(tx, new, seen, actor))
+    }
+
     /// Every version of an agency's report for a year, oldest first.
     pub fn report_versions(&self, agency: i64, year: i16) -> Result<Vec<published::ReportVersion>, StoreError> {
         published::versions(&self.sql(), agency, year)
@@ -762,6 +770,34 @@ impl Database {
     /// The active report version of each agency the scope reads.
     pub fn active_reports(&self, year: i16) -> Result<Vec<published::ReportVersion>, StoreError> {
         published::active(&self.sql(), year)
+    }
+
+    /// Marks a finding on an agency's report (已确认 / 误报 / 已整改, see `review`).
+    pub fn mark_finding(&mut self, new: &review::NewMark, actor: &str) -> Result<i64, StoreError> {
+        self.in_write(|tx| review::mark(tx, new, actor))
+    }
+
+    /// Every mark of `year` on the agencies the scope reads (or on one), oldest first per finding.
+    pub fn finding_marks(&self, year: i16, agency: Option<i64>) -> Result<Vec<review::FindingMark>, StoreError> {
+        review::marks(&self.sql(), year, agency)
+    }
+
+    /// Every agency the scope reads under `under` (its code; all without
+    /// one) with its figures for `year`: the active published version, else
+    /// its records drafted, else missing (see `region`).
+    pub fn region(&self, year: i16, under: Option<&str>) -> Result<Vec<region::RegionAgency>, StoreError> {
+        region::region(&self.sql(), year, under)
+    }
+
+    /// The agencies the scope reads under `under` (itself included), root first.
+    pub fn agencies_under(&self, under: Option<&str>) -> Result<Vec<agency::Agency>, StoreError> {
+        region::subtree(&self.sql(), under)
+    }
+
+    /// The tracking codes of the requests an agency's table 三 of `year`
+    /// counts in `key` (drill-down to the register).
+    pub fn counted_requests(&self, agency: i64, year: i16, key: CellKey) -> Result<Vec<String>, StoreError> {
+        region::counted(&self.sql(), agency, year, key)
     }
 
     /// Copies this whole register (a SQLite file) into `target`, a database

@@ -251,7 +251,7 @@ fn readable(sql: &Sql, agency: i64) -> Result<bool, StoreError> {
 
 /// The supervising office keeps the reports of the agencies it reads: a
 /// clerk only its own agency's, a supervisor or the operator those below.
-fn writable(sql: &Sql, agency: i64) -> Result<(), StoreError> {
+pub(crate) fn writable(sql: &Sql, agency: i64) -> Result<(), StoreError> {
     if sql.scope.reach() == crate::Reach::Nobody || !readable(sql, agency)? {
         return Err(StoreError::Forbidden("无权保存该机关的年度报告".into()));
     }
@@ -303,6 +303,27 @@ pub(crate) fn add_version(tx: &Sql, new: &NewVersion, batch: Option<i64>, actor:
         params![actor, format!("{} 年度第 {} 版：{}", new.year, last.unwrap_or(0) + 1, new.reason), new.agency_id],
     )?;
     Ok(id)
+}
+
+/// A reviewer's correction made from version `seen`: stored as a new active
+/// version only if `seen` is still the active one (two reviewers correcting
+/// at once: the second is told, and nothing of theirs is written).
+pub(crate) fn correct(tx: &Sql, new: &NewVersion, seen: i64, actor: &str) -> Result<i64, StoreError> {
+    writable(tx, new.agency_id)?;
+    let active: Option<i64> = tx
+        .query_row(
+            "SELECT version FROM report_versions WHERE agency_id = ?1 AND year = ?2 AND active = 1",
+            params![new.agency_id, new.year],
+            |r| r.get(0),
+        )
+        .optional()?;
+    match active {
+        Some(v) if v == seen => add_version(tx, new, None, actor),
+        Some(v) => {
+            Err(StoreError::Invalid(format!("该报告已有新的第 {v} 版（更正所据为第 {seen} 版），请刷新后重新更正")))
+        }
+        None => Err(StoreError::NotFound(format!("{} 年度的报告版本", new.year))),
+    }
 }
 
 /// A file of a batch: what was read from it, or why not.

@@ -86,6 +86,8 @@ CREATE INDEX requests_late ON requests(closed_on) WHERE late_days IS NOT NULL;
     crate::online::LETTERS_MIGRATION,
     // E-mail to applicants queued with each public step; files with a 补正 (issue 17).
     crate::online::NOTIFY_MIGRATION,
+    // The review of findings on the region's reports (issue 14).
+    crate::review::MIGRATION,
 ];
 
 /// The migration that last rebuilt the search index (its rows are written

@@ -93,7 +93,142 @@ both!(
     who_sees_what_is_decided_by_the_scope,
     published_reports_keep_every_version_and_a_batch_rolls_back_whole,
     a_letter_delivered_online_is_kept_as_sent_and_only_its_agency_reads_it,
+    a_region_gathers_published_versions_and_the_records_of_drafting_agencies,
+    marks_on_findings_are_kept_with_their_history_in_the_scope,
 );
+
+/// Migration 17: the review marks on findings, each kept (the state is the
+/// latest), only by and for the agencies the scope reads.
+fn marks_on_findings_are_kept_with_their_history_in_the_scope(db: &Fresh) {
+    use ogi_store::review::NewMark;
+    use ogi_store::{Role, StoreError};
+    let mut s = db.open();
+    let csv = "code,name,parent,kind\na,甲局,root,department\nb,乙局,root,department\n";
+    s.import_agencies(csv.as_bytes(), "管理员").unwrap();
+    let id = |s: &Database, code: &str| s.agencies().unwrap().into_iter().find(|a| a.code == code).unwrap().id;
+    let (a, b) = (id(&s, "a"), id(&s, "b"));
+    let mark = |agency: i64, state: &'static str, note: &'static str, version: i64| NewMark {
+        agency_id: agency,
+        year: 2024,
+        finding: "t3.row-sum@t3.new.total",
+        rule: "t3.row-sum",
+        message: "行合计不符",
+        version,
+        state,
+        note,
+    };
+    let top = s.create_user_in(ogi_store::ROOT_AGENCY, "top", "督导员", Role::Supervisor, "h", "管理员").unwrap();
+    s.set_scope(top.scope());
+    s.mark_finding(&mark(a, "confirmed", "请更正", 1), "督导员").unwrap();
+    s.mark_finding(&mark(a, "rectified", "", 2), "督导员").unwrap();
+    s.mark_finding(&mark(b, "false_positive", "读错", 1), "督导员").unwrap();
+    let e = s.mark_finding(&mark(b, "maybe", "", 1), "督导员").unwrap_err();
+    assert!(matches!(e, StoreError::Invalid(_)), "{e}");
+    let all = s.finding_marks(2024, None).unwrap();
+    let got: Vec<(i64, &str, i64, &str)> =
+        all.iter().map(|m| (m.agency_id, m.state.as_str(), m.version, m.note.as_str())).collect();
+    assert_eq!(got, [(a, "confirmed", 1, "请更正"), (a, "rectified", 2, ""), (b, "false_positive", 1, "读错")]);
+    assert_eq!(s.finding_marks(2024, Some(b)).unwrap().len(), 1);
+    assert!(s.finding_marks(2023, None).unwrap().is_empty());
+    // A clerk of 乙局 sees 乙局's marks only, and cannot mark 甲局's.
+    let clerk = s.create_user_in(b, "yi", "乙局经办人", Role::Clerk, "h", "管理员").unwrap();
+    s.set_scope(clerk.scope());
+    assert_eq!(s.finding_marks(2024, None).unwrap().len(), 1);
+    assert!(s.mark_finding(&mark(a, "confirmed", "", 3), "乙").is_err());
+}
+
+/// Issue 14: the region under a code, each agency with its active version,
+/// or its records drafted as tables (table 三 from the register, 二 and 四
+/// from documents, 第二十条 figures and cases), or missing; the requests
+/// behind a cell of a drafting agency's table 三.
+fn a_region_gathers_published_versions_and_the_records_of_drafting_agencies(db: &Fresh) {
+    use ogi_store::published::NewVersion;
+    use ogi_store::region::Figures;
+    use ogi_store::{Role, Scope};
+    use ogi_vocab::cells::CellKey;
+    use ogi_vocab::model::Report;
+    use ogi_vocab::Number;
+    let mut s = db.open();
+    let csv = "code,name,parent,kind\nd,某区人民政府,root,government\na,甲局,d,department\nb,乙局,d,department\nc,丙局,root,department\n";
+    s.import_agencies(csv.as_bytes(), "管理员").unwrap();
+    let id = |s: &Database, code: &str| s.agencies().unwrap().into_iter().find(|a| a.code == code).unwrap().id;
+    let (a, b) = (id(&s, "a"), id(&s, "b"));
+    // 甲局 drafts in ogi: a simulated register and its 第二十条 figures.
+    let cal = Calendar::embedded();
+    let requests = ogi_rules::sim::requests(&cal, 7, 60, d("2023-08-01"), 400);
+    s.import_registers([(a, requests.clone())].into_iter(), "模拟", "模拟", &cal, 16).unwrap();
+    s.set_scope(Scope::operator_in(a));
+    let (documents, art20, cases) = ogi_rules::sim::records(7, 2024);
+    for doc in &documents {
+        s.add_document(doc, "模拟").unwrap();
+    }
+    s.set_art20(2024, &art20, "模拟").unwrap();
+    for c in &cases {
+        s.add_case(c, "模拟").unwrap();
+    }
+    s.set_scope(Scope::OPERATOR);
+    // 乙局 published its report.
+    let key: CellKey = "t3.new.total".parse().unwrap();
+    let published = Report::of_cells(2024, Template::Y2021, [(key, Number::int(5))]);
+    let new = NewVersion {
+        agency_id: b,
+        year: 2024,
+        report: &published,
+        source: "乙局.pdf",
+        received: d("2025-01-10"),
+        errors: 0,
+        warnings: 0,
+        reason: "读入",
+        changed: "",
+    };
+    s.add_report_version(&new, "督导员").unwrap();
+    // Two reviewers correcting version 1 at once: the second is refused.
+    let fixed = Report::of_cells(2024, Template::Y2021, [(key, Number::int(6))]);
+    let correction =
+        NewVersion {
+            report: &fixed, source: "更正", reason: "误读", changed: "t3.new.total：5→6", ..new.clone()
+        };
+    s.correct_report(&correction, 1, "审核甲").unwrap();
+    let e = s.correct_report(&correction, 1, "审核乙").unwrap_err();
+    assert!(e.to_string().contains("第 2 版"), "{e}");
+    assert_eq!(s.report_versions(b, 2024).unwrap().len(), 2);
+    let region = s.region(2024, Some("d")).unwrap();
+    let codes: Vec<&str> = region.iter().map(|r| r.agency.code.as_str()).collect();
+    assert_eq!(codes, ["d", "a", "b"], "the district and what is below it, not 丙局");
+    assert_eq!(region[0].figures, Figures::Missing);
+    let Figures::Drafted(drafted) = &region[1].figures else { panic!("{:?}", region[1].figures) };
+    let mut expected = ogi_rules::table3::derive(&requests, 2024, Template::Y2021);
+    expected.extend(ogi_rules::annual::table2(2024, &documents, Some(&art20)));
+    expected.extend(ogi_rules::annual::table4(2024, &cases));
+    let got: std::collections::BTreeMap<CellKey, Number> = drafted.cells.iter().map(|(k, c)| (*k, c.value)).collect();
+    assert_eq!(got, expected);
+    assert_eq!(region[2].version().unwrap().report.value(key), Some(Number::int(6)), "the correction is summed");
+    // The requests behind 甲局's 新收 and 结转下年度: exactly those the rule counts.
+    let stored: Vec<_> = s.all().unwrap().into_iter().filter(|r| r.agency_id == a).collect();
+    let new_codes: Vec<String> =
+        stored.iter().filter(|r| r.request.received.year() == 2024).map(|r| r.code.clone()).collect();
+    assert_eq!(s.counted_requests(a, 2024, key).unwrap(), new_codes);
+    assert_eq!(new_codes.len() as i64, drafted.value(key).unwrap().as_int().unwrap());
+    let forward: CellKey = "t3.carry_forward.total".parse().unwrap();
+    let open_at_end = stored
+        .iter()
+        .filter(|r| r.request.received.year() <= 2024)
+        .filter(|r| match r.request.state() {
+            State::Closed { on, .. } => on.year() > 2024,
+            _ => true,
+        })
+        .count();
+    assert_eq!(s.counted_requests(a, 2024, forward).unwrap().len(), open_at_end);
+    assert!(s.counted_requests(a, 2024, "t2.penalty.decisions".parse().unwrap()).unwrap().is_empty());
+    // An unknown code is named; a clerk of 乙局 reads only 乙局.
+    assert!(s.region(2024, Some("zz")).unwrap_err().to_string().contains("zz"));
+    let clerk = s.create_user_in(b, "yi", "乙局经办人", Role::Clerk, "h", "管理员").unwrap();
+    s.set_scope(clerk.scope());
+    let mine = s.region(2024, None).unwrap();
+    assert_eq!(mine.len(), 1);
+    assert_eq!(mine[0].agency.code, "b");
+    assert!(s.counted_requests(a, 2024, key).is_err(), "another agency's requests are not told");
+}
 
 fn new(applicant: ApplicantColumn, arrived: &str) -> NewRequest {
     NewRequest {

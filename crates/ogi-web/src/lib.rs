@@ -126,6 +126,7 @@ pub fn routes() -> Router<AppState> {
         .merge(pages::admin::routes())
         .merge(pages::agencies::routes())
         .merge(pages::calendar::routes())
+        .merge(pages::region::routes())
         .route("/static/style.css", get(style))
         .route("/healthz", get(|| async { "ok" }))
         .merge(api::routes());

@@ -35,6 +35,9 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("online.html", include_str!("../templates/online.html")),
     ("account.html", include_str!("../templates/account.html")),
     ("text_size.html", include_str!("../templates/text_size.html")),
+    ("region.html", include_str!("../templates/region.html")),
+    ("region_rollup.html", include_str!("../templates/region_rollup.html")),
+    ("region_drill.html", include_str!("../templates/region_drill.html")),
 ];
 
 /// The stylesheet (served at /static/style.css; no outside fonts or CDNs).

@@ -80,6 +80,9 @@ const ROUTES: &[(&str, &str)] = &[
     ("/track/{code}/letters/{file}", "public: by tracking code only"),
     ("/track/{code}/files/{id}", "public: by tracking code only"),
     ("/apply/{agency}", "public: files into the agency named, reads nothing back"),
+    ("/region", "tried: the region's status, through the store's scope"),
+    ("/region/rollup", "tried in tests/region.rs: the sum of what the scope reads"),
+    ("/region/drill/{cell}", "tried: each agency's value, through the store's scope"),
     ("/static/style.css", "static"),
     ("/healthz", "static"),
 ];
@@ -179,6 +182,11 @@ async fn a_department_clerk_reaches_nothing_of_a_sibling_or_the_parent() {
         for path in ["/", "/requests", "/requests.csv"] {
             let t = c.get(path).await.text();
             assert!(!shows(&t, &code) && !t.contains(&name), "{path} shows {other}'s request");
+        }
+        // The region's pages list and sum only what the scope reads.
+        for path in ["/region?year=2025", "/region/drill/t3.new.total?year=2025"] {
+            let t = c.get(path).await.text();
+            assert!(!t.contains(&format!("data-code=\"{other}\"")), "{path} shows {other}");
         }
         for q in [code.as_str(), name.as_str()] {
             // The page shows the words searched for: what must be absent is the request's row.

@@ -188,7 +188,7 @@ pub fn to_json(checked: &[Checked<Meta>]) -> serde_json::Value {
 }
 
 /// `[=========>          ] 4512/10000 份报告`
-fn progress_bar(done: usize, total: usize) -> String {
+pub(crate) fn progress_bar(done: usize, total: usize) -> String {
     const WIDTH: usize = 30;
     let filled = (done * WIDTH).checked_div(total).unwrap_or(WIDTH);
     let mut bar = "=".repeat(filled.saturating_sub(1));

@@ -19,77 +19,6 @@ struct Cli {
 }
 
 #[derive(Subcommand)]
-enum RegionCommand {
-    /// 汇总：各机关年报的表二、三、四逐项相加；输出 cell<TAB>合计
-    Rollup {
-        /// 报告文件或目录（或用 --db 汇总已收报的各机关现行版本）
-        #[arg(required_unless_present = "db")]
-        paths: Vec<PathBuf>,
-        /// 汇总登记簿中已收报的各机关报告（现行版本）
-        #[arg(long, value_parser = location, conflicts_with = "paths")]
-        db: Option<ogi_store::Location>,
-        /// 只汇总该年度的报告（其他年度的列为未读入）
-        #[arg(long)]
-        year: Option<u16>,
-        /// 汇总报告的机关名称（检查结果中使用）
-        #[arg(long, default_value = "本地区")]
-        name: String,
-        /// JSON 输出（含缺项机关、未读入文件和检查结果）
-        #[arg(long)]
-        json: bool,
-    },
-    /// 收报：读入已发布的年报（文件、目录或 ZIP），按标题中的机关名称归入机关，记为一个批次
-    Intake {
-        #[arg(required = true)]
-        paths: Vec<PathBuf>,
-        #[arg(long)]
-        year: i16,
-        /// 收到日期（判断是否逾期；默认今天）
-        #[arg(long)]
-        received: Option<ogi_rules::Date>,
-        #[arg(long, default_value = "ogi-data/ogi.db", value_parser = location)]
-        db: ogi_store::Location,
-        #[arg(long, default_value = "ogi")]
-        actor: String,
-    },
-    /// 列出收报批次及各批的文件数
-    Batches {
-        #[arg(long, default_value = "ogi-data/ogi.db", value_parser = location)]
-        db: ogi_store::Location,
-    },
-    /// 撤回一个批次（删除该批生成的报告版本，恢复此前的版本）
-    Rollback {
-        batch: i64,
-        #[arg(long, default_value = "ogi-data/ogi.db", value_parser = location)]
-        db: ogi_store::Location,
-        #[arg(long, default_value = "ogi")]
-        actor: String,
-    },
-    /// 报送情况：每个机关一行（未提交、逾期、有错误、有提醒、通过）
-    Status {
-        #[arg(long)]
-        year: i16,
-        /// table、csv 或 json
-        #[arg(long, default_value = "table", value_parser = ["table", "csv", "json"])]
-        format: String,
-        /// 以该日为今天（判断未提交是否已逾期；默认今天）
-        #[arg(long)]
-        today: Option<ogi_rules::Date>,
-        #[arg(long, default_value = "ogi-data/ogi.db", value_parser = location)]
-        db: ogi_store::Location,
-    },
-    /// 下钻：某一单元格在各机关报告中的数值和原文
-    Drill {
-        /// 单元格，如 t3.new.total
-        cell: String,
-        #[arg(required = true)]
-        paths: Vec<PathBuf>,
-        #[arg(long)]
-        year: Option<u16>,
-    },
-}
-
-#[derive(Subcommand)]
 enum Command {
     /// 启动工作台（默认 http://127.0.0.1:8080/，数据库 ./ogi-data/ogi.db）
     Serve {
@@ -158,7 +87,7 @@ enum Command {
     /// 区域汇总：多份已发布年报逐项合计（有机关缺项的不汇总并列明）、逐机关下钻
     Region {
         #[command(subcommand)]
-        command: RegionCommand,
+        command: region::RegionCommand,
     },
     /// 机关（共享部署中的政府、部门、乡镇、街道）：导入、列出、编号格式
     Agency {
@@ -383,22 +312,7 @@ fn main() -> ExitCode {
         Command::Request { db, actor, today, command } => request::run(&db, &actor, today, command),
         Command::Records { db, actor, command } => records::run(&db, &actor, command),
         Command::Agency { db, actor, command } => agency::run(&db, &actor, command),
-        Command::Region { command: RegionCommand::Rollup { paths, db, year, name, json } } => {
-            region::rollup_files(&paths, db.as_ref(), year, &name, json)
-        }
-        Command::Region { command: RegionCommand::Intake { paths, year, received, db, actor } } => {
-            region::intake(&db, &paths, year, received.unwrap_or_else(ogi_rules::china_today), &actor)
-        }
-        Command::Region { command: RegionCommand::Batches { db } } => region::batches(&db),
-        Command::Region { command: RegionCommand::Rollback { batch, db, actor } } => {
-            region::rollback(&db, batch, &actor)
-        }
-        Command::Region { command: RegionCommand::Status { year, format, today: on, db } } => {
-            region::status(&db, year, on.unwrap_or_else(ogi_rules::china_today), &format)
-        }
-        Command::Region { command: RegionCommand::Drill { cell, paths, year } } => {
-            region::drill_files(&cell, &paths, year)
-        }
+        Command::Region { command } => region::run(command),
         Command::Migrate { from, to, as_agency, under } => agency::migrate(&from, &to, as_agency.as_deref(), &under),
         Command::Backup { db, out } => agency::backup(&db, &out),
         Command::Restore { db, backup } => agency::restore(&db, &backup),

@@ -1,21 +1,334 @@
-//! `ogi region rollup` / `ogi region drill`: a region's published reports
-//! (files and directories, every format the readers take) summed cell by
-//! cell and drilled down, offline. Storing them per agency with versions and
-//! a status list is the rest of issue 14.
+//! `ogi region …`: the supervising office's side of issue 14. A region's
+//! published reports (files, or the versions taken into the store) summed
+//! cell by cell and drilled down; intake in batches with retry and
+//! roll-back; corrections as new versions; the status list.
 
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use clap::Subcommand;
+use ogi_region::values::{correct as correct_cells, parse_change, CellValue};
 use ogi_region::{drill, rollup, Member};
 use ogi_report::Report;
+use ogi_store::region::{Figures, RegionAgency};
+use ogi_store::{Database, Location};
 use ogi_vocab::cells::CellKey;
 
 use crate::check::{check_all, collect};
 use crate::fail;
 
+fn location(s: &str) -> Result<Location, String> {
+    Location::parse(s).map_err(|e| e.to_string())
+}
+
+#[derive(Subcommand)]
+pub enum RegionCommand {
+    /// 汇总：各机关年报的表二、三、四逐项相加；输出 cell<TAB>合计
+    Rollup {
+        /// 报告文件或目录（或用 --db 汇总已收报的各机关现行版本）
+        #[arg(required_unless_present = "db")]
+        paths: Vec<PathBuf>,
+        /// 汇总登记簿中的各机关：已收报的现行版本，在本系统编制年报的机关取其记录
+        #[arg(long, value_parser = location, conflicts_with = "paths")]
+        db: Option<Location>,
+        /// 只汇总该年度的报告（其他年度的列为未读入）
+        #[arg(long)]
+        year: Option<u16>,
+        /// 只汇总该机关及其下级（机关代码，与 --db 同用）
+        #[arg(long, requires = "db")]
+        under: Option<String>,
+        /// 汇总报告的机关名称（检查结果中使用）
+        #[arg(long, default_value = "本地区")]
+        name: String,
+        /// JSON 输出（含缺项机关、未读入文件和检查结果；同 --format json）
+        #[arg(long)]
+        json: bool,
+        /// cells、json、csv、xlsx，或汇总报告稿 html、md、docx（国家格式）
+        #[arg(long, default_value = "cells", value_parser = ["cells", "json", "csv", "xlsx", "html", "md", "docx"])]
+        format: String,
+        /// 输出文件（默认标准输出；xlsx、docx 不写到终端）
+        #[arg(long, short = 'o')]
+        output: Option<PathBuf>,
+    },
+    /// 收报：读入已发布的年报（文件、目录或 ZIP），按标题中的机关名称归入机关，记为一个批次
+    Intake {
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        #[arg(long)]
+        year: i16,
+        /// 收到日期（判断是否逾期；默认取报告页面印出的发布日期，没有则为今天）
+        #[arg(long)]
+        received: Option<ogi_rules::Date>,
+        /// 只在该机关及其下级中匹配机关名称（机关代码）
+        #[arg(long)]
+        under: Option<String>,
+        /// 名称不在机关树中的，在 --under 机关下新建
+        #[arg(long, requires = "under")]
+        create_missing: bool,
+        #[arg(long, default_value = "ogi-data/ogi.db", value_parser = location)]
+        db: Location,
+        #[arg(long, default_value = "ogi")]
+        actor: String,
+    },
+    /// 重试一个批次中未读入、未匹配机关的文件（机关树或读取程序更新之后）
+    Retry {
+        batch: i64,
+        /// 收到日期（默认取报告页面印出的发布日期，没有则为今天）
+        #[arg(long)]
+        received: Option<ogi_rules::Date>,
+        #[arg(long, default_value = "ogi-data/ogi.db", value_parser = location)]
+        db: Location,
+        #[arg(long, default_value = "ogi")]
+        actor: String,
+    },
+    /// 确认归入：把未匹配机关的文件归入指定机关（如确认相近名称）
+    Attach {
+        batch: i64,
+        /// 文件编号（ogi region files 所列第一栏）
+        file: i64,
+        /// 归入的机关代码
+        #[arg(long)]
+        agency: String,
+        /// 收到日期（默认取报告页面印出的发布日期，没有则为今天）
+        #[arg(long)]
+        received: Option<ogi_rules::Date>,
+        #[arg(long, default_value = "ogi-data/ogi.db", value_parser = location)]
+        db: Location,
+        #[arg(long, default_value = "ogi")]
+        actor: String,
+    },
+    /// 列出收报批次及各批的文件数
+    Batches {
+        #[arg(long, default_value = "ogi-data/ogi.db", value_parser = location)]
+        db: Location,
+    },
+    /// 列出一个批次的文件及各自结果（未读入、未匹配的附原因）
+    Files {
+        batch: i64,
+        #[arg(long, default_value = "ogi-data/ogi.db", value_parser = location)]
+        db: Location,
+    },
+    /// 撤回一个批次（删除该批生成的报告版本，恢复此前的版本）
+    Rollback {
+        batch: i64,
+        #[arg(long, default_value = "ogi-data/ogi.db", value_parser = location)]
+        db: Location,
+        #[arg(long, default_value = "ogi")]
+        actor: String,
+    },
+    /// 更正：审核人更正某机关年报的单元格，生成新版本（旧版本保留）
+    Correct {
+        /// 机关代码
+        agency: String,
+        #[arg(long)]
+        year: i16,
+        /// 单元格=值（可多次）：数字、0、空（空白）、/ 或 不适用、文字
+        #[arg(long = "cell", required = true, value_name = "KEY=VALUE")]
+        cells: Vec<String>,
+        /// 更正原因
+        #[arg(long, required = true)]
+        why: String,
+        #[arg(long, default_value = "ogi-data/ogi.db", value_parser = location)]
+        db: Location,
+        #[arg(long, default_value = "ogi")]
+        actor: String,
+    },
+    /// 列出某机关某年度年报的全部版本（谁、何时、为何、改了哪些单元格）
+    Versions {
+        /// 机关代码
+        agency: String,
+        #[arg(long)]
+        year: i16,
+        /// 显示该版本的全部单元格
+        #[arg(long)]
+        show: Option<i64>,
+        #[arg(long, default_value = "ogi-data/ogi.db", value_parser = location)]
+        db: Location,
+    },
+    /// 报告问题：某机关现行版本的检查问题及审核状态（待审核、已确认、误报、已整改）和记录
+    Findings {
+        /// 机关代码
+        agency: String,
+        #[arg(long)]
+        year: i16,
+        #[arg(long, default_value = "ogi-data/ogi.db", value_parser = location)]
+        db: Location,
+    },
+    /// 审核报告问题：标记为 已确认、误报（须 --note 说明）或 已整改
+    Review {
+        /// 机关代码
+        agency: String,
+        #[arg(long)]
+        year: i16,
+        /// 问题序号（ogi region findings 所列）或问题标识（规则@单元格）
+        #[arg(long)]
+        finding: String,
+        /// 已确认、误报 或 已整改
+        #[arg(long)]
+        state: String,
+        #[arg(long, default_value = "")]
+        note: String,
+        #[arg(long, default_value = "ogi-data/ogi.db", value_parser = location)]
+        db: Location,
+        #[arg(long, default_value = "ogi")]
+        actor: String,
+    },
+    /// 待整改清单：各机关已确认、尚未整改的问题
+    Rectifications {
+        #[arg(long)]
+        year: i16,
+        /// 只列该机关及其下级（机关代码）
+        #[arg(long)]
+        under: Option<String>,
+        /// table、csv、json 或 xlsx
+        #[arg(long, default_value = "table", value_parser = ["table", "csv", "json", "xlsx"])]
+        format: String,
+        /// 输出文件（默认标准输出；xlsx 不写到终端）
+        #[arg(long, short = 'o')]
+        output: Option<PathBuf>,
+        #[arg(long, default_value = "ogi-data/ogi.db", value_parser = location)]
+        db: Location,
+    },
+    /// 指标字典：每个比较指标的公式和注意事项
+    Indicators,
+    /// 比较：各机关的指标值、在同级同类机关中的排名和 P25/P50/P75，以及近几年的趋势
+    Compare {
+        #[arg(long)]
+        year: i16,
+        /// 只比较该机关及其下级（机关代码）
+        #[arg(long)]
+        under: Option<String>,
+        /// 只看一个指标（标识或名称，见 ogi region indicators）
+        #[arg(long)]
+        indicator: Option<String>,
+        /// 趋势的年数（含本年）
+        #[arg(long, default_value_t = 5)]
+        years: i16,
+        /// table、csv、json 或 xlsx
+        #[arg(long, default_value = "table", value_parser = ["table", "csv", "json", "xlsx"])]
+        format: String,
+        /// 输出文件（默认标准输出；xlsx 不写到终端）
+        #[arg(long, short = 'o')]
+        output: Option<PathBuf>,
+        #[arg(long, default_value = "ogi-data/ogi.db", value_parser = location)]
+        db: Location,
+    },
+    /// 风险清单：按错误数、同比大幅变动（或降为 0）、复议诉讼纠错率和不予公开率偏高排列，各附原因
+    Risks {
+        #[arg(long)]
+        year: i16,
+        /// 只列该机关及其下级（机关代码）
+        #[arg(long)]
+        under: Option<String>,
+        /// 同比变动超过该百分比即列入
+        #[arg(long, default_value_t = 50)]
+        threshold: u32,
+        /// table、csv、json 或 xlsx
+        #[arg(long, default_value = "table", value_parser = ["table", "csv", "json", "xlsx"])]
+        format: String,
+        /// 输出文件（默认标准输出；xlsx 不写到终端）
+        #[arg(long, short = 'o')]
+        output: Option<PathBuf>,
+        #[arg(long, default_value = "ogi-data/ogi.db", value_parser = location)]
+        db: Location,
+    },
+    /// 报送情况：每个机关一行（未提交、逾期、有错误、有提醒、通过）
+    Status {
+        #[arg(long)]
+        year: i16,
+        /// table、csv、json 或 xlsx
+        #[arg(long, default_value = "table", value_parser = ["table", "csv", "json", "xlsx"])]
+        format: String,
+        /// 输出文件（默认标准输出；xlsx 不写到终端）
+        #[arg(long, short = 'o')]
+        output: Option<PathBuf>,
+        /// 只列该机关及其下级（机关代码）
+        #[arg(long)]
+        under: Option<String>,
+        /// 以该日为今天（判断未提交是否已逾期；默认今天）
+        #[arg(long)]
+        today: Option<ogi_rules::Date>,
+        #[arg(long, default_value = "ogi-data/ogi.db", value_parser = location)]
+        db: Location,
+    },
+    /// 下钻：某一单元格在各机关报告中的数值、版本和原文；在本系统编制的机关列出计入的申请
+    Drill {
+        /// 单元格，如 t3.new.total
+        cell: String,
+        /// 报告文件或目录（或用 --db 下钻已收报的各机关）
+        #[arg(required_unless_present = "db")]
+        paths: Vec<PathBuf>,
+        #[arg(long, value_parser = location, conflicts_with = "paths")]
+        db: Option<Location>,
+        #[arg(long)]
+        year: Option<u16>,
+        /// 只列该机关及其下级（机关代码，与 --db 同用）
+        #[arg(long, requires = "db")]
+        under: Option<String>,
+        /// JSON 输出
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+pub fn run(command: RegionCommand) -> ExitCode {
+    let today = ogi_rules::china_today;
+    match command {
+        RegionCommand::Rollup { paths, db, year, under, name, json, format, output } => {
+            let format = if json { "json" } else { format.as_str() };
+            rollup_files(&paths, db.as_ref(), year, under.as_deref(), &name, format, output.as_deref())
+        }
+        RegionCommand::Intake { paths, year, received, under, create_missing, db, actor } => {
+            let how = Intake { year, received, under, create_missing, actor };
+            intake(&db, &paths, &how)
+        }
+        RegionCommand::Retry { batch, received, db, actor } => retry(&db, batch, received, &actor),
+        RegionCommand::Attach { batch, file, agency, received, db, actor } => {
+            attach(&db, batch, file, &agency, received, &actor)
+        }
+        RegionCommand::Batches { db } => batches(&db),
+        RegionCommand::Files { batch, db } => files(&db, batch),
+        RegionCommand::Rollback { batch, db, actor } => rollback(&db, batch, &actor),
+        RegionCommand::Correct { agency, year, cells, why, db, actor } => {
+            correct(&db, &agency, year, &cells, &why, &actor)
+        }
+        RegionCommand::Versions { agency, year, show, db } => versions(&db, &agency, year, show),
+        RegionCommand::Findings { agency, year, db } => findings(&db, &agency, year),
+        RegionCommand::Indicators => indicators(),
+        RegionCommand::Risks { year, under, threshold, format, output, db } => {
+            risks(&db, year, under.as_deref(), threshold, &format, output.as_deref())
+        }
+        RegionCommand::Compare { year, under, indicator, years, format, output, db } => {
+            compare(&db, year, under.as_deref(), indicator.as_deref(), years, &format, output.as_deref())
+        }
+        RegionCommand::Review { agency, year, finding, state, note, db, actor } => {
+            review(&db, &agency, year, &finding, &state, &note, &actor)
+        }
+        RegionCommand::Rectifications { year, under, format, output, db } => {
+            rectifications(&db, year, under.as_deref(), &format, output.as_deref())
+        }
+        RegionCommand::Status { year, format, output, under, today: on, db } => {
+            status(&db, year, under.as_deref(), on.unwrap_or_else(today), &format, output.as_deref())
+        }
+        RegionCommand::Drill { cell, paths, db, year, under, json } => match db {
+            Some(db) => drill_stored(&cell, &db, year, under.as_deref(), json),
+            None => drill_files(&cell, &paths, year),
+        },
+    }
+}
+
+fn open(db: &Location) -> Result<Database, ExitCode> {
+    Database::connect(db).map_err(|e| fail(format!("{db}: {e}")))
+}
+
+/// Reports named by agency, and the files not read with why.
+type ReadRegion = (Vec<(String, Report)>, Vec<String>);
+
 /// The reports read, each named by its agency as printed (else its file);
 /// the files that could not be read, with why.
-fn read_region(paths: &[PathBuf], year: Option<u16>) -> Result<(Vec<(String, Report)>, Vec<String>), ExitCode> {
+fn read_region(paths: &[PathBuf], year: Option<u16>) -> Result<ReadRegion, ExitCode> {
     let files = collect(paths);
     if files.is_empty() {
         return Err(fail("没有找到报告文件"));
@@ -35,31 +348,43 @@ fn read_region(paths: &[PathBuf], year: Option<u16>) -> Result<(Vec<(String, Rep
     Ok((members, failed))
 }
 
-/// The active version of each agency's report taken in (`ogi region intake`).
-fn stored_region(db: &ogi_store::Location, year: Option<u16>) -> Result<Vec<(String, Report)>, ExitCode> {
-    use ogi_store::Store;
+/// The agencies of the stored region that have figures (an active
+/// version, or records in ogi), named; and those missing.
+fn stored_region(
+    db: &Location,
+    year: Option<u16>,
+    under: Option<&str>,
+) -> Result<(Vec<RegionAgency>, Vec<String>), ExitCode> {
     let Some(year) = year else { return Err(fail("汇总登记簿中的报告须指定 --year")) };
-    let store = ogi_store::Database::connect(db).map_err(|e| fail(format!("{db}: {e}")))?;
-    let agencies = store.agencies().map_err(fail)?;
-    let active = store.active_reports(year as i16).map_err(fail)?;
-    Ok(active
-        .into_iter()
-        .map(|v| {
-            let name = agencies.iter().find(|a| a.id == v.agency_id).map_or(String::new(), |a| a.name.clone());
-            (name, v.report)
-        })
-        .collect())
+    let store = open(db)?;
+    Ok(ogi_center::present(store.region(year as i16, under).map_err(fail)?))
 }
 
 pub fn rollup_files(
     paths: &[PathBuf],
-    db: Option<&ogi_store::Location>,
+    db: Option<&Location>,
     year: Option<u16>,
+    under: Option<&str>,
     agency: &str,
-    json: bool,
+    format: &str,
+    output: Option<&std::path::Path>,
 ) -> ExitCode {
+    let (mut missing, mut drafted) = (Vec::new(), Vec::new());
     let read = match db {
-        Some(db) => stored_region(db, year).map(|m| (m, Vec::new())),
+        Some(db) => stored_region(db, year, under).map(|(region, gone)| {
+            missing = gone;
+            let members: Vec<(String, Report)> = region
+                .into_iter()
+                .filter_map(|a| {
+                    if matches!(a.figures, Figures::Drafted(_)) {
+                        drafted.push(a.agency.name.clone());
+                    }
+                    let report = a.report()?.clone();
+                    Some((a.agency.name, report))
+                })
+                .collect();
+            (members, Vec::new())
+        }),
         None => read_region(paths, year),
     };
     let (members, failed) = match read {
@@ -70,19 +395,48 @@ pub fn rollup_files(
     let sum = rollup(&view);
     let year = year.or_else(|| members.iter().find_map(|(_, r)| r.meta.year)).unwrap_or_default() as i16;
     let diagnostics = sum.check(agency, year);
-    if json {
-        let out = serde_json::json!({
-            "agencies": members.iter().map(|(a, _)| a).collect::<Vec<_>>(),
-            "failed": failed,
-            "cells": sum.cells.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<std::collections::BTreeMap<_, _>>(),
-            "lacking": sum.lacking.iter().map(|(k, v)| (k.to_string(), v)).collect::<std::collections::BTreeMap<_, _>>(),
-            "diagnostics": diagnostics,
-        });
-        println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
-    } else {
-        for (k, v) in &sum.cells {
-            println!("{k}\t{v}");
+    let written = match format {
+        "json" => {
+            let out = serde_json::json!({
+                "agencies": members.iter().map(|(a, _)| a).collect::<Vec<_>>(),
+                "failed": failed,
+                "missing": missing,
+                "drafted": drafted,
+                "cells": sum.cells.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<BTreeMap<_, _>>(),
+                "lacking": sum.lacking.iter().map(|(k, v)| (k.to_string(), v)).collect::<BTreeMap<_, _>>(),
+                "diagnostics": diagnostics,
+            });
+            write_out(output, (serde_json::to_string_pretty(&out).unwrap_or_default() + "\n").as_bytes(), false)
         }
+        "csv" | "xlsx" => {
+            let rows: Vec<Vec<String>> = sum
+                .cells
+                .iter()
+                .map(|(k, v)| vec![k.to_string(), v.to_string(), String::new()])
+                .chain(sum.lacking.iter().map(|(k, who)| vec![k.to_string(), String::new(), who.join("、")]))
+                .collect();
+            emit("汇总", &["cell", "sum", "lacking"], &rows, format, output)
+        }
+        "html" | "md" | "docx" => {
+            let draft = match region_draft(&sum, agency, year, members.len()) {
+                Ok(d) => d,
+                Err(e) => return fail(e),
+            };
+            match format {
+                "html" => write_out(output, ogi_report::render::html(&draft).as_bytes(), false),
+                "md" => write_out(output, ogi_report::render::markdown(&draft).as_bytes(), false),
+                _ => write_out(output, &ogi_report::render::docx(&draft), true),
+            }
+        }
+        _ => {
+            let text: String = sum.cells.iter().map(|(k, v)| format!("{k}\t{v}\n")).collect();
+            write_out(output, text.as_bytes(), false)
+        }
+    };
+    if let Err(e) = written {
+        return fail(e);
+    }
+    if format != "json" {
         for n in sum.notes() {
             eprintln!("未汇总：{n}");
         }
@@ -92,6 +446,9 @@ pub fn rollup_files(
     }
     for f in &failed {
         eprintln!("未读入：{f}");
+    }
+    if !missing.is_empty() {
+        eprintln!("未提交（未汇总）：{}", missing.join("、"));
     }
     eprintln!(
         "汇总 {} 份报告，{} 项有合计，{} 项因有机关缺项未汇总",
@@ -113,170 +470,16 @@ pub fn drill_files(cell: &str, paths: &[PathBuf], year: Option<u16>) -> ExitCode
     };
     let view: Vec<Member> = members.iter().map(|(a, r)| Member { agency: a.clone(), report: r }).collect();
     for d in drill(&view, key) {
-        let value = d.value.map_or("（缺）".to_string(), |v| v.to_string());
-        let printed = d.printed.map_or(String::new(), |p| {
-            let at = match p.origin {
-                ogi_vocab::Origin::Cell { table, row, col } => {
-                    format!("第 {} 个表格第 {} 行第 {} 格", table + 1, row + 1, col + 1)
-                }
-                ogi_vocab::Origin::Line { line } => format!("第 {line} 行"),
-            };
-            format!("{at}\t{}", p.raw)
-        });
+        let value = match &d.held {
+            CellValue::Unread => "（缺）".to_string(),
+            held => held.to_string(),
+        };
+        let printed = d.printed.map_or(String::new(), |p| format!("{}\t{}", ogi_center::place(&p), p.raw));
         println!("{}\t{value}\t{printed}", d.agency);
     }
     for f in &failed {
         eprintln!("未读入：{f}");
     }
-    ExitCode::SUCCESS
-}
-
-/// `ogi region intake`: the files (directories' files, ZIPs' entries) read,
-/// checked and attached to their agencies by the name printed in the title,
-/// as one batch of the store; one transaction per file.
-pub fn intake(
-    db: &ogi_store::Location,
-    paths: &[PathBuf],
-    year: i16,
-    received: ogi_rules::Date,
-    actor: &str,
-) -> ExitCode {
-    use ogi_region::intake::{match_agency, unpack, Limits, Match};
-    use ogi_store::published::{FileOutcome, NewFile, NewVersion};
-    use ogi_store::Store;
-    use sha2::Digest;
-    let mut store = match ogi_store::Database::connect(db) {
-        Ok(s) => s,
-        Err(e) => return fail(format!("{db}: {e}")),
-    };
-    let files = crate::check::collect_with(paths, &["zip"]);
-    if files.is_empty() {
-        return fail("没有找到报告文件");
-    }
-    let agencies = match store.agencies() {
-        Ok(a) => a,
-        Err(e) => return fail(e),
-    };
-    let names: Vec<(i64, String)> = agencies.iter().map(|a| (a.id, a.name.clone())).collect();
-    let name_of = |id: i64| agencies.iter().find(|a| a.id == id).map_or(String::new(), |a| a.name.clone());
-    let batch = match store.create_intake_batch(year, actor) {
-        Ok(b) => b,
-        Err(e) => return fail(e),
-    };
-    let mut seen = std::collections::BTreeSet::new();
-    let (mut attached, mut failed, mut unmatched) = (0, 0, 0);
-    for path in &files {
-        let shown = path.display().to_string();
-        let entries = match std::fs::read(path)
-            .map_err(|e| format!("无法读取文件：{e}"))
-            .and_then(|bytes| unpack(&shown, bytes, &Limits::DEFAULT))
-        {
-            Ok(e) => e,
-            Err(reason) => {
-                failed += 1;
-                let file = NewFile {
-                    name: &shown,
-                    sha256: "",
-                    outcome: FileOutcome::Failed,
-                    reason: &reason,
-                    printed_agency: "",
-                    version: None,
-                    content: None,
-                };
-                if let Err(e) = store.add_intake_file(batch, &file, actor) {
-                    return fail(e);
-                }
-                eprintln!("未读入：{reason}");
-                continue;
-            }
-        };
-        for entry in entries {
-            let sha = format!("{:x}", sha2::Sha256::digest(&entry.bytes));
-            let base = entry.name.rsplit('/').next().map(str::to_string);
-            let read =
-                std::panic::catch_unwind(|| ogi_report::read(&entry.bytes, base.as_deref())).unwrap_or_else(|_| {
-                    Err(ogi_report::ReadError {
-                        format: ogi_report::Format::Text, reason: "读取时出现内部错误".into()
-                    })
-                });
-            let mut reason = String::new();
-            let mut printed = String::new();
-            let mut report = None;
-            let outcome = if !seen.insert(sha.clone()) {
-                reason = "与本批另一文件内容相同".into();
-                FileOutcome::Duplicate
-            } else {
-                match read {
-                    Err(e) => {
-                        reason = e.to_string();
-                        FileOutcome::Failed
-                    }
-                    Ok(r) if r.meta.year.is_some_and(|y| i32::from(y) != i32::from(year)) => {
-                        reason = format!("是 {} 年度的报告", r.meta.year.unwrap_or_default());
-                        FileOutcome::Failed
-                    }
-                    Ok(r) => {
-                        printed = r.meta.agency.clone().unwrap_or_default();
-                        match match_agency(&printed, &names) {
-                            Match::Exact(id) => {
-                                report = Some((id, r));
-                                FileOutcome::Attached
-                            }
-                            Match::Close(ids) => {
-                                let close: Vec<String> = ids.into_iter().map(name_of).collect();
-                                reason = format!("没有名为「{printed}」的机关；相近：{}", close.join("、"));
-                                FileOutcome::Unmatched
-                            }
-                            Match::None => {
-                                reason = if printed.is_empty() {
-                                    "标题中没有机关名称".into()
-                                } else {
-                                    format!("没有名为「{printed}」的机关")
-                                };
-                                FileOutcome::Unmatched
-                            }
-                        }
-                    }
-                }
-            };
-            let diagnostics = report.as_ref().map(|(_, r)| ogi_report::check::check(r, None)).unwrap_or_default();
-            let count = |s| diagnostics.iter().filter(|d| d.severity == s).count();
-            let version = report.as_ref().map(|(id, r)| NewVersion {
-                agency_id: *id,
-                year,
-                report: r,
-                source: &entry.name,
-                received,
-                errors: count(ogi_report::check::Severity::Error),
-                warnings: count(ogi_report::check::Severity::Warning),
-                reason: "读入",
-                changed: "",
-            });
-            let keep = matches!(outcome, FileOutcome::Failed | FileOutcome::Unmatched);
-            let file = NewFile {
-                name: &entry.name,
-                sha256: &sha,
-                outcome,
-                reason: &reason,
-                printed_agency: &printed,
-                version,
-                content: keep.then_some(entry.bytes.as_slice()),
-            };
-            if let Err(e) = store.add_intake_file(batch, &file, actor) {
-                return fail(format!("{}：{e}", entry.name));
-            }
-            match outcome {
-                FileOutcome::Attached => attached += 1,
-                FileOutcome::Failed => failed += 1,
-                FileOutcome::Unmatched => unmatched += 1,
-                FileOutcome::Duplicate => {}
-            }
-            if outcome != FileOutcome::Attached {
-                eprintln!("{}：{}（{reason}）", outcome.label(), entry.name);
-            }
-        }
-    }
-    println!("第 {batch} 批：已归入 {attached}，未读入 {failed}，未匹配机关 {unmatched}");
     ExitCode::SUCCESS
 }
 
@@ -317,37 +520,34 @@ pub fn rollback(db: &ogi_store::Location, batch: i64, actor: &str) -> ExitCode {
 }
 
 /// `ogi region status`: one row per agency of the tree for the year.
-pub fn status(db: &ogi_store::Location, year: i16, today: ogi_rules::Date, format: &str) -> ExitCode {
-    use ogi_region::status::{status, Agency, Submitted};
-    use ogi_store::Store;
-    let store = match ogi_store::Database::connect(db) {
+pub fn status(
+    db: &Location,
+    year: i16,
+    under: Option<&str>,
+    today: ogi_rules::Date,
+    format: &str,
+    output: Option<&std::path::Path>,
+) -> ExitCode {
+    let store = match open(db) {
         Ok(s) => s,
-        Err(e) => return fail(format!("{db}: {e}")),
+        Err(code) => return code,
     };
-    let (agencies, active) = match (store.agencies(), store.active_reports(year)) {
-        (Ok(a), Ok(v)) => (a, v),
-        (Err(e), _) | (_, Err(e)) => return fail(e),
+    let listed = match ogi_center::status(&store, year, under, &today.to_string()) {
+        Ok(l) => l,
+        Err(e) => return fail(e),
     };
-    let list: Vec<(Agency, Option<Submitted>)> = agencies
+    // Per agency: the ledger's breaks and the findings marked 误报.
+    let extra: BTreeMap<String, (String, String)> = listed
         .iter()
-        .map(|a| {
-            let submitted = active.iter().find(|v| v.agency_id == a.id).map(|v| Submitted {
-                received: v.received.to_string(),
-                errors: v.errors as usize,
-                warnings: v.warnings as usize,
-                version: v.version,
-            });
-            let agency = Agency {
-                code: a.code.clone(),
-                name: a.name.clone(),
-                government: a.kind == ogi_rules::agency::AgencyKind::Government,
-                depth: a.depth,
-            };
-            (agency, submitted)
+        .map(|s| {
+            let dismissed = if s.dismissed > 0 { s.dismissed.to_string() } else { String::new() };
+            (s.row.agency.code.clone(), (s.ledger.join("；"), dismissed))
         })
         .collect();
-    let rows = status(year, list, &today.to_string());
-    let cells = |r: &ogi_region::status::Row| -> [String; 9] {
+    let rows: Vec<ogi_region::status::Row> = listed.into_iter().map(|s| s.row).collect();
+    let breaks = |code: &str| extra.get(code).map_or(String::new(), |e| e.0.clone());
+    let dismissed_of = |code: &str| extra.get(code).map_or(String::new(), |e| e.1.clone());
+    let cells = |r: &ogi_region::status::Row| -> [String; 11] {
         let s = r.submitted.as_ref();
         [
             r.agency.code.clone(),
@@ -359,15 +559,17 @@ pub fn status(db: &ogi_store::Location, year: i16, today: ogi_rules::Date, forma
             s.map_or(String::new(), |s| s.errors.to_string()),
             s.map_or(String::new(), |s| s.warnings.to_string()),
             s.map_or(String::new(), |s| s.version.to_string()),
+            breaks(&r.agency.code),
+            dismissed_of(&r.agency.code),
         ]
     };
-    let header = ["code", "agency", "status", "late", "due", "received", "errors", "warnings", "version"];
+    let header =
+        ["code", "agency", "status", "late", "due", "received", "errors", "warnings", "version", "ledger", "dismissed"];
     match format {
-        "csv" => {
-            let bytes = ogi_store::export::csv_bytes(&header, rows.iter().map(cells));
-            use std::io::Write;
-            if std::io::stdout().write_all(&bytes).is_err() {
-                return fail("无法写出");
+        "csv" | "xlsx" => {
+            let all: Vec<Vec<String>> = rows.iter().map(|r| cells(r).to_vec()).collect();
+            if let Err(e) = emit("报送情况", &header, &all, format, output) {
+                return fail(e);
             }
         }
         "json" => {
@@ -383,14 +585,18 @@ pub fn status(db: &ogi_store::Location, year: i16, today: ogi_rules::Date, forma
                     serde_json::Value::Object(o)
                 })
                 .collect();
-            println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+            let text = serde_json::to_string_pretty(&out).unwrap_or_default() + "\n";
+            if let Err(e) = write_out(output, text.as_bytes(), false) {
+                return fail(e);
+            }
         }
         _ => {
             for r in &rows {
                 let c = cells(r);
                 let indent = "  ".repeat(r.agency.depth);
+                let ledger = if c[9].is_empty() { String::new() } else { format!("\t跨年不衔接：{}", c[9]) };
                 println!(
-                    "{indent}{}\t{}\t{}{}\t截止 {}\t{}",
+                    "{indent}{}\t{}\t{}{}\t截止 {}\t{}{ledger}",
                     c[0],
                     c[1],
                     c[2],
@@ -404,13 +610,1019 @@ pub fn status(db: &ogi_store::Location, year: i16, today: ogi_rules::Date, forma
     let count = |s| rows.iter().filter(|r| r.standing == s).count();
     use ogi_region::status::Standing;
     eprintln!(
-        "{} 个机关：未提交 {}，有错误 {}，有提醒 {}，通过 {}；逾期 {}",
+        "{} 个机关：未提交 {}，有错误 {}，有提醒 {}，通过 {}；逾期 {}；跨年不衔接 {}",
         rows.len(),
         count(Standing::Missing),
         count(Standing::Errors),
         count(Standing::Warnings),
         count(Standing::Passed),
-        rows.iter().filter(|r| r.late).count()
+        rows.iter().filter(|r| r.late).count(),
+        extra.values().filter(|e| !e.0.is_empty()).count()
     );
     ExitCode::SUCCESS
+}
+
+/// `ogi region indicators`: the dictionary, each indicator with its formula and caveats.
+fn indicators() -> ExitCode {
+    for i in ogi_region::compare::INDICATORS {
+        println!("{}\t{}\t{}\t注意：{}", i.key, i.name, i.formula, i.caveat);
+    }
+    ExitCode::SUCCESS
+}
+
+/// `ogi region compare`: for each indicator, each agency's value, its rank
+/// and P25/P50/P75 among its peers (same level and kind), and its values
+/// over the last `years` years (the trend).
+fn compare(
+    db: &Location,
+    year: i16,
+    under: Option<&str>,
+    only: Option<&str>,
+    years: i16,
+    format: &str,
+    output: Option<&std::path::Path>,
+) -> ExitCode {
+    use ogi_region::compare::{indicator, INDICATORS};
+    let chosen: Vec<&'static ogi_region::compare::Indicator> = match only {
+        Some(k) => match indicator(k) {
+            Some(i) => vec![i],
+            None => return fail(format!("不认识的指标：{k}（见 ogi region indicators）")),
+        },
+        None => INDICATORS.iter().collect(),
+    };
+    if !(1..=10).contains(&years) {
+        return fail("--years 应在 1 到 10 之间（一般取 3–5 年）");
+    }
+    let store = match open(db) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let by_year = match ogi_center::region_years(&store, year - years + 1, year, under) {
+        Ok(r) => r,
+        Err(e) => return fail(e),
+    };
+    let peers = ogi_center::peers(&by_year, year);
+    let mut rows = Vec::new();
+    for c in ogi_region::compare::compare(&peers, year - years + 1, year, &chosen) {
+        let (p, ind) = (&peers[c.peer], c.indicator);
+        let show = |v: Option<f64>| v.map_or(String::new(), |v| ind.show(v));
+        let trend: Vec<String> =
+            c.trend.iter().map(|(y, v)| format!("{y}:{}", v.map_or("—".to_string(), |v| ind.show(v)))).collect();
+        let q = c.ranked.quartiles;
+        rows.push(vec![
+            p.code.clone(),
+            p.name.clone(),
+            p.level.to_string(),
+            kind_label(&p.kind),
+            ind.name.to_string(),
+            show(c.ranked.value),
+            c.ranked.rank.map_or(String::new(), |r| r.to_string()),
+            c.ranked.peers.to_string(),
+            show(q.map(|q| q.p25)),
+            show(q.map(|q| q.p50)),
+            show(q.map(|q| q.p75)),
+            trend.join(" "),
+        ]);
+    }
+    let header =
+        ["code", "agency", "level", "kind", "indicator", "value", "rank", "peers", "p25", "p50", "p75", "trend"];
+    match emit("比较", &header, &rows, format, output) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(e),
+    }
+}
+
+/// `ogi region drill CELL --db`: each agency of the stored region (under a
+/// code) with its value, the version it comes from and where it was
+/// printed; for an agency drafting in ogi, the requests counted.
+fn drill_stored(cell: &str, db: &Location, year: Option<u16>, under: Option<&str>, json: bool) -> ExitCode {
+    let key: CellKey = match cell.parse() {
+        Ok(k) => k,
+        Err(_) => return fail(format!("不认识的单元格：{cell}（如 t3.new.total）")),
+    };
+    let Some(year) = year else { return fail("下钻登记簿中的报告须指定 --year") };
+    let store = match open(db) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let (present, missing) = match store.region(year as i16, under) {
+        Ok(r) => ogi_center::present(r),
+        Err(e) => return fail(e),
+    };
+    let lines = match ogi_center::drill(&store, &present, year as i16, key) {
+        Ok(l) => l,
+        Err(e) => return fail(e),
+    };
+    let rows: Vec<serde_json::Value> = lines
+        .iter()
+        .map(|l| {
+            let d = &l.drilled;
+            serde_json::json!({
+                "code": l.code,
+                "agency": l.agency,
+                "value": d.value.map(|v| v.to_string()),
+                "held": d.held.to_string(),
+                "version": l.version,
+                "source": l.source,
+                "where": d.printed.as_ref().map(ogi_center::place),
+                "printed": d.printed.as_ref().map(|p| p.raw.clone()),
+                "requests": l.requests,
+            })
+        })
+        .collect();
+    if json {
+        println!("{}", serde_json::to_string_pretty(&rows).unwrap_or_default());
+    } else {
+        for r in &rows {
+            let s = |k: &str| r[k].as_str().unwrap_or_default().to_string();
+            let requests = r["requests"].as_array().map_or(String::new(), |codes| {
+                let codes: Vec<&str> = codes.iter().filter_map(|c| c.as_str()).collect();
+                format!("计入申请 {} 件：{}", codes.len(), codes.join("、"))
+            });
+            println!("{}\t{}\t{}\t{}\t{}\t{}", s("agency"), s("held"), s("source"), s("where"), s("printed"), requests);
+        }
+    }
+    if !missing.is_empty() {
+        eprintln!("未提交：{}", missing.join("、"));
+    }
+    ExitCode::SUCCESS
+}
+
+/// How `ogi region intake` takes files in.
+struct Intake {
+    year: i16,
+    /// Entered by the user; else the page's printed date, else today.
+    received: Option<ogi_rules::Date>,
+    under: Option<String>,
+    create_missing: bool,
+    actor: String,
+}
+
+/// What became of one file, before it is stored.
+struct Judged {
+    outcome: ogi_store::published::FileOutcome,
+    reason: String,
+    printed: String,
+    /// The agency (id) and the report read, for an attached file.
+    report: Option<(i64, Report)>,
+    /// A printed name no agency has, nor a close one (`--create-missing`).
+    unknown: bool,
+}
+
+/// Reads one file and finds its agency among `names` (never panics: a
+/// reader's bug is this file's failure, not the batch's end).
+fn judge(bytes: &[u8], name: &str, year: i16, names: &[(i64, String)]) -> Judged {
+    use ogi_region::intake::{match_agency, Match};
+    use ogi_store::published::FileOutcome;
+    let base = name.rsplit('/').next();
+    let read = std::panic::catch_unwind(|| ogi_report::read(bytes, base)).unwrap_or_else(|_| {
+        Err(ogi_report::ReadError { format: ogi_report::Format::Text, reason: "读取时出现内部错误".into() })
+    });
+    let mut j = Judged {
+        outcome: FileOutcome::Failed,
+        reason: String::new(),
+        printed: String::new(),
+        report: None,
+        unknown: false,
+    };
+    let r = match read {
+        Err(e) => {
+            j.reason = e.to_string();
+            return j;
+        }
+        Ok(r) if r.meta.year.is_some_and(|y| i32::from(y) != i32::from(year)) => {
+            j.reason = format!("是 {} 年度的报告", r.meta.year.unwrap_or_default());
+            return j;
+        }
+        Ok(r) => r,
+    };
+    j.printed = r.meta.agency.clone().unwrap_or_default();
+    let name_of = |id: i64| names.iter().find(|(i, _)| *i == id).map_or(String::new(), |(_, n)| n.clone());
+    match match_agency(&j.printed, names) {
+        Match::Exact(id) => {
+            j.outcome = FileOutcome::Attached;
+            j.report = Some((id, r));
+        }
+        Match::Close(ids) => {
+            let close: Vec<String> = ids.into_iter().map(name_of).collect();
+            j.outcome = FileOutcome::Unmatched;
+            j.reason = format!("没有名为「{}」的机关；相近：{}", j.printed, close.join("、"));
+        }
+        Match::None => {
+            j.outcome = FileOutcome::Unmatched;
+            j.unknown = !j.printed.trim().is_empty();
+            j.reason = if j.printed.is_empty() {
+                "标题中没有机关名称".into()
+            } else {
+                format!("没有名为「{}」的机关", j.printed)
+            };
+        }
+    }
+    j
+}
+
+/// The kind of an agency created from its printed name.
+fn kind_of(name: &str) -> ogi_rules::agency::AgencyKind {
+    use ogi_rules::agency::AgencyKind;
+    let n = name.trim();
+    if n.ends_with("街道办事处") || n.ends_with("街道") {
+        AgencyKind::Street
+    } else if ["镇人民政府", "乡人民政府", "镇", "乡"].iter().any(|t| n.ends_with(t)) {
+        AgencyKind::Town
+    } else if n.ends_with("人民政府") {
+        AgencyKind::Government
+    } else {
+        AgencyKind::Department
+    }
+}
+
+/// Creates an agency of the printed name under `under`, coded `{under}-N`.
+fn create_missing(store: &mut Database, under: &str, name: &str, actor: &str) -> Result<(i64, String), String> {
+    use ogi_store::Store;
+    let taken: Vec<String> = store.agencies().map_err(|e| e.to_string())?.into_iter().map(|a| a.code).collect();
+    let code = (1..).map(|n| format!("{under}-{n}")).find(|c| !taken.contains(c)).unwrap_or_default();
+    let new = ogi_store::agency::NewAgency {
+        code: code.clone(),
+        name: name.trim().to_string(),
+        kind: kind_of(name),
+        parent: under.to_string(),
+    };
+    let a = store.create_agency(&new, actor).map_err(|e| e.to_string())?;
+    Ok((a.id, a.code))
+}
+
+/// The date a file counts as received: entered, else printed on the page,
+/// else today.
+fn received_date(entered: Option<ogi_rules::Date>, bytes: &[u8]) -> ogi_rules::Date {
+    entered
+        .or_else(|| {
+            let text = String::from_utf8_lossy(&bytes[..bytes.len().min(16 << 10)]);
+            ogi_region::status::printed_date(&text)?.parse().ok()
+        })
+        .unwrap_or_else(ogi_rules::china_today)
+}
+
+/// A progress line on a terminal (nothing when standard error is not one).
+struct Progress {
+    on: bool,
+    total: usize,
+    done: usize,
+}
+
+impl Progress {
+    fn new(total: usize) -> Progress {
+        Progress { on: std::io::stderr().is_terminal(), total, done: 0 }
+    }
+
+    fn step(&mut self) {
+        self.done += 1;
+        if self.on {
+            eprint!("\r{}", crate::check::progress_bar(self.done, self.total));
+            if self.done == self.total {
+                eprintln!();
+            }
+        }
+    }
+
+    /// A message on its own line, the bar redrawn after it.
+    fn say(&self, msg: &str) {
+        if self.on {
+            eprint!("\r\x1b[2K");
+        }
+        eprintln!("{msg}");
+    }
+}
+
+/// The names to match against: the agencies under `--under`, or all.
+fn names_under(store: &Database, under: Option<&str>) -> Result<Vec<(i64, String)>, String> {
+    Ok(store.agencies_under(under).map_err(|e| e.to_string())?.into_iter().map(|a| (a.id, a.name)).collect())
+}
+
+/// Stores one judged file as a new file of `batch` (or, with `retry`, as
+/// that file's new outcome); creates its agency first with `--create-missing`.
+#[allow(clippy::too_many_arguments)]
+fn store_judged(
+    store: &mut Database,
+    batch: i64,
+    retry: Option<i64>,
+    name: &str,
+    bytes: &[u8],
+    mut j: Judged,
+    how: &Intake,
+    names: &mut Vec<(i64, String)>,
+) -> Result<ogi_store::published::FileOutcome, String> {
+    use ogi_store::published::{FileOutcome, NewFile, NewVersion};
+    use sha2::Digest;
+    if j.unknown && how.create_missing {
+        if let Some(under) = &how.under {
+            let (id, code) = create_missing(store, under, &j.printed, &how.actor)?;
+            names.push((id, j.printed.trim().to_string()));
+            // Read again: the report was dropped with the failed match.
+            if let Ok(r) = ogi_report::read(bytes, name.rsplit('/').next()) {
+                j.report = Some((id, r));
+                j.outcome = FileOutcome::Attached;
+                j.reason = format!("新建机关 {code}");
+            }
+        }
+    }
+    let sha = format!("{:x}", sha2::Sha256::digest(bytes));
+    let diagnostics = j.report.as_ref().map(|(_, r)| ogi_report::check::check(r, None)).unwrap_or_default();
+    let count = |s| diagnostics.iter().filter(|d| d.severity == s).count();
+    let version = j.report.as_ref().map(|(id, r)| NewVersion {
+        agency_id: *id,
+        year: how.year,
+        report: r,
+        source: name,
+        received: received_date(how.received, bytes),
+        errors: count(ogi_report::check::Severity::Error),
+        warnings: count(ogi_report::check::Severity::Warning),
+        reason: if retry.is_some() { "重试读入" } else { "读入" },
+        changed: "",
+    });
+    let keep = matches!(j.outcome, FileOutcome::Failed | FileOutcome::Unmatched);
+    let file = NewFile {
+        name,
+        sha256: &sha,
+        outcome: j.outcome,
+        reason: &j.reason,
+        printed_agency: &j.printed,
+        version,
+        content: keep.then_some(bytes),
+    };
+    let stored = match retry {
+        Some(id) => store.retry_intake_file(id, &file, &how.actor),
+        None => store.add_intake_file(batch, &file, &how.actor).map(|_| ()),
+    };
+    stored.map_err(|e| format!("{name}：{e}"))?;
+    Ok(j.outcome)
+}
+
+/// Counts of a run, printed at its end.
+#[derive(Default)]
+struct Tally {
+    attached: usize,
+    failed: usize,
+    unmatched: usize,
+}
+
+impl Tally {
+    fn add(&mut self, o: ogi_store::published::FileOutcome) {
+        use ogi_store::published::FileOutcome;
+        match o {
+            FileOutcome::Attached => self.attached += 1,
+            FileOutcome::Failed => self.failed += 1,
+            FileOutcome::Unmatched => self.unmatched += 1,
+            FileOutcome::Duplicate => {}
+        }
+    }
+}
+
+/// `ogi region intake`: the files (directories' files, ZIPs' entries) read,
+/// checked and attached to their agencies by the name printed in the title,
+/// as one batch of the store; one transaction per file, so a file that
+/// fails (or a batch cut off) never undoes the others.
+fn intake(db: &Location, paths: &[PathBuf], how: &Intake) -> ExitCode {
+    use ogi_region::intake::{unpack, Limits};
+    use ogi_store::published::{FileOutcome, NewFile};
+    let mut store = match open(db) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let files = crate::check::collect_with(paths, &["zip"]);
+    if files.is_empty() {
+        return fail("没有找到报告文件");
+    }
+    let mut names = match names_under(&store, how.under.as_deref()) {
+        Ok(n) => n,
+        Err(e) => return fail(e),
+    };
+    let batch = match store.create_intake_batch(how.year, &how.actor) {
+        Ok(b) => b,
+        Err(e) => return fail(e),
+    };
+    let mut seen = std::collections::BTreeSet::new();
+    let mut tally = Tally::default();
+    let mut progress = Progress::new(files.len());
+    for path in &files {
+        let shown = path.display().to_string();
+        let entries = std::fs::read(path)
+            .map_err(|e| format!("{shown}：无法读取文件（{e}）"))
+            .and_then(|bytes| unpack(&shown, bytes, &Limits::DEFAULT));
+        let entries = match entries {
+            Ok(e) => e,
+            Err(reason) => {
+                // A refused archive: listed with why, nothing of it kept.
+                tally.add(FileOutcome::Failed);
+                let file = NewFile {
+                    name: &shown,
+                    sha256: "",
+                    outcome: FileOutcome::Failed,
+                    reason: &reason,
+                    printed_agency: "",
+                    version: None,
+                    content: None,
+                };
+                if let Err(e) = store.add_intake_file(batch, &file, &how.actor) {
+                    return fail(e);
+                }
+                progress.say(&format!("未读入：{reason}"));
+                progress.step();
+                continue;
+            }
+        };
+        for entry in entries {
+            use sha2::Digest;
+            let sha = format!("{:x}", sha2::Sha256::digest(&entry.bytes));
+            let j = if seen.insert(sha) {
+                judge(&entry.bytes, &entry.name, how.year, &names)
+            } else {
+                Judged {
+                    outcome: FileOutcome::Duplicate,
+                    reason: "与本批另一文件内容相同".into(),
+                    printed: String::new(),
+                    report: None,
+                    unknown: false,
+                }
+            };
+            let reason = j.reason.clone();
+            let outcome = match store_judged(&mut store, batch, None, &entry.name, &entry.bytes, j, how, &mut names) {
+                Ok(o) => o,
+                Err(e) => return fail(e),
+            };
+            tally.add(outcome);
+            if outcome != FileOutcome::Attached {
+                progress.say(&format!("{}：{}（{reason}）", outcome.label(), entry.name));
+            }
+        }
+        progress.step();
+    }
+    println!("第 {batch} 批：已归入 {}，未读入 {}，未匹配机关 {}", tally.attached, tally.failed, tally.unmatched);
+    ExitCode::SUCCESS
+}
+
+/// `ogi region retry BATCH`: each failed or unmatched file of the batch
+/// whose bytes were kept, read and matched again (against today's tree).
+fn retry(db: &Location, batch: i64, received: Option<ogi_rules::Date>, actor: &str) -> ExitCode {
+    use ogi_store::published::FileOutcome;
+    let mut store = match open(db) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let (files, year) = match (store.intake_files(batch), store.intake_batches()) {
+        (Ok(f), Ok(b)) => match b.iter().find(|b| b.id == batch) {
+            Some(b) if b.rolled_back.is_some() => return fail(format!("第 {batch} 批已撤回，不能重试")),
+            Some(b) => (f, b.year),
+            None => return fail(format!("没有第 {batch} 批")),
+        },
+        (Err(e), _) | (_, Err(e)) => return fail(e),
+    };
+    let mut names = match names_under(&store, None) {
+        Ok(n) => n,
+        Err(e) => return fail(e),
+    };
+    let how = Intake { year, received, under: None, create_missing: false, actor: actor.to_string() };
+    let todo: Vec<_> =
+        files.into_iter().filter(|f| matches!(f.outcome, FileOutcome::Failed | FileOutcome::Unmatched)).collect();
+    let mut tally = Tally::default();
+    let mut skipped = 0;
+    let mut progress = Progress::new(todo.len());
+    for f in todo {
+        let Some(bytes) = f.content.as_deref() else {
+            // A refused archive or an unreadable path: nothing kept to retry.
+            skipped += 1;
+            progress.say(&format!("无法重试：{}（未保留文件内容：{}）", f.name, f.reason));
+            progress.step();
+            continue;
+        };
+        let j = judge(bytes, &f.name, year, &names);
+        let reason = j.reason.clone();
+        let outcome = match store_judged(&mut store, batch, Some(f.id), &f.name, bytes, j, &how, &mut names) {
+            Ok(o) => o,
+            Err(e) => return fail(e),
+        };
+        tally.add(outcome);
+        if outcome != FileOutcome::Attached {
+            progress.say(&format!("{}：{}（{reason}）", outcome.label(), f.name));
+        }
+        progress.step();
+    }
+    println!(
+        "第 {batch} 批重试：已归入 {}，未读入 {}，未匹配机关 {}，无法重试 {skipped}",
+        tally.attached, tally.failed, tally.unmatched
+    );
+    ExitCode::SUCCESS
+}
+
+/// `ogi region attach`: a person confirms which agency an unmatched file
+/// belongs to (a close name offered, or a name printed otherwise); the file
+/// is read again and attached to it.
+fn attach(
+    db: &Location,
+    batch: i64,
+    file: i64,
+    code: &str,
+    received: Option<ogi_rules::Date>,
+    actor: &str,
+) -> ExitCode {
+    use ogi_store::published::FileOutcome;
+    let mut store = match open(db) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let agency = match agency_by_code(&store, code) {
+        Ok(a) => a,
+        Err(code) => return code,
+    };
+    let (files, year) = match (store.intake_files(batch), store.intake_batches()) {
+        (Ok(f), Ok(b)) => match b.iter().find(|b| b.id == batch) {
+            Some(b) => (f, b.year),
+            None => return fail(format!("没有第 {batch} 批")),
+        },
+        (Err(e), _) | (_, Err(e)) => return fail(e),
+    };
+    let Some(f) = files.into_iter().find(|f| f.id == file) else {
+        return fail(format!("第 {batch} 批没有编号为 {file} 的文件"));
+    };
+    if f.outcome != FileOutcome::Unmatched {
+        return fail(format!("文件 {file} 的结果是“{}”，只有未匹配机关的文件需要确认归入", f.outcome.label()));
+    }
+    let Some(bytes) = f.content.as_deref() else {
+        return fail(format!("文件 {file} 未保留内容，无法归入"));
+    };
+    let mut j = judge(bytes, &f.name, year, &[(agency.id, agency.name.clone())]);
+    // Matched against the one agency confirmed: its own name, or the printed one confirmed.
+    if j.report.is_none() {
+        match ogi_report::read(bytes, f.name.rsplit('/').next()) {
+            Ok(r) if j.outcome == FileOutcome::Unmatched => {
+                j.report = Some((agency.id, r));
+                j.outcome = FileOutcome::Attached;
+                j.unknown = false;
+                j.reason = format!("人工确认：「{}」即 {}", j.printed, agency.name);
+            }
+            _ => return fail(format!("文件 {file} 无法读入：{}", j.reason)),
+        }
+    }
+    let how = Intake { year, received, under: None, create_missing: false, actor: actor.to_string() };
+    let mut names = Vec::new();
+    match store_judged(&mut store, batch, Some(file), &f.name, bytes, j, &how, &mut names) {
+        Ok(_) => {
+            println!("{} 已归入 {}", f.name, agency.name);
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(e),
+    }
+}
+
+/// `ogi region files BATCH`: each file with its outcome and reason.
+fn files(db: &Location, batch: i64) -> ExitCode {
+    let store = match open(db) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    match store.intake_files(batch) {
+        Ok(all) => {
+            for f in all {
+                println!("{}\t{}\t{}\t{}", f.id, f.outcome.label(), f.name, f.reason);
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(e),
+    }
+}
+
+/// The agency of a code, among those the store's scope reads.
+fn agency_by_code(store: &Database, code: &str) -> Result<ogi_store::agency::Agency, ExitCode> {
+    use ogi_store::Store;
+    let all = store.agencies().map_err(fail)?;
+    all.into_iter().find(|a| a.code == code).ok_or_else(|| fail(format!("没有代码为 {code} 的机关")))
+}
+
+/// `ogi region correct`: a reviewer's correction of cells, as a new version
+/// (the old ones stay; the roll-up follows the new one).
+fn correct(db: &Location, code: &str, year: i16, typed: &[String], why: &str, actor: &str) -> ExitCode {
+    use ogi_store::published::NewVersion;
+    if why.trim().is_empty() {
+        return fail("请填写更正原因（--why）");
+    }
+    let changes: Vec<(CellKey, CellValue)> = match typed.iter().map(|t| parse_change(t)).collect() {
+        Ok(c) => c,
+        Err(e) => return fail(e),
+    };
+    let mut store = match open(db) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let agency = match agency_by_code(&store, code) {
+        Ok(a) => a,
+        Err(code) => return code,
+    };
+    let versions = match store.report_versions(agency.id, year) {
+        Ok(v) => v,
+        Err(e) => return fail(e),
+    };
+    let Some(active) = versions.iter().find(|v| v.active) else {
+        return fail(format!("{} 没有 {year} 年度的报告版本可更正（请先收报）", agency.name));
+    };
+    let (report, changed) = match correct_cells(&active.report, &changes) {
+        Ok(r) => r,
+        Err(e) => return fail(e),
+    };
+    let diagnostics = ogi_report::check::check(&report, None);
+    let count = |s| diagnostics.iter().filter(|d| d.severity == s).count();
+    let new = NewVersion {
+        agency_id: agency.id,
+        year,
+        report: &report,
+        source: "更正",
+        received: active.received,
+        errors: count(ogi_report::check::Severity::Error),
+        warnings: count(ogi_report::check::Severity::Warning),
+        reason: why.trim(),
+        changed: &changed,
+    };
+    let id = match store.correct_report(&new, active.version, actor) {
+        Ok(id) => id,
+        Err(e) => return fail(e),
+    };
+    let number = match store.report_versions(agency.id, year) {
+        Ok(all) => all.iter().find(|v| v.id == id).map_or(0, |v| v.version),
+        Err(e) => return fail(e),
+    };
+    println!("{} {year} 年度第 {number} 版（更正）：", agency.name);
+    println!("{changed}");
+    ExitCode::SUCCESS
+}
+
+/// `ogi region versions`: every version with who, when, why and what
+/// changed; with `--show N`, that version's cells.
+fn versions(db: &Location, code: &str, year: i16, show: Option<i64>) -> ExitCode {
+    let store = match open(db) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let agency = match agency_by_code(&store, code) {
+        Ok(a) => a,
+        Err(code) => return code,
+    };
+    let all = match store.report_versions(agency.id, year) {
+        Ok(v) => v,
+        Err(e) => return fail(e),
+    };
+    if all.is_empty() {
+        return fail(format!("{} 没有 {year} 年度的报告版本", agency.name));
+    }
+    if let Some(n) = show {
+        let Some(v) = all.iter().find(|v| v.version == n) else {
+            return fail(format!("{} {year} 年度没有第 {n} 版", agency.name));
+        };
+        for key in CellKey::all(v.report.meta.template.unwrap_or(ogi_vocab::Template::Y2021)) {
+            println!("{key}\t{}", CellValue::of(&v.report, key));
+        }
+        return ExitCode::SUCCESS;
+    }
+    for v in &all {
+        let active = if v.active { "（现行）" } else { "" };
+        println!(
+            "第 {} 版{active}\t{}\t{}\t{}\t{}\t收到 {}\t错误 {}，提醒 {}",
+            v.version, v.at, v.actor, v.source, v.reason, v.received, v.errors, v.warnings
+        );
+        for line in v.changed.lines() {
+            println!("\t{line}");
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+/// One finding of an agency's report for the review: shown by the active
+/// version, or only known from earlier marks; its marks, oldest first.
+struct Reviewed {
+    key: String,
+    rule: String,
+    severity: String,
+    message: String,
+    shown_now: bool,
+    marks: Vec<ogi_store::review::FindingMark>,
+}
+
+impl Reviewed {
+    fn state(&self) -> Option<ogi_region::review::ReviewState> {
+        self.marks.last().and_then(|m| ogi_region::review::ReviewState::parse(&m.state))
+    }
+}
+
+/// The findings of an agency's active version and those marked before,
+/// numbered in this order (what `--finding N` refers to).
+fn reviewed(
+    store: &Database,
+    agency: &ogi_store::agency::Agency,
+    year: i16,
+) -> Result<(Option<ogi_store::published::ReportVersion>, Vec<Reviewed>), String> {
+    let versions = store.report_versions(agency.id, year).map_err(|e| e.to_string())?;
+    let active = versions.into_iter().find(|v| v.active);
+    let mut marks = store.finding_marks(year, Some(agency.id)).map_err(|e| e.to_string())?;
+    let mut out: Vec<Reviewed> = active
+        .as_ref()
+        .map(|v| ogi_region::review::findings(&v.report))
+        .unwrap_or_default()
+        .into_iter()
+        .map(|f| Reviewed {
+            key: f.key,
+            rule: f.rule,
+            severity: f.severity.to_string(),
+            message: f.message,
+            shown_now: true,
+            marks: Vec::new(),
+        })
+        .collect();
+    for m in marks.drain(..) {
+        match out.iter_mut().find(|r| r.key == m.finding) {
+            Some(r) => r.marks.push(m),
+            None => out.push(Reviewed {
+                key: m.finding.clone(),
+                rule: m.rule.clone(),
+                severity: String::new(),
+                message: m.message.clone(),
+                shown_now: false,
+                marks: vec![m],
+            }),
+        }
+    }
+    Ok((active, out))
+}
+
+/// `ogi region findings`: each finding with its state and its history.
+fn findings(db: &Location, code: &str, year: i16) -> ExitCode {
+    let store = match open(db) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let agency = match agency_by_code(&store, code) {
+        Ok(a) => a,
+        Err(code) => return code,
+    };
+    let (active, all) = match reviewed(&store, &agency, year) {
+        Ok(r) => r,
+        Err(e) => return fail(e),
+    };
+    let Some(active) = active else {
+        return fail(format!("{} 没有 {year} 年度的报告版本", agency.name));
+    };
+    println!("{} {year} 年度，现行第 {} 版：{} 个问题", agency.name, active.version, all.len());
+    for (i, r) in all.iter().enumerate() {
+        let gone = if r.shown_now { "" } else { "（现行版本中已无此问题）" };
+        let state = ogi_region::review::state_label(r.state());
+        println!("{}	{state}{gone}	{}	{}	{}", i + 1, r.severity, r.key, r.message);
+        for m in &r.marks {
+            let label = ogi_region::review::ReviewState::parse(&m.state).map_or("", |s| s.label());
+            println!("	{}	{}	{label}	第 {} 版	{}", m.at, m.actor, m.version, m.note);
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+/// `ogi region review`: one mark on one finding.
+fn review(db: &Location, code: &str, year: i16, finding: &str, state: &str, note: &str, actor: &str) -> ExitCode {
+    use ogi_region::review::{check_mark, ReviewState};
+    let Some(state) = ReviewState::parse(state) else {
+        return fail(format!("不认识的审核状态：{state}（可用：已确认、误报、已整改）"));
+    };
+    let mut store = match open(db) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let agency = match agency_by_code(&store, code) {
+        Ok(a) => a,
+        Err(code) => return code,
+    };
+    let (active, all) = match reviewed(&store, &agency, year) {
+        Ok(r) => r,
+        Err(e) => return fail(e),
+    };
+    let Some(active) = active else {
+        return fail(format!("{} 没有 {year} 年度的报告版本", agency.name));
+    };
+    let found = match finding.trim().parse::<usize>() {
+        Ok(n) => n.checked_sub(1).and_then(|i| all.get(i)),
+        Err(_) => all.iter().find(|r| r.key == finding.trim()),
+    };
+    let Some(found) = found else {
+        return fail(format!("{} {year} 年度没有问题 {finding}（见 ogi region findings）", agency.name));
+    };
+    if let Err(e) = check_mark(state, note, found.shown_now) {
+        return fail(e);
+    }
+    let new = ogi_store::review::NewMark {
+        agency_id: agency.id,
+        year,
+        finding: &found.key,
+        rule: &found.rule,
+        message: &found.message,
+        version: active.version,
+        state: state.key(),
+        note,
+    };
+    match store.mark_finding(&new, actor) {
+        Ok(_) => {
+            println!("{}：{} 标记为{}", agency.name, found.key, state.label());
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(e),
+    }
+}
+
+/// `ogi region rectifications`: per agency, the findings confirmed and not
+/// yet rectified (the 整改 still open), and whether the active version
+/// still shows each.
+fn rectifications(
+    db: &Location,
+    year: i16,
+    under: Option<&str>,
+    format: &str,
+    output: Option<&std::path::Path>,
+) -> ExitCode {
+    let store = match open(db) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let agencies = match store.agencies_under(under) {
+        Ok(a) => a,
+        Err(e) => return fail(e),
+    };
+    let mut rows = Vec::new();
+    for agency in &agencies {
+        let (_, all) = match reviewed(&store, agency, year) {
+            Ok(r) => r,
+            Err(e) => return fail(e),
+        };
+        for r in all.iter().filter(|r| r.state() == Some(ogi_region::review::ReviewState::Confirmed)) {
+            let last = r.marks.last();
+            rows.push(vec![
+                agency.code.clone(),
+                agency.name.clone(),
+                r.key.clone(),
+                r.message.clone(),
+                last.map_or(String::new(), |m| m.at.clone()),
+                last.map_or(String::new(), |m| m.actor.clone()),
+                last.map_or(String::new(), |m| m.note.clone()),
+                if r.shown_now {
+                    "仍存在".into()
+                } else {
+                    "现行版本已无此问题，可标记已整改".into()
+                },
+            ]);
+        }
+    }
+    let header = ["code", "agency", "finding", "message", "confirmed_at", "confirmed_by", "note", "now"];
+    let code = match emit("待整改", &header, &rows, format, output) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(e),
+    };
+    let open_agencies: BTreeSet<&String> = rows.iter().map(|r| &r[0]).collect();
+    eprintln!("待整改：{} 个机关，{} 个问题", open_agencies.len(), rows.len());
+    code
+}
+
+/// Writes bytes to `output`, or to standard output; a binary file (XLSX,
+/// DOCX) is not written to a terminal.
+fn write_out(output: Option<&std::path::Path>, bytes: &[u8], binary: bool) -> Result<(), String> {
+    use std::io::Write;
+    match output {
+        Some(path) => std::fs::write(path, bytes).map_err(|e| format!("无法写入 {}：{e}", path.display())),
+        None if binary && std::io::stdout().is_terminal() => {
+            Err("这是二进制文件，请用 -o 指定输出文件或重定向到文件".into())
+        }
+        None => std::io::stdout().write_all(bytes).map_err(|e| format!("无法写出：{e}")),
+    }
+}
+
+/// The Chinese heading of an exported column (JSON keeps the key).
+fn heading(key: &str) -> &str {
+    match key {
+        "code" => "机关代码",
+        "agency" => "机关",
+        "status" => "报送情况",
+        "late" => "逾期",
+        "due" => "截止日期",
+        "received" => "收到日期",
+        "errors" => "错误",
+        "warnings" => "提醒",
+        "version" => "版本",
+        "ledger" => "跨年不衔接",
+        "dismissed" => "误报",
+        "cell" => "单元格",
+        "sum" => "合计",
+        "lacking" => "缺项机关（未汇总）",
+        "level" => "层级",
+        "kind" => "类别",
+        "indicator" => "指标",
+        "value" => "数值",
+        "rank" => "排名",
+        "peers" => "同级同类机关数",
+        "trend" => "趋势",
+        "finding" => "问题",
+        "message" => "说明",
+        "confirmed_at" => "确认时间",
+        "confirmed_by" => "确认人",
+        "note" => "备注",
+        "now" => "现状",
+        "risk" => "风险",
+        "why" => "原因",
+        other => other,
+    }
+}
+
+/// Rows out as a table (tab-separated) or CSV (the store's one writer: BOM,
+/// formulas defused) or an XLSX sheet, each under Chinese headings; or JSON
+/// objects keyed by the header's keys.
+fn emit(
+    sheet: &str,
+    header: &[&str],
+    rows: &[Vec<String>],
+    format: &str,
+    output: Option<&std::path::Path>,
+) -> Result<(), String> {
+    let headings: Vec<&str> = header.iter().map(|k| heading(k)).collect();
+    match format {
+        "csv" => write_out(output, &ogi_store::export::csv_bytes(&headings, rows.iter().cloned()), false),
+        "xlsx" => write_out(output, &ogi_store::export::xlsx_bytes(sheet, &headings, rows.iter().cloned())?, true),
+        "json" => {
+            let out: Vec<serde_json::Map<String, serde_json::Value>> = rows
+                .iter()
+                .map(|r| header.iter().zip(r).map(|(k, v)| ((*k).to_string(), v.clone().into())).collect())
+                .collect();
+            write_out(output, (serde_json::to_string_pretty(&out).unwrap_or_default() + "\n").as_bytes(), false)
+        }
+        _ => {
+            let text: String =
+                std::iter::once(headings.join("\t") + "\n").chain(rows.iter().map(|r| r.join("\t") + "\n")).collect();
+            write_out(output, text.as_bytes(), false)
+        }
+    }
+}
+
+/// The government's own report drafted from the sum: the national layout
+/// with the summed tables and the figures of the default texts filled from
+/// them (a figure whose cell the sum left out says so, never 0); what the
+/// sum leaves out is listed in section 六.
+fn region_draft(sum: &ogi_region::Rollup, agency: &str, year: i16, members: usize) -> Result<Report, String> {
+    use ogi_rules::annual::{draft_from_cells, EditableSection};
+    use ogi_vocab::cells::{ApplicantColumn, OtherReason, Outcome, T3Row};
+    let mut cells = sum.cells.clone();
+    // The 2021 layout prints （六）其他处理 by its sub-rows: the group total is
+    // kept only for a column whose sub-rows some agency did not give.
+    for c in ApplicantColumn::KINDS.into_iter().chain([ApplicantColumn::Total]) {
+        let sub = |o| CellKey::T3(T3Row::Outcome(Outcome::Other(o)), c);
+        if OtherReason::ALL.iter().all(|o| cells.contains_key(&sub(*o))) {
+            cells.remove(&CellKey::T3(T3Row::Outcome(Outcome::OtherUnsplit), c));
+        }
+    }
+    let lacking = sum.notes();
+    let other = if lacking.is_empty() {
+        "【请填写本地区信息处理费收取情况和其他需要报告的事项】".to_string()
+    } else {
+        format!(
+            "以下单元格因有机关未填报或无法读取，未予汇总（文中相应数字标为“【未汇总】”）：\n{}\n【请填写本地区信息处理费收取情况和其他需要报告的事项】",
+            lacking.join("\n")
+        )
+    };
+    let preamble = format!(
+        "{}本报告表格由本地区 {members} 个机关的{{年度}}年度报告逐项汇总而成。",
+        EditableSection::Preamble.default_text()
+    );
+    let texts = [(EditableSection::Preamble, preamble), (EditableSection::Other, other)].into_iter().collect();
+    let mut r = draft_from_cells(agency, year, cells, &texts, "【未汇总】").map_err(|e| e.to_string())?;
+    r.meta.title = Some(format!("{agency}{year}年政府信息公开工作年度报告（汇总稿）"));
+    Ok(r)
+}
+
+/// An agency kind's Chinese label from its key.
+fn kind_label(key: &str) -> String {
+    ogi_rules::agency::AgencyKind::from_key(key).map_or(key.to_string(), |k| k.label().to_string())
+}
+
+/// `ogi region risks`: the 主管部门's risk list — agencies by errors found,
+/// by year-over-year jumps of an indicator (or a fall to 0), by correction
+/// and denial rates above their peers' P75; each line says why.
+fn risks(
+    db: &Location,
+    year: i16,
+    under: Option<&str>,
+    threshold: u32,
+    format: &str,
+    output: Option<&std::path::Path>,
+) -> ExitCode {
+    let store = match open(db) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let rows: Vec<Vec<String>> = match ogi_center::risks(&store, year, under, f64::from(threshold) / 100.0) {
+        Ok(lines) => lines.into_iter().map(|r| vec![r.code, r.name, r.kind.label().to_string(), r.why]).collect(),
+        Err(e) => return fail(e),
+    };
+    let code = match emit("风险清单", &["code", "agency", "risk", "why"], &rows, format, output) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(e),
+    };
+    eprintln!("风险清单：{} 条", rows.len());
+    code
 }

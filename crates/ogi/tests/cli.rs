@@ -480,7 +480,18 @@ fn registers_merge_into_a_shared_deployment_as_agencies() {
     for (db, seed) in [(a, "1"), (b, "2"), (clash, "3")] {
         run(&["demo", "--year", "2024", "--requests", "300", "--seed", seed, "--today", "2025-03-01", "--db", db]);
     }
+    // a's register also keeps a published report, confirmed as its own, and a finding reviewed.
+    let inbox = dir.join("inbox");
+    std::fs::create_dir_all(&inbox).unwrap();
+    std::fs::copy(corpus().join("real/pingtan/2023_shsyj.txt"), inbox.join("shsyj.txt")).unwrap();
+    run(&["region", "intake", inbox.to_str().unwrap(), "--year", "2023", "--received", "2024-01-20", "--db", a]);
+    run(&["region", "attach", "1", "1", "--agency", "root", "--db", a]);
+    run(&["region", "review", "root", "--year", "2023", "--finding", "1", "--state", "已确认", "--db", a]);
     run(&["migrate", "--from", a, "--to", pg.url(), "--as", "a"]);
+    let versions = run(&["region", "versions", "a", "--year", "2023", "--db", pg.url()]);
+    assert!(versions.starts_with("第 1 版（现行）") && versions.contains("shsyj.txt"), "{versions}");
+    let findings = run(&["region", "findings", "a", "--year", "2023", "--db", pg.url()]);
+    assert!(findings.lines().nth(1).is_some_and(|l| l.contains("\t已确认\t")), "{findings}");
     let out = run(&["migrate", "--from", b, "--to", pg.url(), "--as", "b", "--under", "root"]);
     assert!(out.lines().any(|l| l == "requests\t300"), "{out}");
     // The third has a's codes: refused, nothing of it kept.

@@ -10,6 +10,7 @@ pub mod check;
 pub mod dashboard;
 pub mod letters;
 pub mod portal;
+pub mod region;
 pub mod register;
 pub mod request;
 

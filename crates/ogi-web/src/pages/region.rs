@@ -1,0 +1,283 @@
+//! 地区报告 (issue 14): the supervising office's view of its region's annual
+//! reports — the status of every agency below (the tree coloured by status,
+//! filters by level, kind and status) and the risk list; the region's tables
+//! summed, each summed cell linking to its drill-down; the drill-down: each
+//! agency's value, its version and where it was printed, and for agencies
+//! drafting in ogi the requests counted. The figures are `ogi-center`'s, the
+//! same the terminal prints; who is listed is the store's scope (a 督导员
+//! reads the agencies below it, a clerk only their own).
+
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use ogi_region::status::Standing;
+use ogi_rules::agency::AgencyKind;
+use ogi_vocab::cells::{ApplicantColumn, CellKey, Outcome, T2Row, T3Row, T4Column, T4Group, Template};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::auth::Session;
+use crate::state::AppState;
+use crate::view::{html, AppError, Chrome};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/region", get(status_page))
+        .route("/region/rollup", get(rollup_page))
+        .route("/region/drill/{cell}", get(drill_page))
+}
+
+/// How far a year-over-year jump must go (a fraction) to enter the risk list.
+const JUMP: f64 = 0.5;
+
+#[derive(Deserialize, Default)]
+pub struct RegionQuery {
+    #[serde(default)]
+    year: String,
+    /// An agency's code: its subtree only.
+    #[serde(default)]
+    under: String,
+    #[serde(default)]
+    level: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    status: String,
+}
+
+impl RegionQuery {
+    /// The year asked for, else last year (the reports of which are due now).
+    fn year(&self, state: &AppState) -> Result<i16, AppError> {
+        match self.year.trim() {
+            "" => Ok(state.today().year() - 1),
+            y => y
+                .parse::<i16>()
+                .ok()
+                .filter(|y| (2008..=2100).contains(y))
+                .ok_or_else(|| AppError::BadRequest(format!("年度不正确：{y}"))),
+        }
+    }
+
+    fn under(&self) -> Option<String> {
+        Some(self.under.trim().to_string()).filter(|u| !u.is_empty())
+    }
+
+    /// The query string that keeps the year and the subtree on links.
+    fn keep(&self, year: i16) -> String {
+        match self.under() {
+            Some(u) => format!(
+                "year={year}&under={}",
+                percent_encoding::utf8_percent_encode(&u, percent_encoding::NON_ALPHANUMERIC)
+            ),
+            None => format!("year={year}"),
+        }
+    }
+}
+
+const STANDINGS: [Standing; 4] = [Standing::Missing, Standing::Errors, Standing::Warnings, Standing::Passed];
+
+/// `GET /region`: every agency's status for the year, filtered, and the risk list.
+pub async fn status_page(
+    State(state): State<AppState>,
+    session: Session,
+    Query(q): Query<RegionQuery>,
+) -> Result<Response, AppError> {
+    let year = q.year(&state)?;
+    let today = state.today().to_string();
+    let under = q.under();
+    let (rows, risks) = state
+        .read_as(&session, move |s| {
+            let rows = ogi_center::status(s, year, under.as_deref(), &today)?;
+            let risks = ogi_center::risks(s, year, under.as_deref(), JUMP)?;
+            Ok((rows, risks))
+        })
+        .await?;
+    let count = |st: Standing| rows.iter().filter(|r| r.row.standing == st).count();
+    let counts: Vec<Value> =
+        STANDINGS.iter().map(|st| json!({"key": st.key(), "label": st.label(), "n": count(*st)})).collect();
+    let late = rows.iter().filter(|r| r.row.late).count();
+    let max_depth = rows.iter().map(|r| r.row.agency.depth).max().unwrap_or(0);
+    let shown: Vec<Value> = rows
+        .iter()
+        .filter(|r| q.level.is_empty() || q.level == r.row.agency.depth.to_string())
+        .filter(|r| q.kind.is_empty() || q.kind == r.kind.key())
+        .filter(|r| q.status.is_empty() || q.status == r.row.standing.key() || (q.status == "late" && r.row.late))
+        .map(|r| {
+            let s = r.row.submitted.as_ref();
+            json!({
+                "code": r.row.agency.code,
+                "name": r.row.agency.name,
+                "depth": r.row.agency.depth,
+                "kind": r.kind.label(),
+                "standing": r.row.standing.key(),
+                "drafted": r.drafted,
+                "label": r.row.standing.label(),
+                "late": r.row.late,
+                "due": r.row.due,
+                "received": s.map(|s| s.received.clone()),
+                "errors": s.map(|s| s.errors),
+                "warnings": s.map(|s| s.warnings),
+                "version": s.map(|s| s.version),
+                "ledger": r.ledger,
+                "dismissed": r.dismissed,
+            })
+        })
+        .collect();
+    let risks: Vec<Value> =
+        risks.iter().map(|r| json!({"code": r.code, "name": r.name, "kind": r.kind.label(), "why": r.why})).collect();
+    let body = state.templates.render(
+        "region.html",
+        json!({
+            "chrome": Chrome::new(&session, "地区报告", "region"),
+            "year": year,
+            "keep": q.keep(year),
+            "q": {"year": year, "under": q.under, "level": q.level, "kind": q.kind, "status": q.status},
+            "levels": (0..=max_depth).collect::<Vec<_>>(),
+            "kinds": AgencyKind::ALL.iter().map(|k| json!({"key": k.key(), "label": k.label()})).collect::<Vec<_>>(),
+            "standings": counts,
+            "late": late,
+            "total": rows.len(),
+            "rows": shown,
+            "risks": risks,
+            "jump": (JUMP * 100.0) as u32,
+        }),
+    )?;
+    Ok(html(body).into_response())
+}
+
+/// `GET /region/rollup`: the region's tables 二/三/四 summed, each cell linked to its drill-down.
+pub async fn rollup_page(
+    State(state): State<AppState>,
+    session: Session,
+    Query(q): Query<RegionQuery>,
+) -> Result<Response, AppError> {
+    let year = q.year(&state)?;
+    let under = q.under();
+    let (sum, missing) = state
+        .read_as(&session, move |s| {
+            let (present, missing) = ogi_center::present(s.region(year, under.as_deref())?);
+            Ok((ogi_center::rollup(&present), missing))
+        })
+        .await?;
+    let keep = q.keep(year);
+    let cell = |key: CellKey| -> Value {
+        match (sum.cells.get(&key), sum.lacking.get(&key)) {
+            (Some(v), _) => json!({"value": v.to_string(), "href": format!("/region/drill/{key}?{keep}")}),
+            (None, Some(who)) => json!({"lacking": who.join("、"), "href": format!("/region/drill/{key}?{keep}")}),
+            (None, None) => json!({}),
+        }
+    };
+    let t2: Vec<Value> = T2Row::layout(Template::Y2021)
+        .iter()
+        .map(|(row, cols)| {
+            json!({"label": row.label(), "cells": cols.iter().map(|c| {
+                let mut v = cell(CellKey::T2(*row, *c));
+                v["column"] = json!(c.label());
+                v
+            }).collect::<Vec<_>>()})
+        })
+        .collect();
+    let mut rows = T3Row::rows(Template::Y2021);
+    // A region where some agency printed （六）其他处理 as one row sums it as the group's total.
+    let unsplit = T3Row::Outcome(Outcome::OtherUnsplit);
+    if ApplicantColumn::ALL.iter().any(|c| sum.cells.contains_key(&CellKey::T3(unsplit, *c))) {
+        // Right after its sub-rows, where the group is printed.
+        let after =
+            rows.iter().rposition(|r| matches!(r, T3Row::Outcome(Outcome::Other(_)))).map_or(rows.len(), |i| i + 1);
+        rows.insert(after, unsplit);
+    }
+    let t3: Vec<Value> = rows
+        .iter()
+        .map(|row| {
+            let label = if *row == unsplit { format!("{}（合计）", row.label()) } else { row.label() };
+            json!({"label": label, "cells": ApplicantColumn::ALL.iter().map(|c| cell(CellKey::T3(*row, *c))).collect::<Vec<_>>()})
+        })
+        .collect();
+    let t4: Vec<Value> = T4Group::ALL
+        .iter()
+        .map(|g| json!({"label": g.label(), "cells": T4Column::ALL.iter().map(|c| cell(CellKey::T4(*g, *c))).collect::<Vec<_>>()}))
+        .collect();
+    // The sum has tables and no text: only the tables' rules speak of it.
+    let findings: Vec<Value> = sum
+        .check("本地区", year)
+        .iter()
+        .filter(|d| !d.rule.starts_with("structure.") && !d.rule.starts_with("prose."))
+        .map(|d| json!({"severity": format!("{:?}", d.severity), "rule": d.rule, "message": d.message}))
+        .collect();
+    let body = state.templates.render(
+        "region_rollup.html",
+        json!({
+            "chrome": Chrome::new(&session, "地区汇总", "region"),
+            "year": year,
+            "keep": keep,
+            "members": sum.members,
+            "missing": missing,
+            "notes": sum.notes(),
+            "t2": t2,
+            "t3_columns": ApplicantColumn::ALL.iter().map(|c| c.label()).collect::<Vec<_>>(),
+            "t3": t3,
+            "t4_columns": T4Column::ALL.iter().map(|c| c.label()).collect::<Vec<_>>(),
+            "t4": t4,
+            "findings": findings,
+        }),
+    )?;
+    Ok(html(body).into_response())
+}
+
+/// `GET /region/drill/{cell}`: each agency's value of a summed cell and where it comes from.
+pub async fn drill_page(
+    State(state): State<AppState>,
+    session: Session,
+    Path(cell): Path<String>,
+    Query(q): Query<RegionQuery>,
+) -> Result<Response, AppError> {
+    let key: CellKey = cell.parse().map_err(|_| AppError::NotFound)?;
+    let year = q.year(&state)?;
+    let under = q.under();
+    let (lines, missing) = state
+        .read_as(&session, move |s| {
+            let (present, missing) = ogi_center::present(s.region(year, under.as_deref())?);
+            Ok((ogi_center::drill(s, &present, year, key)?, missing))
+        })
+        .await?;
+    let total: Option<ogi_vocab::Number> =
+        lines.iter().try_fold(ogi_vocab::Number::ZERO, |acc, l| acc.checked_add(l.drilled.value?));
+    let rows: Vec<Value> = lines
+        .iter()
+        .map(|l| {
+            json!({
+                "code": l.code,
+                "agency": l.agency,
+                "value": l.drilled.held.to_string(),
+                "source": l.source,
+                "where": l.drilled.printed.as_ref().map(ogi_center::place),
+                "printed": l.drilled.printed.as_ref().map(|p| p.raw.clone()),
+                "requests": l.requests,
+            })
+        })
+        .collect();
+    let body = state.templates.render(
+        "region_drill.html",
+        json!({
+            "chrome": Chrome::new(&session, "单元格下钻", "region"),
+            "year": year,
+            "keep": q.keep(year),
+            "key": key.to_string(),
+            "label": describe(key),
+            "total": total.map(|t| t.to_string()),
+            "rows": rows,
+            "missing": missing,
+        }),
+    )?;
+    Ok(html(body).into_response())
+}
+
+/// A cell in words: its row and column as printed.
+fn describe(key: CellKey) -> String {
+    match key {
+        CellKey::T2(row, col) => format!("表二 {} · {}", row.label(), col.label()),
+        CellKey::T3(row, col) => format!("表三 {} · {}", row.label(), col.label()),
+        CellKey::T4(group, col) => format!("表四 {} · {}", group.label(), col.label()),
+    }
+}
