@@ -241,3 +241,43 @@ pub fn place(p: &ogi_vocab::model::Provenance) -> String {
         ogi_vocab::Origin::Line { line } => format!("第 {line} 行"),
     }
 }
+
+/// One agency's place on one indicator: its value, rank and the quartiles
+/// among its peers (same level and kind), and its values over the years.
+#[derive(Debug, Clone)]
+pub struct CompareLine {
+    pub code: String,
+    pub name: String,
+    pub level: usize,
+    pub kind: String,
+    pub ranked: ogi_region::compare::Ranked,
+    pub trend: Vec<(i16, Option<f64>)>,
+}
+
+/// Each agency under `under` on `indicator` for `year`, with its trend over
+/// the `years` years up to it (see `ogi_region::compare::compare`).
+pub fn compare(
+    store: &Database,
+    year: i16,
+    under: Option<&str>,
+    indicator: &'static ogi_region::compare::Indicator,
+    years: i16,
+) -> Result<Vec<CompareLine>, StoreError> {
+    let from = year - years.clamp(1, 10) + 1;
+    let by_year = region_years(store, from, year, under)?;
+    let peers = peers(&by_year, year);
+    Ok(ogi_region::compare::compare(&peers, from, year, &[indicator])
+        .into_iter()
+        .map(|c| {
+            let p = &peers[c.peer];
+            CompareLine {
+                code: p.code.clone(),
+                name: p.name.clone(),
+                level: p.level,
+                kind: p.kind.clone(),
+                ranked: c.ranked,
+                trend: c.trend,
+            }
+        })
+        .collect())
+}

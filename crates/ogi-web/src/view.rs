@@ -38,6 +38,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("region.html", include_str!("../templates/region.html")),
     ("region_rollup.html", include_str!("../templates/region_rollup.html")),
     ("region_drill.html", include_str!("../templates/region_drill.html")),
+    ("region_compare.html", include_str!("../templates/region_compare.html")),
 ];
 
 /// The stylesheet (served at /static/style.css; no outside fonts or CDNs).

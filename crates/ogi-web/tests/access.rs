@@ -83,6 +83,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("/region", "tried: the region's status, through the store's scope"),
     ("/region/rollup", "tried in tests/region.rs: the sum of what the scope reads"),
     ("/region/drill/{cell}", "tried: each agency's value, through the store's scope"),
+    ("/region/compare", "tried: the indicators of what the scope reads"),
     ("/static/style.css", "static"),
     ("/healthz", "static"),
 ];
@@ -184,7 +185,7 @@ async fn a_department_clerk_reaches_nothing_of_a_sibling_or_the_parent() {
             assert!(!shows(&t, &code) && !t.contains(&name), "{path} shows {other}'s request");
         }
         // The region's pages list and sum only what the scope reads.
-        for path in ["/region?year=2025", "/region/drill/t3.new.total?year=2025"] {
+        for path in ["/region?year=2025", "/region/drill/t3.new.total?year=2025", "/region/compare?year=2025"] {
             let t = c.get(path).await.text();
             assert!(!t.contains(&format!("data-code=\"{other}\"")), "{path} shows {other}");
         }

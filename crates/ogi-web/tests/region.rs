@@ -3,7 +3,8 @@
 //! published (one on time, one late, one with an arithmetic error), and
 //! agencies with nothing. The status list, its filters and the risk list; the
 //! summed tables, each cell linked to its drill-down; the drill-down adding up
-//! to the sum and naming the requests counted; a department's clerk seeing
+//! to the sum and naming the requests counted; an indicator compared among
+//! peers with its trend drawn; a department's clerk seeing
 //! only its own agency. Then the same pages in headless Chromium.
 //!
 //! `OGI_SCREENSHOTS=docs/images cargo test -p ogi-web --test region` also
@@ -160,6 +161,25 @@ async fn the_supervisor_sees_the_region_summed_checked_and_drilled_down() {
     assert_eq!(admin.get(&format!("/region/drill/t9.nothing?year={YEAR}")).await.status, 404);
     assert_eq!(admin.get("/region?year=abc").await.status, 400);
 
+    // Compare: each department ranked among the departments (same level and kind).
+    let page =
+        admin.get(&format!("/region/compare?year={YEAR}&indicator=new_requests")).await.text().replace("&#x2f;", "/");
+    let line = |code: &str| {
+        page.split(&format!("<tr data-code=\"{code}\"")).nth(1).unwrap().split("</tr>").next().unwrap().to_string()
+    };
+    let (g, s_, t) = (printed(&gxj), printed(&sj), printed(&gxj));
+    assert!(line("sj").contains(&format!("<td>{s_}</td><td>1 / 3</td>")), "{}", line("sj"));
+    assert!(line("gxj").contains(&format!("<td>{g}</td><td>2 / 3</td>")), "{}", line("gxj"));
+    assert!(line("tj").contains(&format!("<td>{t}</td><td>2 / 3</td>")), "{}", line("tj"));
+    // P50 of 5, 6, 5 is 5; the government is alone in its group.
+    assert!(line("gxj").contains(&format!("<td>{g}</td><td>{g}</td><td>")), "{}", line("gxj"));
+    assert!(line("root").contains("1 / 1"), "{}", line("root"));
+    // A trend drawn for those with figures (its values said in words), none for those without.
+    assert!(line("gxj").contains("<svg class=\"trend\"") && line("gxj").contains(&format!("2023年：{g}")));
+    assert!(line("da").contains("无数据") && !line("da").contains("<svg"));
+    assert!(page.contains("表三 一、本年新收政府信息公开申请数量（总计列）"), "the formula is shown");
+    assert_eq!(admin.get(&format!("/region/compare?year={YEAR}&indicator=nothing")).await.status, 400);
+
     // A department's clerk reads only its own agency.
     let mut clerk = server.login_in("gxj-clerk", "gxj", Role::Clerk).await;
     let own = clerk.get(&format!("/region?year={YEAR}")).await.text();
@@ -213,5 +233,8 @@ async fn the_region_pages_in_a_real_browser() {
     b.wait_for("#drill").await;
     assert!(b.text().await.contains("本系统记录"));
     screenshot(&b, "region-drill.png").await;
+    b.goto(&format!("{base}/region/compare?year={YEAR}&indicator=new_requests")).await;
+    b.wait_for("#compare").await;
+    screenshot(&b, "region-compare.png").await;
     b.quit().await;
 }

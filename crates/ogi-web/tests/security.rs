@@ -47,6 +47,7 @@ const GETS: &[&str] = &[
     "/region",
     "/region/rollup",
     "/region/drill/{cell}",
+    "/region/compare",
     "/online",
     "/online/files/{id}",
     "/api/requests",

@@ -26,6 +26,7 @@ pub fn routes() -> Router<AppState> {
         .route("/region", get(status_page))
         .route("/region/rollup", get(rollup_page))
         .route("/region/drill/{cell}", get(drill_page))
+        .route("/region/compare", get(compare_page))
 }
 
 /// How far a year-over-year jump must go (a fraction) to enter the risk list.
@@ -44,6 +45,12 @@ pub struct RegionQuery {
     kind: String,
     #[serde(default)]
     status: String,
+    /// The indicator compared (its key).
+    #[serde(default)]
+    indicator: String,
+    /// How many years the trend covers.
+    #[serde(default)]
+    years: String,
 }
 
 impl RegionQuery {
@@ -280,4 +287,98 @@ fn describe(key: CellKey) -> String {
         CellKey::T3(row, col) => format!("表三 {} · {}", row.label(), col.label()),
         CellKey::T4(group, col) => format!("表四 {} · {}", group.label(), col.label()),
     }
+}
+
+/// `GET /region/compare`: one indicator of the dictionary — each agency's
+/// value, rank and P25/P50/P75 among the agencies of its level and kind, and
+/// its trend over the years as a small chart drawn here (SVG, no script).
+pub async fn compare_page(
+    State(state): State<AppState>,
+    session: Session,
+    Query(q): Query<RegionQuery>,
+) -> Result<Response, AppError> {
+    use ogi_region::compare::{indicator, INDICATORS};
+    let year = q.year(&state)?;
+    let chosen = match q.indicator.trim() {
+        "" => &INDICATORS[0],
+        k => indicator(k).ok_or_else(|| AppError::BadRequest(format!("没有这个指标：{k}")))?,
+    };
+    let years: i16 = q.years.trim().parse().ok().filter(|y| (1..=10).contains(y)).unwrap_or(5);
+    let under = q.under();
+    let lines = state.read_as(&session, move |s| ogi_center::compare(s, year, under.as_deref(), chosen, years)).await?;
+    let show = |v: Option<f64>| v.map_or("—".to_string(), |v| chosen.show(v));
+    let rows: Vec<Value> = lines
+        .iter()
+        .map(|l| {
+            let r = &l.ranked;
+            json!({
+                "code": l.code, "name": l.name, "level": l.level + 1,
+                "kind": AgencyKind::from_key(&l.kind).map_or(l.kind.as_str(), |k| k.label()),
+                "value": show(r.value),
+                "rank": r.rank.map(|n| format!("{n} / {}", r.peers)),
+                "p25": show(r.quartiles.as_ref().map(|q| q.p25)),
+                "p50": show(r.quartiles.as_ref().map(|q| q.p50)),
+                "p75": show(r.quartiles.as_ref().map(|q| q.p75)),
+                "trend": sparkline(&l.trend, |v| chosen.show(v)),
+            })
+        })
+        .collect();
+    let body = state.templates.render(
+        "region_compare.html",
+        json!({
+            "chrome": Chrome::new(&session, "指标比较", "region"),
+            "year": year,
+            "keep": q.keep(year),
+            "under": q.under,
+            "years": years,
+            "chosen": {"key": chosen.key, "name": chosen.name, "formula": chosen.formula, "caveat": chosen.caveat},
+            "indicators": INDICATORS.iter().map(|i| json!({"key": i.key, "name": i.name, "formula": i.formula, "caveat": i.caveat})).collect::<Vec<_>>(),
+            "rows": rows,
+        }),
+    )?;
+    Ok(html(body).into_response())
+}
+
+/// A small line chart of a trend, as SVG markup built here (numbers only,
+/// every text escaped): a point per year with a value, gaps left open, and a
+/// title that says every value in words for screen readers.
+fn sparkline(trend: &[(i16, Option<f64>)], show: impl Fn(f64) -> String) -> Value {
+    const W: f64 = 160.0;
+    const H: f64 = 36.0;
+    let values: Vec<f64> = trend.iter().filter_map(|(_, v)| *v).collect();
+    let words: Vec<String> =
+        trend.iter().map(|(y, v)| format!("{y}年：{}", v.map_or("无数据".to_string(), &show))).collect();
+    if values.is_empty() {
+        return json!({"svg": Value::Null, "words": words.join("；")});
+    }
+    let (lo, hi) = values.iter().fold((f64::MAX, f64::MIN), |(lo, hi), v| (lo.min(*v), hi.max(*v)));
+    let step = if trend.len() > 1 { (W - 8.0) / (trend.len() - 1) as f64 } else { 0.0 };
+    // A flat trend (or a single value) is drawn across the middle.
+    let y = |v: f64| if hi > lo { H - 4.0 - (v - lo) / (hi - lo) * (H - 8.0) } else { H / 2.0 };
+    let at = |i: usize, v: f64| (4.0 + step * i as f64, y(v));
+    let mut segments: Vec<Vec<(f64, f64)>> = vec![Vec::new()];
+    let mut dots = String::new();
+    for (i, (_, v)) in trend.iter().enumerate() {
+        match v {
+            Some(v) => {
+                let (x, y) = at(i, *v);
+                segments.last_mut().unwrap_or(&mut Vec::new()).push((x, y));
+                dots.push_str(&format!("<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"2.5\"/>"));
+            }
+            None => segments.push(Vec::new()),
+        }
+    }
+    let lines: String = segments
+        .iter()
+        .filter(|s| s.len() > 1)
+        .map(|s| {
+            let pts: Vec<String> = s.iter().map(|(x, y)| format!("{x:.1},{y:.1}")).collect();
+            format!("<polyline fill=\"none\" stroke-width=\"1.5\" points=\"{}\"/>", pts.join(" "))
+        })
+        .collect();
+    let title = html_escape::encode_text(&words.join("；")).to_string();
+    let svg = format!(
+        "<svg class=\"trend\" width=\"{W}\" height=\"{H}\" viewBox=\"0 0 {W} {H}\" role=\"img\" aria-label=\"{title}\"><title>{title}</title>{lines}{dots}</svg>"
+    );
+    json!({"svg": svg, "words": words.join("；")})
 }
