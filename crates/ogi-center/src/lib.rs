@@ -281,3 +281,91 @@ pub fn compare(
         })
         .collect())
 }
+
+/// One finding of an agency's report for the review: shown by the active
+/// version, or only known from earlier marks; its marks, oldest first.
+#[derive(Debug, Clone)]
+pub struct Reviewed {
+    pub key: String,
+    pub rule: String,
+    pub severity: String,
+    pub message: String,
+    /// The active version still shows it.
+    pub shown_now: bool,
+    pub marks: Vec<ogi_store::review::FindingMark>,
+}
+
+impl Reviewed {
+    /// Its state: the last mark's (none: 待审核).
+    pub fn state(&self) -> Option<ogi_region::review::ReviewState> {
+        self.marks.last().and_then(|m| ogi_region::review::ReviewState::parse(&m.state))
+    }
+}
+
+/// The findings of an agency's active version and those marked before,
+/// numbered in this order (what `--finding N` and the page refer to).
+pub fn reviewed(
+    store: &Database,
+    agency: &ogi_store::agency::Agency,
+    year: i16,
+) -> Result<(Option<ogi_store::published::ReportVersion>, Vec<Reviewed>), StoreError> {
+    let versions = store.report_versions(agency.id, year)?;
+    let active = versions.into_iter().find(|v| v.active);
+    let mut out: Vec<Reviewed> = active
+        .as_ref()
+        .map(|v| ogi_region::review::findings(&v.report))
+        .unwrap_or_default()
+        .into_iter()
+        .map(|f| Reviewed {
+            key: f.key,
+            rule: f.rule,
+            severity: f.severity.to_string(),
+            message: f.message,
+            shown_now: true,
+            marks: Vec::new(),
+        })
+        .collect();
+    for m in store.finding_marks(year, Some(agency.id))? {
+        match out.iter_mut().find(|r| r.key == m.finding) {
+            Some(r) => r.marks.push(m),
+            None => out.push(Reviewed {
+                key: m.finding.clone(),
+                rule: m.rule.clone(),
+                severity: String::new(),
+                message: m.message.clone(),
+                shown_now: false,
+                marks: vec![m],
+            }),
+        }
+    }
+    Ok((active, out))
+}
+
+/// A finding by its number in `reviewed`'s order (1-based) or by its key.
+pub fn find_finding<'a>(all: &'a [Reviewed], which: &str) -> Option<&'a Reviewed> {
+    match which.trim().parse::<usize>() {
+        Ok(n) => n.checked_sub(1).and_then(|i| all.get(i)),
+        Err(_) => all.iter().find(|r| r.key == which.trim()),
+    }
+}
+
+/// The mark to store for `finding` (checked first with `ogi_region::review::check_mark`).
+pub fn new_mark<'a>(
+    agency: &ogi_store::agency::Agency,
+    year: i16,
+    active: &ogi_store::published::ReportVersion,
+    finding: &'a Reviewed,
+    state: ogi_region::review::ReviewState,
+    note: &'a str,
+) -> ogi_store::review::NewMark<'a> {
+    ogi_store::review::NewMark {
+        agency_id: agency.id,
+        year,
+        finding: &finding.key,
+        rule: &finding.rule,
+        message: &finding.message,
+        version: active.version,
+        state: state.key(),
+        note,
+    }
+}

@@ -39,6 +39,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("region_rollup.html", include_str!("../templates/region_rollup.html")),
     ("region_drill.html", include_str!("../templates/region_drill.html")),
     ("region_compare.html", include_str!("../templates/region_compare.html")),
+    ("region_review.html", include_str!("../templates/region_review.html")),
 ];
 
 /// The stylesheet (served at /static/style.css; no outside fonts or CDNs).

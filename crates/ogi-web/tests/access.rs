@@ -84,6 +84,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("/region/rollup", "tried in tests/region.rs: the sum of what the scope reads"),
     ("/region/drill/{cell}", "tried: each agency's value, through the store's scope"),
     ("/region/compare", "tried: the indicators of what the scope reads"),
+    ("/region/review/{agency}", "tried in tests/region.rs: another agency's findings are 404, marking needs a 负责人"),
     ("/static/style.css", "static"),
     ("/healthz", "static"),
 ];

@@ -180,12 +180,54 @@ async fn the_supervisor_sees_the_region_summed_checked_and_drilled_down() {
     assert!(page.contains("表三 一、本年新收政府信息公开申请数量（总计列）"), "the formula is shown");
     assert_eq!(admin.get(&format!("/region/compare?year={YEAR}&indicator=nothing")).await.status, 400);
 
+    // Review: 数据局's findings, each marked with its history kept.
+    let review = format!("/region/review/sj?year={YEAR}");
+    let page = admin.get(&review).await.text();
+    assert!(page.contains("待审核"), "{page}");
+    let finding = page.split("data-finding=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+    let finding = finding.replace("&#x2f;", "/");
+    admin.get(&review).await;
+    let r = mark(&mut admin, &finding, "false_positive", "").await;
+    assert_eq!(r.status, 400, "误报 needs a note: {}", r.text());
+    assert!(r.text().contains("标记误报须说明理由"), "{}", r.text());
+    let r = mark(&mut admin, &finding, "rectified", "").await;
+    assert_eq!(r.status, 400, "still shown: not rectified: {}", r.text());
+    let r = mark(&mut admin, &finding, "confirmed", "请更正表三").await;
+    assert_eq!(r.status, 303, "{}", r.text());
+    let errors_before = row(&admin.get(&format!("/region?year={YEAR}")).await.text(), "sj").to_string();
+    let r = mark(&mut admin, &finding, "false_positive", "原件第 3 页数字清楚，读取有误").await;
+    assert_eq!(r.status, 303, "{}", r.text());
+    let page = admin.get(&review).await.text();
+    let marked = page.split(&format!("data-finding=\"")).nth(1).unwrap().split("</tr>").next().unwrap();
+    assert!(
+        marked.contains("误报")
+            && marked.contains("已确认")
+            && marked.contains("admin")
+            && marked.contains("原件第 3 页"),
+        "{marked}"
+    );
+    // A 误报 no longer counts against the agency.
+    let status = admin.get(&format!("/region?year={YEAR}")).await.text();
+    assert!(row(&status, "sj").contains("误报 1") && row(&status, "sj") != errors_before, "{}", row(&status, "sj"));
+
     // A department's clerk reads only its own agency.
     let mut clerk = server.login_in("gxj-clerk", "gxj", Role::Clerk).await;
+    assert_eq!(clerk.get(&review).await.status, 404, "another agency's findings");
+    clerk.get(&format!("/region/review/gxj?year={YEAR}")).await;
+    let r = clerk
+        .submit("/region/review/gxj", &[("year", "2023"), ("finding", "1"), ("state", "confirmed"), ("note", "")])
+        .await;
+    assert_eq!(r.status, 403, "a clerk does not mark findings: {}", r.text());
     let own = clerk.get(&format!("/region?year={YEAR}")).await.text();
     assert_eq!(codes(&own), ["gxj".to_string()]);
     let drill = clerk.get(&link).await.text();
     assert_eq!(drill.matches("<tr data-code=\"").count(), 1, "{drill}");
+}
+
+/// Marks a finding of 数据局's report as a reviewer does on its page.
+async fn mark(c: &mut common::Client, finding: &str, state: &str, note: &str) -> common::Resp {
+    c.get(&format!("/region/review/sj?year={YEAR}")).await;
+    c.submit("/region/review/sj", &[("year", "2023"), ("finding", finding), ("state", state), ("note", note)]).await
 }
 
 async fn screenshot(b: &webdriver::Browser, name: &str) {
@@ -220,6 +262,13 @@ async fn the_region_pages_in_a_real_browser() {
     screenshot(&b, "region-status.png").await;
     b.select("select[name=status]", "errors").await;
     b.click("#filters button[type=submit]").await;
+    // The filtered page has come once the address carries the filter.
+    for _ in 0..100 {
+        if b.url().await.contains("status=errors") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
     b.wait_for("#status").await;
     let rows = b.script("return document.querySelectorAll('#status tr[data-code]').length").await;
     assert_eq!(rows.as_u64(), Some(1));
@@ -233,6 +282,9 @@ async fn the_region_pages_in_a_real_browser() {
     b.wait_for("#drill").await;
     assert!(b.text().await.contains("本系统记录"));
     screenshot(&b, "region-drill.png").await;
+    b.goto(&format!("{base}/region/review/sj?year={YEAR}")).await;
+    b.wait_for("#findings").await;
+    screenshot(&b, "region-review.png").await;
     b.goto(&format!("{base}/region/compare?year={YEAR}&indicator=new_requests")).await;
     b.wait_for("#compare").await;
     screenshot(&b, "region-compare.png").await;

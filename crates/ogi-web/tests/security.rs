@@ -48,6 +48,7 @@ const GETS: &[&str] = &[
     "/region/rollup",
     "/region/drill/{cell}",
     "/region/compare",
+    "/region/review/{agency}",
     "/online",
     "/online/files/{id}",
     "/api/requests",
@@ -96,6 +97,7 @@ const POSTS: &[&str] = &[
     "/track/{code}/correction",
     "/track/{code}/withdraw",
     "/online/{id}/confirm",
+    "/region/review/{agency}",
     // Last: it ends the session.
     "/logout",
 ];

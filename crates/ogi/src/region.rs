@@ -1293,63 +1293,6 @@ fn versions(db: &Location, code: &str, year: i16, show: Option<i64>) -> ExitCode
     ExitCode::SUCCESS
 }
 
-/// One finding of an agency's report for the review: shown by the active
-/// version, or only known from earlier marks; its marks, oldest first.
-struct Reviewed {
-    key: String,
-    rule: String,
-    severity: String,
-    message: String,
-    shown_now: bool,
-    marks: Vec<ogi_store::review::FindingMark>,
-}
-
-impl Reviewed {
-    fn state(&self) -> Option<ogi_region::review::ReviewState> {
-        self.marks.last().and_then(|m| ogi_region::review::ReviewState::parse(&m.state))
-    }
-}
-
-/// The findings of an agency's active version and those marked before,
-/// numbered in this order (what `--finding N` refers to).
-fn reviewed(
-    store: &Database,
-    agency: &ogi_store::agency::Agency,
-    year: i16,
-) -> Result<(Option<ogi_store::published::ReportVersion>, Vec<Reviewed>), String> {
-    let versions = store.report_versions(agency.id, year).map_err(|e| e.to_string())?;
-    let active = versions.into_iter().find(|v| v.active);
-    let mut marks = store.finding_marks(year, Some(agency.id)).map_err(|e| e.to_string())?;
-    let mut out: Vec<Reviewed> = active
-        .as_ref()
-        .map(|v| ogi_region::review::findings(&v.report))
-        .unwrap_or_default()
-        .into_iter()
-        .map(|f| Reviewed {
-            key: f.key,
-            rule: f.rule,
-            severity: f.severity.to_string(),
-            message: f.message,
-            shown_now: true,
-            marks: Vec::new(),
-        })
-        .collect();
-    for m in marks.drain(..) {
-        match out.iter_mut().find(|r| r.key == m.finding) {
-            Some(r) => r.marks.push(m),
-            None => out.push(Reviewed {
-                key: m.finding.clone(),
-                rule: m.rule.clone(),
-                severity: String::new(),
-                message: m.message.clone(),
-                shown_now: false,
-                marks: vec![m],
-            }),
-        }
-    }
-    Ok((active, out))
-}
-
 /// `ogi region findings`: each finding with its state and its history.
 fn findings(db: &Location, code: &str, year: i16) -> ExitCode {
     let store = match open(db) {
@@ -1360,7 +1303,7 @@ fn findings(db: &Location, code: &str, year: i16) -> ExitCode {
         Ok(a) => a,
         Err(code) => return code,
     };
-    let (active, all) = match reviewed(&store, &agency, year) {
+    let (active, all) = match ogi_center::reviewed(&store, &agency, year) {
         Ok(r) => r,
         Err(e) => return fail(e),
     };
@@ -1394,33 +1337,21 @@ fn review(db: &Location, code: &str, year: i16, finding: &str, state: &str, note
         Ok(a) => a,
         Err(code) => return code,
     };
-    let (active, all) = match reviewed(&store, &agency, year) {
+    let (active, all) = match ogi_center::reviewed(&store, &agency, year) {
         Ok(r) => r,
         Err(e) => return fail(e),
     };
     let Some(active) = active else {
         return fail(format!("{} 没有 {year} 年度的报告版本", agency.name));
     };
-    let found = match finding.trim().parse::<usize>() {
-        Ok(n) => n.checked_sub(1).and_then(|i| all.get(i)),
-        Err(_) => all.iter().find(|r| r.key == finding.trim()),
-    };
-    let Some(found) = found else {
-        return fail(format!("{} {year} 年度没有问题 {finding}（见 ogi region findings）", agency.name));
+    let found = match ogi_center::find_finding(&all, finding) {
+        Some(f) => f,
+        None => return fail(format!("{} {year} 年度没有问题 {finding}（见 ogi region findings）", agency.name)),
     };
     if let Err(e) = check_mark(state, note, found.shown_now) {
         return fail(e);
     }
-    let new = ogi_store::review::NewMark {
-        agency_id: agency.id,
-        year,
-        finding: &found.key,
-        rule: &found.rule,
-        message: &found.message,
-        version: active.version,
-        state: state.key(),
-        note,
-    };
+    let new = ogi_center::new_mark(&agency, year, &active, found, state, note);
     match store.mark_finding(&new, actor) {
         Ok(_) => {
             println!("{}：{} 标记为{}", agency.name, found.key, state.label());
@@ -1450,7 +1381,7 @@ fn rectifications(
     };
     let mut rows = Vec::new();
     for agency in &agencies {
-        let (_, all) = match reviewed(&store, agency, year) {
+        let (_, all) = match ogi_center::reviewed(&store, agency, year) {
             Ok(r) => r,
             Err(e) => return fail(e),
         };

@@ -10,7 +10,7 @@
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::Router;
+use axum::{Form, Router};
 use ogi_region::status::Standing;
 use ogi_rules::agency::AgencyKind;
 use ogi_vocab::cells::{ApplicantColumn, CellKey, Outcome, T2Row, T3Row, T4Column, T4Group, Template};
@@ -27,6 +27,7 @@ pub fn routes() -> Router<AppState> {
         .route("/region/rollup", get(rollup_page))
         .route("/region/drill/{cell}", get(drill_page))
         .route("/region/compare", get(compare_page))
+        .route("/region/review/{agency}", get(review_page).post(review_mark))
 }
 
 /// How far a year-over-year jump must go (a fraction) to enter the risk list.
@@ -381,4 +382,126 @@ fn sparkline(trend: &[(i16, Option<f64>)], show: impl Fn(f64) -> String) -> Valu
         "<svg class=\"trend\" width=\"{W}\" height=\"{H}\" viewBox=\"0 0 {W} {H}\" role=\"img\" aria-label=\"{title}\"><title>{title}</title>{lines}{dots}</svg>"
     );
     json!({"svg": svg, "words": words.join("；")})
+}
+
+/// The agency of `code` among those the user's scope reads (404 otherwise).
+fn agency_in(s: &ogi_store::Database, code: &str) -> Result<ogi_store::agency::Agency, ogi_store::StoreError> {
+    let under = s.agencies_under(None)?;
+    under.into_iter().find(|a| a.code == code).ok_or_else(|| ogi_store::StoreError::NotFound(format!("机关 {code}")))
+}
+
+/// `GET /region/review/{agency}`: the findings on an agency's report — the
+/// active version's and those marked before — each with its state
+/// (待审核 / 已确认 / 误报 / 已整改), its history, and a form to mark it.
+pub async fn review_page(
+    State(state): State<AppState>,
+    session: Session,
+    Path(code): Path<String>,
+    Query(q): Query<RegionQuery>,
+) -> Result<Response, AppError> {
+    let year = q.year(&state)?;
+    review_render(&state, &session, code, year, None).await
+}
+
+async fn review_render(
+    state: &AppState,
+    session: &Session,
+    code: String,
+    year: i16,
+    refused: Option<String>,
+) -> Result<Response, AppError> {
+    use ogi_region::review::{state_label, ReviewState};
+    let (agency, active, all) = state
+        .read_as(session, move |s| {
+            let agency = agency_in(s, &code)?;
+            let (active, all) = ogi_center::reviewed(s, &agency, year)?;
+            Ok((agency, active, all))
+        })
+        .await?;
+    let findings: Vec<Value> = all
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            json!({
+                "n": i + 1,
+                "key": r.key,
+                "severity": match r.severity.as_str() { "error" => "错误", "warning" => "提醒", _ => "" },
+                "rule": r.rule,
+                "message": r.message,
+                "shown_now": r.shown_now,
+                "state": state_label(r.state()),
+                "marks": r.marks.iter().map(|m| json!({
+                    "at": m.at, "actor": m.actor, "version": m.version, "note": m.note,
+                    "state": ReviewState::parse(&m.state).map_or("", |s| s.label()),
+                })).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    let status = if refused.is_some() { axum::http::StatusCode::BAD_REQUEST } else { axum::http::StatusCode::OK };
+    let body = state.templates.render(
+        "region_review.html",
+        json!({
+            "chrome": Chrome::new(session, "报告问题审核", "region"),
+            "year": year,
+            "keep": format!("year={year}"),
+            "agency": {"code": agency.code, "name": agency.name},
+            "active": active.as_ref().map(|v| json!({"version": v.version, "source": v.source, "received": v.received.to_string()})),
+            "findings": findings,
+            "states": ReviewState::ALL.iter().map(|s| json!({"key": s.key(), "label": s.label()})).collect::<Vec<_>>(),
+            "may_mark": session.user.role.may_decide(),
+            "refused": refused,
+        }),
+    )?;
+    Ok((status, html(body)).into_response())
+}
+
+#[derive(Deserialize, Default)]
+pub struct MarkForm {
+    #[serde(default)]
+    year: String,
+    #[serde(default)]
+    finding: String,
+    #[serde(default)]
+    state: String,
+    #[serde(default)]
+    note: String,
+}
+
+/// `POST /region/review/{agency}`: marks one finding 已确认 / 误报 (with a
+/// note) / 已整改 (once a version no longer shows it); kept with its history.
+pub async fn review_mark(
+    State(state): State<AppState>,
+    session: Session,
+    Path(code): Path<String>,
+    Form(f): Form<MarkForm>,
+) -> Result<Response, AppError> {
+    use ogi_region::review::{check_mark, ReviewState};
+    session.must_decide("审核报告问题")?;
+    let year = RegionQuery { year: f.year.clone(), ..RegionQuery::default() }.year(&state)?;
+    let mark =
+        ReviewState::parse(&f.state).ok_or_else(|| AppError::BadRequest(format!("不认识的审核状态：{}", f.state)))?;
+    let (c, actor) = (code.clone(), session.user.username.clone());
+    let outcome = state
+        .write_as(&session, move |s| {
+            let agency = agency_in(s, &c)?;
+            let (active, all) = ogi_center::reviewed(s, &agency, year)?;
+            let active = active
+                .ok_or_else(|| ogi_store::StoreError::Invalid(format!("{} 没有 {year} 年度的报告版本", agency.name)))?;
+            let found = ogi_center::find_finding(&all, &f.finding)
+                .ok_or_else(|| ogi_store::StoreError::Invalid("没有这个问题".into()))?;
+            if let Err(e) = check_mark(mark, &f.note, found.shown_now) {
+                return Ok(Err(e));
+            }
+            s.mark_finding(&ogi_center::new_mark(&agency, year, &active, found, mark, &f.note), &actor)?;
+            Ok(Ok(()))
+        })
+        .await;
+    match outcome {
+        Ok(Ok(())) => {
+            Ok(axum::response::Redirect::to(&format!("/region/review/{code}?year={year}#findings")).into_response())
+        }
+        Ok(Err(why)) => review_render(&state, &session, code, year, Some(why.replace("（--note）", ""))).await,
+        Err(ogi_store::StoreError::Invalid(why)) => review_render(&state, &session, code, year, Some(why)).await,
+        Err(e) => Err(e.into()),
+    }
 }
