@@ -7,6 +7,8 @@
 //! Who sees what is the store's: every function reads through the
 //! connection's scope (a 督导员 reads the agencies below it).
 
+pub mod intake;
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use ogi_region::compare::{Peer, RiskKind};

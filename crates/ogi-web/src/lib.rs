@@ -138,7 +138,8 @@ pub fn routes() -> Router<AppState> {
         .route("/apply", post(pages::portal::apply))
         .route("/apply/{agency}", post(pages::portal::apply_to))
         .route("/track/{code}/correction", post(pages::portal::correction))
-        .route("/requests/{code}/letters/{kind}/deliver", post(pages::letters::deliver));
+        .route("/requests/{code}/letters/{kind}/deliver", post(pages::letters::deliver))
+        .route("/region/intake", post(pages::region::intake_upload));
     body_limit(forms, MAX_BODY).merge(body_limit(uploads, MAX_UPLOAD_BODY))
 }
 

@@ -31,6 +31,8 @@ pub struct Inner {
     pub(crate) limiter: Limiter,
     /// The public side's counters (unknown tracking codes, submissions).
     pub(crate) portal: crate::pages::portal::PublicSide,
+    /// Intake batches being read now: batch id → (uploads, uploads done).
+    pub(crate) intake_runs: Mutex<std::collections::HashMap<i64, (usize, usize)>>,
     /// The workbench's table 三 as HTML, for the cells it was built from
     /// (the cells come cached from the store; rebuilding the HTML is the cost).
     pub(crate) table3_html: Mutex<Option<(TableCells, String)>>,
@@ -83,6 +85,7 @@ impl AppState {
             setup_token: Mutex::new(None),
             limiter: Limiter::default(),
             portal: Default::default(),
+            intake_runs: Default::default(),
             password_checks: tokio::sync::Semaphore::new(2),
             table3_html: Mutex::new(None),
             today,

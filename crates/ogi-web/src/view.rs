@@ -40,6 +40,8 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("region_drill.html", include_str!("../templates/region_drill.html")),
     ("region_compare.html", include_str!("../templates/region_compare.html")),
     ("region_review.html", include_str!("../templates/region_review.html")),
+    ("region_intake.html", include_str!("../templates/region_intake.html")),
+    ("region_batch.html", include_str!("../templates/region_batch.html")),
 ];
 
 /// The stylesheet (served at /static/style.css; no outside fonts or CDNs).

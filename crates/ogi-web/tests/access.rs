@@ -84,6 +84,8 @@ const ROUTES: &[(&str, &str)] = &[
     ("/region/rollup", "tried in tests/region.rs: the sum of what the scope reads"),
     ("/region/drill/{cell}", "tried: each agency's value, through the store's scope"),
     ("/region/compare", "tried: the indicators of what the scope reads"),
+    ("/region/intake", "tried in tests/region.rs: files attached only to agencies the scope reads; a 负责人 or above"),
+    ("/region/batches/{id}", "the batch's files, through the store's scope"),
     ("/region/review/{agency}", "tried in tests/region.rs: another agency's findings are 404, marking needs a 负责人"),
     ("/static/style.css", "static"),
     ("/healthz", "static"),

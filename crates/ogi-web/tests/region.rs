@@ -285,8 +285,103 @@ async fn the_region_pages_in_a_real_browser() {
     b.goto(&format!("{base}/region/review/sj?year={YEAR}")).await;
     b.wait_for("#findings").await;
     screenshot(&b, "region-review.png").await;
+    b.goto(&format!("{base}/region/intake?year={YEAR}")).await;
+    b.wait_for("#intake-form").await;
+    screenshot(&b, "region-intake.png").await;
     b.goto(&format!("{base}/region/compare?year={YEAR}&indicator=new_requests")).await;
     b.wait_for("#compare").await;
     screenshot(&b, "region-compare.png").await;
     b.quit().await;
+}
+
+/// A ZIP of `entries` (name, bytes), stored.
+fn zip_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
+    use std::io::Write;
+    let mut out = std::io::Cursor::new(Vec::new());
+    {
+        let mut z = zip::ZipWriter::new(&mut out);
+        let opts = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+        for (name, bytes) in entries {
+            z.start_file(*name, opts).unwrap();
+            z.write_all(bytes).unwrap();
+        }
+        z.finish().unwrap();
+    }
+    out.into_inner()
+}
+
+#[tokio::test]
+async fn reports_are_taken_in_from_the_web_and_the_batch_page_follows_them() {
+    let server = common::start("region-intake", Some(TODAY)).await;
+    server
+        .state
+        .write_in(Scope::OPERATOR, |s| s.import_agencies(AGENCIES.as_bytes(), "管理员").map(|_| ()))
+        .await
+        .unwrap();
+    // The government's 督导员 takes in the reports of the agencies below.
+    let mut head = server.login("duban", Role::Supervisor).await;
+    let report =
+        std::fs::read(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/liaocheng-gxj-2023.txt"))
+            .unwrap();
+    let good_zip = zip_of(&[("报告/聊城市工业和信息化局.txt", &report)]);
+    let evil_zip = zip_of(&[("../../etc/passwd.txt", b"x"), ("ok.txt", &report)]);
+    head.get("/region/intake").await;
+    let csrf = head.csrf.clone();
+    let parts: Vec<(&str, &str, &[u8])> = vec![
+        ("year", "", b"2023"),
+        ("received", "", b"2024-01-20"),
+        ("reports", "聊城市工业和信息化局2023年报.txt", &report),
+        ("reports", "不是报告.txt", "会议通知：请各单位准时参加。".as_bytes()),
+        ("reports", "同一份.zip", &good_zip),
+        ("reports", "越界.zip", &evil_zip),
+    ];
+    let r = head.post_multipart_with("/region/intake", Some(&csrf), &parts).await;
+    assert_eq!(r.status, 303, "{}", r.text());
+    let batch = r.header("location").unwrap().to_string();
+    assert!(batch.starts_with("/region/batches/"), "{batch}");
+    // The page follows the batch until it is done.
+    let mut page = String::new();
+    for _ in 0..100 {
+        page = head.get(&batch).await.text();
+        if page.contains("id=\"done\"") {
+            break;
+        }
+        assert!(page.contains("http-equiv=\"refresh\""), "a running batch's page reloads itself");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let row = |name: &str| {
+        page.split(name)
+            .nth(1)
+            .unwrap_or_else(|| panic!("no {name}: {page}"))
+            .split("</tr>")
+            .next()
+            .unwrap()
+            .to_string()
+    };
+    assert!(page.contains("id=\"done\"") && !page.contains("http-equiv=\"refresh\""), "{page}");
+    assert!(row("聊城市工业和信息化局2023年报.txt").contains("已归入"), "{page}");
+    assert!(row("不是报告.txt").contains("未读入"), "{page}");
+    assert!(row("聊城市工业和信息化局.txt").contains("重复"), "the same report inside the ZIP: {page}");
+    assert!(row("越界.zip").contains("未读入"), "a hostile archive is refused whole: {page}");
+    assert!(!page.contains("ok.txt"), "nothing of a refused archive is kept");
+    // The report attached is the agency's version now.
+    let status = head.get(&format!("/region?year={YEAR}")).await.text();
+    assert!(
+        row_of(&status, "gxj").contains("2024-01-20") && row_of(&status, "gxj").contains("通过"),
+        "{}",
+        row_of(&status, "gxj")
+    );
+    // The batches are listed; a clerk may not take reports in.
+    assert!(head.get("/region/intake").await.text().contains(&format!("href=\"{}\"", batch.replace('/', "&#x2f;"))));
+    let mut clerk = server.login("clerk", Role::Clerk).await;
+    clerk.get("/region/intake").await;
+    let csrf = clerk.csrf.clone();
+    let r = clerk
+        .post_multipart_with("/region/intake", Some(&csrf), &[("year", "", b"2023"), ("reports", "a.txt", &report)])
+        .await;
+    assert_eq!(r.status, 403, "{}", r.text());
+}
+
+fn row_of<'a>(page: &'a str, code: &str) -> &'a str {
+    row(page, code)
 }

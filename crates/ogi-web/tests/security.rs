@@ -49,6 +49,8 @@ const GETS: &[&str] = &[
     "/region/drill/{cell}",
     "/region/compare",
     "/region/review/{agency}",
+    "/region/intake",
+    "/region/batches/{id}",
     "/online",
     "/online/files/{id}",
     "/api/requests",
@@ -98,6 +100,7 @@ const POSTS: &[&str] = &[
     "/track/{code}/withdraw",
     "/online/{id}/confirm",
     "/region/review/{agency}",
+    "/region/intake",
     // Last: it ends the session.
     "/logout",
 ];

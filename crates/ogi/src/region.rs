@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Subcommand;
+use ogi_center::intake::{judge, names_under, store_judged, Intake};
 use ogi_region::values::{correct as correct_cells, parse_change, CellValue};
 use ogi_region::{drill, rollup, Member};
 use ogi_report::Report;
@@ -748,120 +749,6 @@ fn drill_stored(cell: &str, db: &Location, year: Option<u16>, under: Option<&str
     ExitCode::SUCCESS
 }
 
-/// How `ogi region intake` takes files in.
-struct Intake {
-    year: i16,
-    /// Entered by the user; else the page's printed date, else today.
-    received: Option<ogi_rules::Date>,
-    under: Option<String>,
-    create_missing: bool,
-    actor: String,
-}
-
-/// What became of one file, before it is stored.
-struct Judged {
-    outcome: ogi_store::published::FileOutcome,
-    reason: String,
-    printed: String,
-    /// The agency (id) and the report read, for an attached file.
-    report: Option<(i64, Report)>,
-    /// A printed name no agency has, nor a close one (`--create-missing`).
-    unknown: bool,
-}
-
-/// Reads one file and finds its agency among `names` (never panics: a
-/// reader's bug is this file's failure, not the batch's end).
-fn judge(bytes: &[u8], name: &str, year: i16, names: &[(i64, String)]) -> Judged {
-    use ogi_region::intake::{match_agency, Match};
-    use ogi_store::published::FileOutcome;
-    let base = name.rsplit('/').next();
-    let read = std::panic::catch_unwind(|| ogi_report::read(bytes, base)).unwrap_or_else(|_| {
-        Err(ogi_report::ReadError { format: ogi_report::Format::Text, reason: "读取时出现内部错误".into() })
-    });
-    let mut j = Judged {
-        outcome: FileOutcome::Failed,
-        reason: String::new(),
-        printed: String::new(),
-        report: None,
-        unknown: false,
-    };
-    let r = match read {
-        Err(e) => {
-            j.reason = e.to_string();
-            return j;
-        }
-        Ok(r) if r.meta.year.is_some_and(|y| i32::from(y) != i32::from(year)) => {
-            j.reason = format!("是 {} 年度的报告", r.meta.year.unwrap_or_default());
-            return j;
-        }
-        Ok(r) => r,
-    };
-    j.printed = r.meta.agency.clone().unwrap_or_default();
-    let name_of = |id: i64| names.iter().find(|(i, _)| *i == id).map_or(String::new(), |(_, n)| n.clone());
-    match match_agency(&j.printed, names) {
-        Match::Exact(id) => {
-            j.outcome = FileOutcome::Attached;
-            j.report = Some((id, r));
-        }
-        Match::Close(ids) => {
-            let close: Vec<String> = ids.into_iter().map(name_of).collect();
-            j.outcome = FileOutcome::Unmatched;
-            j.reason = format!("没有名为「{}」的机关；相近：{}", j.printed, close.join("、"));
-        }
-        Match::None => {
-            j.outcome = FileOutcome::Unmatched;
-            j.unknown = !j.printed.trim().is_empty();
-            j.reason = if j.printed.is_empty() {
-                "标题中没有机关名称".into()
-            } else {
-                format!("没有名为「{}」的机关", j.printed)
-            };
-        }
-    }
-    j
-}
-
-/// The kind of an agency created from its printed name.
-fn kind_of(name: &str) -> ogi_rules::agency::AgencyKind {
-    use ogi_rules::agency::AgencyKind;
-    let n = name.trim();
-    if n.ends_with("街道办事处") || n.ends_with("街道") {
-        AgencyKind::Street
-    } else if ["镇人民政府", "乡人民政府", "镇", "乡"].iter().any(|t| n.ends_with(t)) {
-        AgencyKind::Town
-    } else if n.ends_with("人民政府") {
-        AgencyKind::Government
-    } else {
-        AgencyKind::Department
-    }
-}
-
-/// Creates an agency of the printed name under `under`, coded `{under}-N`.
-fn create_missing(store: &mut Database, under: &str, name: &str, actor: &str) -> Result<(i64, String), String> {
-    use ogi_store::Store;
-    let taken: Vec<String> = store.agencies().map_err(|e| e.to_string())?.into_iter().map(|a| a.code).collect();
-    let code = (1..).map(|n| format!("{under}-{n}")).find(|c| !taken.contains(c)).unwrap_or_default();
-    let new = ogi_store::agency::NewAgency {
-        code: code.clone(),
-        name: name.trim().to_string(),
-        kind: kind_of(name),
-        parent: under.to_string(),
-    };
-    let a = store.create_agency(&new, actor).map_err(|e| e.to_string())?;
-    Ok((a.id, a.code))
-}
-
-/// The date a file counts as received: entered, else printed on the page,
-/// else today.
-fn received_date(entered: Option<ogi_rules::Date>, bytes: &[u8]) -> ogi_rules::Date {
-    entered
-        .or_else(|| {
-            let text = String::from_utf8_lossy(&bytes[..bytes.len().min(16 << 10)]);
-            ogi_region::status::printed_date(&text)?.parse().ok()
-        })
-        .unwrap_or_else(ogi_rules::china_today)
-}
-
 /// A progress line on a terminal (nothing when standard error is not one).
 struct Progress {
     on: bool,
@@ -893,70 +780,6 @@ impl Progress {
     }
 }
 
-/// The names to match against: the agencies under `--under`, or all.
-fn names_under(store: &Database, under: Option<&str>) -> Result<Vec<(i64, String)>, String> {
-    Ok(store.agencies_under(under).map_err(|e| e.to_string())?.into_iter().map(|a| (a.id, a.name)).collect())
-}
-
-/// Stores one judged file as a new file of `batch` (or, with `retry`, as
-/// that file's new outcome); creates its agency first with `--create-missing`.
-#[allow(clippy::too_many_arguments)]
-fn store_judged(
-    store: &mut Database,
-    batch: i64,
-    retry: Option<i64>,
-    name: &str,
-    bytes: &[u8],
-    mut j: Judged,
-    how: &Intake,
-    names: &mut Vec<(i64, String)>,
-) -> Result<ogi_store::published::FileOutcome, String> {
-    use ogi_store::published::{FileOutcome, NewFile, NewVersion};
-    use sha2::Digest;
-    if j.unknown && how.create_missing {
-        if let Some(under) = &how.under {
-            let (id, code) = create_missing(store, under, &j.printed, &how.actor)?;
-            names.push((id, j.printed.trim().to_string()));
-            // Read again: the report was dropped with the failed match.
-            if let Ok(r) = ogi_report::read(bytes, name.rsplit('/').next()) {
-                j.report = Some((id, r));
-                j.outcome = FileOutcome::Attached;
-                j.reason = format!("新建机关 {code}");
-            }
-        }
-    }
-    let sha = format!("{:x}", sha2::Sha256::digest(bytes));
-    let diagnostics = j.report.as_ref().map(|(_, r)| ogi_report::check::check(r, None)).unwrap_or_default();
-    let count = |s| diagnostics.iter().filter(|d| d.severity == s).count();
-    let version = j.report.as_ref().map(|(id, r)| NewVersion {
-        agency_id: *id,
-        year: how.year,
-        report: r,
-        source: name,
-        received: received_date(how.received, bytes),
-        errors: count(ogi_report::check::Severity::Error),
-        warnings: count(ogi_report::check::Severity::Warning),
-        reason: if retry.is_some() { "重试读入" } else { "读入" },
-        changed: "",
-    });
-    let keep = matches!(j.outcome, FileOutcome::Failed | FileOutcome::Unmatched);
-    let file = NewFile {
-        name,
-        sha256: &sha,
-        outcome: j.outcome,
-        reason: &j.reason,
-        printed_agency: &j.printed,
-        version,
-        content: keep.then_some(bytes),
-    };
-    let stored = match retry {
-        Some(id) => store.retry_intake_file(id, &file, &how.actor),
-        None => store.add_intake_file(batch, &file, &how.actor).map(|_| ()),
-    };
-    stored.map_err(|e| format!("{name}：{e}"))?;
-    Ok(j.outcome)
-}
-
 /// Counts of a run, printed at its end.
 #[derive(Default)]
 struct Tally {
@@ -982,8 +805,7 @@ impl Tally {
 /// as one batch of the store; one transaction per file, so a file that
 /// fails (or a batch cut off) never undoes the others.
 fn intake(db: &Location, paths: &[PathBuf], how: &Intake) -> ExitCode {
-    use ogi_region::intake::{unpack, Limits};
-    use ogi_store::published::{FileOutcome, NewFile};
+    use ogi_store::published::FileOutcome;
     let mut store = match open(db) {
         Ok(s) => s,
         Err(code) => return code,
@@ -1005,53 +827,15 @@ fn intake(db: &Location, paths: &[PathBuf], how: &Intake) -> ExitCode {
     let mut progress = Progress::new(files.len());
     for path in &files {
         let shown = path.display().to_string();
-        let entries = std::fs::read(path)
-            .map_err(|e| format!("{shown}：无法读取文件（{e}）"))
-            .and_then(|bytes| unpack(&shown, bytes, &Limits::DEFAULT));
-        let entries = match entries {
-            Ok(e) => e,
-            Err(reason) => {
-                // A refused archive: listed with why, nothing of it kept.
-                tally.add(FileOutcome::Failed);
-                let file = NewFile {
-                    name: &shown,
-                    sha256: "",
-                    outcome: FileOutcome::Failed,
-                    reason: &reason,
-                    printed_agency: "",
-                    version: None,
-                    content: None,
-                };
-                if let Err(e) = store.add_intake_file(batch, &file, &how.actor) {
-                    return fail(e);
-                }
-                progress.say(&format!("未读入：{reason}"));
-                progress.step();
-                continue;
-            }
+        let bytes = std::fs::read(path).map_err(|e| format!("{shown}：无法读取文件（{e}）"));
+        let done = match ogi_center::intake::take_in(&mut store, batch, &shown, bytes, how, &mut names, &mut seen) {
+            Ok(d) => d,
+            Err(e) => return fail(e),
         };
-        for entry in entries {
-            use sha2::Digest;
-            let sha = format!("{:x}", sha2::Sha256::digest(&entry.bytes));
-            let j = if seen.insert(sha) {
-                judge(&entry.bytes, &entry.name, how.year, &names)
-            } else {
-                Judged {
-                    outcome: FileOutcome::Duplicate,
-                    reason: "与本批另一文件内容相同".into(),
-                    printed: String::new(),
-                    report: None,
-                    unknown: false,
-                }
-            };
-            let reason = j.reason.clone();
-            let outcome = match store_judged(&mut store, batch, None, &entry.name, &entry.bytes, j, how, &mut names) {
-                Ok(o) => o,
-                Err(e) => return fail(e),
-            };
+        for (name, outcome, reason) in done {
             tally.add(outcome);
             if outcome != FileOutcome::Attached {
-                progress.say(&format!("{}：{}（{reason}）", outcome.label(), entry.name));
+                progress.say(&format!("{}：{name}（{reason}）", outcome.label()));
             }
         }
         progress.step();

@@ -28,6 +28,8 @@ pub fn routes() -> Router<AppState> {
         .route("/region/drill/{cell}", get(drill_page))
         .route("/region/compare", get(compare_page))
         .route("/region/review/{agency}", get(review_page).post(review_mark))
+        .route("/region/intake", get(intake_page))
+        .route("/region/batches/{id}", get(batch_page))
 }
 
 /// How far a year-over-year jump must go (a fraction) to enter the risk list.
@@ -504,4 +506,150 @@ pub async fn review_mark(
         Err(ogi_store::StoreError::Invalid(why)) => review_render(&state, &session, code, year, Some(why)).await,
         Err(e) => Err(e.into()),
     }
+}
+
+/// `GET /region/intake`: the form that takes published reports in (files or
+/// ZIPs), and the batches so far.
+pub async fn intake_page(
+    State(state): State<AppState>,
+    session: Session,
+    Query(q): Query<RegionQuery>,
+) -> Result<Response, AppError> {
+    let year = q.year(&state)?;
+    let batches = state.read_as(&session, |s| s.intake_batches()).await?;
+    let body = state.templates.render(
+        "region_intake.html",
+        json!({
+            "chrome": Chrome::new(&session, "报告收取", "region"),
+            "year": year,
+            "keep": q.keep(year),
+            "may_take": session.user.role.may_decide(),
+            "batches": batches.iter().map(batch_view).collect::<Vec<_>>(),
+        }),
+    )?;
+    Ok(html(body).into_response())
+}
+
+fn batch_view(b: &ogi_store::published::Batch) -> Value {
+    json!({
+        "id": b.id, "year": b.year, "actor": b.actor, "at": b.at, "rolled_back": b.rolled_back,
+        "files": b.files, "attached": b.attached, "failed": b.failed, "unmatched": b.unmatched,
+        "duplicate": b.duplicate, "href": format!("/region/batches/{}", b.id),
+    })
+}
+
+/// `POST /region/intake`: the uploads kept in memory, a batch opened, and the
+/// files read in the background (one transaction each); the batch's page
+/// shows them as they come in.
+pub async fn intake_upload(
+    State(state): State<AppState>,
+    session: Session,
+    mut form: axum::extract::Multipart,
+) -> Result<Response, AppError> {
+    session.must_decide("收取年度报告")?;
+    let (mut fields, mut uploads) = (std::collections::BTreeMap::new(), Vec::new());
+    while let Some(field) =
+        form.next_field().await.map_err(|_| AppError::BadRequest("上传中断或格式不正确，请重新提交".into()))?
+    {
+        let name = field.name().unwrap_or_default().to_string();
+        let file = field.file_name().map(str::to_string);
+        let bytes = field.bytes().await.map_err(|_| AppError::BadRequest("上传中断或格式不正确，请重新提交".into()))?;
+        match (name.as_str(), file) {
+            ("reports", Some(f)) if !f.is_empty() => {
+                let shown: String = f.chars().filter(|c| !c.is_control()).take(200).collect();
+                uploads.push((shown, bytes.to_vec()));
+            }
+            _ => {
+                fields.insert(name, String::from_utf8_lossy(&bytes).trim().to_string());
+            }
+        }
+    }
+    if uploads.is_empty() {
+        return Err(AppError::BadRequest("请选择要收取的报告文件或 ZIP 压缩包".into()));
+    }
+    let field = |k: &str| fields.get(k).cloned().unwrap_or_default();
+    let year = RegionQuery { year: field("year"), ..RegionQuery::default() }.year(&state)?;
+    let received = match field("received").as_str() {
+        "" => None,
+        d => Some(d.parse::<ogi_rules::Date>().map_err(|_| AppError::BadRequest(format!("收到日期不正确：{d}")))?),
+    };
+    let under = Some(field("under")).filter(|u| !u.is_empty());
+    let how = ogi_center::intake::Intake {
+        year,
+        received,
+        create_missing: field("create_missing") == "1" && under.is_some(),
+        under,
+        actor: session.user.username.clone(),
+    };
+    let names = {
+        let under = how.under.clone();
+        state.read_as(&session, move |s| {
+            ogi_center::intake::names_under(s, under.as_deref()).map_err(ogi_store::StoreError::Invalid)
+        })
+    }
+    .await?;
+    let actor = how.actor.clone();
+    let batch = state.write_as(&session, move |s| s.create_intake_batch(year, &actor)).await?;
+    state.intake_runs.lock().unwrap_or_else(|p| p.into_inner()).insert(batch, (uploads.len(), 0));
+    let (st, session2) = (state.clone(), session.clone());
+    tokio::spawn(async move {
+        let mut names = names;
+        let mut seen = std::collections::BTreeSet::new();
+        for (name, bytes) in uploads {
+            let how_now = ogi_center::intake::Intake { under: how.under.clone(), actor: how.actor.clone(), ..how };
+            let (n, s2) = (names.clone(), seen.clone());
+            let done = st
+                .write_as(&session2, move |s| {
+                    let (mut n, mut s2) = (n, s2);
+                    let r = ogi_center::intake::take_in(s, batch, &name, Ok(bytes), &how_now, &mut n, &mut s2);
+                    Ok(r.map(|_| (n, s2)))
+                })
+                .await;
+            match done {
+                Ok(Ok((n, s2))) => {
+                    names = n;
+                    seen = s2;
+                }
+                Ok(Err(e)) => tracing::warn!(target: "ogi::intake", "第 {batch} 批：{e}"),
+                Err(e) => tracing::warn!(target: "ogi::intake", "第 {batch} 批：{e}"),
+            }
+            if let Some(run) = st.intake_runs.lock().unwrap_or_else(|p| p.into_inner()).get_mut(&batch) {
+                run.1 += 1;
+            }
+        }
+        st.intake_runs.lock().unwrap_or_else(|p| p.into_inner()).remove(&batch);
+    });
+    Ok(axum::response::Redirect::to(&format!("/region/batches/{batch}")).into_response())
+}
+
+/// `GET /region/batches/{id}`: a batch's files as they are read, each with
+/// its outcome and why; the page reloads itself while the batch runs.
+pub async fn batch_page(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
+    let (batch, files) = state
+        .read_as(&session, move |s| {
+            let batch = s.intake_batches()?.into_iter().find(|b| b.id == id);
+            Ok((batch, s.intake_files(id)?))
+        })
+        .await?;
+    let batch = batch.ok_or(AppError::NotFound)?;
+    let running = state.intake_runs.lock().unwrap_or_else(|p| p.into_inner()).get(&id).copied();
+    let body = state.templates.render(
+        "region_batch.html",
+        json!({
+            "chrome": Chrome::new(&session, "收取批次", "region"),
+            "batch": batch_view(&batch),
+            "keep": format!("year={}", batch.year),
+            "running": running.map(|(all, done)| json!({"all": all, "done": done})),
+            "files": files.iter().map(|f| json!({
+                "name": f.name, "outcome": f.outcome.key(), "label": f.outcome.label(),
+                "reason": f.reason, "printed": f.printed_agency,
+            })).collect::<Vec<_>>(),
+        }),
+    )?;
+    Ok(html(body).into_response())
 }
