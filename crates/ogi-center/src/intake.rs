@@ -240,3 +240,38 @@ pub fn take_in(
     }
     Ok(done)
 }
+
+/// What a retry did with one file: its outcome now, or `None` when nothing
+/// was kept to read again (a refused archive), with why.
+pub type Retried = (String, Option<ogi_store::published::FileOutcome>, String);
+
+/// Reads batch `batch`'s failed and unmatched files again (against every
+/// agency the scope reads, as they are now); each file's outcome replaced.
+pub fn retry(
+    store: &mut Database,
+    batch: i64,
+    received: Option<ogi_rules::Date>,
+    actor: &str,
+) -> Result<Vec<Retried>, String> {
+    use ogi_store::published::FileOutcome;
+    let files = store.intake_files(batch).map_err(|e| e.to_string())?;
+    let year = match store.intake_batches().map_err(|e| e.to_string())?.iter().find(|b| b.id == batch) {
+        Some(b) if b.rolled_back.is_some() => return Err(format!("第 {batch} 批已撤回，不能重试")),
+        Some(b) => b.year,
+        None => return Err(format!("没有第 {batch} 批")),
+    };
+    let mut names = names_under(store, None)?;
+    let how = Intake { year, received, under: None, create_missing: false, actor: actor.to_string() };
+    let mut done = Vec::new();
+    for f in files.into_iter().filter(|f| matches!(f.outcome, FileOutcome::Failed | FileOutcome::Unmatched)) {
+        let Some(bytes) = f.content.as_deref() else {
+            done.push((f.name, None, format!("未保留文件内容：{}", f.reason)));
+            continue;
+        };
+        let j = judge(bytes, &f.name, year, &names);
+        let reason = j.reason.clone();
+        let outcome = store_judged(store, batch, Some(f.id), &f.name, bytes, j, &how, &mut names)?;
+        done.push((f.name, Some(outcome), reason));
+    }
+    Ok(done)
+}

@@ -86,6 +86,11 @@ const ROUTES: &[(&str, &str)] = &[
     ("/region/compare", "tried: the indicators of what the scope reads"),
     ("/region/intake", "tried in tests/region.rs: files attached only to agencies the scope reads; a 负责人 or above"),
     ("/region/batches/{id}", "the batch's files, through the store's scope"),
+    ("/region/batches/{id}/retry", "tried in tests/region.rs: re-reads the batch's own files; a 负责人 or above"),
+    (
+        "/region/batches/{id}/rollback",
+        "tried in tests/region.rs: the store refuses another agency's batch; a 负责人 or above",
+    ),
     ("/region/review/{agency}", "tried in tests/region.rs: another agency's findings are 404, marking needs a 负责人"),
     ("/static/style.css", "static"),
     ("/healthz", "static"),

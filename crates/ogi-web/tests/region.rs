@@ -233,7 +233,7 @@ async fn mark(c: &mut common::Client, finding: &str, state: &str, note: &str) ->
 async fn screenshot(b: &webdriver::Browser, name: &str) {
     let png = b.screenshot_page(2400).await;
     assert!(png.starts_with(b"\x89PNG"), "a PNG screenshot");
-    if let Ok(dir) = std::env::var("OGI_SCREENSHOTS") {
+    if let Some(dir) = std::env::var("OGI_SCREENSHOTS").ok().filter(|d| !d.is_empty()) {
         let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..").join(dir);
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join(name), png).unwrap();
@@ -324,6 +324,8 @@ async fn reports_are_taken_in_from_the_web_and_the_batch_page_follows_them() {
         std::fs::read(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/liaocheng-gxj-2023.txt"))
             .unwrap();
     let good_zip = zip_of(&[("报告/聊城市工业和信息化局.txt", &report)]);
+    // The same report of an agency not registered yet.
+    let water = String::from_utf8(report.clone()).unwrap().replace("聊城市工业和信息化局", "聊城市水利局").into_bytes();
     let evil_zip = zip_of(&[("../../etc/passwd.txt", b"x"), ("ok.txt", &report)]);
     head.get("/region/intake").await;
     let csrf = head.csrf.clone();
@@ -334,6 +336,7 @@ async fn reports_are_taken_in_from_the_web_and_the_batch_page_follows_them() {
         ("reports", "不是报告.txt", "会议通知：请各单位准时参加。".as_bytes()),
         ("reports", "同一份.zip", &good_zip),
         ("reports", "越界.zip", &evil_zip),
+        ("reports", "水利局.txt", &water),
     ];
     let r = head.post_multipart_with("/region/intake", Some(&csrf), &parts).await;
     assert_eq!(r.status, 303, "{}", r.text());
@@ -349,15 +352,7 @@ async fn reports_are_taken_in_from_the_web_and_the_batch_page_follows_them() {
         assert!(page.contains("http-equiv=\"refresh\""), "a running batch's page reloads itself");
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    let row = |name: &str| {
-        page.split(name)
-            .nth(1)
-            .unwrap_or_else(|| panic!("no {name}: {page}"))
-            .split("</tr>")
-            .next()
-            .unwrap()
-            .to_string()
-    };
+    let row = |name: &str| file_row(&page, name);
     assert!(page.contains("id=\"done\"") && !page.contains("http-equiv=\"refresh\""), "{page}");
     assert!(row("聊城市工业和信息化局2023年报.txt").contains("已归入"), "{page}");
     assert!(row("不是报告.txt").contains("未读入"), "{page}");
@@ -371,6 +366,31 @@ async fn reports_are_taken_in_from_the_web_and_the_batch_page_follows_them() {
         "{}",
         row_of(&status, "gxj")
     );
+    assert!(row("水利局.txt").contains("未匹配"), "{page}");
+
+    // Once the agency is registered, a retry attaches it; a rollback undoes the whole batch.
+    server
+        .state
+        .write_in(Scope::OPERATOR, |s| {
+            s.import_agencies("code,name,parent,kind\nsl,聊城市水利局,root,department\n".as_bytes(), "管理员")
+                .map(|_| ())
+        })
+        .await
+        .unwrap();
+    let csrf = head.get(&batch).await.csrf();
+    head.csrf = csrf;
+    let r = head.submit(&format!("{batch}/retry"), &[]).await;
+    assert_eq!(r.status, 303, "{}", r.text());
+    let page = head.get(&batch).await.text();
+    assert!(file_row(&page, "水利局.txt").contains("已归入"), "{page}");
+    assert!(row_of(&head.get(&format!("/region?year={YEAR}")).await.text(), "sl").contains("通过"));
+    let r = head.submit(&format!("{batch}/rollback"), &[]).await;
+    assert_eq!(r.status, 303, "{}", r.text());
+    let page = head.get(&batch).await.text();
+    assert!(page.contains("id=\"rolled-back\"") && !page.contains("id=\"retry\""), "{page}");
+    let status = head.get(&format!("/region?year={YEAR}")).await.text();
+    assert!(row_of(&status, "gxj").contains("未提交") && row_of(&status, "sl").contains("未提交"), "rolled back whole");
+
     // The batches are listed; a clerk may not take reports in.
     assert!(head.get("/region/intake").await.text().contains(&format!("href=\"{}\"", batch.replace('/', "&#x2f;"))));
     let mut clerk = server.login("clerk", Role::Clerk).await;
@@ -380,6 +400,11 @@ async fn reports_are_taken_in_from_the_web_and_the_batch_page_follows_them() {
         .post_multipart_with("/region/intake", Some(&csrf), &[("year", "", b"2023"), ("reports", "a.txt", &report)])
         .await;
     assert_eq!(r.status, 403, "{}", r.text());
+}
+
+/// The batch page's row of file `name`.
+fn file_row(page: &str, name: &str) -> String {
+    page.split(name).nth(1).unwrap_or_else(|| panic!("no {name}: {page}")).split("</tr>").next().unwrap().to_string()
 }
 
 fn row_of<'a>(page: &'a str, code: &str) -> &'a str {

@@ -101,6 +101,8 @@ const POSTS: &[&str] = &[
     "/online/{id}/confirm",
     "/region/review/{agency}",
     "/region/intake",
+    "/region/batches/{id}/retry",
+    "/region/batches/{id}/rollback",
     // Last: it ends the session.
     "/logout",
 ];

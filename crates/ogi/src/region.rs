@@ -852,41 +852,25 @@ fn retry(db: &Location, batch: i64, received: Option<ogi_rules::Date>, actor: &s
         Ok(s) => s,
         Err(code) => return code,
     };
-    let (files, year) = match (store.intake_files(batch), store.intake_batches()) {
-        (Ok(f), Ok(b)) => match b.iter().find(|b| b.id == batch) {
-            Some(b) if b.rolled_back.is_some() => return fail(format!("第 {batch} 批已撤回，不能重试")),
-            Some(b) => (f, b.year),
-            None => return fail(format!("没有第 {batch} 批")),
-        },
-        (Err(e), _) | (_, Err(e)) => return fail(e),
-    };
-    let mut names = match names_under(&store, None) {
-        Ok(n) => n,
+    let done = match ogi_center::intake::retry(&mut store, batch, received, actor) {
+        Ok(d) => d,
         Err(e) => return fail(e),
     };
-    let how = Intake { year, received, under: None, create_missing: false, actor: actor.to_string() };
-    let todo: Vec<_> =
-        files.into_iter().filter(|f| matches!(f.outcome, FileOutcome::Failed | FileOutcome::Unmatched)).collect();
     let mut tally = Tally::default();
     let mut skipped = 0;
-    let mut progress = Progress::new(todo.len());
-    for f in todo {
-        let Some(bytes) = f.content.as_deref() else {
-            // A refused archive or an unreadable path: nothing kept to retry.
-            skipped += 1;
-            progress.say(&format!("无法重试：{}（未保留文件内容：{}）", f.name, f.reason));
-            progress.step();
-            continue;
-        };
-        let j = judge(bytes, &f.name, year, &names);
-        let reason = j.reason.clone();
-        let outcome = match store_judged(&mut store, batch, Some(f.id), &f.name, bytes, j, &how, &mut names) {
-            Ok(o) => o,
-            Err(e) => return fail(e),
-        };
-        tally.add(outcome);
-        if outcome != FileOutcome::Attached {
-            progress.say(&format!("{}：{}（{reason}）", outcome.label(), f.name));
+    let mut progress = Progress::new(done.len());
+    for (name, outcome, reason) in done {
+        match outcome {
+            None => {
+                skipped += 1;
+                progress.say(&format!("无法重试：{name}（{reason}）"));
+            }
+            Some(o) => {
+                tally.add(o);
+                if o != FileOutcome::Attached {
+                    progress.say(&format!("{}：{name}（{reason}）", o.label()));
+                }
+            }
         }
         progress.step();
     }

@@ -30,6 +30,8 @@ pub fn routes() -> Router<AppState> {
         .route("/region/review/{agency}", get(review_page).post(review_mark))
         .route("/region/intake", get(intake_page))
         .route("/region/batches/{id}", get(batch_page))
+        .route("/region/batches/{id}/retry", axum::routing::post(batch_retry))
+        .route("/region/batches/{id}/rollback", axum::routing::post(batch_rollback))
 }
 
 /// How far a year-over-year jump must go (a fraction) to enter the risk list.
@@ -645,6 +647,7 @@ pub async fn batch_page(
             "batch": batch_view(&batch),
             "keep": format!("year={}", batch.year),
             "running": running.map(|(all, done)| json!({"all": all, "done": done})),
+            "may_take": session.user.role.may_decide(),
             "files": files.iter().map(|f| json!({
                 "name": f.name, "outcome": f.outcome.key(), "label": f.outcome.label(),
                 "reason": f.reason, "printed": f.printed_agency,
@@ -652,4 +655,43 @@ pub async fn batch_page(
         }),
     )?;
     Ok(html(body).into_response())
+}
+
+/// `POST /region/batches/{id}/retry`: the batch's failed and unmatched files
+/// read again (an agency registered since, a name confirmed): see `ogi_center::intake::retry`.
+pub async fn batch_retry(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    session.must_decide("重试收取")?;
+    let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
+    let actor = session.user.username.clone();
+    state
+        .write_as(&session, move |s| {
+            ogi_center::intake::retry(s, id, None, &actor).map_err(ogi_store::StoreError::Invalid)
+        })
+        .await
+        .map_err(|e| match e {
+            ogi_store::StoreError::Invalid(m) => AppError::BadRequest(m),
+            e => e.into(),
+        })?;
+    Ok(axum::response::Redirect::to(&format!("/region/batches/{id}")).into_response())
+}
+
+/// `POST /region/batches/{id}/rollback`: the batch undone whole — its versions
+/// removed, the agencies' earlier versions active again.
+pub async fn batch_rollback(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    session.must_decide("撤回收取批次")?;
+    let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
+    let actor = session.user.username.clone();
+    state.write_as(&session, move |s| s.roll_back_batch(id, &actor)).await.map_err(|e| match e {
+        ogi_store::StoreError::Invalid(m) => AppError::BadRequest(m),
+        e => e.into(),
+    })?;
+    Ok(axum::response::Redirect::to(&format!("/region/batches/{id}")).into_response())
 }
