@@ -8,6 +8,7 @@ use ogi_store::Database;
 use ogi_vocab::model::Report;
 
 /// How a batch takes files in (`ogi region intake`, the intake page).
+#[derive(Debug, Clone)]
 pub struct Intake {
     pub year: i16,
     /// Entered by the user; else the page's printed date, else today.

@@ -281,6 +281,20 @@ async fn every_public_step_is_mailed_to_the_applicant_and_a_correction_brings_it
     assert_eq!(section.matches("已发送").count(), 6, "{section}");
 }
 
+/// The request's page once it says `what` `times` times (waiting at most 15 s
+/// for the mailer), or the page as it was then, failing.
+async fn request_page_showing(staff: &mut common::Client, request: &str, what: &str, times: usize) -> String {
+    let mut page = String::new();
+    for _ in 0..150 {
+        page = staff.get(&format!("/requests/{request}")).await.text();
+        if page.matches(what).count() == times {
+            return page;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{what} is not shown {times} times: {page}");
+}
+
 #[tokio::test]
 async fn a_refused_address_is_given_up_and_shown_to_staff() {
     let server = common::start("notify-refused", Some(TODAY)).await;
@@ -290,15 +304,7 @@ async fn a_refused_address_is_given_up_and_shown_to_staff() {
     let mut head = server.login("head", Role::Head).await;
     apply(&mut applicant, "nobody@example.cn").await;
     let request = confirm(&mut head).await;
-    let mut page = String::new();
-    for _ in 0..150 {
-        page = head.get(&format!("/requests/{request}")).await.text();
-        if page.matches("未能发送").count() == 2 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert_eq!(page.matches("未能发送").count(), 2, "{page}");
+    let page = request_page_showing(&mut head, &request, "未能发送", 2).await;
     assert!(page.contains("no such mailbox"), "{page}");
     assert!(inbox.lock().unwrap().is_empty());
 }
@@ -313,14 +319,6 @@ async fn a_relay_that_is_down_is_tried_again_later() {
     let mut head = server.login("head", Role::Head).await;
     apply(&mut applicant, "lisi@example.cn").await;
     let request = confirm(&mut head).await;
-    let mut page = String::new();
-    for _ in 0..150 {
-        page = head.get(&format!("/requests/{request}")).await.text();
-        if page.matches("重试中（已试 1 次").count() == 2 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert_eq!(page.matches("重试中（已试 1 次").count(), 2, "{page}");
+    let page = request_page_showing(&mut head, &request, "重试中（已试 1 次", 2).await;
     assert!(!page.contains("未能发送"), "{page}");
 }

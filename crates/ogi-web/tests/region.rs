@@ -352,21 +352,20 @@ async fn reports_are_taken_in_from_the_web_and_the_batch_page_follows_them() {
         assert!(page.contains("http-equiv=\"refresh\""), "a running batch's page reloads itself");
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    let row = |name: &str| file_row(&page, name);
     assert!(page.contains("id=\"done\"") && !page.contains("http-equiv=\"refresh\""), "{page}");
-    assert!(row("聊城市工业和信息化局2023年报.txt").contains("已归入"), "{page}");
-    assert!(row("不是报告.txt").contains("未读入"), "{page}");
-    assert!(row("聊城市工业和信息化局.txt").contains("重复"), "the same report inside the ZIP: {page}");
-    assert!(row("越界.zip").contains("未读入"), "a hostile archive is refused whole: {page}");
+    assert!(file_row(&page, "聊城市工业和信息化局2023年报.txt").contains("已归入"), "{page}");
+    assert!(file_row(&page, "不是报告.txt").contains("未读入"), "{page}");
+    assert!(file_row(&page, "聊城市工业和信息化局.txt").contains("重复"), "the same report inside the ZIP: {page}");
+    assert!(file_row(&page, "越界.zip").contains("未读入"), "a hostile archive is refused whole: {page}");
     assert!(!page.contains("ok.txt"), "nothing of a refused archive is kept");
     // The report attached is the agency's version now.
     let status = head.get(&format!("/region?year={YEAR}")).await.text();
     assert!(
-        row_of(&status, "gxj").contains("2024-01-20") && row_of(&status, "gxj").contains("通过"),
+        row(&status, "gxj").contains("2024-01-20") && row(&status, "gxj").contains("通过"),
         "{}",
-        row_of(&status, "gxj")
+        row(&status, "gxj")
     );
-    assert!(row("水利局.txt").contains("未匹配"), "{page}");
+    assert!(file_row(&page, "水利局.txt").contains("未匹配"), "{page}");
 
     // Once the agency is registered, a retry attaches it; a rollback undoes the whole batch.
     server
@@ -383,13 +382,13 @@ async fn reports_are_taken_in_from_the_web_and_the_batch_page_follows_them() {
     assert_eq!(r.status, 303, "{}", r.text());
     let page = head.get(&batch).await.text();
     assert!(file_row(&page, "水利局.txt").contains("已归入"), "{page}");
-    assert!(row_of(&head.get(&format!("/region?year={YEAR}")).await.text(), "sl").contains("通过"));
+    assert!(row(&head.get(&format!("/region?year={YEAR}")).await.text(), "sl").contains("通过"));
     let r = head.submit(&format!("{batch}/rollback"), &[]).await;
     assert_eq!(r.status, 303, "{}", r.text());
     let page = head.get(&batch).await.text();
     assert!(page.contains("id=\"rolled-back\"") && !page.contains("id=\"retry\""), "{page}");
     let status = head.get(&format!("/region?year={YEAR}")).await.text();
-    assert!(row_of(&status, "gxj").contains("未提交") && row_of(&status, "sl").contains("未提交"), "rolled back whole");
+    assert!(row(&status, "gxj").contains("未提交") && row(&status, "sl").contains("未提交"), "rolled back whole");
 
     // The batches are listed; a clerk may not take reports in.
     assert!(head.get("/region/intake").await.text().contains(&format!("href=\"{}\"", batch.replace('/', "&#x2f;"))));
@@ -405,8 +404,4 @@ async fn reports_are_taken_in_from_the_web_and_the_batch_page_follows_them() {
 /// The batch page's row of file `name`.
 fn file_row(page: &str, name: &str) -> String {
     page.split(name).nth(1).unwrap_or_else(|| panic!("no {name}: {page}")).split("</tr>").next().unwrap().to_string()
-}
-
-fn row_of<'a>(page: &'a str, code: &str) -> &'a str {
-    row(page, code)
 }

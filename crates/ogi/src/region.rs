@@ -1061,22 +1061,28 @@ fn versions(db: &Location, code: &str, year: i16, show: Option<i64>) -> ExitCode
     ExitCode::SUCCESS
 }
 
+/// The agency `code`, its active version of `year` and the findings under
+/// review (an agency with no version of the year is an error).
+fn under_review(
+    store: &Database,
+    code: &str,
+    year: i16,
+) -> Result<(ogi_store::agency::Agency, ogi_store::published::ReportVersion, Vec<ogi_center::Reviewed>), ExitCode> {
+    let agency = agency_by_code(store, code)?;
+    let (active, all) = ogi_center::reviewed(store, &agency, year).map_err(fail)?;
+    let active = active.ok_or_else(|| fail(format!("{} 没有 {year} 年度的报告版本", agency.name)))?;
+    Ok((agency, active, all))
+}
+
 /// `ogi region findings`: each finding with its state and its history.
 fn findings(db: &Location, code: &str, year: i16) -> ExitCode {
     let store = match open(db) {
         Ok(s) => s,
         Err(code) => return code,
     };
-    let agency = match agency_by_code(&store, code) {
-        Ok(a) => a,
-        Err(code) => return code,
-    };
-    let (active, all) = match ogi_center::reviewed(&store, &agency, year) {
+    let (agency, active, all) = match under_review(&store, code, year) {
         Ok(r) => r,
-        Err(e) => return fail(e),
-    };
-    let Some(active) = active else {
-        return fail(format!("{} 没有 {year} 年度的报告版本", agency.name));
+        Err(code) => return code,
     };
     println!("{} {year} 年度，现行第 {} 版：{} 个问题", agency.name, active.version, all.len());
     for (i, r) in all.iter().enumerate() {
@@ -1101,16 +1107,9 @@ fn review(db: &Location, code: &str, year: i16, finding: &str, state: &str, note
         Ok(s) => s,
         Err(code) => return code,
     };
-    let agency = match agency_by_code(&store, code) {
-        Ok(a) => a,
-        Err(code) => return code,
-    };
-    let (active, all) = match ogi_center::reviewed(&store, &agency, year) {
+    let (agency, active, all) = match under_review(&store, code, year) {
         Ok(r) => r,
-        Err(e) => return fail(e),
-    };
-    let Some(active) = active else {
-        return fail(format!("{} 没有 {year} 年度的报告版本", agency.name));
+        Err(code) => return code,
     };
     let found = match ogi_center::find_finding(&all, finding) {
         Some(f) => f,

@@ -1,17 +1,10 @@
 //! The `ogi` binary as a user runs it.
 
-use std::path::PathBuf;
+mod common;
+
 use std::process::Command;
 
-fn corpus() -> PathBuf {
-    std::env::var("OGI_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus"))
-}
-
-fn ogi(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_ogi")).args(args).output().expect("run ogi")
-}
+use common::{corpus, ogi};
 
 #[test]
 fn parse_prints_the_cell_contract() {

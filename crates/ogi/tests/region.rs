@@ -5,6 +5,8 @@
 //! drilled down to the printed cell and to the requests counted, corrected
 //! as new versions, and listed by status.
 
+mod common;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -16,15 +18,7 @@ use ogi_vocab::{Number, Report};
 
 const YEAR: i16 = 2023;
 
-fn corpus() -> PathBuf {
-    std::env::var("OGI_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus"))
-}
-
-fn ogi(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_ogi")).args(args).output().expect("run ogi")
-}
+use common::{corpus, ogi};
 
 /// Runs `ogi`, which must succeed; its standard output and error.
 fn run(args: &[&str]) -> (String, String) {

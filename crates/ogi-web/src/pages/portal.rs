@@ -648,22 +648,16 @@ async fn public_view(state: &AppState, f: &Filed) -> Result<Value, AppError> {
         }
         _ => None,
     };
-    let messages = state.read_in(theirs, {
-        let code = stored.code.clone();
-        move |s| s.applicant_messages(&code)
-    });
+    // What the applicant sent and what was delivered to them, in one read.
+    let code = stored.code.clone();
+    let (messages, letters, files) = state
+        .read_in(theirs, move |s| {
+            Ok((s.applicant_messages(&code)?, s.delivered_letters(&code, None)?, s.delivered_files(&code)?))
+        })
+        .await?;
     let messages: Vec<Value> =
-        messages.await?.into_iter().map(|(on, _, text)| json!({"date": on.to_string(), "text": text})).collect();
+        messages.into_iter().map(|(on, _, text)| json!({"date": on.to_string(), "text": text})).collect();
     v["messages"] = json!(messages);
-    let letters = state.read_in(ogi_store::Scope::code_holder_in(f.agency_id), {
-        let code = stored.code.clone();
-        move |s| s.delivered_letters(&code, None)
-    });
-    let files = state.read_in(ogi_store::Scope::code_holder_in(f.agency_id), {
-        let code = stored.code.clone();
-        move |s| s.delivered_files(&code)
-    });
-    let (letters, files) = (letters.await?, files.await?);
     v["letters"] = json!(letters
         .iter()
         .map(|(l, _)| {
@@ -706,6 +700,13 @@ pub(crate) fn step_details(then: &ogi_rules::request::Request, e: &Event, cal: &
     }
 }
 
+/// The request an application became and the scope its tracking code
+/// grants: that agency's rows only (404 before staff confirmed it).
+fn holder(filed: &Filed) -> Result<(String, ogi_store::Scope), AppError> {
+    let code = filed.request_code.clone().ok_or(AppError::NotFound)?;
+    Ok((code, ogi_store::Scope::code_holder_in(filed.agency_id)))
+}
+
 /// `GET /track/{code}/letters/{id}[.docx]`: a letter delivered online, as
 /// the agency sent it — a printable page or a Word file.
 pub async fn track_letter(
@@ -722,8 +723,7 @@ pub async fn track_letter(
         None => (file.as_str(), false),
     };
     let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
-    let code = filed.request_code.clone().ok_or(AppError::NotFound)?;
-    let theirs = ogi_store::Scope::code_holder_in(filed.agency_id);
+    let (code, theirs) = holder(&filed)?;
     let c = code.clone();
     let found = state.read_in(theirs, move |s| s.delivered_letters(&c, Some(id))).await?;
     let (kept, body) = found.into_iter().next().ok_or(AppError::NotFound)?;
@@ -751,8 +751,7 @@ pub async fn track_file(
         Err(response) => return Ok(response),
     };
     let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
-    let code = filed.request_code.clone().ok_or(AppError::NotFound)?;
-    let theirs = ogi_store::Scope::code_holder_in(filed.agency_id);
+    let (code, theirs) = holder(&filed)?;
     let found = state.read_in(theirs, move |s| s.delivered_file(&code, id)).await?;
     let (name, mime, bytes) = found.ok_or(AppError::NotFound)?;
     Ok(download(&name, mime, bytes, &format!("information-{id}")))

@@ -16,6 +16,7 @@ use ogi_rules::agency::AgencyKind;
 use ogi_vocab::cells::{ApplicantColumn, CellKey, Outcome, T2Row, T3Row, T4Column, T4Group, Template};
 use serde::Deserialize;
 use serde_json::{json, Value};
+use std::sync::{Arc, Mutex};
 
 use crate::auth::Session;
 use crate::state::AppState;
@@ -367,7 +368,9 @@ fn sparkline(trend: &[(i16, Option<f64>)], show: impl Fn(f64) -> String) -> Valu
         match v {
             Some(v) => {
                 let (x, y) = at(i, *v);
-                segments.last_mut().unwrap_or(&mut Vec::new()).push((x, y));
+                if let Some(open) = segments.last_mut() {
+                    open.push((x, y));
+                }
                 dots.push_str(&format!("<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"2.5\"/>"));
             }
             None => segments.push(Vec::new()),
@@ -595,23 +598,20 @@ pub async fn intake_upload(
     state.intake_runs.lock().unwrap_or_else(|p| p.into_inner()).insert(batch, (uploads.len(), 0));
     let (st, session2) = (state.clone(), session.clone());
     tokio::spawn(async move {
-        let mut names = names;
-        let mut seen = std::collections::BTreeSet::new();
+        // The names matched against and the contents seen so far, carried
+        // from one upload's transaction to the next (never copied).
+        let carried = Arc::new(Mutex::new((names, std::collections::BTreeSet::new())));
         for (name, bytes) in uploads {
-            let how_now = ogi_center::intake::Intake { under: how.under.clone(), actor: how.actor.clone(), ..how };
-            let (n, s2) = (names.clone(), seen.clone());
+            let (how, carried) = (how.clone(), carried.clone());
             let done = st
                 .write_as(&session2, move |s| {
-                    let (mut n, mut s2) = (n, s2);
-                    let r = ogi_center::intake::take_in(s, batch, &name, Ok(bytes), &how_now, &mut n, &mut s2);
-                    Ok(r.map(|_| (n, s2)))
+                    let mut guard = carried.lock().unwrap_or_else(|p| p.into_inner());
+                    let (names, seen) = &mut *guard;
+                    Ok(ogi_center::intake::take_in(s, batch, &name, Ok(bytes), &how, names, seen))
                 })
                 .await;
             match done {
-                Ok(Ok((n, s2))) => {
-                    names = n;
-                    seen = s2;
-                }
+                Ok(Ok(_)) => {}
                 Ok(Err(e)) => tracing::warn!(target: "ogi::intake", "第 {batch} 批：{e}"),
                 Err(e) => tracing::warn!(target: "ogi::intake", "第 {batch} 批：{e}"),
             }
@@ -671,11 +671,7 @@ pub async fn batch_retry(
         .write_as(&session, move |s| {
             ogi_center::intake::retry(s, id, None, &actor).map_err(ogi_store::StoreError::Invalid)
         })
-        .await
-        .map_err(|e| match e {
-            ogi_store::StoreError::Invalid(m) => AppError::BadRequest(m),
-            e => e.into(),
-        })?;
+        .await?;
     Ok(axum::response::Redirect::to(&format!("/region/batches/{id}")).into_response())
 }
 
@@ -689,9 +685,6 @@ pub async fn batch_rollback(
     session.must_decide("撤回收取批次")?;
     let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
     let actor = session.user.username.clone();
-    state.write_as(&session, move |s| s.roll_back_batch(id, &actor)).await.map_err(|e| match e {
-        ogi_store::StoreError::Invalid(m) => AppError::BadRequest(m),
-        e => e.into(),
-    })?;
+    state.write_as(&session, move |s| s.roll_back_batch(id, &actor)).await?;
     Ok(axum::response::Redirect::to(&format!("/region/batches/{id}")).into_response())
 }

@@ -7,6 +7,13 @@ use std::net::TcpStream;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 
+/// The corpus of real reports beside the repository (or `OGI_CORPUS`).
+pub fn corpus() -> PathBuf {
+    std::env::var("OGI_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus"))
+}
+
 pub fn ogi(args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_ogi")).args(args).output().expect("run ogi")
 }
