@@ -607,24 +607,28 @@ macro_rules! re {
     };
 }
 
+/// Digits are `[0-9]`, not `\d`: the text is already folded to ASCII digits,
+/// and Unicode `\d` makes each pattern take twice as long to build (the
+/// build is most of what checking the first report in a process costs).
+///
 /// Requests are counted in 件; disputes also in 起/宗. "不予公开21条" counts
 /// documents, not requests, and is not a claim about table 三.
 const UNIT: &str = "件";
 const CASES: &str = "(?:件|起|宗)";
 const DOCS: &str = "(?:件|个|条|份)";
-re!(RE_RECEIVED, &format!("(?:收到|受理|新收|接收|接到)[^。；，,:：]{{0,16}}?申请[^。；，,0-9]{{0,4}}?(\\d+){UNIT}"));
-re!(RE_ANSWERED, &format!("(?:办结|答复|办理完毕|已答复)[^。；，,0-9]{{0,6}}?(\\d+){UNIT}"));
-re!(RE_GRANTED, &format!("予以公开(\\d+){UNIT}"));
-re!(RE_PARTIAL, &format!("部分公开(\\d+){UNIT}"));
-re!(RE_GRANTED_PARTIAL, &format!("予以公开(?:及|和|与|、)部分公开(\\d+){UNIT}"));
-re!(RE_DENIED, &format!("不予(?:以)?公开(\\d+){UNIT}"));
-re!(RE_UNAVAILABLE, &format!("无法提供(\\d+){UNIT}"));
-re!(RE_NOT_PROCESSED, &format!("不予处理(\\d+){UNIT}"));
-re!(RE_CARRY, &format!("结转(?:至|到)?(?:(?:19|20)\\d\\d年度?)?(?:下一?年度?)?(?:继续办理)?(\\d+){UNIT}"));
-re!(RE_REVIEW, &format!("行政复议(?:案件)?(?:共)?(\\d+){CASES}"));
-re!(RE_SUIT, &format!("行政诉讼(?:案件)?(?:共)?(\\d+){CASES}"));
-re!(RE_ISSUED, &format!("(?:制发|印发|出台)(?:了)?(?:行政)?规范性文件(\\d+){DOCS}"));
-re!(RE_IN_FORCE, &format!("现行有效(?:的)?(?:行政)?规范性文件(?:共)?(\\d+){DOCS}"));
+re!(RE_RECEIVED, &format!("(?:收到|受理|新收|接收|接到)[^。；，,:：]{{0,16}}?申请[^。；，,0-9]{{0,4}}?([0-9]+){UNIT}"));
+re!(RE_ANSWERED, &format!("(?:办结|答复|办理完毕|已答复)[^。；，,0-9]{{0,6}}?([0-9]+){UNIT}"));
+re!(RE_GRANTED, &format!("予以公开([0-9]+){UNIT}"));
+re!(RE_PARTIAL, &format!("部分公开([0-9]+){UNIT}"));
+re!(RE_GRANTED_PARTIAL, &format!("予以公开(?:及|和|与|、)部分公开([0-9]+){UNIT}"));
+re!(RE_DENIED, &format!("不予(?:以)?公开([0-9]+){UNIT}"));
+re!(RE_UNAVAILABLE, &format!("无法提供([0-9]+){UNIT}"));
+re!(RE_NOT_PROCESSED, &format!("不予处理([0-9]+){UNIT}"));
+re!(RE_CARRY, &format!("结转(?:至|到)?(?:(?:19|20)[0-9][0-9]年度?)?(?:下一?年度?)?(?:继续办理)?([0-9]+){UNIT}"));
+re!(RE_REVIEW, &format!("行政复议(?:案件)?(?:共)?([0-9]+){CASES}"));
+re!(RE_SUIT, &format!("行政诉讼(?:案件)?(?:共)?([0-9]+){CASES}"));
+re!(RE_ISSUED, &format!("(?:制发|印发|出台)(?:了)?(?:行政)?规范性文件([0-9]+){DOCS}"));
+re!(RE_IN_FORCE, &format!("现行有效(?:的)?(?:行政)?规范性文件(?:共)?([0-9]+){DOCS}"));
 
 fn t3_sum(t: Template, pick: fn(&Outcome) -> bool) -> Vec<CellKey> {
     T3Row::outcomes(t)
@@ -805,7 +809,7 @@ fn prose_counts(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
     }
 }
 
-re!(RE_PERCENT, "(予以公开|部分公开|不予公开|无法提供|不予处理|其他处理)(\\d+)(?:件|个|条)[,，、]?(?:占|比例为|占比)?(?:总数的|比例为)?(\\d+(?:\\.\\d+)?)%");
+re!(RE_PERCENT, "(予以公开|部分公开|不予公开|无法提供|不予处理|其他处理)([0-9]+)(?:件|个|条)[,，、]?(?:占|比例为|占比)?(?:总数的|比例为)?([0-9]+(?:\\.[0-9]+)?)%");
 
 /// The 总计 cells of the rows a percentage's count is about ("予以公开4件" →
 /// `t3.granted.total`; a group → its sub-rows' totals).

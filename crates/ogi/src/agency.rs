@@ -10,6 +10,7 @@ use ogi_rules::agency::CodePattern;
 use ogi_store::{Database, Location, Store};
 
 #[derive(Subcommand)]
+#[command(defer = true)]
 pub enum AgencyCommand {
     /// 从 CSV 文件导入机关（列：code,name,parent,kind；kind 为 government、department、town、street、other）
     Import { file: PathBuf },

@@ -104,28 +104,34 @@ pub fn check_all_keeping<T: Send>(
     let results: Mutex<Vec<Option<Checked<T>>>> = Mutex::new((0..files.len()).map(|_| None).collect());
     let progress = std::io::stderr().is_terminal() && files.len() > 1;
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(files.len().max(1));
-    std::thread::scope(|s| {
-        for _ in 0..workers {
-            s.spawn(|| loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(file) = files.get(i) else { break };
-                // A bug on one file must not end a run over thousands.
-                let result = std::panic::catch_unwind(|| {
-                    read_report(file).map(|r| {
-                        let d = check::check(&r, previous);
-                        (r, d)
-                    })
-                })
-                .unwrap_or_else(|_| Err("读取时出现内部错误（请报告此文件）".into()))
-                .map(|(r, d)| (keep(r), d));
-                results.lock().expect("no panics while holding")[i] = Some(Checked { file: file.clone(), result });
-                let n = done.fetch_add(1, Ordering::Relaxed) + 1;
-                if progress && (n.is_multiple_of(64) || n == files.len()) {
-                    eprint!("\r{}", progress_bar(n, files.len()));
-                }
-            });
+    let work = || loop {
+        let i = next.fetch_add(1, Ordering::Relaxed);
+        let Some(file) = files.get(i) else { break };
+        // A bug on one file must not end a run over thousands.
+        let result = std::panic::catch_unwind(|| {
+            read_report(file).map(|r| {
+                let d = check::check(&r, previous);
+                (r, d)
+            })
+        })
+        .unwrap_or_else(|_| Err("读取时出现内部错误（请报告此文件）".into()))
+        .map(|(r, d)| (keep(r), d));
+        results.lock().expect("no panics while holding")[i] = Some(Checked { file: file.clone(), result });
+        let n = done.fetch_add(1, Ordering::Relaxed) + 1;
+        if progress && (n.is_multiple_of(64) || n == files.len()) {
+            eprint!("\r{}", progress_bar(n, files.len()));
         }
-    });
+    };
+    if workers == 1 {
+        // One file (or one core): no thread to start.
+        work();
+    } else {
+        std::thread::scope(|s| {
+            for _ in 0..workers {
+                s.spawn(work);
+            }
+        });
+    }
     if progress {
         eprintln!();
     }

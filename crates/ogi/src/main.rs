@@ -19,6 +19,7 @@ struct Cli {
 }
 
 #[derive(Subcommand)]
+#[command(defer = true)]
 enum Command {
     /// 启动工作台（默认 http://127.0.0.1:8080/，数据库 ./ogi-data/ogi.db）
     Serve {
@@ -160,6 +161,7 @@ enum Command {
 }
 
 #[derive(Subcommand)]
+#[command(defer = true)]
 enum CalendarCommand {
     /// 打印 DATE 之后第 N 个工作日（DATE 当天不计）
     AddWorkdays { date: ogi_rules::Date, n: u32 },
@@ -177,6 +179,7 @@ enum CalendarCommand {
 }
 
 #[derive(Subcommand)]
+#[command(defer = true)]
 enum FeeCommand {
     /// 按件计收：申请人在一个自然月内第 N 件申请的费用（元）
     Item { n: u32 },
@@ -185,6 +188,7 @@ enum FeeCommand {
 }
 
 #[derive(Subcommand)]
+#[command(defer = true)]
 enum ReportCommand {
     /// 读取一份已发布的年度报告（HTML、DOCX、PDF、文本、Markdown、ogi JSON）
     Parse {

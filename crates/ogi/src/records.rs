@@ -11,6 +11,7 @@ use ogi_store::{Database, Location, Store, AGENCY_NAME};
 use ogi_vocab::Number;
 
 #[derive(Subcommand)]
+#[command(defer = true)]
 pub enum RecordsCommand {
     /// 设置机关名称（报告标题用），不带参数则显示
     Agency { name: Option<String> },

@@ -25,6 +25,7 @@ fn location(s: &str) -> Result<Location, String> {
 }
 
 #[derive(Subcommand)]
+#[command(defer = true)]
 pub enum RegionCommand {
     /// 汇总：各机关年报的表二、三、四逐项相加；输出 cell<TAB>合计
     Rollup {

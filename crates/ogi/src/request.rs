@@ -12,6 +12,7 @@ use ogi_store::{Database, Location, Store, Stored};
 use ogi_vocab::cells::{CellKey, T3Row, Template};
 
 #[derive(Subcommand)]
+#[command(defer = true)]
 pub enum RequestCommand {
     /// 登记一件新申请，打印其编号
     New {
