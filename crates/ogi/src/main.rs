@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 
 mod agency;
+mod alloc;
 mod check;
 mod records;
 mod region;
@@ -274,6 +275,9 @@ enum OutputFormat {
     Json,
 }
 
+#[global_allocator]
+static ALLOCATOR: alloc::Switching = alloc::Switching;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     // `ogi report parse FILE | head`: a closed pipe ends the program quietly,
@@ -413,6 +417,10 @@ fn check_reports(
             return ExitCode::from(2);
         }
     };
+    // A bulk run (a directory or several files) switches to mimalloc.
+    if paths.len() > 1 || paths.iter().any(|p| p.is_dir()) {
+        alloc::use_mimalloc();
+    }
     let files = check::collect(paths);
     let checked = check::check_all_keeping(&files, previous.as_ref(), |r| r.meta);
     // Bulk runs with a summary print only the summary and unreadable files.
