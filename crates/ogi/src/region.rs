@@ -8,7 +8,7 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::Subcommand;
+use clap::{Args, Subcommand};
 use ogi_center::intake::{judge, names_under, store_judged, Intake};
 use ogi_region::values::{correct as correct_cells, parse_change, CellValue};
 use ogi_region::{drill, rollup, Member};
@@ -179,81 +179,37 @@ pub enum RegionCommand {
     },
     /// 待整改清单：各机关已确认、尚未整改的问题
     Rectifications {
-        #[arg(long)]
-        year: i16,
-        /// 只列该机关及其下级（机关代码）
-        #[arg(long)]
-        under: Option<String>,
-        /// table、csv、json 或 xlsx
-        #[arg(long, default_value = "table", value_parser = ["table", "csv", "json", "xlsx"])]
-        format: String,
-        /// 输出文件（默认标准输出；xlsx 不写到终端）
-        #[arg(long, short = 'o')]
-        output: Option<PathBuf>,
-        #[arg(long, default_value = "ogi-data/ogi.db", value_parser = location)]
-        db: Location,
+        #[command(flatten)]
+        listing: Listing,
     },
     /// 指标字典：每个比较指标的公式和注意事项
     Indicators,
     /// 比较：各机关的指标值、在同级同类机关中的排名和 P25/P50/P75，以及近几年的趋势
     Compare {
-        #[arg(long)]
-        year: i16,
-        /// 只比较该机关及其下级（机关代码）
-        #[arg(long)]
-        under: Option<String>,
+        #[command(flatten)]
+        listing: Listing,
         /// 只看一个指标（标识或名称，见 ogi region indicators）
         #[arg(long)]
         indicator: Option<String>,
         /// 趋势的年数（含本年）
         #[arg(long, default_value_t = 5)]
         years: i16,
-        /// table、csv、json 或 xlsx
-        #[arg(long, default_value = "table", value_parser = ["table", "csv", "json", "xlsx"])]
-        format: String,
-        /// 输出文件（默认标准输出；xlsx 不写到终端）
-        #[arg(long, short = 'o')]
-        output: Option<PathBuf>,
-        #[arg(long, default_value = "ogi-data/ogi.db", value_parser = location)]
-        db: Location,
     },
     /// 风险清单：按错误数、同比大幅变动（或降为 0）、复议诉讼纠错率和不予公开率偏高排列，各附原因
     Risks {
-        #[arg(long)]
-        year: i16,
-        /// 只列该机关及其下级（机关代码）
-        #[arg(long)]
-        under: Option<String>,
+        #[command(flatten)]
+        listing: Listing,
         /// 同比变动超过该百分比即列入
         #[arg(long, default_value_t = 50)]
         threshold: u32,
-        /// table、csv、json 或 xlsx
-        #[arg(long, default_value = "table", value_parser = ["table", "csv", "json", "xlsx"])]
-        format: String,
-        /// 输出文件（默认标准输出；xlsx 不写到终端）
-        #[arg(long, short = 'o')]
-        output: Option<PathBuf>,
-        #[arg(long, default_value = "ogi-data/ogi.db", value_parser = location)]
-        db: Location,
     },
     /// 报送情况：每个机关一行（未提交、逾期、有错误、有提醒、通过）
     Status {
-        #[arg(long)]
-        year: i16,
-        /// table、csv、json 或 xlsx
-        #[arg(long, default_value = "table", value_parser = ["table", "csv", "json", "xlsx"])]
-        format: String,
-        /// 输出文件（默认标准输出；xlsx 不写到终端）
-        #[arg(long, short = 'o')]
-        output: Option<PathBuf>,
-        /// 只列该机关及其下级（机关代码）
-        #[arg(long)]
-        under: Option<String>,
+        #[command(flatten)]
+        listing: Listing,
         /// 以该日为今天（判断未提交是否已逾期；默认今天）
         #[arg(long)]
         today: Option<ogi_rules::Date>,
-        #[arg(long, default_value = "ogi-data/ogi.db", value_parser = location)]
-        db: Location,
     },
     /// 下钻：某一单元格在各机关报告中的数值、版本和原文；在本系统编制的机关列出计入的申请
     Drill {
@@ -273,6 +229,26 @@ pub enum RegionCommand {
         #[arg(long)]
         json: bool,
     },
+}
+
+// What a region listing covers and where it goes: the options `status`,
+// `risks`, `compare` and `rectifications` share. (A plain comment: clap
+// would show a doc comment as each command's description.)
+#[derive(Args)]
+pub struct Listing {
+    #[arg(long)]
+    year: i16,
+    /// 只列该机关及其下级（机关代码）
+    #[arg(long)]
+    under: Option<String>,
+    /// table、csv、json 或 xlsx
+    #[arg(long, default_value = "table", value_parser = ["table", "csv", "json", "xlsx"])]
+    format: String,
+    /// 输出文件（默认标准输出；xlsx 不写到终端）
+    #[arg(long, short = 'o')]
+    output: Option<PathBuf>,
+    #[arg(long, default_value = "ogi-data/ogi.db", value_parser = location)]
+    db: Location,
 }
 
 pub fn run(command: RegionCommand) -> ExitCode {
@@ -299,20 +275,20 @@ pub fn run(command: RegionCommand) -> ExitCode {
         RegionCommand::Versions { agency, year, show, db } => versions(&db, &agency, year, show),
         RegionCommand::Findings { agency, year, db } => findings(&db, &agency, year),
         RegionCommand::Indicators => indicators(),
-        RegionCommand::Risks { year, under, threshold, format, output, db } => {
-            risks(&db, year, under.as_deref(), threshold, &format, output.as_deref())
+        RegionCommand::Risks { listing: l, threshold } => {
+            risks(&l.db, l.year, l.under.as_deref(), threshold, &l.format, l.output.as_deref())
         }
-        RegionCommand::Compare { year, under, indicator, years, format, output, db } => {
-            compare(&db, year, under.as_deref(), indicator.as_deref(), years, &format, output.as_deref())
+        RegionCommand::Compare { listing: l, indicator, years } => {
+            compare(&l.db, l.year, l.under.as_deref(), indicator.as_deref(), years, &l.format, l.output.as_deref())
         }
         RegionCommand::Review { agency, year, finding, state, note, db, actor } => {
             review(&db, &agency, year, &finding, &state, &note, &actor)
         }
-        RegionCommand::Rectifications { year, under, format, output, db } => {
-            rectifications(&db, year, under.as_deref(), &format, output.as_deref())
+        RegionCommand::Rectifications { listing: l } => {
+            rectifications(&l.db, l.year, l.under.as_deref(), &l.format, l.output.as_deref())
         }
-        RegionCommand::Status { year, format, output, under, today: on, db } => {
-            status(&db, year, under.as_deref(), on.unwrap_or_else(today), &format, output.as_deref())
+        RegionCommand::Status { listing: l, today: on } => {
+            status(&l.db, l.year, l.under.as_deref(), on.unwrap_or_else(today), &l.format, l.output.as_deref())
         }
         RegionCommand::Drill { cell, paths, db, year, under, json } => match db {
             Some(db) => drill_stored(&cell, &db, year, under.as_deref(), json),

@@ -18,7 +18,7 @@ use ogi_vocab::{Number, Report};
 
 const YEAR: i16 = 2023;
 
-use common::{corpus, ogi};
+use common::{corpus, ogi, temp};
 
 /// Runs `ogi`, which must succeed; its standard output and error.
 fn run(args: &[&str]) -> (String, String) {
@@ -30,13 +30,6 @@ fn run(args: &[&str]) -> (String, String) {
 fn json(args: &[&str]) -> serde_json::Value {
     let (out, err) = run(args);
     serde_json::from_str(&out).unwrap_or_else(|e| panic!("{args:?}: {e}\n{out}\n{err}"))
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("ogi-region-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 /// The published reports of the corpus in the region: (file, code, parent).
@@ -95,7 +88,7 @@ struct Region {
 }
 
 fn build_region(name: &str, postgres: Option<&str>) -> Region {
-    let dir = scratch(name);
+    let dir = temp(&format!("region-{name}"));
     let db = postgres.map_or_else(|| dir.join("ogi.db").display().to_string(), str::to_string);
     let mut csv = String::from("code,name,parent,kind\n");
     let mut parents = BTreeMap::new();
@@ -329,7 +322,7 @@ fn forty_agencies(region: Region) {
 
 /// A small tree of the corpus's 2023 平潭 departments (and one to create).
 fn small_region(name: &str, csv_rows: &str) -> (PathBuf, String) {
-    let dir = scratch(name);
+    let dir = temp(&format!("region-{name}"));
     let db = dir.join("ogi.db").display().to_string();
     let csv = dir.join("agencies.csv");
     std::fs::write(&csv, format!("code,name,parent,kind\n{csv_rows}")).unwrap();
@@ -349,6 +342,13 @@ fn copy_into(dir: &Path, files: &[&str]) -> PathBuf {
     dir.to_path_buf()
 }
 
+/// Takes corpus `files` in as one batch received on time (2024-01-20), from
+/// `dir/inbox`.
+fn intake_on_time(dir: &Path, db: &str, files: &[&str]) {
+    let inbox = copy_into(&dir.join("inbox"), files);
+    run(&["region", "intake", inbox.to_str().unwrap(), "--year", "2023", "--received", "2024-01-20", "--db", db]);
+}
+
 /// Done 3: a reviewer's correction is a new version with who, when, why and
 /// which cells; the old one stays readable; the roll-up follows the active
 /// version; a blank, 不适用 and text are kept as such and never summed; a
@@ -358,8 +358,7 @@ fn copy_into(dir: &Path, files: &[&str]) -> PathBuf {
 fn a_correction_makes_a_new_version_the_rollup_follows_and_the_old_stays_readable() {
     let (dir, db) = small_region("versions", PINGTAN_2023);
     let db = db.as_str();
-    let inbox = copy_into(&dir.join("inbox"), &["real/pingtan/2023_jjpq.txt", "real/pingtan/2023_shsyj.txt"]);
-    run(&["region", "intake", inbox.to_str().unwrap(), "--year", "2023", "--received", "2024-01-20", "--db", db]);
+    intake_on_time(&dir, db, &["real/pingtan/2023_jjpq.txt", "real/pingtan/2023_shsyj.txt"]);
     let sum = |key: &str| -> Option<String> {
         let v = json(&["region", "rollup", "--year", "2023", "--json", "--db", db]);
         v["cells"][key].as_str().map(str::to_string)
@@ -611,38 +610,28 @@ fn the_corpus_taken_in_from_a_directory_and_a_zip_every_file_accounted_for() {
     let created = second.iter().find(|f| f.1.ends_with("liaocheng-gxj-2023.txt")).unwrap();
     assert_eq!(created.0, "已归入");
     assert!(created.2.contains("新建机关 pt-"), "{created:?}");
-    let status = json(&[
-        "region",
-        "status",
-        "--year",
-        "2023",
-        "--under",
-        "pt",
-        "--format",
-        "json",
-        "--today",
-        "2024-02-01",
-        "--db",
-        db,
-    ]);
+    let status_of_pt = || {
+        json(&[
+            "region",
+            "status",
+            "--year",
+            "2023",
+            "--under",
+            "pt",
+            "--format",
+            "json",
+            "--today",
+            "2024-02-01",
+            "--db",
+            db,
+        ])
+    };
+    let status = status_of_pt();
     let gxj = status.as_array().unwrap().iter().find(|r| r["agency"] == "聊城市工业和信息化局").unwrap();
     assert_eq!(gxj["version"], "1");
     // Rolled back: the ZIP's versions go, the agencies' earlier versions are active again.
     run(&["region", "rollback", "2", "--db", db]);
-    let status = json(&[
-        "region",
-        "status",
-        "--year",
-        "2023",
-        "--under",
-        "pt",
-        "--format",
-        "json",
-        "--today",
-        "2024-02-01",
-        "--db",
-        db,
-    ]);
+    let status = status_of_pt();
     let row = |name: &str| status.as_array().unwrap().iter().find(|r| r["agency"] == name).unwrap().clone();
     assert_eq!(row("聊城市工业和信息化局")["standing"], "missing");
     assert_eq!(row("平潭综合实验区")["version"], "1");
@@ -820,8 +809,7 @@ fn the_status_list_names_missing_late_and_erroneous_agencies() {
 fn findings_are_reviewed_and_the_open_rectifications_listed() {
     let (dir, db) = small_region("review", PINGTAN_2023);
     let db = db.as_str();
-    let inbox = copy_into(&dir.join("inbox"), &["real/pingtan/2023_jjpq.txt", "real/pingtan/2023_shsyj.txt"]);
-    run(&["region", "intake", inbox.to_str().unwrap(), "--year", "2023", "--received", "2024-01-20", "--db", db]);
+    intake_on_time(&dir, db, &["real/pingtan/2023_jjpq.txt", "real/pingtan/2023_shsyj.txt"]);
     // A misprint the checker catches: 新收 总计 9 where the row sums to 1.
     run(&["region", "correct", "jjpq", "--year", "2023", "--cell", "t3.new.total=9", "--why", "按原件", "--db", db]);
     let listed = |code: &str| -> Vec<Vec<String>> {
@@ -962,8 +950,7 @@ fn agencies_are_compared_among_peers_with_a_trend_and_the_ledger_is_flagged() {
     };
     store.add_report_version(&new, "督导员").unwrap();
     drop(store);
-    let inbox = copy_into(&dir.join("inbox"), &["real/pingtan/2023_jjpq.txt"]);
-    run(&["region", "intake", inbox.to_str().unwrap(), "--year", "2023", "--received", "2024-01-20", "--db", db]);
+    intake_on_time(&dir, db, &["real/pingtan/2023_jjpq.txt"]);
     // New requests per year, from the records as ogi-rules derives them.
     let new_in = |code: &str, year: i16| -> f64 {
         let requests = &registers.iter().find(|(c, _)| c == code).unwrap().1;
@@ -1077,11 +1064,11 @@ fn same_figure(ours: &str, theirs: &str) -> bool {
 fn xlsx_exports_open_in_libreoffice_with_the_same_figures_as_the_csv() {
     let (dir, db) = small_region("xlsx", PINGTAN_2023);
     let db = db.as_str();
-    let inbox = copy_into(
-        &dir.join("inbox"),
+    intake_on_time(
+        &dir,
+        db,
         &["real/pingtan/2023_jjpq.txt", "real/pingtan/2023_shsyj.txt", "real/pingtan/2023_xzspj.txt"],
     );
-    run(&["region", "intake", inbox.to_str().unwrap(), "--year", "2023", "--received", "2024-01-20", "--db", db]);
     run(&[
         "region",
         "correct",
@@ -1165,8 +1152,7 @@ fn xlsx_exports_open_in_libreoffice_with_the_same_figures_as_the_csv() {
 fn the_rollup_drafts_the_governments_report_in_the_national_layout() {
     let (dir, db) = small_region("draft", PINGTAN_2023);
     let db = db.as_str();
-    let inbox = copy_into(&dir.join("inbox"), &["real/pingtan/2023_jjpq.txt", "real/pingtan/2023_xzspj.txt"]);
-    run(&["region", "intake", inbox.to_str().unwrap(), "--year", "2023", "--received", "2024-01-20", "--db", db]);
+    intake_on_time(&dir, db, &["real/pingtan/2023_jjpq.txt", "real/pingtan/2023_xzspj.txt"]);
     run(&[
         "region",
         "correct",
@@ -1253,8 +1239,7 @@ fn intake_draws_a_progress_bar_on_a_terminal_only() {
 fn a_close_name_is_attached_only_once_a_person_confirms_it() {
     let (dir, db) = small_region("attach", "shsy,平潭综合实验区社会事业管理局,root,department\n");
     let db = db.as_str();
-    let inbox = copy_into(&dir.join("inbox"), &["real/pingtan/2023_shsyj.txt"]);
-    run(&["region", "intake", inbox.to_str().unwrap(), "--year", "2023", "--received", "2024-01-20", "--db", db]);
+    intake_on_time(&dir, db, &["real/pingtan/2023_shsyj.txt"]);
     let (outcome, _, reason) = batch_files(db, "1").remove(0);
     assert_eq!(outcome, "未匹配机关");
     assert!(reason.contains("相近：平潭综合实验区社会事业管理局"), "{reason}");
