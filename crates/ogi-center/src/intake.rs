@@ -23,10 +23,29 @@ pub struct Judged {
     pub outcome: ogi_store::published::FileOutcome,
     pub reason: String,
     pub printed: String,
-    /// The agency (id) and the report read, for an attached file.
-    pub report: Option<(i64, Report)>,
+    /// The report read, for a file attached or unmatched (kept so that a
+    /// name confirmed or created attaches it without reading it again).
+    pub report: Option<Report>,
+    /// The agency (id) an attached file goes to.
+    pub agency: Option<i64>,
     /// A printed name no agency has, nor a close one (`--create-missing`).
     pub unknown: bool,
+}
+
+impl Judged {
+    /// Attaches a file that was read but matched no agency to `agency` (a
+    /// close name confirmed, an agency created); false if it cannot be.
+    pub fn attach(&mut self, agency: i64, reason: String) -> bool {
+        use ogi_store::published::FileOutcome;
+        if self.outcome != FileOutcome::Unmatched || self.report.is_none() {
+            return false;
+        }
+        self.agency = Some(agency);
+        self.outcome = FileOutcome::Attached;
+        self.unknown = false;
+        self.reason = reason;
+        true
+    }
 }
 
 /// Reads one file and finds its agency among `names` (never panics: a
@@ -43,6 +62,7 @@ pub fn judge(bytes: &[u8], name: &str, year: i16, names: &[(i64, String)]) -> Ju
         reason: String::new(),
         printed: String::new(),
         report: None,
+        agency: None,
         unknown: false,
     };
     let r = match read {
@@ -58,10 +78,11 @@ pub fn judge(bytes: &[u8], name: &str, year: i16, names: &[(i64, String)]) -> Ju
     };
     j.printed = r.meta.agency.clone().unwrap_or_default();
     let name_of = |id: i64| names.iter().find(|(i, _)| *i == id).map_or(String::new(), |(_, n)| n.clone());
+    j.report = Some(r);
     match match_agency(&j.printed, names) {
         Match::Exact(id) => {
             j.outcome = FileOutcome::Attached;
-            j.report = Some((id, r));
+            j.agency = Some(id);
         }
         Match::Close(ids) => {
             let close: Vec<String> = ids.into_iter().map(name_of).collect();
@@ -146,19 +167,15 @@ pub fn store_judged(
         if let Some(under) = &how.under {
             let (id, code) = create_missing(store, under, &j.printed, &how.actor)?;
             names.push((id, j.printed.trim().to_string()));
-            // Read again: the report was dropped with the failed match.
-            if let Ok(r) = ogi_report::read(bytes, name.rsplit('/').next()) {
-                j.report = Some((id, r));
-                j.outcome = FileOutcome::Attached;
-                j.reason = format!("新建机关 {code}");
-            }
+            j.attach(id, format!("新建机关 {code}"));
         }
     }
     let sha = format!("{:x}", sha2::Sha256::digest(bytes));
-    let diagnostics = j.report.as_ref().map(|(_, r)| ogi_report::check::check(r, None)).unwrap_or_default();
+    let attached = j.agency.zip(j.report.as_ref());
+    let diagnostics = attached.map(|(_, r)| ogi_report::check::check(r, None)).unwrap_or_default();
     let count = |s| diagnostics.iter().filter(|d| d.severity == s).count();
-    let version = j.report.as_ref().map(|(id, r)| NewVersion {
-        agency_id: *id,
+    let version = attached.map(|(id, r)| NewVersion {
+        agency_id: id,
         year: how.year,
         report: r,
         source: name,
@@ -232,6 +249,7 @@ pub fn take_in(
                 reason: "与本批另一文件内容相同".into(),
                 printed: String::new(),
                 report: None,
+                agency: None,
                 unknown: false,
             }
         };

@@ -34,7 +34,18 @@ pub struct Status {
 
 /// The year's status list of the agencies under `under` (all the scope reads without).
 pub fn status(store: &Database, year: i16, under: Option<&str>, today: &str) -> Result<Vec<Status>, StoreError> {
-    let region = store.region(year, under)?;
+    status_in(store, &region_years(store, year - 1, year, under)?, year, today)
+}
+
+/// The status list from the regions already read: `by_year` (from
+/// [`region_years`]) holds `year` and the year before (for the ledger).
+pub fn status_in(
+    store: &Database,
+    by_year: &[(i16, Vec<RegionAgency>)],
+    year: i16,
+    today: &str,
+) -> Result<Vec<Status>, StoreError> {
+    let region = of_year(by_year, year);
     let dismissed = false_positives(store, year)?;
     let mut dismissed_count: BTreeMap<i64, usize> = BTreeMap::new();
     let list: Vec<(Agency, Option<Submitted>)> = region
@@ -61,11 +72,11 @@ pub fn status(store: &Database, year: i16, under: Option<&str>, today: &str) -> 
             (agency, submitted)
         })
         .collect();
-    let ledger = ledgers(store, year, under, &region)?;
+    let ledger = ledgers(region, of_year(by_year, year - 1));
     let rows = ogi_region::status::status(year, list, today);
     Ok(rows
         .into_iter()
-        .zip(&region)
+        .zip(region)
         .map(|(row, a)| Status {
             kind: a.agency.kind,
             ledger: ledger.get(&a.agency.id).cloned().unwrap_or_default(),
@@ -78,13 +89,23 @@ pub fn status(store: &Database, year: i16, under: Option<&str>, today: &str) -> 
 
 /// The findings each agency's reviewers marked 误报 (the latest mark of each finding).
 pub fn false_positives(store: &Database, year: i16) -> Result<BTreeMap<i64, BTreeSet<String>>, StoreError> {
+    marked(store, year, ogi_region::review::ReviewState::FalsePositive)
+}
+
+/// The findings of each agency (by id) whose latest mark is `state`: the
+/// same marks, in the same order, that [`reviewed`] gives each finding.
+pub fn marked(
+    store: &Database,
+    year: i16,
+    state: ogi_region::review::ReviewState,
+) -> Result<BTreeMap<i64, BTreeSet<String>>, StoreError> {
     let mut latest: BTreeMap<(i64, String), String> = BTreeMap::new();
     for m in store.finding_marks(year, None)? {
         latest.insert((m.agency_id, m.finding), m.state);
     }
     let mut out: BTreeMap<i64, BTreeSet<String>> = BTreeMap::new();
-    for ((agency, finding), state) in latest {
-        if state == ogi_region::review::ReviewState::FalsePositive.key() {
+    for ((agency, finding), latest_state) in latest {
+        if latest_state == state.key() {
             out.entry(agency).or_default().insert(finding);
         }
     }
@@ -92,13 +113,7 @@ pub fn false_positives(store: &Database, year: i16) -> Result<BTreeMap<i64, BTre
 }
 
 /// The cross-year ledger's breaks of each agency (by id) against the year before.
-fn ledgers(
-    store: &Database,
-    year: i16,
-    under: Option<&str>,
-    now: &[RegionAgency],
-) -> Result<BTreeMap<i64, Vec<String>>, StoreError> {
-    let before = store.region(year - 1, under)?;
+fn ledgers(now: &[RegionAgency], before: &[RegionAgency]) -> BTreeMap<i64, Vec<String>> {
     let mut out = BTreeMap::new();
     for a in now {
         let last = before.iter().find(|b| b.agency.id == a.agency.id).and_then(RegionAgency::report);
@@ -108,7 +123,12 @@ fn ledgers(
             out.insert(a.agency.id, breaks);
         }
     }
-    Ok(out)
+    out
+}
+
+/// The agencies of `year` in regions read by [`region_years`] (none if not read).
+fn of_year(by_year: &[(i16, Vec<RegionAgency>)], year: i16) -> &[RegionAgency] {
+    by_year.iter().find(|(y, _)| *y == year).map_or(&[], |(_, r)| r.as_slice())
 }
 
 /// The region of each year `from..=to`.
@@ -161,15 +181,19 @@ pub struct RiskLine {
 
 /// The 主管部门's risk list for `year` (jumps beyond `threshold`, a fraction, since the year before).
 pub fn risks(store: &Database, year: i16, under: Option<&str>, threshold: f64) -> Result<Vec<RiskLine>, StoreError> {
-    let by_year = region_years(store, year - 1, year, under)?;
-    let peers = peers(&by_year, year);
-    Ok(ogi_region::compare::risks(&peers, year, threshold)
+    Ok(risks_in(&region_years(store, year - 1, year, under)?, year, threshold))
+}
+
+/// The risk list from the regions already read (`year` and the year before).
+pub fn risks_in(by_year: &[(i16, Vec<RegionAgency>)], year: i16, threshold: f64) -> Vec<RiskLine> {
+    let peers = peers(by_year, year);
+    ogi_region::compare::risks(&peers, year, threshold)
         .into_iter()
         .map(|r| {
             let p = &peers[r.peer];
             RiskLine { code: p.code.clone(), name: p.name.clone(), kind: r.kind, why: r.why }
         })
-        .collect())
+        .collect()
 }
 
 /// The region's figures split: those summed (published or drafted) and the
@@ -248,6 +272,7 @@ pub fn place(p: &ogi_vocab::model::Provenance) -> String {
 /// among its peers (same level and kind), and its values over the years.
 #[derive(Debug, Clone)]
 pub struct CompareLine {
+    pub indicator: &'static ogi_region::compare::Indicator,
     pub code: String,
     pub name: String,
     pub level: usize,
@@ -256,23 +281,24 @@ pub struct CompareLine {
     pub trend: Vec<(i16, Option<f64>)>,
 }
 
-/// Each agency under `under` on `indicator` for `year`, with its trend over
-/// the `years` years up to it (see `ogi_region::compare::compare`).
+/// Each agency under `under` on each of `indicators` for `year`, with its
+/// trend over the `years` years up to it (see `ogi_region::compare::compare`).
 pub fn compare(
     store: &Database,
     year: i16,
     under: Option<&str>,
-    indicator: &'static ogi_region::compare::Indicator,
+    indicators: &[&'static ogi_region::compare::Indicator],
     years: i16,
 ) -> Result<Vec<CompareLine>, StoreError> {
     let from = year - years.clamp(1, 10) + 1;
     let by_year = region_years(store, from, year, under)?;
     let peers = peers(&by_year, year);
-    Ok(ogi_region::compare::compare(&peers, from, year, &[indicator])
+    Ok(ogi_region::compare::compare(&peers, from, year, indicators)
         .into_iter()
         .map(|c| {
             let p = &peers[c.peer];
             CompareLine {
+                indicator: c.indicator,
                 code: p.code.clone(),
                 name: p.name.clone(),
                 level: p.level,

@@ -81,7 +81,7 @@ pub fn findings(report: &Report) -> Vec<Finding> {
 /// it does.
 pub fn check_mark(state: ReviewState, note: &str, shown_now: bool) -> Result<(), String> {
     match state {
-        ReviewState::FalsePositive if note.trim().is_empty() => Err("标记误报须说明理由（--note）".into()),
+        ReviewState::FalsePositive if note.trim().is_empty() => Err("标记误报须说明理由".into()),
         ReviewState::Rectified if shown_now => {
             Err("现行版本中仍有该问题，不能标记已整改（收到更正后的版本后再标记）".into())
         }

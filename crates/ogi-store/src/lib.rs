@@ -747,6 +747,11 @@ impl Database {
         published::batches(&self.sql())
     }
 
+    /// One batch with its counts, if the scope reads it.
+    pub fn intake_batch(&self, id: i64) -> Result<Option<published::Batch>, StoreError> {
+        published::batch(&self.sql(), id)
+    }
+
     pub fn intake_files(&self, batch: i64) -> Result<Vec<published::IntakeFile>, StoreError> {
         published::files(&self.sql(), batch)
     }

@@ -243,7 +243,7 @@ fn parse_version((row, json): (ReportVersionRow, String)) -> Result<ReportVersio
 }
 
 /// Whether the caller's scope reads `agency` (and the agency exists).
-fn readable(sql: &Sql, agency: i64) -> Result<bool, StoreError> {
+pub(crate) fn readable(sql: &Sql, agency: i64) -> Result<bool, StoreError> {
     let path: Option<String> =
         sql.query_row("SELECT path FROM agencies WHERE id = ?1", params![agency], |r| r.get(0)).optional()?;
     Ok(path.is_some_and(|p| sql.scope.reads(agency, &p)))
@@ -443,7 +443,20 @@ pub(crate) fn roll_back(tx: &Sql, batch: i64, actor: &str) -> Result<usize, Stor
 }
 
 pub(crate) fn batches(sql: &Sql) -> Result<Vec<Batch>, StoreError> {
-    let visible = sql.scope.visible("b.agency_id");
+    batches_where(sql, None)
+}
+
+/// One batch with its counts, if the scope reads it.
+pub(crate) fn batch(sql: &Sql, id: i64) -> Result<Option<Batch>, StoreError> {
+    Ok(batches_where(sql, Some(id))?.pop())
+}
+
+/// The batches the scope reads (`only`: just that one), with their counts.
+fn batches_where(sql: &Sql, only: Option<i64>) -> Result<Vec<Batch>, StoreError> {
+    let mut visible = sql.scope.visible("b.agency_id");
+    if let Some(id) = only {
+        visible.push_str(&format!(" AND b.id = {id}"));
+    }
     Ok(sql.query_map(
         &format!(
             "SELECT b.id, b.agency_id, b.year, b.actor, b.at, b.rolled_back, COUNT(f.id), \
@@ -474,7 +487,7 @@ pub(crate) fn batches(sql: &Sql) -> Result<Vec<Batch>, StoreError> {
 }
 
 pub(crate) fn files(sql: &Sql, batch: i64) -> Result<Vec<IntakeFile>, StoreError> {
-    if !batches(sql)?.iter().any(|b| b.id == batch) {
+    if self::batch(sql, batch)?.is_none() {
         return Err(StoreError::NotFound(format!("第 {batch} 批")));
     }
     let rows: Vec<(IntakeFile, String)> = sql.query_map(

@@ -13,8 +13,9 @@ use ogi_vocab::model::Report;
 
 use crate::agency::Agency;
 use crate::published::ReportVersion;
-use crate::sql::{params, OptionalExtension, Sql};
+use crate::sql::{params, Sql};
 use crate::{parse_outcome, records, Scope, StoreError};
+use ogi_rules::annual::Case;
 
 /// Where an agency's figures for the year come from.
 #[derive(Debug, Clone, PartialEq)]
@@ -66,20 +67,19 @@ pub(crate) fn subtree(sql: &Sql, under: Option<&str>) -> Result<Vec<Agency>, Sto
     Ok(all.into_iter().filter(|a| a.path.starts_with(&path)).collect())
 }
 
-/// Whether the agency keeps anything in ogi for the year: a request the
-/// year's table 三 counts, 第二十条 figures, or a case open in the year.
-fn drafts_in_ogi(sql: &Sql, year: i16) -> Result<bool, StoreError> {
-    let (start, end) = (format!("{year:04}-01-01"), format!("{year:04}-12-31"));
-    let agency = sql.scope.agency_id();
-    let requests: i64 = sql.query_row(
-        "SELECT COUNT(*) FROM requests WHERE agency_id = ?1 AND received <= ?3 AND (closed_on IS NULL OR closed_on >= ?2)",
-        params![agency, start, end],
-        |r| r.get(0),
-    )?;
-    if requests > 0 || records::art20(sql, year)?.is_some() {
+/// Whether the agency keeps anything in ogi for the year: 第二十条 figures,
+/// a case open in the year, or a request the year's table 三 counts.
+fn drafts_in_ogi(sql: &Sql, year: i16, has_art20: bool, cases: &[Case]) -> Result<bool, StoreError> {
+    if has_art20 || cases.iter().any(|c| c.counts_in(year)) {
         return Ok(true);
     }
-    Ok(records::cases(sql)?.iter().any(|(_, c)| c.counts_in(year)))
+    let (start, end) = (format!("{year:04}-01-01"), format!("{year:04}-12-31"));
+    let requests: i64 = sql.query_row(
+        "SELECT COUNT(*) FROM requests WHERE agency_id = ?1 AND received <= ?3 AND (closed_on IS NULL OR closed_on >= ?2)",
+        params![sql.scope.agency_id(), start, end],
+        |r| r.get(0),
+    )?;
+    Ok(requests > 0)
 }
 
 /// An agency's tables 二/三/四 of `year` from its records, if it keeps any
@@ -88,12 +88,12 @@ fn drafts_in_ogi(sql: &Sql, year: i16) -> Result<bool, StoreError> {
 pub(crate) fn drafted(sql: &Sql, agency: &Agency, year: i16) -> Result<Option<Report>, StoreError> {
     let scope = Scope::operator_in(agency.id);
     let own = sql.with_scope(&scope);
-    if !drafts_in_ogi(&own, year)? {
+    let cases: Vec<_> = records::cases(&own)?.into_iter().map(|(_, c)| c).collect();
+    let art20 = records::art20(&own, year)?;
+    if !drafts_in_ogi(&own, year, art20.is_some(), &cases)? {
         return Ok(None);
     }
     let documents: Vec<_> = records::documents(&own)?.into_iter().map(|(_, d)| d).collect();
-    let cases: Vec<_> = records::cases(&own)?.into_iter().map(|(_, c)| c).collect();
-    let art20 = records::art20(&own, year)?;
     let mut cells = crate::table3::compute(&own, year, Template::Y2021)?;
     cells.extend(ogi_rules::annual::table2(year, &documents, art20.as_ref()));
     cells.extend(ogi_rules::annual::table4(year, &cases));
@@ -139,9 +139,7 @@ fn counts_in_row(row: T3Row, before: bool, closed: Option<Outcome>) -> bool {
 /// counts in `key` (none for a cell of table 二 or 四), in registration order.
 pub(crate) fn counted(sql: &Sql, agency: i64, year: i16, key: CellKey) -> Result<Vec<String>, StoreError> {
     let CellKey::T3(row, column) = key else { return Ok(Vec::new()) };
-    let path: Option<String> =
-        sql.query_row("SELECT path FROM agencies WHERE id = ?1", params![agency], |r| r.get(0)).optional()?;
-    if !path.is_some_and(|p| sql.scope.reads(agency, &p)) {
+    if !crate::published::readable(sql, agency)? {
         return Err(StoreError::NotFound(format!("机关 {agency}")));
     }
     let (start, end) = (format!("{year:04}-01-01"), format!("{year:04}-12-31"));

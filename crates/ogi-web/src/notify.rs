@@ -12,6 +12,7 @@
 //! it is sent; later e-mails point to the lookup page instead, since the
 //! register keeps only the code's hash.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -22,6 +23,7 @@ use ogi_rules::{Calendar, Date};
 use ogi_store::online::{Notice, Step, MAX_TRIES};
 use ogi_store::{Store, Stored};
 
+use crate::auth::now;
 use crate::state::AppState;
 
 /// How the server reaches the relay, whom the e-mails are from, and the
@@ -103,10 +105,6 @@ pub async fn run(state: AppState, mailer: Arc<Mailer>) {
     }
 }
 
-fn now() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
-}
-
 /// Seconds before the next try after `tries` failed ones: 1, 2, 4 … minutes.
 fn backoff(tries: i64) -> i64 {
     60 * (1 << tries.clamp(0, 10))
@@ -116,9 +114,10 @@ fn backoff(tries: i64) -> i64 {
 pub async fn send_due(state: &AppState, mailer: &Arc<Mailer>) -> Result<usize, String> {
     let notices = state.write(|s| s.claim_notices(now(), 300, 20)).await.map_err(|e| e.to_string())?;
     let mut sent = 0;
+    let mut titles: HashMap<i64, String> = HashMap::new();
     for notice in notices {
         let id = notice.id;
-        let outcome = match mail_for(state, &mailer.public_url, &notice).await {
+        let outcome = match mail_for(state, &mailer.public_url, &mut titles, &notice).await {
             Ok(mail) => {
                 let mailer = mailer.clone();
                 tokio::task::spawn_blocking(move || send(&mailer, &mail))
@@ -156,24 +155,44 @@ fn send(mailer: &Mailer, mail: &Mail) -> Result<(), (String, bool)> {
     mailer.transport.send(&message).map(|_| ()).map_err(|e| (e.to_string(), !e.is_permanent()))
 }
 
-/// The e-mail of `notice`, read from the register as it is now.
-async fn mail_for(state: &AppState, public_url: &str, notice: &Notice) -> Result<Mail, String> {
+/// The e-mail of `notice`, read from the register as it is now (the request
+/// and, for a letter, the letter delivered: one read). `titles` keeps the
+/// agencies' titles for the pass: each reads the agency directory.
+async fn mail_for(
+    state: &AppState,
+    public_url: &str,
+    titles: &mut HashMap<i64, String>,
+    notice: &Notice,
+) -> Result<Mail, String> {
     let f = &notice.filed;
-    let agency = crate::pages::portal::agency_title(state, f.agency_id).await.map_err(|e| format!("{e:?}"))?;
-    let theirs = ogi_store::Scope::code_holder_in(f.agency_id);
-    let stored = match f.request_code.clone() {
-        Some(code) => Some(state.read_in(theirs.clone(), move |s| s.get(&code)).await.map_err(|e| e.to_string())?),
-        None => None,
-    };
-    let letter = match (notice.step, notice.seq, &f.request_code) {
-        (Step::Letter, Some(id), Some(code)) => {
-            let code = code.clone();
-            let found = state.read_in(theirs, move |s| s.delivered_letters(&code, Some(id))).await;
-            found.map_err(|e| e.to_string())?.into_iter().next().map(|(l, _)| (l.title, l.on))
+    if !titles.contains_key(&f.agency_id) {
+        let title = crate::pages::portal::agency_title(state, f.agency_id).await.map_err(|e| format!("{e:?}"))?;
+        titles.insert(f.agency_id, title);
+    }
+    let agency = titles[&f.agency_id].as_str();
+    let (stored, letter) = match f.request_code.clone() {
+        Some(code) => {
+            let letter_id = match (notice.step, notice.seq) {
+                (Step::Letter, Some(id)) => Some(id),
+                _ => None,
+            };
+            let theirs = ogi_store::Scope::code_holder_in(f.agency_id);
+            let (stored, letters) = state
+                .read_in(theirs, move |s| {
+                    let stored = s.get(&code)?;
+                    let letters = match letter_id {
+                        Some(id) => s.delivered_letters(&code, Some(id))?,
+                        None => Vec::new(),
+                    };
+                    Ok((stored, letters))
+                })
+                .await
+                .map_err(|e| e.to_string())?;
+            (Some(stored), letters.into_iter().next().map(|(l, _)| (l.title, l.on)))
         }
-        _ => None,
+        None => (None, None),
     };
-    compose(notice, &agency, stored.as_ref(), letter, &state.cal(), public_url)
+    compose(notice, agency, stored.as_ref(), letter, &state.cal(), public_url)
 }
 
 /// The e-mail of a step, in Chinese: what happened, the dates it gives the
@@ -243,7 +262,10 @@ pub fn compose(
         }
     };
     let mut body = format!("{}：\n\n", a.name);
-    body.push_str(&format!("您向{agency}提交的政府信息公开申请（{}）有新的办理进展。\n\n", clip(&a.summary, 60)));
+    body.push_str(&format!(
+        "您向{agency}提交的政府信息公开申请（{}）有新的办理进展。\n\n",
+        crate::pages::shorten(&a.summary, 60)
+    ));
     for line in lines.iter().filter(|l| !l.is_empty() || notice.step == Step::Submitted) {
         body.push_str(line);
         body.push('\n');
@@ -253,11 +275,4 @@ pub fn compose(
     }
     body.push_str(&format!("\n本邮件由系统自动发送，请勿直接回复。\n{agency}\n"));
     Ok(Mail { to: a.email.clone(), subject: format!("【{agency}】政府信息公开申请：{what}"), body })
-}
-
-fn clip(s: &str, n: usize) -> String {
-    match s.char_indices().nth(n) {
-        Some((i, _)) => format!("{}…", &s[..i]),
-        None => s.to_string(),
-    }
 }

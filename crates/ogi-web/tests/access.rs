@@ -194,9 +194,13 @@ async fn a_department_clerk_reaches_nothing_of_a_sibling_or_the_parent() {
         }
         // The region's pages list and sum only what the scope reads.
         for path in ["/region?year=2025", "/region/drill/t3.new.total?year=2025", "/region/compare?year=2025"] {
-            let t = c.get(path).await.text();
+            let r = c.get(path).await;
+            assert_eq!(r.status, 200, "{path}: {}", r.text());
+            let t = r.text();
             assert!(!t.contains(&format!("data-code=\"{other}\"")), "{path} shows {other}");
         }
+        // The status list has a row for every agency the scope reads: its own.
+        assert!(c.get("/region?year=2025").await.text().contains("data-code=\"a\""), "/region lists its own agency");
         for q in [code.as_str(), name.as_str()] {
             // The page shows the words searched for: what must be absent is the request's row.
             let t = c.get(&format!("/requests?q={}", urlencode(q))).await.text();

@@ -528,7 +528,7 @@ async fn the_years_report_is_drafted_and_checked() {
 async fn a_published_report_is_read_and_checked() {
     let server = common::start("api-check", Some(TODAY)).await;
     let mut api = Api::new(&server, "clerk", Role::Clerk).await;
-    let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus");
+    let corpus = common::corpus();
     let bytes = std::fs::read(corpus.join("liaocheng-gxj-2023.txt")).unwrap();
     let expected = std::fs::read_to_string(corpus.join("expected/liaocheng-gxj-2023.txt.cells.tsv")).unwrap();
     let r = api.post_raw("/api/check?filename=liaocheng-gxj-2023.txt", "application/octet-stream", bytes).await;
@@ -668,10 +668,7 @@ async fn every_documented_answer_is_given() {
     let fresh = clerk.post("/api/requests", &new_request()).await;
     let events = format!("/api/requests/{}/events", fresh.json()["code"].as_str().unwrap());
     let auth = format!("Bearer {token}");
-    let bytes = std::fs::read(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/liaocheng-gxj-2023.txt"),
-    )
-    .unwrap();
+    let bytes = std::fs::read(common::corpus().join("liaocheng-gxj-2023.txt")).unwrap();
 
     let mut seen: BTreeSet<(String, String, u16)> = BTreeSet::new();
     let mut saw = |method: &str, path: &str, r: Resp| {

@@ -635,23 +635,22 @@ fn compare(
         Ok(s) => s,
         Err(code) => return code,
     };
-    let by_year = match ogi_center::region_years(&store, year - years + 1, year, under) {
-        Ok(r) => r,
+    let lines = match ogi_center::compare(&store, year, under, &chosen, years) {
+        Ok(l) => l,
         Err(e) => return fail(e),
     };
-    let peers = ogi_center::peers(&by_year, year);
     let mut rows = Vec::new();
-    for c in ogi_region::compare::compare(&peers, year - years + 1, year, &chosen) {
-        let (p, ind) = (&peers[c.peer], c.indicator);
+    for c in lines {
+        let ind = c.indicator;
         let show = |v: Option<f64>| v.map_or(String::new(), |v| ind.show(v));
         let trend: Vec<String> =
             c.trend.iter().map(|(y, v)| format!("{y}:{}", v.map_or("—".to_string(), |v| ind.show(v)))).collect();
         let q = c.ranked.quartiles;
         rows.push(vec![
-            p.code.clone(),
-            p.name.clone(),
-            p.level.to_string(),
-            kind_label(&p.kind),
+            c.code,
+            c.name,
+            c.level.to_string(),
+            kind_label(&c.kind),
             ind.name.to_string(),
             show(c.ranked.value),
             c.ranked.rank.map_or(String::new(), |r| r.to_string()),
@@ -878,11 +877,9 @@ fn attach(
         Ok(a) => a,
         Err(code) => return code,
     };
-    let (files, year) = match (store.intake_files(batch), store.intake_batches()) {
-        (Ok(f), Ok(b)) => match b.iter().find(|b| b.id == batch) {
-            Some(b) => (f, b.year),
-            None => return fail(format!("没有第 {batch} 批")),
-        },
+    let (files, year) = match (store.intake_files(batch), store.intake_batch(batch)) {
+        (Ok(f), Ok(Some(b))) => (f, b.year),
+        (Ok(_), Ok(None)) => return fail(format!("没有第 {batch} 批")),
         (Err(e), _) | (_, Err(e)) => return fail(e),
     };
     let Some(f) = files.into_iter().find(|f| f.id == file) else {
@@ -896,15 +893,10 @@ fn attach(
     };
     let mut j = judge(bytes, &f.name, year, &[(agency.id, agency.name.clone())]);
     // Matched against the one agency confirmed: its own name, or the printed one confirmed.
-    if j.report.is_none() {
-        match ogi_report::read(bytes, f.name.rsplit('/').next()) {
-            Ok(r) if j.outcome == FileOutcome::Unmatched => {
-                j.report = Some((agency.id, r));
-                j.outcome = FileOutcome::Attached;
-                j.unknown = false;
-                j.reason = format!("人工确认：「{}」即 {}", j.printed, agency.name);
-            }
-            _ => return fail(format!("文件 {file} 无法读入：{}", j.reason)),
+    if j.agency.is_none() {
+        let reason = format!("人工确认：「{}」即 {}", j.printed, agency.name);
+        if !j.attach(agency.id, reason) {
+            return fail(format!("文件 {file} 无法读入：{}", j.reason));
         }
     }
     let how = Intake { year, received, under: None, create_missing: false, actor: actor.to_string() };
@@ -1093,7 +1085,8 @@ fn review(db: &Location, code: &str, year: i16, finding: &str, state: &str, note
         None => return fail(format!("{} {year} 年度没有问题 {finding}（见 ogi region findings）", agency.name)),
     };
     if let Err(e) = check_mark(state, note, found.shown_now) {
-        return fail(e);
+        // The one refusal of 误报 is a missing reason: name the option that gives it.
+        return fail(if state == ReviewState::FalsePositive { format!("{e}（--note）") } else { e });
     }
     let new = ogi_center::new_mark(&agency, year, &active, found, state, note);
     match store.mark_finding(&new, actor) {
@@ -1123,8 +1116,13 @@ fn rectifications(
         Ok(a) => a,
         Err(e) => return fail(e),
     };
+    // Only an agency with a finding whose latest mark is 已确认 has rows: review no other.
+    let confirmed = match ogi_center::marked(&store, year, ogi_region::review::ReviewState::Confirmed) {
+        Ok(c) => c,
+        Err(e) => return fail(e),
+    };
     let mut rows = Vec::new();
-    for agency in &agencies {
+    for agency in agencies.iter().filter(|a| confirmed.contains_key(&a.id)) {
         let (_, all) = match ogi_center::reviewed(&store, agency, year) {
             Ok(r) => r,
             Err(e) => return fail(e),

@@ -101,9 +101,9 @@ pub async fn status_page(
     let under = q.under();
     let (rows, risks) = state
         .read_as(&session, move |s| {
-            let rows = ogi_center::status(s, year, under.as_deref(), &today)?;
-            let risks = ogi_center::risks(s, year, under.as_deref(), JUMP)?;
-            Ok((rows, risks))
+            // Both lists read the year and the one before: read them once.
+            let by_year = ogi_center::region_years(s, year - 1, year, under.as_deref())?;
+            Ok((ogi_center::status_in(s, &by_year, year, &today)?, ogi_center::risks_in(&by_year, year, JUMP)))
         })
         .await?;
     let count = |st: Standing| rows.iter().filter(|r| r.row.standing == st).count();
@@ -277,22 +277,13 @@ pub async fn drill_page(
             "year": year,
             "keep": q.keep(year),
             "key": key.to_string(),
-            "label": describe(key),
+            "label": super::check::cell_label(key),
             "total": total.map(|t| t.to_string()),
             "rows": rows,
             "missing": missing,
         }),
     )?;
     Ok(html(body).into_response())
-}
-
-/// A cell in words: its row and column as printed.
-fn describe(key: CellKey) -> String {
-    match key {
-        CellKey::T2(row, col) => format!("表二 {} · {}", row.label(), col.label()),
-        CellKey::T3(row, col) => format!("表三 {} · {}", row.label(), col.label()),
-        CellKey::T4(group, col) => format!("表四 {} · {}", group.label(), col.label()),
-    }
 }
 
 /// `GET /region/compare`: one indicator of the dictionary — each agency's
@@ -311,7 +302,8 @@ pub async fn compare_page(
     };
     let years: i16 = q.years.trim().parse().ok().filter(|y| (1..=10).contains(y)).unwrap_or(5);
     let under = q.under();
-    let lines = state.read_as(&session, move |s| ogi_center::compare(s, year, under.as_deref(), chosen, years)).await?;
+    let lines =
+        state.read_as(&session, move |s| ogi_center::compare(s, year, under.as_deref(), &[chosen], years)).await?;
     let show = |v: Option<f64>| v.map_or("—".to_string(), |v| chosen.show(v));
     let rows: Vec<Value> = lines
         .iter()
@@ -496,18 +488,15 @@ pub async fn review_mark(
                 .ok_or_else(|| ogi_store::StoreError::Invalid(format!("{} 没有 {year} 年度的报告版本", agency.name)))?;
             let found = ogi_center::find_finding(&all, &f.finding)
                 .ok_or_else(|| ogi_store::StoreError::Invalid("没有这个问题".into()))?;
-            if let Err(e) = check_mark(mark, &f.note, found.shown_now) {
-                return Ok(Err(e));
-            }
+            check_mark(mark, &f.note, found.shown_now).map_err(ogi_store::StoreError::Invalid)?;
             s.mark_finding(&ogi_center::new_mark(&agency, year, &active, found, mark, &f.note), &actor)?;
-            Ok(Ok(()))
+            Ok(())
         })
         .await;
     match outcome {
-        Ok(Ok(())) => {
+        Ok(()) => {
             Ok(axum::response::Redirect::to(&format!("/region/review/{code}?year={year}#findings")).into_response())
         }
-        Ok(Err(why)) => review_render(&state, &session, code, year, Some(why.replace("（--note）", ""))).await,
         Err(ogi_store::StoreError::Invalid(why)) => review_render(&state, &session, code, year, Some(why)).await,
         Err(e) => Err(e.into()),
     }
@@ -634,7 +623,7 @@ pub async fn batch_page(
     let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
     let (batch, files) = state
         .read_as(&session, move |s| {
-            let batch = s.intake_batches()?.into_iter().find(|b| b.id == id);
+            let batch = s.intake_batch(id)?;
             Ok((batch, s.intake_files(id)?))
         })
         .await?;

@@ -11,6 +11,13 @@ use ogi_store::{Role, Store};
 use ogi_web::AppState;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
+/// The corpus of real reports beside the repository (or `OGI_CORPUS`).
+pub fn corpus() -> PathBuf {
+    std::env::var("OGI_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus"))
+}
+
 pub struct Server {
     pub addr: SocketAddr,
     pub state: AppState,
