@@ -165,9 +165,8 @@ async fn mail_for(
     notice: &Notice,
 ) -> Result<Mail, String> {
     let f = &notice.filed;
-    if !titles.contains_key(&f.agency_id) {
-        let title = crate::pages::portal::agency_title(state, f.agency_id).await.map_err(|e| format!("{e:?}"))?;
-        titles.insert(f.agency_id, title);
+    if let std::collections::hash_map::Entry::Vacant(e) = titles.entry(f.agency_id) {
+        e.insert(crate::pages::portal::agency_title(state, f.agency_id).await.map_err(|e| format!("{e:?}"))?);
     }
     let agency = titles[&f.agency_id].as_str();
     let (stored, letter) = match f.request_code.clone() {

@@ -337,7 +337,7 @@ async fn render_records(
     refused: Option<Refused>,
 ) -> Result<Response, AppError> {
     let (documents, art20, cases) =
-        state.read_as(&session, move |s| Ok((s.documents()?, s.art20(year)?, s.cases()?))).await?;
+        state.read_as(session, move |s| Ok((s.documents()?, s.art20(year)?, s.cases()?))).await?;
     let form_for = |name: &str, id: Option<i64>| -> Option<FormView> {
         refused.as_ref().filter(|r| r.form == name && r.id == id).map(|r| r.view.clone())
     };
@@ -495,7 +495,7 @@ where
         return render_records(state, session, year, Some(Refused { form, id, view })).await;
     }
     let actor = session.user.username.clone();
-    match state.write_as(&session, move |s| save(s, &actor)).await {
+    match state.write_as(session, move |s| save(s, &actor)).await {
         Ok(()) => Ok(Redirect::to(&format!("/annual/records?year={year}#{anchor}")).into_response()),
         Err(StoreError::Invalid(m)) => {
             let view = FormView { error: Some(m), ..values };

@@ -57,7 +57,7 @@ struct Shown {
 
 async fn render(state: &AppState, session: &Session, shown: Shown) -> Result<Response, AppError> {
     let cal = state.cal();
-    let (saved_years, changes) = state.read_as(&session, |s| Ok((s.calendar_years()?, s.due_changes()?))).await?;
+    let (saved_years, changes) = state.read_as(session, |s| Ok((s.calendar_years()?, s.due_changes()?))).await?;
     let mut years: Vec<Value> = cal
         .years()
         .map(|(y, title)| {

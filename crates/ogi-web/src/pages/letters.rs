@@ -276,7 +276,7 @@ async fn admin_render(
 ) -> Result<Response, AppError> {
     let keys: Vec<String> = LetterKind::all().into_iter().map(LetterKind::key).collect();
     let (edited, stored) = state
-        .read_as(&session, {
+        .read_as(session, {
             let key = kind.key();
             move |s| {
                 let mut edited = Vec::new();

@@ -342,7 +342,7 @@ async fn page_with(
     let code = stored.code.clone();
     let c = code.clone();
     let (audit, files, delivered, notices) = state
-        .read_as(&session, move |s| {
+        .read_as(session, move |s| {
             Ok((
                 s.audit_for(&c)?,
                 s.attachments(ogi_store::online::AttachmentsOf::Request(c.clone()))?,
