@@ -262,7 +262,11 @@ async fn attachments_are_checked_by_content_and_shown_only_to_staff() {
     assert_eq!(got.body, pdf);
     assert_eq!(got.header("content-type"), Some("application/pdf"));
     let png_id = (link.parse::<i64>().unwrap() + 1).to_string();
-    assert_eq!(clerk.get(&format!("/online/files/{png_id}")).await.header("content-type"), Some("image/png"));
+    let png_got = clerk.get(&format!("/online/files/{png_id}")).await;
+    assert_eq!(png_got.header("content-type"), Some("image/png"));
+    // Named by its type, not by what the uploader called it.
+    let cd = png_got.header("content-disposition").unwrap();
+    assert!(cd.ends_with("''scan.png"), "{cd}");
     let anonymous = applicant.get(&format!("/online/files/{link}")).await;
     assert_eq!(anonymous.status, 303, "to the login page");
     assert!(anonymous.header("location").unwrap().starts_with("/login"));

@@ -757,21 +757,23 @@ pub async fn track_file(
     Ok(download(&name, mime, bytes, &format!("information-{id}")))
 }
 
-/// A stored file as a download (its type as checked when it came in; never shown inline).
+/// A stored file as a download (its type as checked when it came in; never
+/// shown inline). The extension is the checked type's, whatever the uploader
+/// named it: a JPEG named `证明.pdf` downloads as `证明.jpg`.
 fn download(name: &str, mime: String, bytes: Vec<u8>, fallback: &str) -> Response {
-    let (stem, ext) = name.rsplit_once('.').unwrap_or((name, ""));
-    let ext = match ext.to_lowercase().as_str() {
-        e @ ("pdf" | "jpg" | "jpeg" | "png" | "docx" | "xlsx" | "ofd") => e.to_string(),
-        _ => match mime.as_str() {
-            "application/pdf" => "pdf".into(),
-            "image/jpeg" => "jpg".into(),
-            _ => "png".into(),
-        },
+    let stem = name.rsplit_once('.').map_or(name, |(stem, _)| stem);
+    let ext = match mime.as_str() {
+        "application/pdf" => "pdf",
+        "image/jpeg" => "jpg",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document" => "docx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" => "xlsx",
+        "application/ofd" => "ofd",
+        _ => "png",
     };
     (
         [
             (axum::http::header::CONTENT_TYPE, mime),
-            (axum::http::header::CONTENT_DISPOSITION, crate::view::attachment(stem, fallback, &ext)),
+            (axum::http::header::CONTENT_DISPOSITION, crate::view::attachment(stem, fallback, ext)),
             (axum::http::header::CACHE_CONTROL, "no-store".to_string()),
             (axum::http::header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
         ],
