@@ -34,33 +34,25 @@ pub struct Status {
 
 /// The year's status list of the agencies under `under` (all the scope reads without).
 pub fn status(store: &Database, year: i16, under: Option<&str>, today: &str) -> Result<Vec<Status>, StoreError> {
-    status_in(store, &region_years(store, year - 1, year, under)?, year, today)
+    Ok(status_in(&region_years(store, year - 1, year, under)?, &false_positives(store, year)?, year, today))
 }
 
-/// The status list from the regions already read: `by_year` (from
-/// [`region_years`]) holds `year` and the year before (for the ledger).
-pub fn status_in(
-    store: &Database,
-    by_year: &[(i16, Vec<RegionAgency>)],
-    year: i16,
-    today: &str,
-) -> Result<Vec<Status>, StoreError> {
+/// The findings each agency (by id) had marked 误报, by key.
+pub type Dismissed = BTreeMap<i64, BTreeSet<String>>;
+
+/// The status list from what is already read: `by_year` (from
+/// [`region_years`]) holds `year` and the year before (for the ledger),
+/// `dismissed` the year's [`false_positives`].
+pub fn status_in(by_year: &[(i16, Vec<RegionAgency>)], dismissed: &Dismissed, year: i16, today: &str) -> Vec<Status> {
     let region = of_year(by_year, year);
-    let dismissed = false_positives(store, year)?;
     let mut dismissed_count: BTreeMap<i64, usize> = BTreeMap::new();
     let list: Vec<(Agency, Option<Submitted>)> = region
         .iter()
         .map(|a| {
             // Only a published version is a submission; drafted figures are the agency's records.
             let submitted = a.version().map(|v| {
-                let (mut errors, mut warnings) = (v.errors as usize, v.warnings as usize);
-                if let Some(keys) = dismissed.get(&a.agency.id) {
-                    let gone: Vec<_> =
-                        ogi_region::review::findings(&v.report).into_iter().filter(|f| keys.contains(&f.key)).collect();
-                    errors = errors.saturating_sub(gone.iter().filter(|f| f.severity == "error").count());
-                    warnings = warnings.saturating_sub(gone.iter().filter(|f| f.severity == "warning").count());
-                    dismissed_count.insert(a.agency.id, gone.len());
-                }
+                let (errors, warnings, gone) = after_review(v, dismissed.get(&a.agency.id));
+                dismissed_count.insert(a.agency.id, gone);
                 Submitted { received: v.received.to_string(), errors, warnings, version: v.version }
             });
             let agency = Agency {
@@ -74,8 +66,7 @@ pub fn status_in(
         .collect();
     let ledger = ledgers(region, of_year(by_year, year - 1));
     let rows = ogi_region::status::status(year, list, today);
-    Ok(rows
-        .into_iter()
+    rows.into_iter()
         .zip(region)
         .map(|(row, a)| Status {
             kind: a.agency.kind,
@@ -84,11 +75,24 @@ pub fn status_in(
             drafted: matches!(a.figures, Figures::Drafted(_)),
             row,
         })
-        .collect())
+        .collect()
+}
+
+/// A version's errors and warnings once the findings its reviewers marked
+/// 误报 (`dismissed`) are set aside, and how many were set aside.
+fn after_review(
+    v: &ogi_store::published::ReportVersion,
+    dismissed: Option<&BTreeSet<String>>,
+) -> (usize, usize, usize) {
+    let (errors, warnings) = (v.errors as usize, v.warnings as usize);
+    let Some(keys) = dismissed else { return (errors, warnings, 0) };
+    let gone: Vec<_> = ogi_region::review::findings(&v.report).into_iter().filter(|f| keys.contains(&f.key)).collect();
+    let of = |severity: &str| gone.iter().filter(|f| f.severity == severity).count();
+    (errors.saturating_sub(of("error")), warnings.saturating_sub(of("warning")), gone.len())
 }
 
 /// The findings each agency's reviewers marked 误报 (the latest mark of each finding).
-pub fn false_positives(store: &Database, year: i16) -> Result<BTreeMap<i64, BTreeSet<String>>, StoreError> {
+pub fn false_positives(store: &Database, year: i16) -> Result<Dismissed, StoreError> {
     marked(store, year, ogi_region::review::ReviewState::FalsePositive)
 }
 
@@ -141,8 +145,10 @@ pub fn region_years(
     (from..=to).map(|y| Ok((y, store.region(y, under)?))).collect()
 }
 
-/// The agencies of `year` as peers to compare, with their reports of every year given.
-pub fn peers(by_year: &[(i16, Vec<RegionAgency>)], year: i16) -> Vec<Peer<'_>> {
+/// The agencies of `year` as peers to compare, with their reports of every
+/// year given and their errors once those marked 误报 are set aside (as the
+/// status list counts them).
+pub fn peers<'a>(by_year: &'a [(i16, Vec<RegionAgency>)], dismissed: &Dismissed, year: i16) -> Vec<Peer<'a>> {
     let Some((_, now)) = by_year.iter().find(|(y, _)| *y == year) else { return Vec::new() };
     now.iter()
         .map(|a| {
@@ -154,7 +160,7 @@ pub fn peers(by_year: &[(i16, Vec<RegionAgency>)], year: i16) -> Vec<Peer<'_>> {
                 })
                 .collect();
             let errors = match (a.version(), a.report()) {
-                (Some(v), _) => v.errors as usize,
+                (Some(v), _) => after_review(v, dismissed.get(&a.agency.id)).0,
                 (None, Some(r)) => ogi_region::review::findings(r).iter().filter(|f| f.severity == "error").count(),
                 _ => 0,
             };
@@ -181,12 +187,17 @@ pub struct RiskLine {
 
 /// The 主管部门's risk list for `year` (jumps beyond `threshold`, a fraction, since the year before).
 pub fn risks(store: &Database, year: i16, under: Option<&str>, threshold: f64) -> Result<Vec<RiskLine>, StoreError> {
-    Ok(risks_in(&region_years(store, year - 1, year, under)?, year, threshold))
+    Ok(risks_in(&region_years(store, year - 1, year, under)?, &false_positives(store, year)?, year, threshold))
 }
 
-/// The risk list from the regions already read (`year` and the year before).
-pub fn risks_in(by_year: &[(i16, Vec<RegionAgency>)], year: i16, threshold: f64) -> Vec<RiskLine> {
-    let peers = peers(by_year, year);
+/// The risk list from what is already read (see [`status_in`]).
+pub fn risks_in(
+    by_year: &[(i16, Vec<RegionAgency>)],
+    dismissed: &Dismissed,
+    year: i16,
+    threshold: f64,
+) -> Vec<RiskLine> {
+    let peers = peers(by_year, dismissed, year);
     ogi_region::compare::risks(&peers, year, threshold)
         .into_iter()
         .map(|r| {
@@ -292,7 +303,7 @@ pub fn compare(
 ) -> Result<Vec<CompareLine>, StoreError> {
     let from = year - years.clamp(1, 10) + 1;
     let by_year = region_years(store, from, year, under)?;
-    let peers = peers(&by_year, year);
+    let peers = peers(&by_year, &false_positives(store, year)?, year);
     Ok(ogi_region::compare::compare(&peers, from, year, indicators)
         .into_iter()
         .map(|c| {

@@ -194,7 +194,15 @@ async fn the_supervisor_sees_the_region_summed_checked_and_drilled_down() {
     assert_eq!(r.status, 400, "still shown: not rectified: {}", r.text());
     let r = mark(&mut admin, &finding, "confirmed", "请更正表三").await;
     assert_eq!(r.status, 303, "{}", r.text());
-    let errors_before = row(&admin.get(&format!("/region?year={YEAR}")).await.text(), "sj").to_string();
+    // The errors the risk list says were found in an agency's report (none: not listed for errors).
+    let error_risk = |page: &str, code: &str| -> Option<usize> {
+        let risks = page.split("id=\"risks\"").nth(1)?.split("</section>").next()?;
+        let li = risks.split("<li>").find(|li| li.contains(&format!("<span class=\"muted\">{code}</span>")))?;
+        li.split("检查发现 ").nth(1)?.split(' ').next()?.parse().ok()
+    };
+    let before = admin.get(&format!("/region?year={YEAR}")).await.text();
+    let errors_before = row(&before, "sj").to_string();
+    let listed_before = error_risk(&before, "sj").unwrap_or_else(|| panic!("sj's errors are a risk: {before}"));
     let r = mark(&mut admin, &finding, "false_positive", "原件第 3 页数字清楚，读取有误").await;
     assert_eq!(r.status, 303, "{}", r.text());
     let page = admin.get(&review).await.text();
@@ -209,6 +217,8 @@ async fn the_supervisor_sees_the_region_summed_checked_and_drilled_down() {
     // A 误报 no longer counts against the agency.
     let status = admin.get(&format!("/region?year={YEAR}")).await.text();
     assert!(row(&status, "sj").contains("误报 1") && row(&status, "sj") != errors_before, "{}", row(&status, "sj"));
+    // Nor on the risk list beside it.
+    assert_eq!(error_risk(&status, "sj"), listed_before.checked_sub(1).filter(|n| *n > 0), "{status}");
 
     // A department's clerk reads only its own agency.
     let mut clerk = server.login_in("gxj-clerk", "gxj", Role::Clerk).await;

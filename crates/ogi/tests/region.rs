@@ -853,7 +853,7 @@ fn findings_are_reviewed_and_the_open_rectifications_listed() {
             String::from_utf8_lossy(&out.stderr)
         );
     };
-    refused(&["region", "review", "shsyj", "--year", "2023", "--finding", "1", "--state", "误报"], "理由");
+    refused(&["region", "review", "shsyj", "--year", "2023", "--finding", "1", "--state", "误报"], "理由（--note）");
     refused(&["region", "review", "jjpq", "--year", "2023", "--finding", &n, "--state", "已整改"], "仍有该问题");
     refused(&["region", "review", "jjpq", "--year", "2023", "--finding", "99", "--state", "已确认"], "没有问题 99");
     refused(&["region", "review", "jjpq", "--year", "2023", "--finding", &n, "--state", "待定"], "不认识的审核状态");

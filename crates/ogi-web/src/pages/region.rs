@@ -103,7 +103,11 @@ pub async fn status_page(
         .read_as(&session, move |s| {
             // Both lists read the year and the one before: read them once.
             let by_year = ogi_center::region_years(s, year - 1, year, under.as_deref())?;
-            Ok((ogi_center::status_in(s, &by_year, year, &today)?, ogi_center::risks_in(&by_year, year, JUMP)))
+            let dismissed = ogi_center::false_positives(s, year)?;
+            Ok((
+                ogi_center::status_in(&by_year, &dismissed, year, &today),
+                ogi_center::risks_in(&by_year, &dismissed, year, JUMP),
+            ))
         })
         .await?;
     let count = |st: Standing| rows.iter().filter(|r| r.row.standing == st).count();
