@@ -33,11 +33,7 @@ async fn screenshot(b: &Browser, name: &str, phone: bool) {
 
 /// The form's sum as a person reads it off the label: "（3 + 4 = ?）".
 async fn solve(b: &Browser) -> String {
-    let label = b.text_of("label[for=f-answer]").await;
-    let sum = label.split('（').find(|p| p.contains(" = ?）")).unwrap_or_else(|| panic!("a sum in {label}"));
-    let parts: Vec<&str> = sum.split(" = ?").next().unwrap().split(' ').collect();
-    let (a, b): (i32, i32) = (parts[0].parse().unwrap(), parts[2].parse().unwrap());
-    (if parts[1] == "+" { a + b } else { a - b }).to_string()
+    common::answer_to_sum(&b.text_of("label[for=f-answer]").await)
 }
 
 /// The due date the clerk's request page shows (`None` while the clock is stopped or closed).

@@ -146,12 +146,7 @@ fn application(email: &'static str) -> Vec<(&'static str, &'static str)> {
 
 /// Files the application as a person would (the form's sum solved); the tracking code.
 async fn apply(c: &mut common::Client, email: &'static str) -> String {
-    let page = c.get("/apply").await.text();
-    let token = page.split("name=\"challenge\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
-    let sum = page.split('（').find(|p| p.contains(" = ?）")).unwrap().split(" = ?").next().unwrap().to_string();
-    let parts: Vec<&str> = sum.split(' ').collect();
-    let (a, b): (i32, i32) = (parts[0].parse().unwrap(), parts[2].parse().unwrap());
-    let answer = if parts[1] == "+" { a + b } else { a - b }.to_string();
+    let (token, answer) = common::challenge_of(&c.get("/apply").await.text());
     let mut fields = application(email);
     fields.extend([("challenge", token.as_str()), ("answer", answer.as_str())]);
     let r = c.post_form("/apply", &fields).await;

@@ -38,13 +38,7 @@ async fn solve(c: &mut common::Client) -> (String, String) {
 
 /// The challenge of the form at `path`.
 async fn solve_at(c: &mut common::Client, path: &str) -> (String, String) {
-    let page = c.get(path).await.text();
-    let token = page.split("name=\"challenge\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
-    let sum = page.split("（").find(|p| p.contains(" = ?）")).unwrap().split(" = ?").next().unwrap().to_string();
-    let parts: Vec<&str> = sum.split(' ').collect();
-    let (a, b): (i32, i32) = (parts[0].parse().unwrap(), parts[2].parse().unwrap());
-    let answer = if parts[1] == "+" { a + b } else { a - b };
-    (token, answer.to_string())
+    common::challenge_of(&c.get(path).await.text())
 }
 
 /// Posts the form as a person would: the page loaded, its sum solved.

@@ -18,6 +18,21 @@ pub fn corpus() -> PathBuf {
         .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus"))
 }
 
+/// The answer to the application form's sum, from text that prints it
+/// (`…（3 + 4 = ?）…`), as a person would work it out.
+pub fn answer_to_sum(text: &str) -> String {
+    let sum = text.split('（').find(|p| p.contains(" = ?）")).unwrap_or_else(|| panic!("a sum in {text}"));
+    let parts: Vec<&str> = sum.split(" = ?").next().unwrap().split(' ').collect();
+    let (a, b): (i32, i32) = (parts[0].parse().unwrap(), parts[2].parse().unwrap());
+    (if parts[1] == "+" { a + b } else { a - b }).to_string()
+}
+
+/// The form's challenge token and the answer to its sum, from the page.
+pub fn challenge_of(page: &str) -> (String, String) {
+    let token = page.split("name=\"challenge\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+    (token, answer_to_sum(page))
+}
+
 pub struct Server {
     pub addr: SocketAddr,
     pub state: AppState,
